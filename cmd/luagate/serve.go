@@ -1,0 +1,152 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"io/fs"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/luagate/luagate/endpoints"
+	"github.com/luagate/luagate/runtime"
+	"github.com/luagate/luagate/storage"
+)
+
+// serveConfig is everything "luagate serve" is told.
+type serveConfig struct {
+	addr            string
+	dataDir         string
+	adminToken      string
+	rateLimit       float64
+	maxMessageBytes int64
+	scriptTimeout   time.Duration
+	sendQueue       int
+	luaStates       int
+	shutdownTimeout time.Duration
+}
+
+// dbLockTimeout is how long a second server waits for the database before
+// saying another process holds it.
+const dbLockTimeout = time.Second
+
+func serve(args []string, stderr io.Writer) error {
+	var c serveConfig
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = usageFunc(fs, "Usage: luagate serve [flags]\n\nStart the gateway: WebSocket endpoints and the management API on one address.")
+	fs.StringVar(&c.addr, "addr", ":8080", "address to listen on")
+	fs.StringVar(&c.dataDir, "data-dir", "./luagate-data", "directory of the database file (luagate.db) and the generated admin token")
+	fs.StringVar(&c.adminToken, "admin-token", "", "bearer token of the management API; when empty, one is generated and kept in <data-dir>/admin-token")
+	fs.Float64Var(&c.rateLimit, "rate-limit", runtime.DefaultRateLimit, "incoming messages per second allowed per socket; 0 turns limiting off")
+	fs.Int64Var(&c.maxMessageBytes, "max-message-bytes", runtime.DefaultMaxMessageBytes, "largest incoming message; a larger one closes the socket with 1009")
+	fs.DurationVar(&c.scriptTimeout, "script-timeout", runtime.DefaultScriptTimeout, "longest one script execution may run")
+	fs.IntVar(&c.sendQueue, "send-queue", runtime.DefaultSendQueue, "outgoing messages buffered per socket; a send to a full queue fails with status 503")
+	fs.IntVar(&c.luaStates, "lua-states", 0, "most Lua states kept, and so scripts running at once; 0 means 8 per CPU, at least 16")
+	fs.DurationVar(&c.shutdownTimeout, "shutdown-timeout", 10*time.Second, "how long shutdown waits for sockets to close and their close events to run")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	return runServer(c, stderr)
+}
+
+func runServer(c serveConfig, stderr io.Writer) error {
+	logger := slog.New(slog.NewTextHandler(stderr, nil))
+	if err := os.MkdirAll(c.dataDir, 0o755); err != nil {
+		return fmt.Errorf("create data dir: %w", err)
+	}
+	token, err := adminToken(c, logger)
+	if err != nil {
+		return err
+	}
+	store, err := storage.Open(filepath.Join(c.dataDir, "luagate.db"), dbLockTimeout)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+
+	rateLimit := c.rateLimit
+	if rateLimit == 0 {
+		rateLimit = -1 // runtime reads zero as "default"
+	}
+	engine, err := runtime.New(runtime.Config{
+		RateLimit:       rateLimit,
+		MaxMessageBytes: c.maxMessageBytes,
+		ScriptTimeout:   c.scriptTimeout,
+		SendQueue:       c.sendQueue,
+		LuaStates:       c.luaStates,
+		Logger:          logger,
+	})
+	if err != nil {
+		return err
+	}
+	srv, err := endpoints.New(endpoints.Config{Engine: engine, Store: store, AdminToken: token, Logger: logger})
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", c.addr)
+	if err != nil {
+		return fmt.Errorf("listen: %w", err)
+	}
+	httpSrv := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second}
+	served := make(chan error, 1)
+	go func() { served <- httpSrv.Serve(ln) }()
+	logger.Info("luagate listening", "addr", ln.Addr().String(), "data_dir", c.dataDir)
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	select {
+	case err := <-served:
+		return fmt.Errorf("serve: %w", err)
+	case <-ctx.Done():
+	}
+	logger.Info("shutting down", "timeout", c.shutdownTimeout)
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), c.shutdownTimeout)
+	defer cancel()
+	srv.StartShutdown()
+	engineErr := engine.Shutdown(shutdownCtx)
+	httpErr := httpSrv.Shutdown(shutdownCtx)
+	if err := errors.Join(engineErr, httpErr); err != nil {
+		return err
+	}
+	logger.Info("stopped")
+	return nil
+}
+
+// adminToken returns the configured token, or the one kept in the data dir,
+// generating it on first start.
+func adminToken(c serveConfig, logger *slog.Logger) (string, error) {
+	if c.adminToken != "" {
+		return c.adminToken, nil
+	}
+	path := filepath.Join(c.dataDir, "admin-token")
+	b, err := os.ReadFile(path)
+	if err == nil && strings.TrimSpace(string(b)) != "" {
+		logger.Info("admin token read from file", "path", path)
+		return strings.TrimSpace(string(b)), nil
+	}
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return "", fmt.Errorf("read admin token: %w", err)
+	}
+	var raw [24]byte
+	if _, err := rand.Read(raw[:]); err != nil {
+		return "", fmt.Errorf("generate admin token: %w", err)
+	}
+	token := hex.EncodeToString(raw[:])
+	if err := os.WriteFile(path, []byte(token+"\n"), 0o600); err != nil {
+		return "", fmt.Errorf("write admin token: %w", err)
+	}
+	logger.Info("admin token generated", "path", path)
+	return token, nil
+}

@@ -1,0 +1,379 @@
+package endpoints
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"time"
+
+	"github.com/julienschmidt/httprouter"
+
+	"github.com/luagate/luagate/luaapi"
+	"github.com/luagate/luagate/runtime"
+	"github.com/luagate/luagate/scripts"
+)
+
+// Request body limits: one script, and a whole solution.
+const (
+	maxScriptBytes   = 1 << 20
+	maxSolutionBytes = 64 << 20
+)
+
+const apiPrefix = "/api/v1/solution"
+
+func (s *Server) managementRoutes() *httprouter.Router {
+	r := httprouter.New()
+	r.NotFound = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		writeError(w, http.StatusNotFound, "NotFoundError", "no management route "+r.Method+" "+r.URL.Path)
+	})
+	r.MethodNotAllowed = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		writeError(w, http.StatusMethodNotAllowed, "MethodNotAllowedError", r.Method+" is not allowed on "+r.URL.Path)
+	})
+	r.GET(apiPrefix+"/health", s.health)
+	for _, route := range []struct {
+		method, path string
+		h            httprouter.Handle
+	}{
+		{http.MethodGet, "", s.getSolution},
+		{http.MethodPut, "", s.putSolution},
+		{http.MethodGet, "/endpoints", s.getEndpoints},
+		{http.MethodPut, "/endpoints", s.putEndpoints},
+		{http.MethodDelete, "/endpoints", s.deleteEndpoint},
+		{http.MethodGet, "/modules/:name", s.getModule},
+		{http.MethodPut, "/modules/:name", s.putModule},
+		{http.MethodDelete, "/modules/:name", s.deleteModule},
+		{http.MethodGet, "/eventhandlers/:name", s.getHandler},
+		{http.MethodPut, "/eventhandlers/:name", s.putHandler},
+		{http.MethodDelete, "/eventhandlers/:name", s.deleteHandler},
+		{http.MethodGet, "/sockets", s.getSockets},
+		{http.MethodDelete, "/sockets", s.deleteSockets},
+		{http.MethodGet, "/sockets/:id", s.getSocket},
+		{http.MethodDelete, "/sockets/:id", s.deleteSocket},
+		{http.MethodPost, "/sockets/:id/messages", s.postMessage},
+	} {
+		r.Handle(route.method, apiPrefix+route.path, s.guard(route.h))
+	}
+	return r
+}
+
+// guard requires the admin token.
+func (s *Server) guard(h httprouter.Handle) httprouter.Handle {
+	return func(w http.ResponseWriter, r *http.Request, ps httprouter.Params) {
+		if !s.authorized(r) {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="luagate"`)
+			writeError(w, http.StatusUnauthorized, "UnauthorizedError", "missing or wrong admin token: send Authorization: Bearer <token>")
+			return
+		}
+		h(w, r, ps)
+	}
+}
+
+func (s *Server) health(w http.ResponseWriter, _ *http.Request, _ httprouter.Params) {
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	if s.closing.Load() {
+		w.WriteHeader(http.StatusServiceUnavailable)
+		_, _ = io.WriteString(w, "shutting down")
+		return
+	}
+	_, _ = io.WriteString(w, "OK")
+}
+
+// readBody reads at most limit bytes of the request body.
+func readBody(w http.ResponseWriter, r *http.Request, limit int64) ([]byte, error) {
+	b, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
+	var tooBig *http.MaxBytesError
+	if errors.As(err, &tooBig) {
+		return nil, badRequest{fmt.Errorf("request body is over the limit of %d bytes", limit)}
+	}
+	if err != nil {
+		return nil, badRequest{fmt.Errorf("read request body: %w", err)}
+	}
+	return b, nil
+}
+
+// decodeJSON decodes exactly one JSON value into v and refuses fields v does
+// not have, so a typo is an error rather than silently ignored.
+func decodeJSON(b []byte, v any) error {
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return badRequest{fmt.Errorf("invalid JSON body: %w", err)}
+	}
+	if dec.More() {
+		return badRequest{errors.New("invalid JSON body: more than one value")}
+	}
+	return nil
+}
+
+// isJSONObject tells a JSON body from a raw Lua one: a Lua chunk cannot
+// start with "{".
+func isJSONObject(b []byte) bool {
+	return bytes.HasPrefix(bytes.TrimSpace(b), []byte("{"))
+}
+
+func (s *Server) getSolution(w http.ResponseWriter, _ *http.Request, _ httprouter.Params) {
+	writeJSON(w, http.StatusOK, s.current())
+}
+
+func (s *Server) putSolution(w http.ResponseWriter, r *http.Request, _ httprouter.Params) {
+	b, err := readBody(w, r, maxSolutionBytes)
+	if err != nil {
+		writeErr(w, err)
+		return
+	}
+	var sol scripts.Solution
+	if err := decodeJSON(b, &sol); err != nil {
+		writeErr(w, err)
+		return
+	}
+	s.respondChange(w, func(cur *scripts.Solution) error {
+		*cur = sol
+		return nil
+	})
+}
+
+func (s *Server) respondChange(w http.ResponseWriter, edit func(*scripts.Solution) error) {
+	res, err := s.change(edit)
+	if err != nil {
+		writeErr(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, res)
+}
+
+func (s *Server) getEndpoints(w http.ResponseWriter, r *http.Request, _ httprouter.Params) {
+	sol := s.cfg.Engine.Solution().Solution
+	path := r.URL.Query().Get("path")
+	if path == "" {
+		writeJSON(w, http.StatusOK, summarize(sol.Endpoints))
+		return
+	}
+	e, ok := sol.Endpoint(path)
+	if !ok {
+		writeError(w, http.StatusNotFound, "NotFoundError", "no endpoint "+path)
+		return
+	}
+	writeJSON(w, http.StatusOK, struct {
+		endpointSummary
+		Script string `json:"script"`
+	}{endpointSummary{e.Path, e.SHA256(), e.UpdatedAt}, e.Script})
+}
+
+// putEndpoints creates or replaces endpoints from a raw Lua body with
+// "--#ENDPOINT WEBSOCKET /path" headers, or a JSON {"path","script"}.
+func (s *Server) putEndpoints(w http.ResponseWriter, r *http.Request, _ httprouter.Params) {
+	b, err := readBody(w, r, maxScriptBytes)
+	if err != nil {
+		writeErr(w, err)
+		return
+	}
+	var eps []scripts.Endpoint
+	if isJSONObject(b) {
+		var e scripts.Endpoint
+		if err := decodeJSON(b, &e); err != nil {
+			writeErr(w, err)
+			return
+		}
+		eps = []scripts.Endpoint{e}
+	} else {
+		eps, err = scripts.ParseEndpoints("request body", string(b))
+		if err != nil {
+			writeErr(w, err)
+			return
+		}
+	}
+	s.respondChange(w, func(sol *scripts.Solution) error {
+		for _, e := range eps {
+			sol.PutEndpoint(e)
+		}
+		return nil
+	})
+}
+
+func (s *Server) deleteEndpoint(w http.ResponseWriter, r *http.Request, _ httprouter.Params) {
+	path := r.URL.Query().Get("path")
+	if path == "" {
+		writeError(w, http.StatusBadRequest, "BadRequestError", "the path query parameter is required: ?path=/chat/{room}")
+		return
+	}
+	s.respondChange(w, func(sol *scripts.Solution) error {
+		if !sol.DeleteEndpoint(path) {
+			return notFoundError("no endpoint " + path)
+		}
+		return nil
+	})
+}
+
+// notFoundError is a missing management resource.
+type notFoundError string
+
+func (e notFoundError) Error() string { return string(e) }
+func (e notFoundError) Unwrap() error { return luaapi.ErrUnknownSocket }
+
+// namedScripts gives the module and event handler routes one
+// implementation: both are a map from name to Lua source.
+type namedScripts struct {
+	kind string
+	pick func(*scripts.Solution) map[string]string
+}
+
+var (
+	modulesKind  = namedScripts{"module", func(s *scripts.Solution) map[string]string { return s.Modules }}
+	handlersKind = namedScripts{"event handler", func(s *scripts.Solution) map[string]string { return s.EventHandlers }}
+)
+
+func (s *Server) getNamed(k namedScripts, w http.ResponseWriter, name string) {
+	sol := s.current()
+	src, ok := k.pick(&sol)[name]
+	if !ok {
+		writeError(w, http.StatusNotFound, "NotFoundError", "no "+k.kind+" "+name)
+		return
+	}
+	w.Header().Set("Content-Type", "text/x-lua; charset=utf-8")
+	_, _ = io.WriteString(w, src)
+}
+
+func (s *Server) putNamed(k namedScripts, w http.ResponseWriter, r *http.Request, name string) {
+	b, err := readBody(w, r, maxScriptBytes)
+	if err != nil {
+		writeErr(w, err)
+		return
+	}
+	src := string(b)
+	if isJSONObject(b) {
+		var body struct {
+			Script string `json:"script"`
+		}
+		if err := decodeJSON(b, &body); err != nil {
+			writeErr(w, err)
+			return
+		}
+		src = body.Script
+	}
+	s.respondChange(w, func(sol *scripts.Solution) error {
+		k.pick(sol)[name] = src
+		return nil
+	})
+}
+
+func (s *Server) deleteNamed(k namedScripts, w http.ResponseWriter, name string) {
+	s.respondChange(w, func(sol *scripts.Solution) error {
+		m := k.pick(sol)
+		if _, ok := m[name]; !ok {
+			return notFoundError("no " + k.kind + " " + name)
+		}
+		delete(m, name)
+		return nil
+	})
+}
+
+func (s *Server) getModule(w http.ResponseWriter, _ *http.Request, ps httprouter.Params) {
+	s.getNamed(modulesKind, w, ps.ByName("name"))
+}
+
+func (s *Server) putModule(w http.ResponseWriter, r *http.Request, ps httprouter.Params) {
+	s.putNamed(modulesKind, w, r, ps.ByName("name"))
+}
+
+func (s *Server) deleteModule(w http.ResponseWriter, _ *http.Request, ps httprouter.Params) {
+	s.deleteNamed(modulesKind, w, ps.ByName("name"))
+}
+
+func (s *Server) getHandler(w http.ResponseWriter, _ *http.Request, ps httprouter.Params) {
+	s.getNamed(handlersKind, w, ps.ByName("name"))
+}
+
+func (s *Server) putHandler(w http.ResponseWriter, r *http.Request, ps httprouter.Params) {
+	s.putNamed(handlersKind, w, r, ps.ByName("name"))
+}
+
+func (s *Server) deleteHandler(w http.ResponseWriter, _ *http.Request, ps httprouter.Params) {
+	s.deleteNamed(handlersKind, w, ps.ByName("name"))
+}
+
+// socketView is a live socket as the management API shows it: the fields of
+// Websocket.info plus operator counters.
+type socketView struct {
+	SocketID    string            `json:"socket_id"`
+	URI         string            `json:"uri"`
+	Type        string            `json:"type"`
+	Route       string            `json:"route"`
+	Headers     map[string]string `json:"headers"`
+	Parameters  map[string]string `json:"parameters"`
+	Timestamp   int64             `json:"timestamp"`
+	ConnectedAt time.Time         `json:"connected_at"`
+	MessagesIn  uint64            `json:"messages_in"`
+	MessagesOut uint64            `json:"messages_out"`
+}
+
+func viewOf(st runtime.SocketStats) socketView {
+	return socketView{
+		SocketID: st.ID, URI: st.URI, Type: luaapi.EventOpen, Route: st.Route,
+		Headers: st.Headers, Parameters: st.Parameters,
+		Timestamp: st.ConnectedAt.UnixMilli(), ConnectedAt: st.ConnectedAt,
+		MessagesIn: st.MessagesIn, MessagesOut: st.MessagesOut,
+	}
+}
+
+func (s *Server) getSockets(w http.ResponseWriter, _ *http.Request, _ httprouter.Params) {
+	all := s.cfg.Engine.Sockets()
+	out := make([]socketView, len(all))
+	for i, st := range all {
+		out[i] = viewOf(st)
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+func (s *Server) getSocket(w http.ResponseWriter, _ *http.Request, ps httprouter.Params) {
+	st, err := s.cfg.Engine.Socket(ps.ByName("id"))
+	if err != nil {
+		writeErr(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, viewOf(st))
+}
+
+func (s *Server) deleteSocket(w http.ResponseWriter, _ *http.Request, ps httprouter.Params) {
+	if err := s.cfg.Engine.Disconnect(ps.ByName("id"), runtime.CloseByAPI); err != nil {
+		writeErr(w, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+func (s *Server) deleteSockets(w http.ResponseWriter, _ *http.Request, _ httprouter.Params) {
+	writeJSON(w, http.StatusOK, map[string]int{"closed": s.cfg.Engine.DisconnectAll(runtime.CloseByAPI)})
+}
+
+func (s *Server) postMessage(w http.ResponseWriter, r *http.Request, ps httprouter.Params) {
+	b, err := readBody(w, r, maxScriptBytes)
+	if err != nil {
+		writeErr(w, err)
+		return
+	}
+	var body struct {
+		Message *string `json:"message"`
+		Type    string  `json:"type"`
+	}
+	if err := decodeJSON(b, &body); err != nil {
+		writeErr(w, err)
+		return
+	}
+	if body.Message == nil {
+		writeError(w, http.StatusBadRequest, "BadRequestError", `the "message" field is required`)
+		return
+	}
+	msg, binary, err := luaapi.DecodeMessage(*body.Message, body.Type)
+	if err != nil {
+		writeErr(w, err)
+		return
+	}
+	if err := s.cfg.Engine.Send(ps.ByName("id"), msg, binary); err != nil {
+		writeErr(w, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}

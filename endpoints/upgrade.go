@@ -1,0 +1,82 @@
+package endpoints
+
+import (
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/gorilla/websocket"
+	"github.com/julienschmidt/httprouter"
+
+	"github.com/luagate/luagate/luaapi"
+	"github.com/luagate/luagate/runtime"
+)
+
+// handshakeTimeout bounds writing the upgrade response.
+const handshakeTimeout = 10 * time.Second
+
+// upgrade returns the handler of the endpoint declared as route.
+func (s *Server) upgrade(route string) httprouter.Handle {
+	return func(w http.ResponseWriter, r *http.Request, ps httprouter.Params) {
+		if !websocket.IsWebSocketUpgrade(r) {
+			writeError(w, http.StatusUpgradeRequired, "UpgradeRequiredError",
+				route+" is a WebSocket endpoint: connect with a WebSocket client")
+			return
+		}
+		if s.closing.Load() {
+			writeError(w, http.StatusServiceUnavailable, "ShuttingDownError", runtime.ErrShuttingDown.Error())
+			return
+		}
+		ws, err := s.upgrader.Upgrade(w, r, nil)
+		if err != nil {
+			return // the upgrader has answered through upgradeError
+		}
+		_ = s.cfg.Engine.Serve(ws, luaapi.Conn{
+			ID:          runtime.NewSocketID(),
+			URI:         requestURI(r),
+			Route:       route,
+			Headers:     headers(r.Header),
+			Parameters:  parameters(r, ps),
+			ConnectedAt: time.Now(),
+		})
+	}
+}
+
+// upgradeError answers a failed handshake in the API's error shape.
+func (s *Server) upgradeError(w http.ResponseWriter, r *http.Request, status int, reason error) {
+	writeError(w, status, "HandshakeError", reason.Error())
+}
+
+// requestURI rebuilds the full URI the client asked for.
+func requestURI(r *http.Request) string {
+	scheme := "ws"
+	if r.TLS != nil {
+		scheme = "wss"
+	}
+	return scheme + "://" + r.Host + r.URL.RequestURI()
+}
+
+// headers lower-cases names and joins repeated values with ", ", the way
+// HTTP allows a list header to be folded.
+func headers(h http.Header) map[string]string {
+	out := make(map[string]string, len(h))
+	for name, values := range h {
+		out[strings.ToLower(name)] = strings.Join(values, ", ")
+	}
+	return out
+}
+
+// parameters merges query and path parameters; a path parameter wins over a
+// query parameter of the same name, and a repeated query parameter keeps its
+// first value.
+func parameters(r *http.Request, ps httprouter.Params) map[string]string {
+	q := r.URL.Query()
+	out := make(map[string]string, len(q)+len(ps))
+	for name, values := range q {
+		out[name] = values[0]
+	}
+	for _, p := range ps {
+		out[p.Key] = p.Value
+	}
+	return out
+}

@@ -1,0 +1,236 @@
+package endpoints_test
+
+import (
+	"encoding/base64"
+	"encoding/json"
+	"net/http"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gorilla/websocket"
+
+	"github.com/luagate/luagate/runtime"
+)
+
+// infoEcho answers every open and data event with websocketInfo as JSON,
+// functions left out.
+const infoEcho = `
+local copy = {}
+for k, v in pairs(websocketInfo) do
+  if type(v) ~= "function" then copy[k] = v end
+end
+return to_json(copy)
+`
+
+type info struct {
+	URI         string            `json:"uri"`
+	Type        string            `json:"type"`
+	Route       string            `json:"route"`
+	Headers     map[string]string `json:"headers"`
+	Message     string            `json:"message"`
+	SocketID    string            `json:"socket_id"`
+	Timestamp   float64           `json:"timestamp"`
+	Parameters  map[string]string `json:"parameters"`
+	MessageType string            `json:"message_type"`
+}
+
+func decodeInfo(t *testing.T, s string) info {
+	t.Helper()
+	var i info
+	if err := json.Unmarshal([]byte(s), &i); err != nil {
+		t.Fatalf("decode %q: %v", s, err)
+	}
+	return i
+}
+
+func TestWebsocketInfoCarriesEveryField(t *testing.T) {
+	g := newTestGateway(t)
+	g.deploy("/chat/{room}/{user}", infoEcho)
+	hdr := http.Header{}
+	hdr.Add("X-Tag", "a")
+	hdr.Add("X-Tag", "b")
+	url := g.wsURL("/chat/lobby/ann?user=query-loses&lang=en")
+	before := time.Now().UnixMilli()
+	ws, _, err := websocket.DefaultDialer.Dial(url, hdr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ws.Close()
+	c := &client{t: t, ws: ws}
+
+	_, raw := c.read()
+	open := decodeInfo(t, raw)
+	if open.Type != "open" || open.URI != url || open.Route != "/chat/{room}/{user}" {
+		t.Errorf("open event: type %q uri %q route %q", open.Type, open.URI, open.Route)
+	}
+	if !regexp.MustCompile(`^[a-zA-Z0-9=-]+$`).MatchString(open.SocketID) || len(open.SocketID) < 20 {
+		t.Errorf("socket_id %q is not a long id of [a-zA-Z0-9=-]", open.SocketID)
+	}
+	if got := open.Headers["x-tag"]; got != "a, b" {
+		t.Errorf("repeated header x-tag = %q, want %q", got, "a, b")
+	}
+	if open.Headers["sec-websocket-version"] != "13" {
+		t.Errorf("headers lack lower-cased sec-websocket-version: %v", open.Headers)
+	}
+	want := map[string]string{"room": "lobby", "user": "ann", "lang": "en"}
+	for k, v := range want {
+		if open.Parameters[k] != v {
+			t.Errorf("parameters[%s] = %q, want %q (all: %v)", k, open.Parameters[k], v, open.Parameters)
+		}
+	}
+	now := time.Now().UnixMilli()
+	if ts := int64(open.Timestamp); ts < before || ts > now || float64(ts) != open.Timestamp {
+		t.Errorf("timestamp %v is not integer milliseconds between %d and %d", open.Timestamp, before, now)
+	}
+
+	c.send("héllo")
+	_, raw = c.read()
+	data := decodeInfo(t, raw)
+	if data.Type != "data" || data.Message != "héllo" || data.MessageType != "data-text" || data.SocketID != open.SocketID {
+		t.Errorf("text data event: %+v", data)
+	}
+
+	bin := []byte{0, 1, 2, 250, 255}
+	if err := ws.WriteMessage(websocket.BinaryMessage, bin); err != nil {
+		t.Fatal(err)
+	}
+	_, raw = c.read()
+	data = decodeInfo(t, raw)
+	if data.MessageType != "data-binary" || data.Message != base64.StdEncoding.EncodeToString(bin) {
+		t.Errorf("binary data event: %+v", data)
+	}
+}
+
+func TestSendTextTableAndBinaryToTheClient(t *testing.T) {
+	g := newTestGateway(t)
+	g.deploy("/send", `
+if websocketInfo.type == "data" then
+  websocketInfo.send("plain")
+  websocketInfo.send({a = 1, list = {1, 2}})
+  websocketInfo.send(websocketInfo.message, "data-binary")
+  Websocket.send({socket_id = websocketInfo.socket_id, message = "via module"})
+  Websocket.send({socket_id = websocketInfo.socket_id, message = "AAEC", type = "data-binary"})
+end`)
+	c := g.dial("/send")
+	c.send(base64.StdEncoding.EncodeToString([]byte("raw bytes")))
+	c.expect("plain")
+	if _, got := c.read(); got != `{"a":1,"list":[1,2]}` {
+		t.Errorf("table sent as %q", got)
+	}
+	typ, got := c.read()
+	if typ != websocket.BinaryMessage || got != "raw bytes" {
+		t.Errorf("binary send: type %d %q", typ, got)
+	}
+	c.expect("via module")
+	typ, got = c.read()
+	if typ != websocket.BinaryMessage || got != "\x00\x01\x02" {
+		t.Errorf("Websocket.send binary: type %d %q", typ, got)
+	}
+}
+
+func TestReturnValueAndResponseMessageAreSent(t *testing.T) {
+	g := newTestGateway(t)
+	g.deploy("/ret", `if websocketInfo.type == "data" then return "echo: " .. websocketInfo.message end`)
+	g.deploy("/resp", `response.message = {got = websocketInfo.message}`)
+	c := g.dial("/ret")
+	c.send("x")
+	c.expect("echo: x")
+	r := g.dial("/resp")
+	r.expect(`[]`) // the open event's message is nil: an empty table
+
+	r.send("y")
+	r.expect(`{"got":"y"}`)
+}
+
+func TestWebsocketOperationsAcrossSockets(t *testing.T) {
+	g := newTestGateway(t, func(c *runtime.Config) { c.RateLimit = -1 })
+	g.deploy("/ops", `
+if websocketInfo.type ~= "data" then return end
+local cmd, arg = websocketInfo.message:match("^(%w+) ?(.*)$")
+if cmd == "list" then
+  local ids = Websocket.list()
+  table.sort(ids)
+  return table.concat(ids, ",")
+elseif cmd == "send" then
+  return to_json(Websocket.send({socket_id = arg, message = "pushed"}) or {ok = true})
+elseif cmd == "info" then
+  local i = Websocket.info({socket_id = arg})
+  if i.error then return to_json(i) end
+  return i.socket_id .. " " .. i.route .. " " .. i.type .. " " .. tostring(i.message == nil)
+elseif cmd == "close" then
+  return to_json(Websocket.close({socket_id = arg}) or {ok = true})
+elseif cmd == "closeAll" then
+  Websocket.closeAll()
+end`)
+	a := g.dial("/ops")
+	b := g.dial("/ops")
+	ids := g.socketIDs(2)
+
+	a.send("list")
+	a.expect(strings.Join(ids, ","))
+
+	other := ids[0]
+	a.send("info " + ids[0])
+	_, self := a.read()
+	if strings.HasPrefix(self, ids[0]) {
+		other = ids[1]
+	}
+	a.send("info " + other)
+	a.expect(other + " /ops open true")
+
+	a.send("send " + other)
+	a.expect(`{"ok":true}`)
+	b.expect("pushed")
+
+	a.send("send nosuchsocket")
+	a.expect(`{"error":"no open websocket with this socket_id","status":404,"type":"NotFoundError"}`)
+	a.send("info nosuchsocket")
+	a.expect(`{"error":"no open websocket with this socket_id","status":404,"type":"NotFoundError"}`)
+	a.send("close nosuchsocket")
+	a.expect(`{"error":"no open websocket with this socket_id","status":404,"type":"NotFoundError"}`)
+
+	a.send("close " + other)
+	a.expect(`{"ok":true}`)
+	if code, _ := b.expectClose(); code != 1000 {
+		t.Errorf("Websocket.close gave code %d", code)
+	}
+	eventually(t, "one socket left", func() bool { return len(g.engine.List()) == 1 })
+	a.send("closeAll")
+	a.expectClose()
+	eventually(t, "no socket left", func() bool { return len(g.engine.List()) == 0 })
+}
+
+func TestWebsocketBadArgumentsReturn400(t *testing.T) {
+	g := newTestGateway(t)
+	g.deploy("/bad", `
+if websocketInfo.type ~= "open" then return end
+local results = {
+  Websocket.send("not a table"),
+  Websocket.send({message = "no id"}),
+  Websocket.send({socket_id = websocketInfo.socket_id, message = {1}}),
+  Websocket.send({socket_id = websocketInfo.socket_id, message = "x", type = "data-json"}),
+  Websocket.send({socket_id = websocketInfo.socket_id, message = "!!", type = "data-binary"}),
+  Websocket.info(),
+  Websocket.close({socket_id = 42}),
+}
+local statuses = {}
+for i, r in ipairs(results) do statuses[i] = r.status .. ":" .. r.type end
+return table.concat(statuses, " ")`)
+	c := g.dial("/bad")
+	want := strings.TrimSpace(strings.Repeat("400:ArgumentError ", 7))
+	c.expect(want)
+}
+
+func (g *gateway) socketIDs(n int) []string {
+	g.t.Helper()
+	var ids []string
+	eventually(g.t, "sockets to be listed", func() bool {
+		ids = g.engine.List()
+		return len(ids) == n
+	})
+	slices.Sort(ids)
+	return ids
+}

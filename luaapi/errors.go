@@ -1,0 +1,49 @@
+package luaapi
+
+import (
+	"errors"
+	"net/http"
+
+	lua "github.com/yuin/gopher-lua"
+)
+
+// Errors a Sockets implementation returns, which scripts see as error tables
+// with the matching status.
+var (
+	// ErrUnknownSocket means no live socket has the given id (404).
+	ErrUnknownSocket = errors.New("no open websocket with this socket_id")
+	// ErrQueueFull means the socket's send queue is full because its client
+	// is not reading fast enough (503).
+	ErrQueueFull = errors.New("the socket's send queue is full")
+	// ErrSocketClosed means the socket is closing or closed (404 to scripts,
+	// as the socket is gone).
+	ErrSocketClosed = errors.New("websocket is closed")
+	// ErrBadArgument means a script passed an argument of the wrong shape (400).
+	ErrBadArgument = errors.New("bad argument")
+)
+
+// ErrorTable builds the error shape every luagate operation returns to a
+// script, and the management API returns to HTTP clients:
+// {type=, error=, status=}.
+func ErrorTable(L *lua.LState, err error) *lua.LTable {
+	typ, status := Classify(err)
+	t := L.CreateTable(0, 3)
+	t.RawSetString("type", lua.LString(typ))
+	t.RawSetString("error", lua.LString(err.Error()))
+	t.RawSetString("status", lua.LNumber(status))
+	return t
+}
+
+// Classify names the error type and HTTP status of err.
+func Classify(err error) (typ string, status int) {
+	switch {
+	case errors.Is(err, ErrUnknownSocket), errors.Is(err, ErrSocketClosed):
+		return "NotFoundError", http.StatusNotFound
+	case errors.Is(err, ErrQueueFull):
+		return "QueueFullError", http.StatusServiceUnavailable
+	case errors.Is(err, ErrBadArgument):
+		return "ArgumentError", http.StatusBadRequest
+	default:
+		return "InternalError", http.StatusInternalServerError
+	}
+}

@@ -1,0 +1,104 @@
+package luaapi
+
+import (
+	lua "github.com/yuin/gopher-lua"
+)
+
+// removedBase are the base functions a script must not have: they load code
+// from outside the solution, reach the environment of other functions, or
+// exist only for debugging gopher-lua itself.
+var removedBase = []string{
+	"dofile", "loadfile", "load", "loadstring",
+	"getfenv", "setfenv", "module", "require", "newproxy", "_printregs",
+	"_GOPHER_LUA_VERSION",
+}
+
+// allowedOS are the os functions that only read the clock.
+var allowedOS = []string{"time", "clock", "date", "difftime"}
+
+// openSandbox loads the allowed libraries into L's globals, which become the
+// read-only base every execution reads through. Each library table is put
+// behind a read-only proxy registered in vm.proxies, so that a script cannot
+// redefine string.upper for the executions after it.
+func (vm *VM) openSandbox() {
+	L := vm.L
+	for _, lib := range []struct {
+		name string
+		open lua.LGFunction
+	}{
+		{lua.BaseLibName, lua.OpenBase},
+		{lua.TabLibName, lua.OpenTable},
+		{lua.StringLibName, lua.OpenString},
+		{lua.MathLibName, lua.OpenMath},
+		{lua.OsLibName, lua.OpenOs},
+		{lua.CoroutineLibName, lua.OpenCoroutine},
+	} {
+		L.Push(L.NewFunction(lib.open))
+		L.Push(lua.LString(lib.name))
+		L.Call(1, 0)
+	}
+	base := L.G.Global
+	for _, name := range removedBase {
+		base.RawSetString(name, lua.LNil)
+	}
+	base.RawSetString("package", lua.LNil)
+	base.RawSetString("_G", lua.LNil)
+
+	osFull := base.RawGetString("os").(*lua.LTable)
+	osLimited := L.CreateTable(0, len(allowedOS))
+	for _, name := range allowedOS {
+		osLimited.RawSetString(name, osFull.RawGetString(name))
+	}
+	base.RawSetString("os", osLimited)
+
+	if mt, ok := L.GetMetatable(lua.LString("")).(*lua.LTable); ok {
+		mt.RawSetString("__metatable", lua.LFalse)
+	}
+	string_ := base.RawGetString("string").(*lua.LTable)
+	string_.RawSetString("dump", lua.LNil)
+
+	vm.registerModules(base)
+
+	for _, name := range []string{"string", "table", "math", "os", "coroutine", "Websocket", "json"} {
+		if t, ok := base.RawGetString(name).(*lua.LTable); ok {
+			base.RawSetString(name, vm.readOnly(name, t))
+		}
+	}
+	vm.base = base
+	vm.envMeta = L.CreateTable(0, 2)
+	vm.envMeta.RawSetString("__index", base)
+	vm.envMeta.RawSetString("__metatable", lua.LFalse)
+}
+
+// readOnly returns a proxy that reads through to t and refuses writes.
+// rawset and table.insert can still write into the proxy itself, so scrub
+// empties every proxy after each execution.
+func (vm *VM) readOnly(name string, t *lua.LTable) *lua.LTable {
+	L := vm.L
+	proxy := L.NewTable()
+	mt := L.CreateTable(0, 3)
+	mt.RawSetString("__index", t)
+	mt.RawSetString("__newindex", L.NewFunction(func(L *lua.LState) int {
+		L.RaiseError("%s is read-only: cannot set %s.%s", name, name, L.Get(2).String())
+		return 0
+	}))
+	mt.RawSetString("__metatable", lua.LFalse)
+	proxy.Metatable = mt
+	vm.proxies = append(vm.proxies, proxy)
+	return proxy
+}
+
+// scrub undoes whatever an execution wrote into the read-only proxies with
+// raw access, so the next execution sees the libraries as they were.
+func (vm *VM) scrub() {
+	for _, p := range vm.proxies {
+		if k, _ := p.Next(lua.LNil); k == lua.LNil {
+			continue
+		}
+		var keys []lua.LValue
+		p.ForEach(func(k, _ lua.LValue) { keys = append(keys, k) })
+		for _, k := range keys {
+			p.RawSet(k, lua.LNil)
+		}
+	}
+}

@@ -1,0 +1,199 @@
+package luaapi
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+
+	lua "github.com/yuin/gopher-lua"
+)
+
+// Limits of one Lua state. The registry (gopher-lua's value stack) may grow
+// to RegistryMaxSize; past that a script gets a clean error instead of the
+// process growing without bound.
+const (
+	callStackSize    = 200
+	registrySize     = 1024 * 4
+	registryMaxSize  = 1024 * 256
+	registryGrowStep = 1024
+)
+
+// ErrTimeout is wrapped by the error of an execution stopped because it ran
+// past its deadline.
+var ErrTimeout = errors.New("script timed out")
+
+// Sockets is what the Websocket module needs from the host: every live
+// socket of the gateway, by id.
+type Sockets interface {
+	Send(id string, msg []byte, binary bool) error
+	Close(id string) error
+	Info(id string) (*Conn, error)
+	List() []string
+	CloseAll() int
+}
+
+// ModuleFinder returns the compiled shared module with this name.
+type ModuleFinder func(name string) (*lua.FunctionProto, bool)
+
+// Program is what to run for one event.
+type Program struct {
+	// Proto is the compiled chunk. An endpoint chunk takes (websocketInfo,
+	// response) as arguments.
+	Proto *lua.FunctionProto
+	// Call, when set, names a global function the chunk defines, which is
+	// then called with websocketInfo: the custom event handler.
+	Call string
+	// Modules resolves require.
+	Modules ModuleFinder
+}
+
+// Options configure a VM.
+type Options struct {
+	// Sockets backs the Websocket module. Required.
+	Sockets Sockets
+	// Logger receives print output and is tagged per event. Nil means
+	// slog.Default().
+	Logger *slog.Logger
+}
+
+// VM is one sandboxed Lua state. It is not safe for concurrent use: the
+// runtime pools VMs and gives each to one execution at a time.
+type VM struct {
+	L       *lua.LState
+	opts    Options
+	base    *lua.LTable
+	envMeta *lua.LTable
+	proxies []*lua.LTable
+
+	// Functions of websocketInfo, created once and bound to cur.
+	infoSend, infoClose *lua.LFunction
+
+	cur *execution
+}
+
+// execution is the state of the one Run in progress.
+type execution struct {
+	ev      *Event
+	prog    *Program
+	info    *lua.LTable
+	env     *lua.LTable
+	modules map[string]lua.LValue
+}
+
+// NewVM creates a sandboxed state.
+func NewVM(opts Options) *VM {
+	if opts.Logger == nil {
+		opts.Logger = slog.Default()
+	}
+	vm := &VM{
+		L: lua.NewState(lua.Options{
+			SkipOpenLibs:     true,
+			CallStackSize:    callStackSize,
+			RegistrySize:     registrySize,
+			RegistryMaxSize:  registryMaxSize,
+			RegistryGrowStep: registryGrowStep,
+		}),
+		opts: opts,
+	}
+	vm.infoSend = vm.L.NewFunction(vm.websocketInfoSend)
+	vm.infoClose = vm.L.NewFunction(vm.websocketInfoClose)
+	vm.openSandbox()
+	return vm
+}
+
+// Close releases the state.
+func (vm *VM) Close() { vm.L.Close() }
+
+// ScriptError is a failed execution: the script raised, or ran too long.
+type ScriptError struct {
+	// Message starts with the chunk name and line: "/chat/{room}:4: ...".
+	Message string
+	// Traceback is the Lua stack at the failure.
+	Traceback string
+	cause     error
+}
+
+func (e *ScriptError) Error() string { return e.Message }
+func (e *ScriptError) Unwrap() error { return e.cause }
+
+// Run executes p for ev under ctx, which bounds its running time. An endpoint
+// script's reply (its return value, or response.message) is sent to the
+// event's socket on open and data events. Run never panics on anything a
+// script does; a failure comes back as a *ScriptError.
+func (vm *VM) Run(ctx context.Context, p *Program, ev *Event) (err error) {
+	L := vm.L
+	env := L.CreateTable(0, 4)
+	env.Metatable = vm.envMeta
+	env.RawSetString("_G", env)
+	vm.cur = &execution{ev: ev, prog: p, env: env}
+	vm.cur.info = newInfo(L, ev, vm.infoSend, vm.infoClose)
+	L.SetContext(ctx)
+	defer func() {
+		L.RemoveContext()
+		L.SetTop(0)
+		vm.cur = nil
+		vm.scrub()
+		if r := recover(); r != nil {
+			err = &ScriptError{Message: fmt.Sprintf("script aborted: %v", r)}
+		}
+	}()
+
+	fn := L.NewFunctionFromProto(p.Proto)
+	fn.Env = env
+	L.Push(fn)
+	if p.Call != "" {
+		if err := L.PCall(0, 0, nil); err != nil {
+			return scriptError(ctx, err)
+		}
+		handler, ok := env.RawGetString(p.Call).(*lua.LFunction)
+		if !ok {
+			return &ScriptError{Message: fmt.Sprintf("%s: does not define function %s(websocketInfo)", p.Proto.SourceName, p.Call)}
+		}
+		L.Push(handler)
+		L.Push(vm.cur.info)
+		if err := L.PCall(1, 0, nil); err != nil {
+			return scriptError(ctx, err)
+		}
+		return nil
+	}
+	response := L.CreateTable(0, 1)
+	L.Push(vm.cur.info)
+	L.Push(response)
+	if err := L.PCall(2, 1, nil); err != nil {
+		return scriptError(ctx, err)
+	}
+	if ev.Type == EventClose {
+		return nil
+	}
+	reply := L.Get(-1)
+	if reply == lua.LNil {
+		reply = response.RawGetString("message")
+	}
+	if reply == lua.LNil {
+		return nil
+	}
+	msg, binary, err := encodeMessage(reply, MessageText)
+	if err == nil {
+		err = ev.Peer.Send(msg, binary)
+	}
+	if err != nil {
+		return &ScriptError{Message: fmt.Sprintf("%s: reply not sent: %v", p.Proto.SourceName, err), cause: err}
+	}
+	return nil
+}
+
+func scriptError(ctx context.Context, err error) *ScriptError {
+	se := &ScriptError{Message: err.Error(), cause: err}
+	var api *lua.ApiError
+	if errors.As(err, &api) {
+		se.Message = api.Object.String()
+		se.Traceback = api.StackTrace
+	}
+	if ctx.Err() != nil {
+		se.cause = fmt.Errorf("%w: %w", ErrTimeout, ctx.Err())
+		se.Message = strings.Replace(se.Message, ctx.Err().Error(), "script timed out", 1)
+	}
+	return se
+}

@@ -1,0 +1,219 @@
+package luaapi
+
+import (
+	"encoding/base64"
+	"fmt"
+
+	lua "github.com/yuin/gopher-lua"
+)
+
+// registerModules puts luagate's own modules and functions into the base.
+func (vm *VM) registerModules(base *lua.LTable) {
+	L := vm.L
+	ws := L.CreateTable(0, 5)
+	for name, fn := range map[string]lua.LGFunction{
+		"send":     vm.wsSend,
+		"close":    vm.wsClose,
+		"info":     vm.wsInfo,
+		"list":     vm.wsList,
+		"closeAll": vm.wsCloseAll,
+	} {
+		ws.RawSetString(name, L.NewFunction(fn))
+	}
+	base.RawSetString("Websocket", ws)
+	vm.registerJSON(base)
+	base.RawSetString("print", L.NewFunction(vm.print))
+	base.RawSetString("require", L.NewFunction(vm.require))
+}
+
+// Websocket.send{socket_id=, message=, type=}
+func (vm *VM) wsSend(L *lua.LState) int {
+	args, id, err := socketArgs(L, "Websocket.send")
+	if err != nil {
+		return failure(L, err)
+	}
+	typ, err := messageType(args.RawGetString("type"))
+	if err != nil {
+		return failure(L, err)
+	}
+	v := args.RawGetString("message")
+	if v.Type() != lua.LTString && v.Type() != lua.LTNumber {
+		return failure(L, fmt.Errorf("%w: Websocket.send: message must be a string, got %s (serialize tables with to_json)", ErrBadArgument, v.Type()))
+	}
+	msg, binary, err := encodeMessage(v, typ)
+	if err != nil {
+		return failure(L, err)
+	}
+	if err := vm.opts.Sockets.Send(id, msg, binary); err != nil {
+		return failure(L, err)
+	}
+	return 0
+}
+
+// Websocket.close{socket_id=}
+func (vm *VM) wsClose(L *lua.LState) int {
+	_, id, err := socketArgs(L, "Websocket.close")
+	if err != nil {
+		return failure(L, err)
+	}
+	if err := vm.opts.Sockets.Close(id); err != nil {
+		return failure(L, err)
+	}
+	return 0
+}
+
+// Websocket.info{socket_id=}
+func (vm *VM) wsInfo(L *lua.LState) int {
+	_, id, err := socketArgs(L, "Websocket.info")
+	if err != nil {
+		return failure(L, err)
+	}
+	c, err := vm.opts.Sockets.Info(id)
+	if err != nil {
+		return failure(L, err)
+	}
+	L.Push(connInfo(L, c))
+	return 1
+}
+
+// Websocket.list()
+func (vm *VM) wsList(L *lua.LState) int {
+	ids := vm.opts.Sockets.List()
+	t := L.CreateTable(len(ids), 0)
+	for _, id := range ids {
+		t.Append(lua.LString(id))
+	}
+	L.Push(t)
+	return 1
+}
+
+// Websocket.closeAll()
+func (vm *VM) wsCloseAll(L *lua.LState) int {
+	L.Push(lua.LNumber(vm.opts.Sockets.CloseAll()))
+	return 1
+}
+
+// websocketInfo.send(message[, type])
+func (vm *VM) websocketInfoSend(L *lua.LState) int {
+	x := vm.cur
+	if x == nil {
+		return failure(L, ErrSocketClosed)
+	}
+	first := 1
+	if L.Get(1) == x.info { // websocketInfo:send(...)
+		first = 2
+	}
+	if x.ev.Type == EventClose {
+		return failure(L, fmt.Errorf("%w: websocketInfo.send is not usable in a close event", ErrSocketClosed))
+	}
+	typ, err := messageType(L.Get(first + 1))
+	if err != nil {
+		return failure(L, err)
+	}
+	v := L.Get(first)
+	switch v.Type() {
+	case lua.LTString, lua.LTNumber, lua.LTTable:
+	default:
+		return failure(L, fmt.Errorf("%w: websocketInfo.send: message must be a string or a table, got %s", ErrBadArgument, v.Type()))
+	}
+	msg, binary, err := encodeMessage(v, typ)
+	if err != nil {
+		return failure(L, err)
+	}
+	if err := x.ev.Peer.Send(msg, binary); err != nil {
+		return failure(L, err)
+	}
+	return 0
+}
+
+// websocketInfo.close()
+func (vm *VM) websocketInfoClose(L *lua.LState) int {
+	x := vm.cur
+	if x == nil {
+		return failure(L, ErrSocketClosed)
+	}
+	if x.ev.Type == EventClose {
+		return failure(L, fmt.Errorf("%w: websocketInfo.close is not usable in a close event", ErrSocketClosed))
+	}
+	if err := x.ev.Peer.Close(); err != nil {
+		return failure(L, err)
+	}
+	return 0
+}
+
+// socketArgs reads the argument table every Websocket operation but list
+// takes, and its socket_id.
+func socketArgs(L *lua.LState, op string) (*lua.LTable, string, error) {
+	args, ok := L.Get(1).(*lua.LTable)
+	if !ok {
+		return nil, "", fmt.Errorf("%w: %s expects a table {socket_id=...}, got %s", ErrBadArgument, op, L.Get(1).Type())
+	}
+	id, ok := args.RawGetString("socket_id").(lua.LString)
+	if !ok || id == "" {
+		return nil, "", fmt.Errorf("%w: %s: socket_id must be a non-empty string", ErrBadArgument, op)
+	}
+	return args, string(id), nil
+}
+
+func messageType(v lua.LValue) (string, error) {
+	switch v := v.(type) {
+	case *lua.LNilType:
+		return MessageText, nil
+	case lua.LString:
+		return parseMessageType(string(v))
+	}
+	return parseMessageType(v.String())
+}
+
+func parseMessageType(s string) (string, error) {
+	switch s {
+	case "", MessageText:
+		return MessageText, nil
+	case MessageBinary:
+		return MessageBinary, nil
+	}
+	return "", fmt.Errorf("%w: type must be %q or %q, got %q", ErrBadArgument, MessageText, MessageBinary, s)
+}
+
+// DecodeMessage turns a message as the management API receives it (text,
+// or base64 for data-binary) into the bytes to send.
+func DecodeMessage(msg, typ string) ([]byte, bool, error) {
+	t, err := parseMessageType(typ)
+	if err != nil {
+		return nil, false, err
+	}
+	return encodeMessage(lua.LString(msg), t)
+}
+
+// encodeMessage turns a Lua value into the bytes of a WebSocket message: a
+// table becomes JSON text, a data-binary string is base64-decoded.
+func encodeMessage(v lua.LValue, typ string) ([]byte, bool, error) {
+	if t, ok := v.(*lua.LTable); ok {
+		b, err := encodeJSON(t)
+		if err != nil {
+			return nil, false, fmt.Errorf("%w: message table: %w", ErrBadArgument, err)
+		}
+		return b, false, nil
+	}
+	s := lua.LVAsString(v)
+	if typ == MessageBinary {
+		b, err := base64.StdEncoding.DecodeString(s)
+		if err != nil {
+			return nil, false, fmt.Errorf("%w: data-binary message must be base64: %w", ErrBadArgument, err)
+		}
+		return b, true, nil
+	}
+	if s == "" && v.Type() != lua.LTString {
+		s = v.String()
+	}
+	return []byte(s), false, nil
+}
+
+func encodeBase64(b []byte) string { return base64.StdEncoding.EncodeToString(b) }
+
+// failure returns the error table to the script: Websocket operations report
+// failures as values and never raise.
+func failure(L *lua.LState, err error) int {
+	L.Push(ErrorTable(L, err))
+	return 1
+}

@@ -1,0 +1,93 @@
+package runtime
+
+import (
+	"fmt"
+	"log/slog"
+	goruntime "runtime"
+	"time"
+)
+
+// Config configures an Engine. A zero field means its default.
+type Config struct {
+	// RateLimit is the incoming messages per second allowed per socket, with
+	// a burst of the same size. Zero means DefaultRateLimit; a negative value
+	// turns limiting off.
+	RateLimit float64
+	// MaxMessageBytes is the largest incoming message; a larger one closes
+	// the socket with 1009. Zero means 1 MiB.
+	MaxMessageBytes int64
+	// ScriptTimeout bounds one execution. Zero means 2s.
+	ScriptTimeout time.Duration
+	// SendQueue is how many outgoing messages a socket buffers. Zero means 256.
+	SendQueue int
+	// LuaStates bounds the pool of Lua states, and so how many scripts run at
+	// once. Zero means 8 per CPU, at least 16.
+	LuaStates int
+	// PingInterval is how often a socket is pinged. Zero means 30s. A peer
+	// that answers nothing for PingInterval plus PongTimeout is dropped.
+	PingInterval time.Duration
+	// PongTimeout: see PingInterval. Zero means 10s.
+	PongTimeout time.Duration
+	// WriteTimeout bounds one write to a client. Zero means 10s.
+	WriteTimeout time.Duration
+	// Logger receives script output and errors. Nil means slog.Default().
+	Logger *slog.Logger
+}
+
+// Defaults of Config.
+const (
+	DefaultRateLimit       = 5
+	DefaultMaxMessageBytes = 1 << 20
+	DefaultScriptTimeout   = 2 * time.Second
+	DefaultSendQueue       = 256
+	DefaultPingInterval    = 30 * time.Second
+	DefaultPongTimeout     = 10 * time.Second
+	DefaultWriteTimeout    = 10 * time.Second
+)
+
+// closeGrace is how long a socket waits for the client to answer a close
+// frame before dropping the connection.
+const closeGrace = 2 * time.Second
+
+func (c Config) withDefaults() (Config, error) {
+	if c.RateLimit == 0 {
+		c.RateLimit = DefaultRateLimit
+	}
+	if c.MaxMessageBytes == 0 {
+		c.MaxMessageBytes = DefaultMaxMessageBytes
+	}
+	if c.ScriptTimeout == 0 {
+		c.ScriptTimeout = DefaultScriptTimeout
+	}
+	if c.SendQueue == 0 {
+		c.SendQueue = DefaultSendQueue
+	}
+	if c.LuaStates == 0 {
+		c.LuaStates = max(16, 8*goruntime.GOMAXPROCS(0))
+	}
+	if c.PingInterval == 0 {
+		c.PingInterval = DefaultPingInterval
+	}
+	if c.PongTimeout == 0 {
+		c.PongTimeout = DefaultPongTimeout
+	}
+	if c.WriteTimeout == 0 {
+		c.WriteTimeout = DefaultWriteTimeout
+	}
+	if c.Logger == nil {
+		c.Logger = slog.Default()
+	}
+	switch {
+	case c.MaxMessageBytes < 0:
+		return c, fmt.Errorf("max message bytes %d: must be positive", c.MaxMessageBytes)
+	case c.ScriptTimeout < 0:
+		return c, fmt.Errorf("script timeout %s: must be positive", c.ScriptTimeout)
+	case c.SendQueue < 0:
+		return c, fmt.Errorf("send queue %d: must be positive", c.SendQueue)
+	case c.LuaStates < 0:
+		return c, fmt.Errorf("lua states %d: must be positive", c.LuaStates)
+	case c.PingInterval < 0 || c.PongTimeout < 0 || c.WriteTimeout < 0:
+		return c, fmt.Errorf("ping interval %s, pong timeout %s, write timeout %s: must be positive", c.PingInterval, c.PongTimeout, c.WriteTimeout)
+	}
+	return c, nil
+}

@@ -1,0 +1,230 @@
+package runtime
+
+import (
+	"errors"
+	"sync"
+	"sync/atomic"
+	"time"
+	"unicode/utf8"
+
+	"github.com/gorilla/websocket"
+	"golang.org/x/time/rate"
+
+	"github.com/luagate/luagate/luaapi"
+)
+
+// rateLimitFrame is what a client gets instead of having a message over the
+// rate limit reach the script.
+var rateLimitFrame = []byte(`{"type":"RateLimitError","error":"message rate limit exceeded","status":429}`)
+
+type outMsg struct {
+	data   []byte
+	binary bool
+}
+
+// socket is one live connection. Its reader runs on the goroutine that
+// called Engine.Serve and dispatches its events; its writer goroutine is the
+// only one that writes to ws.
+type socket struct {
+	e       *Engine
+	ws      *websocket.Conn
+	conn    *luaapi.Conn
+	limiter *rate.Limiter
+
+	mu      sync.Mutex // guards the fields below
+	queue   []outMsg
+	spare   []outMsg     // the writer's last batch, reused to avoid allocating
+	closing *CloseReason // set once when luagate decides to close the socket
+	ended   bool         // the reader has finished: nothing more is sent
+
+	wake       chan struct{} // capacity 1: the writer has something to do
+	writerDone chan struct{}
+
+	in, out atomic.Uint64
+
+	// prog is the program that ran the socket's last event; a close event
+	// still runs it after a deploy removed the socket's endpoint. Only the
+	// reader goroutine touches it.
+	prog *luaapi.Program
+}
+
+func newSocket(e *Engine, ws *websocket.Conn, conn *luaapi.Conn) *socket {
+	s := &socket{e: e, ws: ws, conn: conn, wake: make(chan struct{}, 1), writerDone: make(chan struct{})}
+	if e.cfg.RateLimit > 0 {
+		s.limiter = rate.NewLimiter(rate.Limit(e.cfg.RateLimit), max(1, int(e.cfg.RateLimit)))
+	}
+	return s
+}
+
+// Send queues a message for the writer. It implements luaapi.Peer.
+func (s *socket) Send(msg []byte, binary bool) error {
+	s.mu.Lock()
+	switch {
+	case s.ended || s.closing != nil:
+		s.mu.Unlock()
+		return luaapi.ErrSocketClosed
+	case len(s.queue) >= s.e.cfg.SendQueue:
+		s.mu.Unlock()
+		return luaapi.ErrQueueFull
+	}
+	s.queue = append(s.queue, outMsg{msg, binary})
+	s.mu.Unlock()
+	s.signal()
+	return nil
+}
+
+// Close closes the socket on a script's behalf. It implements luaapi.Peer.
+func (s *socket) Close() error { return s.closeWith(CloseByScript) }
+
+// closeWith starts closing: the writer sends what is queued, then a close
+// frame with reason, and the reader waits briefly for the client's answer.
+func (s *socket) closeWith(reason CloseReason) error {
+	s.mu.Lock()
+	if s.ended || s.closing != nil {
+		s.mu.Unlock()
+		return luaapi.ErrSocketClosed
+	}
+	s.closing = &reason
+	s.mu.Unlock()
+	s.signal()
+	return nil
+}
+
+func (s *socket) signal() {
+	select {
+	case s.wake <- struct{}{}:
+	default:
+	}
+}
+
+func (s *socket) isClosing() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.closing != nil
+}
+
+// take hands the writer everything queued, and what to do after it.
+func (s *socket) take() (batch []outMsg, closing *CloseReason, ended bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	batch = s.queue
+	s.queue, s.spare = s.spare[:0], nil
+	return batch, s.closing, s.ended
+}
+
+// recycle returns a written batch's storage for reuse, dropping the
+// references it holds so the messages can be collected.
+func (s *socket) recycle(batch []outMsg) {
+	clear(batch)
+	s.mu.Lock()
+	s.spare = batch[:0]
+	s.mu.Unlock()
+}
+
+// writeLoop is the socket's only writer.
+func (s *socket) writeLoop() {
+	defer close(s.writerDone)
+	cfg := &s.e.cfg
+	ping := time.NewTicker(cfg.PingInterval)
+	defer ping.Stop()
+	for {
+		select {
+		case <-s.wake:
+			batch, closing, ended := s.take()
+			if ended {
+				return
+			}
+			for _, m := range batch {
+				typ := websocket.TextMessage
+				if m.binary {
+					typ = websocket.BinaryMessage
+				}
+				_ = s.ws.SetWriteDeadline(time.Now().Add(cfg.WriteTimeout))
+				if err := s.ws.WriteMessage(typ, m.data); err != nil {
+					s.drop()
+					return
+				}
+				s.out.Add(1)
+			}
+			if batch != nil {
+				s.recycle(batch)
+			}
+			if closing != nil {
+				msg := websocket.FormatCloseMessage(closing.Code, closing.Text)
+				_ = s.ws.WriteControl(websocket.CloseMessage, msg, time.Now().Add(cfg.WriteTimeout))
+				_ = s.ws.SetReadDeadline(time.Now().Add(closeGrace))
+				return
+			}
+		case <-ping.C:
+			if err := s.ws.WriteControl(websocket.PingMessage, nil, time.Now().Add(cfg.WriteTimeout)); err != nil {
+				s.drop()
+				return
+			}
+		}
+	}
+}
+
+// drop cuts the connection, which ends the reader.
+func (s *socket) drop() { _ = s.ws.NetConn().Close() }
+
+func (s *socket) extendReadDeadline() error {
+	return s.ws.SetReadDeadline(time.Now().Add(s.e.cfg.PingInterval + s.e.cfg.PongTimeout))
+}
+
+// readLoop reads and dispatches messages until the connection ends, and
+// returns why it ended.
+func (s *socket) readLoop() CloseReason {
+	for {
+		typ, data, err := s.ws.ReadMessage()
+		if err != nil {
+			return s.endReason(err)
+		}
+		s.in.Add(1)
+		if s.isClosing() {
+			continue
+		}
+		if typ == websocket.TextMessage && !utf8.Valid(data) {
+			_ = s.closeWith(CloseInvalidUTF8)
+			continue
+		}
+		if s.limiter != nil && !s.limiter.Allow() {
+			_ = s.Send(rateLimitFrame, false)
+			continue
+		}
+		s.e.dispatch(s, &luaapi.Event{
+			Type:      luaapi.EventData,
+			Conn:      s.conn,
+			Peer:      s,
+			Message:   data,
+			Binary:    typ == websocket.BinaryMessage,
+			Timestamp: time.Now(),
+		})
+	}
+}
+
+func (s *socket) endReason(err error) CloseReason {
+	s.mu.Lock()
+	closing := s.closing
+	s.mu.Unlock()
+	if closing != nil {
+		return *closing
+	}
+	var ce *websocket.CloseError
+	switch {
+	case errors.As(err, &ce) && ce.Code != websocket.CloseAbnormalClosure:
+		return CloseReason{ce.Code, ce.Text}
+	case errors.Is(err, websocket.ErrReadLimit):
+		return CloseTooBig
+	}
+	return CloseLost
+}
+
+// end stops the writer and closes the connection once the reader is done.
+func (s *socket) end() {
+	s.mu.Lock()
+	s.ended = true
+	s.mu.Unlock()
+	s.signal()
+	_ = s.ws.Close()
+	<-s.writerDone
+}

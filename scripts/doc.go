@@ -1,0 +1,9 @@
+// Package scripts is the solution model of luagate: endpoints (a path
+// pattern plus a Lua script), shared modules and the optional custom event
+// handler, together a Solution. It parses path patterns and the
+// "--#ENDPOINT" header format, and compiles every script once so that a
+// deploy is checked, with file and line, before anything changes.
+//
+// scripts knows nothing of sockets, HTTP or storage, and imports no other
+// luagate package.
+package scripts

@@ -1,0 +1,73 @@
+package scripts
+
+import (
+	"regexp"
+	"strings"
+)
+
+// headerRE is the endpoint header of the project format: a Lua comment
+// "--#ENDPOINT METHOD /path" followed by an optional description.
+var headerRE = regexp.MustCompile(`^--#ENDPOINT (\S+) (\S+)( (.*))?$`)
+
+// HasEndpointHeader reports whether src begins with an endpoint header, which
+// tells a raw Lua upload apart from other bodies.
+func HasEndpointHeader(src string) bool {
+	first, _, _ := strings.Cut(src, "\n")
+	return headerRE.MatchString(strings.TrimRight(first, " \t\r"))
+}
+
+// ParseEndpoints splits Lua source into the endpoints its "--#ENDPOINT
+// WEBSOCKET /path" headers declare. Each header starts a new endpoint whose
+// script runs to the next header and includes the header line, so line
+// numbers in errors count from the header. Text before the first header must
+// be blank or comments. file names the source in problems, which all come
+// back at once as Problems.
+func ParseEndpoints(file, src string) ([]Endpoint, error) {
+	lines := strings.Split(strings.ReplaceAll(src, "\r\n", "\n"), "\n")
+	var (
+		eps       []Endpoint
+		problems  Problems
+		start     = -1 // line index of the current header, -1 before the first
+		path      string
+		supported bool
+		stray     bool // code before the first header was reported
+	)
+	flush := func(end int) {
+		if start < 0 || !supported {
+			return
+		}
+		script := strings.Join(lines[start:end], "\n")
+		if !strings.HasSuffix(script, "\n") {
+			script += "\n"
+		}
+		eps = append(eps, Endpoint{Path: path, Script: script})
+	}
+	for i, line := range lines {
+		trimmed := strings.TrimRight(line, " \t\r")
+		m := headerRE.FindStringSubmatch(trimmed)
+		if m == nil {
+			if start < 0 && !stray && !isBlankOrComment(trimmed) {
+				problems = append(problems, Problem{File: file, Line: i + 1, Message: "code before the first --#ENDPOINT header"})
+				stray = true
+			}
+			continue
+		}
+		flush(i)
+		start, path, supported = i, m[2], strings.EqualFold(m[1], "WEBSOCKET")
+		if !supported {
+			problems = append(problems, Problem{File: file, Line: i + 1,
+				Message: "method " + m[1] + " is not supported: luagate serves WEBSOCKET endpoints only"})
+		}
+		lines[i] = trimmed
+	}
+	flush(len(lines))
+	if len(eps) == 0 && len(problems) == 0 {
+		problems = append(problems, Problem{File: file, Line: 1, Message: "no --#ENDPOINT WEBSOCKET /path header"})
+	}
+	return eps, problems.orNil()
+}
+
+func isBlankOrComment(line string) bool {
+	t := strings.TrimSpace(line)
+	return t == "" || strings.HasPrefix(t, "--")
+}

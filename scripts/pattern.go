@@ -1,0 +1,95 @@
+package scripts
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+
+	"github.com/julienschmidt/httprouter"
+)
+
+// ErrInvalidPath is wrapped by every error about a malformed path pattern.
+var ErrInvalidPath = errors.New("invalid endpoint path")
+
+// Pattern is a parsed endpoint path such as "/chat/{room}".
+type Pattern struct {
+	// Raw is the pattern as declared.
+	Raw string
+	// Params are the names of the {name} segments, in order.
+	Params []string
+	// Router is the pattern in httprouter's syntax: "/chat/:room".
+	Router string
+}
+
+// ParsePattern checks a declared endpoint path and translates it for the
+// router. A parameter must be a whole segment ("/a/{id}", not "/a/x{id}").
+func ParsePattern(raw string) (Pattern, error) {
+	fail := func(format string, args ...any) (Pattern, error) {
+		return Pattern{}, fmt.Errorf("%w %q: %s", ErrInvalidPath, raw, fmt.Sprintf(format, args...))
+	}
+	if !strings.HasPrefix(raw, "/") {
+		return fail("must start with /")
+	}
+	if raw == "/api" || strings.HasPrefix(raw, "/api/") {
+		return fail("paths under /api/ are reserved for the management API")
+	}
+	for _, r := range raw {
+		if r < 0x21 || r == 0x7f || r == '?' || r == '#' || r == '*' || r == ':' {
+			return fail("character %q is not allowed", r)
+		}
+	}
+	p := Pattern{Raw: raw}
+	var b strings.Builder
+	seen := map[string]bool{}
+	segments := strings.Split(raw[1:], "/")
+	for i, seg := range segments {
+		b.WriteByte('/')
+		if seg == "" && i < len(segments)-1 {
+			return fail("empty segment")
+		}
+		if seg == "." || seg == ".." {
+			return fail("segment %q is not allowed", seg)
+		}
+		open, close := strings.IndexByte(seg, '{'), strings.IndexByte(seg, '}')
+		if open < 0 && close < 0 {
+			b.WriteString(seg)
+			continue
+		}
+		if open != 0 || close != len(seg)-1 || strings.Count(seg, "{") != 1 || strings.Count(seg, "}") != 1 {
+			return fail("a parameter must be a whole segment written {name}")
+		}
+		name := seg[1 : len(seg)-1]
+		if name == "" {
+			return fail("empty parameter name")
+		}
+		if seen[name] {
+			return fail("parameter {%s} appears twice", name)
+		}
+		seen[name] = true
+		p.Params = append(p.Params, name)
+		b.WriteByte(':')
+		b.WriteString(name)
+	}
+	p.Router = b.String()
+	return p, nil
+}
+
+// CheckRoutes reports whether the router can hold all these patterns at once.
+// httprouter panics on conflicts such as "/a/{x}" beside "/a/b"; finding that
+// here keeps the panic out of the serving path.
+func CheckRoutes(patterns []Pattern) (err error) {
+	r := httprouter.New()
+	noop := func(http.ResponseWriter, *http.Request, httprouter.Params) {}
+	var current Pattern
+	defer func() {
+		if v := recover(); v != nil {
+			err = fmt.Errorf("%w %q: conflicts with another endpoint: %v", ErrInvalidPath, current.Raw, v)
+		}
+	}()
+	for _, p := range patterns {
+		current = p
+		r.GET(p.Router, noop)
+	}
+	return nil
+}

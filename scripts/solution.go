@@ -1,0 +1,112 @@
+package scripts
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"sort"
+	"time"
+)
+
+// EventHandlerWebsocketInfo is the name under which the custom event handler
+// is stored. A script stored under it must define the global function
+// HandlerFunction, which then receives every event of every endpoint.
+const EventHandlerWebsocketInfo = "websocket_info"
+
+// HandlerFunction is the global the custom event handler must define.
+const HandlerFunction = "handle_websocket_websocket_info"
+
+// Endpoint is a WebSocket path pattern and the Lua script that runs on each
+// event of a connection to it.
+type Endpoint struct {
+	// Path is the pattern as declared, for example "/chat/{room}".
+	Path string `json:"path"`
+	// Script is the Lua source.
+	Script string `json:"script"`
+	// UpdatedAt is when the script last changed; storage sets it. The zero
+	// value means "not stored yet".
+	UpdatedAt time.Time `json:"-"`
+}
+
+// SHA256 is the hex digest of the script, which lets a client tell whether
+// its copy matches the deployed one.
+func (e Endpoint) SHA256() string {
+	sum := sha256.Sum256([]byte(e.Script))
+	return hex.EncodeToString(sum[:])
+}
+
+// Solution is everything deployed to a gateway.
+type Solution struct {
+	Endpoints []Endpoint `json:"endpoints"`
+	// Modules maps a module name ("src.utils") to its Lua source.
+	Modules map[string]string `json:"modules"`
+	// EventHandlers maps an event handler name to its Lua source. The only
+	// name is EventHandlerWebsocketInfo.
+	EventHandlers map[string]string `json:"eventhandlers"`
+}
+
+// Normalize sorts endpoints by path and replaces nil maps with empty ones, so
+// that two equal solutions encode to the same JSON.
+func (s *Solution) Normalize() {
+	sort.Slice(s.Endpoints, func(i, j int) bool { return s.Endpoints[i].Path < s.Endpoints[j].Path })
+	if s.Endpoints == nil {
+		s.Endpoints = []Endpoint{}
+	}
+	if s.Modules == nil {
+		s.Modules = map[string]string{}
+	}
+	if s.EventHandlers == nil {
+		s.EventHandlers = map[string]string{}
+	}
+}
+
+// Clone returns a deep copy, so a caller can derive a new revision without
+// touching the live one.
+func (s Solution) Clone() Solution {
+	c := Solution{
+		Endpoints:     append([]Endpoint(nil), s.Endpoints...),
+		Modules:       make(map[string]string, len(s.Modules)),
+		EventHandlers: make(map[string]string, len(s.EventHandlers)),
+	}
+	for k, v := range s.Modules {
+		c.Modules[k] = v
+	}
+	for k, v := range s.EventHandlers {
+		c.EventHandlers[k] = v
+	}
+	c.Normalize()
+	return c
+}
+
+// Endpoint returns the endpoint declared with exactly this path.
+func (s Solution) Endpoint(path string) (Endpoint, bool) {
+	for _, e := range s.Endpoints {
+		if e.Path == path {
+			return e, true
+		}
+	}
+	return Endpoint{}, false
+}
+
+// PutEndpoint adds e or replaces the endpoint with the same path.
+func (s *Solution) PutEndpoint(e Endpoint) {
+	for i := range s.Endpoints {
+		if s.Endpoints[i].Path == e.Path {
+			s.Endpoints[i] = e
+			return
+		}
+	}
+	s.Endpoints = append(s.Endpoints, e)
+	s.Normalize()
+}
+
+// DeleteEndpoint removes the endpoint with this path and reports whether
+// there was one.
+func (s *Solution) DeleteEndpoint(path string) bool {
+	for i := range s.Endpoints {
+		if s.Endpoints[i].Path == path {
+			s.Endpoints = append(s.Endpoints[:i], s.Endpoints[i+1:]...)
+			return true
+		}
+	}
+	return false
+}
