@@ -56,6 +56,7 @@ func (vm *VM) openSandbox() {
 	}
 	string_ := base.RawGetString("string").(*lua.LTable)
 	string_.RawSetString("dump", lua.LNil)
+	boundStringLib(L, string_)
 
 	vm.registerModules(base)
 
