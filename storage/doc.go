@@ -1,16 +1,49 @@
-// Package storage persists a luagate solution in a bbolt file.
+// Package storage persists the deployed luagate solution in one bbolt file,
+// so a restarted gateway serves what was last deployed.
 //
-// Buckets and keys:
+// # What it owns
 //
-//	endpoints      path -> JSON {"script", "updated_at"}
-//	modules        module name -> Lua source
-//	eventhandlers  handler name -> Lua source
-//	meta           "revision" -> 8-byte big-endian counter, "schema" -> "1"
+// The database file and its layout. Nothing else reads or writes the file;
+// the rest of luagate sees only scripts.Solution values and a revision number.
 //
-// One transaction covers one whole solution: Save deletes and rewrites the
-// three content buckets and bumps the revision in a single bbolt Update, so
-// a crash leaves the old solution or the new one, never a mix. Values read
-// in a transaction are copied out before it ends.
+// # Buckets and keys
 //
-// storage imports scripts and nothing else of luagate.
+//	endpoints      endpoint path -> JSON {"script": "...", "updated_at": RFC 3339}
+//	modules        module name   -> Lua source
+//	eventhandlers  handler name  -> Lua source
+//	meta           "revision"    -> 8-byte big-endian uint64, bumped by every Save
+//	               "schema"      -> "1"
+//
+// UpdatedAt lives only here: scripts.Endpoint does not serialise it, and
+// Save decides it (kept when the script is byte-identical to the stored one,
+// otherwise the time of the Save, in UTC, to the millisecond).
+//
+// # Transactions
+//
+// One transaction covers one whole solution. Save deletes and recreates the
+// three content buckets, writes the new solution and bumps the revision in a
+// single bbolt Update, so a crash leaves the old solution or the new one,
+// never a mix, and a reader never sees a half-written deploy. Load reads the
+// solution and revision in a single View. bbolt's byte slices are valid only
+// inside their transaction, so every key and value is copied into a Go
+// string before the transaction ends.
+//
+// # Opening
+//
+// bbolt takes an exclusive flock on the file. A second gateway on the same
+// data directory waits the timeout given to Open and then fails with
+// ErrLocked, instead of sharing a file that two writers would corrupt.
+//
+// Open reads the whole solution once, so a damaged file fails at startup with
+// ErrCorrupt rather than at the first deploy, and nothing is written to a
+// file before it has been read successfully. bbolt reads the file through
+// mmap and panics on some malformed pages, or faults on pages past the end of
+// a truncated file; Open turns both into ErrCorrupt. An existing file is
+// first read through a read-only handle, because a failure inside bbolt's
+// read-write open can leave the file's lock held until the process exits.
+//
+// # Imports
+//
+// storage imports scripts and nothing else of luagate, so the HTTP and
+// runtime layers can depend on it without a cycle.
 package storage
