@@ -16,11 +16,9 @@ import (
 	"github.com/luagate/luagate/scripts"
 )
 
-// Request body limits: one script, and a whole solution.
-const (
-	maxScriptBytes   = 1 << 20
-	maxSolutionBytes = 64 << 20
-)
+// maxSolutionScripts bounds a whole-solution body as that many scripts of
+// the largest size.
+const maxSolutionScripts = 64
 
 const apiPrefix = "/api/v1/solution"
 
@@ -86,7 +84,7 @@ func readBody(w http.ResponseWriter, r *http.Request, limit int64) ([]byte, erro
 	b, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
 	var tooBig *http.MaxBytesError
 	if errors.As(err, &tooBig) {
-		return nil, badRequest{fmt.Errorf("request body is over the limit of %d bytes", limit)}
+		return nil, tooLarge{fmt.Errorf("request body is over the limit of %d bytes", limit)}
 	}
 	if err != nil {
 		return nil, badRequest{fmt.Errorf("read request body: %w", err)}
@@ -119,7 +117,7 @@ func (s *Server) getSolution(w http.ResponseWriter, _ *http.Request, _ httproute
 }
 
 func (s *Server) putSolution(w http.ResponseWriter, r *http.Request, _ httprouter.Params) {
-	b, err := readBody(w, r, maxSolutionBytes)
+	b, err := readBody(w, r, maxSolutionScripts*s.cfg.MaxScriptBytes)
 	if err != nil {
 		writeErr(w, err)
 		return
@@ -165,7 +163,7 @@ func (s *Server) getEndpoints(w http.ResponseWriter, r *http.Request, _ httprout
 // putEndpoints creates or replaces endpoints from a raw Lua body with
 // "--#ENDPOINT WEBSOCKET /path" headers, or a JSON {"path","script"}.
 func (s *Server) putEndpoints(w http.ResponseWriter, r *http.Request, _ httprouter.Params) {
-	b, err := readBody(w, r, maxScriptBytes)
+	b, err := readBody(w, r, s.cfg.MaxScriptBytes)
 	if err != nil {
 		writeErr(w, err)
 		return
@@ -237,7 +235,7 @@ func (s *Server) getNamed(k namedScripts, w http.ResponseWriter, name string) {
 }
 
 func (s *Server) putNamed(k namedScripts, w http.ResponseWriter, r *http.Request, name string) {
-	b, err := readBody(w, r, maxScriptBytes)
+	b, err := readBody(w, r, s.cfg.MaxScriptBytes)
 	if err != nil {
 		writeErr(w, err)
 		return
@@ -349,7 +347,7 @@ func (s *Server) deleteSockets(w http.ResponseWriter, _ *http.Request, _ httprou
 }
 
 func (s *Server) postMessage(w http.ResponseWriter, r *http.Request, ps httprouter.Params) {
-	b, err := readBody(w, r, maxScriptBytes)
+	b, err := readBody(w, r, s.cfg.MaxScriptBytes)
 	if err != nil {
 		writeErr(w, err)
 		return

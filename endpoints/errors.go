@@ -44,9 +44,17 @@ func writeErr(w http.ResponseWriter, err error) {
 		writeError(w, http.StatusBadRequest, "BadRequestError", bad.Error())
 		return
 	}
+	var big tooLarge
+	if errors.As(err, &big) {
+		writeError(w, http.StatusRequestEntityTooLarge, "TooLargeError", big.Error())
+		return
+	}
 	typ, status := luaapi.Classify(err)
 	writeError(w, status, typ, err.Error())
 }
+
+// tooLarge is a request body over its limit.
+type tooLarge struct{ error }
 
 // badRequest is a request the API cannot read.
 type badRequest struct{ error }

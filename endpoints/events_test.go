@@ -10,8 +10,6 @@ import (
 	"time"
 
 	"github.com/gorilla/websocket"
-
-	"github.com/luagate/luagate/runtime"
 )
 
 // watched reports each of its events to every socket on /monitor, so a test
@@ -71,8 +69,16 @@ func TestEventsRunInOrderWithOneCloseForEachWayToEnd(t *testing.T) {
 		}, "close:1001:endpoint removed:404"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			g, monitor := watchedGateway(t, func(c *runtime.Config) { c.MaxMessageBytes = 1024 })
+			g, monitor := watchedGateway(t, func(c *testConfig) { c.Runtime.MaxMessageBytes = 1024 })
 			w := g.dial("/watched")
+			// Reading lets the client answer a close frame at once.
+			go func() {
+				for {
+					if _, _, err := w.ws.ReadMessage(); err != nil {
+						return
+					}
+				}
+			}()
 			monitor.expect("open:true")
 			w.send("one")
 			w.send("two")
@@ -163,7 +169,7 @@ func TestRateLimitKeepsExtraMessagesFromTheScript(t *testing.T) {
 }
 
 func TestScriptErrorsAndTimeoutsLeaveTheSocketWorking(t *testing.T) {
-	g := newTestGateway(t, func(c *runtime.Config) { c.RateLimit = -1; c.ScriptTimeout = 200 * time.Millisecond })
+	g := newTestGateway(t, func(c *testConfig) { c.Runtime.RateLimit = -1; c.Runtime.ScriptTimeout = 200 * time.Millisecond })
 	g.deploy("/fragile", `if websocketInfo.type ~= "data" then return end
 if websocketInfo.message == "loop" then while true do end end
 if websocketInfo.message == "boom" then error("boom") end
@@ -184,7 +190,7 @@ return "alive"`)
 }
 
 func TestGlobalsDoNotLeakBetweenExecutions(t *testing.T) {
-	g := newTestGateway(t, func(c *runtime.Config) { c.RateLimit = -1 })
+	g := newTestGateway(t, noRateLimit)
 	g.deploy("/g", `if websocketInfo.type ~= "data" then return end
 counter = (counter or 0) + 1
 _G.also = (_G.also or 0) + 1

@@ -51,7 +51,15 @@ func (s *syncBuffer) String() string {
 	return s.b.String()
 }
 
-type gatewayOption func(*runtime.Config)
+// testConfig is what a test may change before its gateway starts.
+type testConfig struct {
+	Runtime runtime.Config
+	Server  endpoints.Config
+}
+
+type gatewayOption func(*testConfig)
+
+func noRateLimit(c *testConfig) { c.Runtime.RateLimit = -1 }
 
 func newTestGateway(t *testing.T, opts ...gatewayOption) *gateway {
 	t.Helper()
@@ -63,11 +71,11 @@ func startGateway(t *testing.T, dir string, opts ...gatewayOption) *gateway {
 	t.Helper()
 	logs := &syncBuffer{}
 	logger := slog.New(slog.NewTextHandler(logs, nil))
-	cfg := runtime.Config{Logger: logger, ScriptTimeout: 500 * time.Millisecond}
+	cfg := testConfig{Runtime: runtime.Config{Logger: logger, ScriptTimeout: 500 * time.Millisecond}}
 	for _, o := range opts {
 		o(&cfg)
 	}
-	engine, err := runtime.New(cfg)
+	engine, err := runtime.New(cfg.Runtime)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -75,11 +83,16 @@ func startGateway(t *testing.T, dir string, opts ...gatewayOption) *gateway {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv, err := endpoints.New(endpoints.Config{Engine: engine, Store: store, AdminToken: testToken, Logger: logger})
+	sc := cfg.Server
+	sc.Engine, sc.Store, sc.AdminToken, sc.Logger = engine, store, testToken, logger
+	srv, err := endpoints.New(sc)
 	if err != nil {
 		t.Fatal(err)
 	}
-	g := &gateway{t: t, srv: srv, engine: engine, store: store, http: httptest.NewServer(srv), logs: logs, dir: dir}
+	hs := httptest.NewUnstartedServer(srv)
+	hs.Config = srv.HTTPServer()
+	hs.Start()
+	g := &gateway{t: t, srv: srv, engine: engine, store: store, http: hs, logs: logs, dir: dir}
 	t.Cleanup(g.stop)
 	return g
 }

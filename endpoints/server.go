@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/gorilla/websocket"
 	"github.com/julienschmidt/httprouter"
@@ -29,7 +30,29 @@ type Config struct {
 	AdminToken string
 	// Logger: nil means slog.Default().
 	Logger *slog.Logger
+	// MaxConnections bounds open sockets; zero means no limit.
+	MaxConnections int
+	// MaxConnectionsPerIP bounds open sockets per client IP; zero means no
+	// limit.
+	MaxConnectionsPerIP int
+	// AllowedOrigins lists the browser origins allowed to connect
+	// ("https://app.example.com", or "*"); empty allows every origin.
+	AllowedOrigins []string
+	// Compression negotiates permessage-deflate with clients that offer it.
+	Compression bool
+	// MaxScriptBytes bounds one script in a management request. Zero means
+	// 1 MiB.
+	MaxScriptBytes int64
+	// HandshakeTimeout bounds reading a request's headers and completing
+	// an upgrade, against clients that send them slowly. Zero means 10s.
+	HandshakeTimeout time.Duration
 }
+
+// Defaults of Config.
+const (
+	DefaultMaxScriptBytes   = 1 << 20
+	DefaultHandshakeTimeout = 10 * time.Second
+)
 
 // Server routes upgrades to the solution's endpoints and serves the
 // management API.
@@ -39,6 +62,7 @@ type Server struct {
 	routes   atomic.Pointer[httprouter.Router]
 	upgrader websocket.Upgrader
 	closing  atomic.Bool
+	limits   connLimits
 
 	deployMu sync.Mutex // serializes changes to the solution
 	revision uint64     // guarded by deployMu
@@ -54,18 +78,26 @@ func New(cfg Config) (*Server, error) {
 		return nil, errors.New("endpoints: Config.Store is required")
 	case cfg.AdminToken == "":
 		return nil, errors.New("endpoints: Config.AdminToken is required")
+	case cfg.MaxConnections < 0 || cfg.MaxConnectionsPerIP < 0 || cfg.MaxScriptBytes < 0 || cfg.HandshakeTimeout < 0:
+		return nil, fmt.Errorf("endpoints: max connections %d, per IP %d, max script bytes %d and handshake timeout %s must not be negative",
+			cfg.MaxConnections, cfg.MaxConnectionsPerIP, cfg.MaxScriptBytes, cfg.HandshakeTimeout)
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
-	s := &Server{cfg: cfg}
+	if cfg.MaxScriptBytes == 0 {
+		cfg.MaxScriptBytes = DefaultMaxScriptBytes
+	}
+	if cfg.HandshakeTimeout == 0 {
+		cfg.HandshakeTimeout = DefaultHandshakeTimeout
+	}
+	s := &Server{cfg: cfg, limits: connLimits{max: cfg.MaxConnections, perIP: cfg.MaxConnectionsPerIP}}
 	s.upgrader = websocket.Upgrader{
-		HandshakeTimeout: handshakeTimeout,
-		WriteBufferPool:  &sync.Pool{},
-		// Scripts decide who may talk to them (headers, parameters);
-		// browsers on any origin are expected clients of a gateway.
-		CheckOrigin: func(*http.Request) bool { return true },
-		Error:       s.upgradeError,
+		HandshakeTimeout:  cfg.HandshakeTimeout,
+		WriteBufferPool:   &sync.Pool{},
+		CheckOrigin:       originChecker(cfg.AllowedOrigins),
+		EnableCompression: cfg.Compression,
+		Error:             s.upgradeError,
 	}
 	s.api = s.managementRoutes()
 
@@ -91,6 +123,18 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.routes.Load().ServeHTTP(w, r)
 }
 
+// HTTPServer returns an http.Server for s whose timeouts cut off clients
+// that send their request slowly. WebSocket connections outlive these
+// timeouts: they are hijacked once upgraded.
+func (s *Server) HTTPServer() *http.Server {
+	return &http.Server{
+		Handler:           s,
+		ReadHeaderTimeout: s.cfg.HandshakeTimeout,
+		IdleTimeout:       2 * time.Minute,
+		ErrorLog:          slog.NewLogLogger(s.cfg.Logger.Handler(), slog.LevelDebug),
+	}
+}
+
 // StartShutdown makes health answer 503 and refuses new upgrades; the
 // caller then shuts the engine down.
 func (s *Server) StartShutdown() { s.closing.Store(true) }
@@ -102,8 +146,14 @@ func (s *Server) activate(compiled *scripts.Compiled) {
 	// A redirect is no answer to a WebSocket client.
 	r.RedirectTrailingSlash = false
 	r.RedirectFixedPath = false
-	r.HandleMethodNotAllowed = false
 	r.NotFound = http.HandlerFunc(notFound)
+	r.MethodNotAllowed = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if websocket.IsWebSocketUpgrade(r) {
+			writeError(w, http.StatusBadRequest, "HandshakeError", "a WebSocket upgrade must be a GET, not "+r.Method)
+			return
+		}
+		writeError(w, http.StatusMethodNotAllowed, "MethodNotAllowedError", r.Method+" is not allowed on a WebSocket endpoint")
+	})
 	for _, ep := range compiled.Endpoints {
 		r.GET(ep.Pattern.Router, s.upgrade(ep.Path))
 	}

@@ -12,9 +12,6 @@ import (
 	"github.com/luagate/luagate/runtime"
 )
 
-// handshakeTimeout bounds writing the upgrade response.
-const handshakeTimeout = 10 * time.Second
-
 // upgrade returns the handler of the endpoint declared as route.
 func (s *Server) upgrade(route string) httprouter.Handle {
 	return func(w http.ResponseWriter, r *http.Request, ps httprouter.Params) {
@@ -27,6 +24,16 @@ func (s *Server) upgrade(route string) httprouter.Handle {
 			writeError(w, http.StatusServiceUnavailable, "ShuttingDownError", runtime.ErrShuttingDown.Error())
 			return
 		}
+		if !s.upgrader.CheckOrigin(r) {
+			writeError(w, http.StatusForbidden, "OriginError", "origin "+r.Header.Get("Origin")+" is not allowed")
+			return
+		}
+		ip := clientIP(r)
+		if ok, reason := s.limits.acquire(ip); !ok {
+			writeError(w, http.StatusServiceUnavailable, "ConnectionLimitError", reason)
+			return
+		}
+		defer s.limits.release(ip)
 		ws, err := s.upgrader.Upgrade(w, r, nil)
 		if err != nil {
 			return // the upgrader has answered through upgradeError

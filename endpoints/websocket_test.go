@@ -11,8 +11,6 @@ import (
 	"time"
 
 	"github.com/gorilla/websocket"
-
-	"github.com/luagate/luagate/runtime"
 )
 
 // infoEcho answers every open and data event with websocketInfo as JSON,
@@ -146,11 +144,13 @@ func TestReturnValueAndResponseMessageAreSent(t *testing.T) {
 }
 
 func TestWebsocketOperationsAcrossSockets(t *testing.T) {
-	g := newTestGateway(t, func(c *runtime.Config) { c.RateLimit = -1 })
+	g := newTestGateway(t, noRateLimit)
 	g.deploy("/ops", `
 if websocketInfo.type ~= "data" then return end
 local cmd, arg = websocketInfo.message:match("^(%w+) ?(.*)$")
-if cmd == "list" then
+if cmd == "whoami" then
+  return websocketInfo.socket_id
+elseif cmd == "list" then
   local ids = Websocket.list()
   table.sort(ids)
   return table.concat(ids, ",")
@@ -172,10 +172,10 @@ end`)
 	a.send("list")
 	a.expect(strings.Join(ids, ","))
 
-	other := ids[0]
-	a.send("info " + ids[0])
+	a.send("whoami")
 	_, self := a.read()
-	if strings.HasPrefix(self, ids[0]) {
+	other := ids[0]
+	if self == ids[0] {
 		other = ids[1]
 	}
 	a.send("info " + other)

@@ -192,8 +192,14 @@ func scriptError(ctx context.Context, err error) *ScriptError {
 		se.Traceback = api.StackTrace
 	}
 	if ctx.Err() != nil {
-		se.cause = fmt.Errorf("%w: %w", ErrTimeout, ctx.Err())
-		se.Message = strings.Replace(se.Message, ctx.Err().Error(), "script timed out", 1)
+		// The cause says why the execution was stopped: ErrTimeout, or
+		// whatever limit the caller enforced.
+		cause := context.Cause(ctx)
+		if cause == ctx.Err() && errors.Is(cause, context.DeadlineExceeded) {
+			cause = ErrTimeout
+		}
+		se.cause = cause
+		se.Message = strings.Replace(se.Message, ctx.Err().Error(), cause.Error(), 1)
 	}
 	return se
 }

@@ -28,4 +28,7 @@ var (
 	// CloseLost: the connection dropped without a close frame, or stopped
 	// answering pings.
 	CloseLost = CloseReason{websocket.CloseAbnormalClosure, "connection lost"}
+	// CloseStalled: a write to the client timed out because it stopped
+	// reading; no close frame can reach it.
+	CloseStalled = CloseReason{websocket.CloseAbnormalClosure, "client stopped reading"}
 )

@@ -18,6 +18,9 @@ type Config struct {
 	MaxMessageBytes int64
 	// ScriptTimeout bounds one execution. Zero means 2s.
 	ScriptTimeout time.Duration
+	// ScriptMemory is how much the heap may grow while one execution runs
+	// before the execution is stopped. Zero means 128 MiB.
+	ScriptMemory int64
 	// SendQueue is how many outgoing messages a socket buffers. Zero means 256.
 	SendQueue int
 	// LuaStates bounds the pool of Lua states, and so how many scripts run at
@@ -39,6 +42,7 @@ const (
 	DefaultRateLimit       = 5
 	DefaultMaxMessageBytes = 1 << 20
 	DefaultScriptTimeout   = 2 * time.Second
+	DefaultScriptMemory    = 128 << 20
 	DefaultSendQueue       = 256
 	DefaultPingInterval    = 30 * time.Second
 	DefaultPongTimeout     = 10 * time.Second
@@ -58,6 +62,9 @@ func (c Config) withDefaults() (Config, error) {
 	}
 	if c.ScriptTimeout == 0 {
 		c.ScriptTimeout = DefaultScriptTimeout
+	}
+	if c.ScriptMemory == 0 {
+		c.ScriptMemory = DefaultScriptMemory
 	}
 	if c.SendQueue == 0 {
 		c.SendQueue = DefaultSendQueue
@@ -82,6 +89,8 @@ func (c Config) withDefaults() (Config, error) {
 		return c, fmt.Errorf("max message bytes %d: must be positive", c.MaxMessageBytes)
 	case c.ScriptTimeout < 0:
 		return c, fmt.Errorf("script timeout %s: must be positive", c.ScriptTimeout)
+	case c.ScriptMemory < 0:
+		return c, fmt.Errorf("script memory %d: must be positive", c.ScriptMemory)
 	case c.SendQueue < 0:
 		return c, fmt.Errorf("send queue %d: must be positive", c.SendQueue)
 	case c.LuaStates < 0:

@@ -24,14 +24,16 @@ var ErrShuttingDown = errors.New("server is shutting down")
 // Engine runs the sockets of one gateway and the scripts of its current
 // revision.
 type Engine struct {
-	cfg  Config
-	rev  atomic.Pointer[revision]
-	reg  *registry
-	pool *pool
+	cfg      Config
+	rev      atomic.Pointer[revision]
+	reg      *registry
+	pool     *pool
+	watchdog *watchdog
 
 	mu           sync.Mutex // guards shuttingDown and adding to live
 	shuttingDown bool
 	live         sync.WaitGroup // one per socket, done after its close event
+	stopOnce     sync.Once      // releases the watchdog and the Lua states
 }
 
 // revision is a compiled solution with the luaapi programs of each route
@@ -76,6 +78,7 @@ func New(cfg Config) (*Engine, error) {
 	e.pool = newPool(cfg.LuaStates, func() *luaapi.VM {
 		return luaapi.NewVM(luaapi.Options{Sockets: e, Logger: cfg.Logger})
 	})
+	e.watchdog = newWatchdog(uint64(cfg.ScriptMemory), e.pool)
 	empty, err := scripts.Compile(scripts.Solution{})
 	if err != nil {
 		return nil, fmt.Errorf("compile empty solution: %w", err)
@@ -156,11 +159,15 @@ func (e *Engine) dispatch(s *socket, ev *luaapi.Event) {
 		return
 	}
 	s.prog = prog
-	vm := e.pool.get()
-	ctx, cancel := context.WithTimeout(context.Background(), e.cfg.ScriptTimeout)
-	err := vm.Run(ctx, prog, ev)
-	cancel()
-	e.pool.put(vm)
+	pv := e.pool.get()
+	ctx, cancel := context.WithCancelCause(context.Background())
+	timer := time.AfterFunc(e.cfg.ScriptTimeout, func() { cancel(luaapi.ErrTimeout) })
+	pv.begin(cancel, e.watchdog.heap.Load())
+	err := pv.vm.Run(ctx, prog, ev)
+	pv.end()
+	timer.Stop()
+	cancel(nil)
+	e.pool.put(pv)
 	if err != nil {
 		attrs := []any{"route", s.conn.Route, "socket_id", s.conn.ID, "event", ev.Type, "error", err.Error()}
 		var se *luaapi.ScriptError
@@ -185,7 +192,10 @@ func (e *Engine) Shutdown(ctx context.Context) error {
 	}()
 	select {
 	case <-done:
-		e.pool.close()
+		e.stopOnce.Do(func() {
+			e.watchdog.close()
+			e.pool.close()
+		})
 		return nil
 	case <-ctx.Done():
 		for _, s := range e.reg.all() {

@@ -6,53 +6,73 @@ import (
 	"github.com/luagate/luagate/luaapi"
 )
 
+// pooledVM is a Lua state and the execution running on it.
+type pooledVM struct {
+	vm *luaapi.VM
+	running
+}
+
 // pool hands out Lua states, creating them on demand up to a bound so an
 // idle gateway holds few. A caller that finds the pool exhausted waits for a
 // state to come back; executions are bounded by the script timeout, so the
 // wait is too.
 type pool struct {
 	newVM func() *luaapi.VM
-	free  chan *luaapi.VM
+	free  chan *pooledVM
 	slots chan struct{} // one token per state that may still be created
 
-	mu  sync.Mutex
-	all []*luaapi.VM
+	mu  sync.Mutex // guards all
+	all []*pooledVM
 }
 
 func newPool(size int, newVM func() *luaapi.VM) *pool {
-	p := &pool{newVM: newVM, free: make(chan *luaapi.VM, size), slots: make(chan struct{}, size)}
+	p := &pool{newVM: newVM, free: make(chan *pooledVM, size), slots: make(chan struct{}, size)}
 	for range size {
 		p.slots <- struct{}{}
 	}
 	return p
 }
 
-func (p *pool) get() *luaapi.VM {
+func (p *pool) get() *pooledVM {
 	select {
-	case vm := <-p.free:
-		return vm
+	case pv := <-p.free:
+		return pv
 	default:
 	}
 	select {
-	case vm := <-p.free:
-		return vm
+	case pv := <-p.free:
+		return pv
 	case <-p.slots:
-		vm := p.newVM()
+		pv := &pooledVM{vm: p.newVM()}
 		p.mu.Lock()
-		p.all = append(p.all, vm)
+		p.all = append(p.all, pv)
 		p.mu.Unlock()
-		return vm
+		return pv
 	}
 }
 
-func (p *pool) put(vm *luaapi.VM) { p.free <- vm }
+func (p *pool) put(pv *pooledVM) { p.free <- pv }
+
+// overLimit returns the states whose execution has grown the heap past
+// limit. Only the watchdog calls it, so the lock is off the hot path.
+func (p *pool) overLimit(heap, limit uint64) []*pooledVM {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	var out []*pooledVM
+	for _, pv := range p.all {
+		if pv.over(heap, limit) {
+			out = append(out, pv)
+		}
+	}
+	return out
+}
 
 // close releases every state; no execution may be running.
 func (p *pool) close() {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	for _, vm := range p.all {
-		vm.Close()
+	for _, pv := range p.all {
+		pv.vm.Close()
 	}
 	p.all = nil
 }

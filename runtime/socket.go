@@ -2,6 +2,9 @@ package runtime
 
 import (
 	"errors"
+	"io"
+	"net"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -141,7 +144,7 @@ func (s *socket) writeLoop() {
 				}
 				_ = s.ws.SetWriteDeadline(time.Now().Add(cfg.WriteTimeout))
 				if err := s.ws.WriteMessage(typ, m.data); err != nil {
-					s.drop()
+					s.writeFailed(err)
 					return
 				}
 				s.out.Add(1)
@@ -157,7 +160,7 @@ func (s *socket) writeLoop() {
 			}
 		case <-ping.C:
 			if err := s.ws.WriteControl(websocket.PingMessage, nil, time.Now().Add(cfg.WriteTimeout)); err != nil {
-				s.drop()
+				s.writeFailed(err)
 				return
 			}
 		}
@@ -167,6 +170,20 @@ func (s *socket) writeLoop() {
 // drop cuts the connection, which ends the reader.
 func (s *socket) drop() { _ = s.ws.NetConn().Close() }
 
+// writeFailed ends a socket the writer can no longer write to. A timeout
+// means the client stopped reading, which the close event reports as such.
+func (s *socket) writeFailed(err error) {
+	var ne net.Error
+	if errors.As(err, &ne) && ne.Timeout() {
+		s.mu.Lock()
+		if s.closing == nil {
+			s.closing = &CloseStalled
+		}
+		s.mu.Unlock()
+	}
+	s.drop()
+}
+
 func (s *socket) extendReadDeadline() error {
 	return s.ws.SetReadDeadline(time.Now().Add(s.e.cfg.PingInterval + s.e.cfg.PongTimeout))
 }
@@ -175,7 +192,10 @@ func (s *socket) extendReadDeadline() error {
 // returns why it ended.
 func (s *socket) readLoop() CloseReason {
 	for {
-		typ, data, err := s.ws.ReadMessage()
+		typ, data, err := s.readMessage()
+		if err == errInflatedTooBig {
+			continue // closing: wait for the client's answer
+		}
 		if err != nil {
 			return s.endReason(err)
 		}
@@ -202,6 +222,30 @@ func (s *socket) readLoop() CloseReason {
 	}
 }
 
+// errInflatedTooBig is a compressed message that inflated past the limit.
+var errInflatedTooBig = errors.New("message too big once decompressed")
+
+// readMessage reads one whole message. The size limit is applied to the
+// message as the script would see it: gorilla's own read limit counts
+// compressed bytes, so a small compressed frame could otherwise inflate
+// without bound.
+func (s *socket) readMessage() (int, []byte, error) {
+	typ, r, err := s.ws.NextReader()
+	if err != nil {
+		return 0, nil, err
+	}
+	max := s.e.cfg.MaxMessageBytes
+	data, err := io.ReadAll(io.LimitReader(r, max+1))
+	if err != nil {
+		return 0, nil, err
+	}
+	if int64(len(data)) > max {
+		_ = s.closeWith(CloseTooBig)
+		return 0, nil, errInflatedTooBig
+	}
+	return typ, data, nil
+}
+
 func (s *socket) endReason(err error) CloseReason {
 	s.mu.Lock()
 	closing := s.closing
@@ -215,8 +259,21 @@ func (s *socket) endReason(err error) CloseReason {
 		return CloseReason{ce.Code, ce.Text}
 	case errors.Is(err, websocket.ErrReadLimit):
 		return CloseTooBig
+	case isProtocolError(err):
+		return CloseReason{websocket.CloseProtocolError, strings.TrimPrefix(err.Error(), "websocket: ")}
 	}
 	return CloseLost
+}
+
+// isProtocolError tells the errors gorilla/websocket returns after it has
+// answered a protocol violation with a 1002 close frame: they are plain
+// "websocket: ..." errors, unlike the network errors of a dropped
+// connection.
+func isProtocolError(err error) bool {
+	var ne net.Error
+	var ce *websocket.CloseError
+	return !errors.As(err, &ne) && !errors.As(err, &ce) && !errors.Is(err, io.EOF) && !errors.Is(err, io.ErrUnexpectedEOF) &&
+		strings.HasPrefix(err.Error(), "websocket: ")
 }
 
 // end stops the writer and closes the connection once the reader is done.
