@@ -77,8 +77,15 @@ func Compile(sol Solution) (*Compiled, error) {
 		}
 		c.Endpoints = append(c.Endpoints, CompiledEndpoint{Endpoint: e, Pattern: pat, Proto: proto})
 	}
-	if err := CheckRoutes(patterns); err != nil {
-		problems = append(problems, Problem{Message: err.Error()})
+	// Add the patterns one at a time, so that every conflict is reported,
+	// not only the first.
+	var routable []Pattern
+	for _, pat := range patterns {
+		if err := CheckRoutes(append(routable, pat)); err != nil {
+			problems = append(problems, Problem{Message: err.Error()})
+			continue
+		}
+		routable = append(routable, pat)
 	}
 	for _, name := range slices.Sorted(maps.Keys(sol.Modules)) {
 		src := sol.Modules[name]

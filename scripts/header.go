@@ -37,7 +37,9 @@ func ParseEndpoints(file, src string) ([]Endpoint, error) {
 			return
 		}
 		script := strings.Join(lines[start:end], "\n")
-		if !strings.HasSuffix(script, "\n") {
+		// Every line before the next header ends with a newline; only the
+		// last endpoint may already end with one, from the file's own.
+		if end < len(lines) || !strings.HasSuffix(script, "\n") {
 			script += "\n"
 		}
 		eps = append(eps, Endpoint{Path: path, Script: script})

@@ -12,6 +12,10 @@ import (
 // ErrInvalidPath is wrapped by every error about a malformed path pattern.
 var ErrInvalidPath = errors.New("invalid endpoint path")
 
+// maxParams is the most parameters httprouter can match in one path; a
+// route with more is accepted by it but never matches.
+const maxParams = 255
+
 // Pattern is a parsed endpoint path such as "/chat/{room}".
 type Pattern struct {
 	// Raw is the pattern as declared.
@@ -70,6 +74,9 @@ func ParsePattern(raw string) (Pattern, error) {
 		p.Params = append(p.Params, name)
 		b.WriteByte(':')
 		b.WriteString(name)
+	}
+	if len(p.Params) > maxParams {
+		return fail("more than %d parameters", maxParams)
 	}
 	p.Router = b.String()
 	return p, nil
