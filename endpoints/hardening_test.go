@@ -27,10 +27,19 @@ if m == "table" then local t = {} while true do t[#t + 1] = {i = #t} end end
 if m == "rep" then return #string.rep("x", 2^31) end
 return "alive"`)
 	c := g.dial("/hog")
+	defer func() {
+		if t.Failed() {
+			t.Log(g.logs.String())
+		}
+	}()
 	for _, hog := range []string{"double", "table", "rep"} {
 		c.send(hog)
 		c.send("still there?")
-		c.expect("alive")
+		// A hog takes a while to stop under the race detector.
+		_ = c.ws.SetReadDeadline(time.Now().Add(30 * time.Second))
+		if _, got, err := c.ws.ReadMessage(); err != nil || string(got) != "alive" {
+			t.Fatalf("after %s: %q %v", hog, got, err)
+		}
 	}
 	logs := g.logs.String()
 	if n := strings.Count(logs, "exceeded the memory limit"); n != 2 {

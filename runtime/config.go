@@ -19,7 +19,7 @@ type Config struct {
 	// ScriptTimeout bounds one execution. Zero means 2s.
 	ScriptTimeout time.Duration
 	// ScriptMemory is how much the heap may grow while one execution runs
-	// before the execution is stopped. Zero means 128 MiB.
+	// before the execution is stopped. Zero means 64 MiB.
 	ScriptMemory int64
 	// SendQueue is how many outgoing messages a socket buffers. Zero means 256.
 	SendQueue int
@@ -42,7 +42,7 @@ const (
 	DefaultRateLimit       = 5
 	DefaultMaxMessageBytes = 1 << 20
 	DefaultScriptTimeout   = 2 * time.Second
-	DefaultScriptMemory    = 128 << 20
+	DefaultScriptMemory    = 64 << 20
 	DefaultSendQueue       = 256
 	DefaultPingInterval    = 30 * time.Second
 	DefaultPongTimeout     = 10 * time.Second

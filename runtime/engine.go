@@ -162,12 +162,17 @@ func (e *Engine) dispatch(s *socket, ev *luaapi.Event) {
 	pv := e.pool.get()
 	ctx, cancel := context.WithCancelCause(context.Background())
 	timer := time.AfterFunc(e.cfg.ScriptTimeout, func() { cancel(luaapi.ErrTimeout) })
-	pv.begin(cancel, e.watchdog.heap.Load())
+	pv.begin(cancel, e.watchdog.live.Load())
 	err := pv.vm.Run(ctx, prog, ev)
 	pv.end()
 	timer.Stop()
 	cancel(nil)
-	e.pool.put(pv)
+	if errors.Is(err, ErrMemoryLimit) {
+		e.pool.discard(pv)
+		e.watchdog.refresh()
+	} else {
+		e.pool.put(pv)
+	}
 	if err != nil {
 		attrs := []any{"route", s.conn.Route, "socket_id", s.conn.ID, "event", ev.Type, "error", err.Error()}
 		var se *luaapi.ScriptError

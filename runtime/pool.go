@@ -2,6 +2,7 @@ package runtime
 
 import (
 	"sync"
+	"sync/atomic"
 
 	"github.com/luagate/luagate/luaapi"
 )
@@ -20,6 +21,8 @@ type pool struct {
 	newVM func() *luaapi.VM
 	free  chan *pooledVM
 	slots chan struct{} // one token per state that may still be created
+
+	created atomic.Int64 // states in existence
 
 	mu  sync.Mutex // guards all
 	all []*pooledVM
@@ -44,6 +47,7 @@ func (p *pool) get() *pooledVM {
 		return pv
 	case <-p.slots:
 		pv := &pooledVM{vm: p.newVM()}
+		p.created.Add(1)
 		p.mu.Lock()
 		p.all = append(p.all, pv)
 		p.mu.Unlock()
@@ -52,6 +56,27 @@ func (p *pool) get() *pooledVM {
 }
 
 func (p *pool) put(pv *pooledVM) { p.free <- pv }
+
+// discard closes a state instead of returning it, so that whatever its last
+// execution left in its registers (a memory hog's data) is freed, and lets
+// a fresh state take its place.
+func (p *pool) discard(pv *pooledVM) {
+	p.mu.Lock()
+	for i, x := range p.all {
+		if x == pv {
+			p.all = append(p.all[:i], p.all[i+1:]...)
+			break
+		}
+	}
+	p.mu.Unlock()
+	pv.vm.Close()
+	p.created.Add(-1)
+	p.slots <- struct{}{}
+}
+
+// inUse is how many states are running an execution, give or take one
+// changing hands; the watchdog uses it only to choose how often to look.
+func (p *pool) inUse() int64 { return p.created.Load() - int64(len(p.free)) }
 
 // overLimit returns the states whose execution has grown the heap past
 // limit. Only the watchdog calls it, so the lock is off the hot path.

@@ -3,6 +3,7 @@ package runtime
 import (
 	"context"
 	"errors"
+	"fmt"
 	goruntime "runtime"
 	"runtime/metrics"
 	"sync"
@@ -14,66 +15,93 @@ import (
 // by more than Config.ScriptMemory while it ran.
 var ErrMemoryLimit = errors.New("script exceeded the memory limit")
 
-// watchdogInterval is how often the heap is sampled. A script allocates at
-// most what it can in one interval past the limit, plus what one VM
-// instruction allocates (a concatenation doubles a string at most).
-const watchdogInterval = 10 * time.Millisecond
+// How often the heap is sampled: often while scripts run, since a script
+// allocates what it can in one interval past the limit (plus what one VM
+// instruction allocates: a concatenation doubles a string at most), and
+// rarely while none does.
+const (
+	watchdogInterval     = 2 * time.Millisecond
+	watchdogIdleInterval = 50 * time.Millisecond
+)
 
-const heapMetric = "/memory/classes/heap/objects:bytes"
+// The heap in objects (live or not yet collected), and the live heap as of
+// the last collection.
+const (
+	heapMetric = "/memory/classes/heap/objects:bytes"
+	liveMetric = "/gc/heap/live:bytes"
+)
 
 // watchdog stops executions that make the heap grow too much. gopher-lua
 // has no allocation limit of its own and Go cannot attribute allocations to
-// a goroutine, so the watchdog compares the heap with what it was when each
-// running execution started, and confirms with a collection before it
+// a goroutine, so the watchdog compares the heap with the live heap when
+// each running execution started, and confirms with a collection before it
 // cancels, so that garbage alone never stops a script.
 type watchdog struct {
 	limit uint64
 	pool  *pool
-	heap  atomic.Uint64 // the latest sample
+	live  atomic.Uint64 // the live heap at the latest sample
 	stop  chan struct{}
 	done  chan struct{}
 }
 
 func newWatchdog(limit uint64, p *pool) *watchdog {
 	w := &watchdog{limit: limit, pool: p, stop: make(chan struct{}), done: make(chan struct{})}
-	w.heap.Store(readHeap())
+	_, live := readHeap()
+	w.live.Store(live)
 	go w.run()
 	return w
 }
 
-func readHeap() uint64 {
-	s := []metrics.Sample{{Name: heapMetric}}
+func readHeap() (heap, live uint64) {
+	s := []metrics.Sample{{Name: heapMetric}, {Name: liveMetric}}
 	metrics.Read(s)
-	return s[0].Value.Uint64()
+	return s[0].Value.Uint64(), s[1].Value.Uint64()
 }
 
 func (w *watchdog) run() {
 	defer close(w.done)
-	t := time.NewTicker(watchdogInterval)
+	t := time.NewTimer(watchdogIdleInterval)
 	defer t.Stop()
 	for {
 		select {
 		case <-w.stop:
 			return
 		case <-t.C:
-			w.check()
+			next := watchdogIdleInterval
+			if w.pool.inUse() > 0 {
+				w.check()
+				next = watchdogInterval
+			} else {
+				_, live := readHeap()
+				w.live.Store(live)
+			}
+			t.Reset(next)
 		}
 	}
 }
 
 func (w *watchdog) check() {
-	heap := readHeap()
-	w.heap.Store(heap)
+	heap, live := readHeap()
+	w.live.Store(live)
 	over := w.pool.overLimit(heap, w.limit)
 	if len(over) == 0 {
 		return
 	}
 	goruntime.GC()
-	heap = readHeap()
-	w.heap.Store(heap)
+	heap, live = readHeap()
+	w.live.Store(live)
 	for _, x := range over {
 		x.cancelIfOver(heap, w.limit)
 	}
+}
+
+// refresh collects the garbage a stopped memory hog left and resamples the
+// live heap, so that executions starting next are measured from what is
+// really live rather than from the hog's peak.
+func (w *watchdog) refresh() {
+	goruntime.GC()
+	_, live := readHeap()
+	w.live.Store(live)
 }
 
 func (w *watchdog) close() {
@@ -111,6 +139,7 @@ func (r *running) cancelIfOver(heap, limit uint64) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.cancel != nil && heap > r.startHeap+limit {
-		r.cancel(ErrMemoryLimit)
+		r.cancel(fmt.Errorf("%w: the heap grew by %d MiB while it ran (limit %d MiB)",
+			ErrMemoryLimit, (heap-r.startHeap)>>20, limit>>20))
 	}
 }
