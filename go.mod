@@ -3,11 +3,13 @@ module github.com/luagate/luagate
 go 1.25.0
 
 require (
-	github.com/gorilla/websocket v1.5.3 // indirect
-	github.com/julienschmidt/httprouter v1.3.0 // indirect
-	github.com/layeh/gopher-json v0.0.0-20201124131017-552bb3c4c3bf // indirect
-	github.com/yuin/gopher-lua v1.1.2 // indirect
-	go.etcd.io/bbolt v1.5.0 // indirect
-	golang.org/x/sys v0.45.0 // indirect
-	golang.org/x/time v0.12.0 // indirect
+	github.com/gorilla/websocket v1.5.3
+	github.com/julienschmidt/httprouter v1.3.0
+	github.com/layeh/gopher-json v0.0.0-20201124131017-552bb3c4c3bf
+	github.com/yuin/gopher-lua v1.1.2
+	go.etcd.io/bbolt v1.5.0
+	go.uber.org/goleak v1.3.0
+	golang.org/x/time v0.12.0
 )
+
+require golang.org/x/sys v0.45.0 // indirect

@@ -11,7 +11,6 @@ import (
 	"io/fs"
 	"log/slog"
 	"net"
-	"net/http"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -34,7 +33,15 @@ type serveConfig struct {
 	scriptTimeout   time.Duration
 	sendQueue       int
 	luaStates       int
+	scriptMemory    int64
 	shutdownTimeout time.Duration
+	maxConns        int
+	maxConnsPerIP   int
+	allowedOrigins  string
+	compression     bool
+	maxScriptBytes  int64
+	tlsCert         string
+	tlsKey          string
 }
 
 // dbLockTimeout is how long a second server waits for the database before
@@ -54,9 +61,20 @@ func serve(args []string, stderr io.Writer) error {
 	fs.DurationVar(&c.scriptTimeout, "script-timeout", runtime.DefaultScriptTimeout, "longest one script execution may run")
 	fs.IntVar(&c.sendQueue, "send-queue", runtime.DefaultSendQueue, "outgoing messages buffered per socket; a send to a full queue fails with status 503")
 	fs.IntVar(&c.luaStates, "lua-states", 0, "most Lua states kept, and so scripts running at once; 0 means 8 per CPU, at least 16")
+	fs.Int64Var(&c.scriptMemory, "script-memory", runtime.DefaultScriptMemory, "bytes the heap may grow while one execution runs before it is stopped")
+	fs.IntVar(&c.maxConns, "max-connections", 0, "most open sockets; more are refused with 503; 0 means no limit")
+	fs.IntVar(&c.maxConnsPerIP, "max-connections-per-ip", 0, "most open sockets per client IP; more are refused with 503; 0 means no limit")
+	fs.StringVar(&c.allowedOrigins, "allowed-origins", "", "comma-separated browser origins allowed to connect (https://app.example.com); others get 403; empty allows all")
+	fs.BoolVar(&c.compression, "compression", false, "negotiate permessage-deflate with clients that offer it")
+	fs.Int64Var(&c.maxScriptBytes, "max-script-bytes", endpoints.DefaultMaxScriptBytes, "largest script the management API accepts; larger bodies get 413")
+	fs.StringVar(&c.tlsCert, "tls-cert", "", "certificate file (PEM): serve HTTPS and wss:// (needs --tls-key)")
+	fs.StringVar(&c.tlsKey, "tls-key", "", "private key file (PEM) of --tls-cert")
 	fs.DurationVar(&c.shutdownTimeout, "shutdown-timeout", 10*time.Second, "how long shutdown waits for sockets to close and their close events to run")
 	if err := parseFlags(fs, args); err != nil {
 		return err
+	}
+	if (c.tlsCert == "") != (c.tlsKey == "") {
+		return errors.New("--tls-cert and --tls-key go together: give both or neither")
 	}
 	return runServer(c, stderr)
 }
@@ -86,12 +104,23 @@ func runServer(c serveConfig, stderr io.Writer) error {
 		ScriptTimeout:   c.scriptTimeout,
 		SendQueue:       c.sendQueue,
 		LuaStates:       c.luaStates,
+		ScriptMemory:    c.scriptMemory,
 		Logger:          logger,
 	})
 	if err != nil {
 		return err
 	}
-	srv, err := endpoints.New(endpoints.Config{Engine: engine, Store: store, AdminToken: token, Logger: logger})
+	srv, err := endpoints.New(endpoints.Config{
+		Engine:              engine,
+		Store:               store,
+		AdminToken:          token,
+		Logger:              logger,
+		MaxConnections:      c.maxConns,
+		MaxConnectionsPerIP: c.maxConnsPerIP,
+		AllowedOrigins:      splitList(c.allowedOrigins),
+		Compression:         c.compression,
+		MaxScriptBytes:      c.maxScriptBytes,
+	})
 	if err != nil {
 		return err
 	}
@@ -99,10 +128,16 @@ func runServer(c serveConfig, stderr io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("listen: %w", err)
 	}
-	httpSrv := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second}
+	httpSrv := srv.HTTPServer()
 	served := make(chan error, 1)
-	go func() { served <- httpSrv.Serve(ln) }()
-	logger.Info("luagate listening", "addr", ln.Addr().String(), "data_dir", c.dataDir)
+	scheme := "http"
+	if c.tlsCert != "" {
+		scheme = "https"
+		go func() { served <- httpSrv.ServeTLS(ln, c.tlsCert, c.tlsKey) }()
+	} else {
+		go func() { served <- httpSrv.Serve(ln) }()
+	}
+	logger.Info("luagate listening", "addr", ln.Addr().String(), "scheme", scheme, "data_dir", c.dataDir)
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -122,6 +157,17 @@ func runServer(c serveConfig, stderr io.Writer) error {
 	}
 	logger.Info("stopped")
 	return nil
+}
+
+// splitList reads a comma-separated flag value.
+func splitList(s string) []string {
+	var out []string
+	for _, part := range strings.Split(s, ",") {
+		if part = strings.TrimSpace(part); part != "" {
+			out = append(out, part)
+		}
+	}
+	return out
 }
 
 // adminToken returns the configured token, or the one kept in the data dir,
