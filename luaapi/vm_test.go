@@ -53,7 +53,7 @@ func newEvent(typ string, p *peer) *luaapi.Event {
 	return &luaapi.Event{Type: typ, Conn: conn, Peer: p, Message: []byte("m"), Timestamp: time.Now()}
 }
 
-func compile(t *testing.T, name, src string) *lua.FunctionProto {
+func compile(t testing.TB, name, src string) *lua.FunctionProto {
 	t.Helper()
 	proto, err := scripts.CompileChunk(name, src)
 	if err != nil {

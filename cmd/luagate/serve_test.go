@@ -407,7 +407,7 @@ func TestSecondServerOnSameDataDirSaysDatabaseIsHeld(t *testing.T) {
 func TestSIGTERMClosesEverySocketWith1001AndRunsItsCloseEvent(t *testing.T) {
 	t.Parallel()
 	const (
-		clients         = 20
+		clients         = 1000
 		shutdownTimeout = 5 * time.Second
 	)
 	s := startServer(t, t.TempDir(), nil, "--shutdown-timeout", shutdownTimeout.String())
