@@ -205,12 +205,6 @@ func (s *Server) deleteEndpoint(w http.ResponseWriter, r *http.Request, _ httpro
 	})
 }
 
-// notFoundError is a missing management resource.
-type notFoundError string
-
-func (e notFoundError) Error() string { return string(e) }
-func (e notFoundError) Unwrap() error { return luaapi.ErrUnknownSocket }
-
 // namedScripts gives the module and event handler routes one
 // implementation: both are a map from name to Lua source.
 type namedScripts struct {

@@ -62,7 +62,6 @@ func (s *Server) change(edit func(*scripts.Solution) error) (deployResult, error
 			compiled.Endpoints[i].Endpoint = e
 		}
 	}
-	s.revision = rev
 	s.activate(compiled)
 	s.cfg.Logger.Info("solution deployed", "revision", rev, "endpoints", len(stored.Endpoints),
 		"modules", len(stored.Modules), "eventhandlers", len(stored.EventHandlers))

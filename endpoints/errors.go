@@ -44,6 +44,11 @@ func writeErr(w http.ResponseWriter, err error) {
 		writeError(w, http.StatusBadRequest, "BadRequestError", bad.Error())
 		return
 	}
+	var missing notFoundError
+	if errors.As(err, &missing) {
+		writeError(w, http.StatusNotFound, "NotFoundError", missing.Error())
+		return
+	}
 	var big tooLarge
 	if errors.As(err, &big) {
 		writeError(w, http.StatusRequestEntityTooLarge, "TooLargeError", big.Error())
@@ -52,6 +57,11 @@ func writeErr(w http.ResponseWriter, err error) {
 	typ, status := luaapi.Classify(err)
 	writeError(w, status, typ, err.Error())
 }
+
+// notFoundError is a missing endpoint, module or event handler.
+type notFoundError string
+
+func (e notFoundError) Error() string { return string(e) }
 
 // tooLarge is a request body over its limit.
 type tooLarge struct{ error }

@@ -65,7 +65,6 @@ type Server struct {
 	limits   connLimits
 
 	deployMu sync.Mutex // serializes changes to the solution
-	revision uint64     // guarded by deployMu
 }
 
 // New loads the stored solution, starts it on the engine and returns a
@@ -101,7 +100,7 @@ func New(cfg Config) (*Server, error) {
 	}
 	s.api = s.managementRoutes()
 
-	sol, rev, err := cfg.Store.Load()
+	sol, _, err := cfg.Store.Load()
 	if err != nil {
 		return nil, fmt.Errorf("load solution: %w", err)
 	}
@@ -109,7 +108,6 @@ func New(cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("stored solution in %s does not compile: %w", cfg.Store.Path(), err)
 	}
-	s.revision = rev
 	s.activate(compiled)
 	return s, nil
 }

@@ -78,3 +78,10 @@ function test_print_with_a_raising_tostring_is_an_error(info)
   local bad = setmetatable({}, {__tostring = function() error("no string for you") end})
   fails(function() print(bad) end, "no string for you")
 end
+
+function test_table_concat_of_many_items_works(info)
+  local t = {}
+  for i = 1, 100000 do t[i] = "x" end
+  assert(#table.concat(t) == 100000)
+  assert(#table.concat(t, ",") == 199999)
+end
