@@ -87,7 +87,8 @@ func TestSolutionRoundTripAndRawEndpointUpload(t *testing.T) {
 	if status, body := g.api("PUT", "/api/v1/solution/modules/src.utils", `local M = {} function M.shout(s) return string.upper(s) end return M`); status != 200 {
 		t.Fatalf("put module: %d %s", status, body)
 	}
-	if status, body := g.api("PUT", "/api/v1/solution/endpoints", raw); status != 200 {
+	status, body := g.api("PUT", "/api/v1/solution/endpoints", raw)
+	if status != 200 || !strings.Contains(body, `"modules":["src.utils"],"eventhandlers":[]`) {
 		t.Fatalf("raw upload: %d %s", status, body)
 	}
 	g.dial("/raw/9").expect("one 9")

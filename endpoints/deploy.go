@@ -31,6 +31,11 @@ func summarize(eps []scripts.Endpoint) []endpointSummary {
 	return out
 }
 
+// names lists a map's keys sorted, and as [] rather than null when empty.
+func names(m map[string]string) []string {
+	return append([]string{}, slices.Sorted(maps.Keys(m))...)
+}
+
 // current returns a copy of the running solution to derive a change from.
 func (s *Server) current() scripts.Solution {
 	return s.cfg.Engine.Solution().Solution.Clone()
@@ -68,7 +73,7 @@ func (s *Server) change(edit func(*scripts.Solution) error) (deployResult, error
 	return deployResult{
 		Revision:      rev,
 		Endpoints:     summarize(stored.Endpoints),
-		Modules:       slices.Sorted(maps.Keys(stored.Modules)),
-		EventHandlers: slices.Sorted(maps.Keys(stored.EventHandlers)),
+		Modules:       names(stored.Modules),
+		EventHandlers: names(stored.EventHandlers),
 	}, nil
 }
