@@ -21,6 +21,7 @@ import (
 
 	"github.com/luagate/luagate/endpoints"
 	"github.com/luagate/luagate/runtime"
+	"github.com/luagate/luagate/scripts"
 	"github.com/luagate/luagate/storage"
 )
 
@@ -35,7 +36,12 @@ type serveConfig struct {
 	sendQueue       int
 	luaStates       int
 	shutdownTimeout time.Duration
+	project         string
+	watch           bool
 }
+
+// watchInterval is how often "serve --watch" looks for changed files.
+const watchInterval = 300 * time.Millisecond
 
 // dbLockTimeout is how long a second server waits for the database before
 // saying another process holds it.
@@ -55,8 +61,13 @@ func serve(args []string, stderr io.Writer) error {
 	fs.IntVar(&c.sendQueue, "send-queue", runtime.DefaultSendQueue, "outgoing messages buffered per socket; a send to a full queue fails with status 503")
 	fs.IntVar(&c.luaStates, "lua-states", 0, "most Lua states kept, and so scripts running at once; 0 means 8 per CPU, at least 16")
 	fs.DurationVar(&c.shutdownTimeout, "shutdown-timeout", 10*time.Second, "how long shutdown waits for sockets to close and their close events to run")
+	fs.StringVar(&c.project, "project", "", "project directory to deploy at start, replacing the stored solution")
+	fs.BoolVar(&c.watch, "watch", false, "with --project: redeploy when a file changes; a save with errors logs them and keeps the last good revision")
 	if err := parseFlags(fs, args); err != nil {
 		return err
+	}
+	if c.watch && c.project == "" {
+		return errors.New("--watch needs --project DIR")
 	}
 	return runServer(c, stderr)
 }
@@ -95,6 +106,15 @@ func runServer(c serveConfig, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	var watcher *scripts.Watcher
+	if c.watch {
+		watcher = scripts.NewWatcher(c.project)
+	}
+	if c.project != "" {
+		if err := deployProject(srv, c.project, logger); err != nil {
+			return fmt.Errorf("project %s not deployed:\n%w", c.project, err)
+		}
+	}
 	ln, err := net.Listen("tcp", c.addr)
 	if err != nil {
 		return fmt.Errorf("listen: %w", err)
@@ -106,6 +126,28 @@ func runServer(c serveConfig, stderr io.Writer) error {
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	if c.watch {
+		watched := make(chan struct{})
+		defer func() {
+			stop() // ends the watch when serving fails without a signal
+			<-watched
+		}()
+		go func() {
+			defer close(watched)
+			watcher.Run(ctx, watchInterval, func() {
+				if err := deployProject(srv, c.project, logger); err != nil {
+					var problems scripts.Problems
+					if !errors.As(err, &problems) {
+						problems = scripts.Problems{{Message: err.Error()}}
+					}
+					for _, p := range problems {
+						logger.Error("project not deployed; the last good revision keeps running", "problem", p.String())
+					}
+				}
+			})
+		}()
+		logger.Info("watching project", "dir", c.project)
+	}
 	select {
 	case err := <-served:
 		return fmt.Errorf("serve: %w", err)
@@ -122,6 +164,19 @@ func runServer(c serveConfig, stderr io.Writer) error {
 	}
 	logger.Info("stopped")
 	return nil
+}
+
+// deployProject reads the project in dir and replaces the running solution
+// with it, through the same path as PUT /api/v1/solution.
+func deployProject(srv *endpoints.Server, dir string, logger *slog.Logger) error {
+	sol, warnings, err := scripts.ReadProject(dir)
+	for _, w := range warnings {
+		logger.Warn("project file ignored", "file", w.File, "why", w.Message)
+	}
+	if err != nil {
+		return err
+	}
+	return srv.Deploy(sol)
 }
 
 // adminToken returns the configured token, or the one kept in the data dir,
