@@ -150,7 +150,9 @@ func TestWebsocketOperationsAcrossSockets(t *testing.T) {
 	g.deploy("/ops", `
 if websocketInfo.type ~= "data" then return end
 local cmd, arg = websocketInfo.message:match("^(%w+) ?(.*)$")
-if cmd == "list" then
+if cmd == "self" then
+  return websocketInfo.socket_id
+elseif cmd == "list" then
   local ids = Websocket.list()
   table.sort(ids)
   return table.concat(ids, ",")
@@ -173,9 +175,8 @@ end`)
 	a.expect(strings.Join(ids, ","))
 
 	other := ids[0]
-	a.send("info " + ids[0])
-	_, self := a.read()
-	if strings.HasPrefix(self, ids[0]) {
+	a.send("self")
+	if _, self := a.read(); self == ids[0] {
 		other = ids[1]
 	}
 	a.send("info " + other)
