@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -223,11 +224,26 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 }
 
 // copyProject copies an example project into a temporary directory the test
-// may edit.
-func copyProject(t *testing.T, example string) string {
+// may edit. Examples link some files to the init scaffold; the copies are
+// plain files.
+func copyProject(t *testing.T, name string) string {
 	t.Helper()
-	dir := filepath.Join(t.TempDir(), example)
-	if err := os.CopyFS(dir, os.DirFS(filepath.Join("..", "..", "testdata", "examples", example))); err != nil {
+	src, dir := example(name), filepath.Join(t.TempDir(), name)
+	err := filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		rel, _ := filepath.Rel(src, p)
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		if err := os.MkdirAll(filepath.Join(dir, filepath.Dir(rel)), 0o755); err != nil {
+			return err
+		}
+		return os.WriteFile(filepath.Join(dir, rel), b, 0o644)
+	})
+	if err != nil {
 		t.Fatal(err)
 	}
 	return dir
