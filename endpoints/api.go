@@ -127,10 +127,22 @@ func (s *Server) putSolution(w http.ResponseWriter, r *http.Request, _ httproute
 		writeErr(w, err)
 		return
 	}
-	s.respondChange(w, func(cur *scripts.Solution) error {
+	s.respondChange(w, replaceWith(sol))
+}
+
+// Deploy replaces the whole solution with sol, exactly as PUT
+// /api/v1/solution does: everything is compiled first, and any problem
+// leaves the running solution as it was.
+func (s *Server) Deploy(sol scripts.Solution) error {
+	_, err := s.change(replaceWith(sol))
+	return err
+}
+
+func replaceWith(sol scripts.Solution) func(*scripts.Solution) error {
+	return func(cur *scripts.Solution) error {
 		*cur = sol
 		return nil
-	})
+	}
 }
 
 func (s *Server) respondChange(w http.ResponseWriter, edit func(*scripts.Solution) error) {

@@ -39,7 +39,11 @@ func watchedGateway(t *testing.T, opts ...gatewayOption) (*gateway, *client) {
 	g := newTestGateway(t, opts...)
 	g.deploy("/monitor", `return nil`)
 	g.deploy("/watched", watched)
-	return g, g.dial("/monitor")
+	monitor := g.dial("/monitor")
+	// The socket is listed just after the handshake completes; wait for it
+	// so that the first event it should see is not missed.
+	g.socketIDs(1)
+	return g, monitor
 }
 
 func TestEventsRunInOrderWithOneCloseForEachWayToEnd(t *testing.T) {

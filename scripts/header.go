@@ -23,9 +23,25 @@ func HasEndpointHeader(src string) bool {
 // be blank or comments. file names the source in problems, which all come
 // back at once as Problems.
 func ParseEndpoints(file, src string) ([]Endpoint, error) {
+	located, err := parseEndpoints(file, src)
+	eps := make([]Endpoint, len(located))
+	for i, l := range located {
+		eps[i] = l.Endpoint
+	}
+	return eps, err
+}
+
+// locatedEndpoint is an endpoint with the 1-based line of its header in the
+// file it came from, so that problems in its script can point into that file.
+type locatedEndpoint struct {
+	Endpoint
+	Line int
+}
+
+func parseEndpoints(file, src string) ([]locatedEndpoint, error) {
 	lines := strings.Split(strings.ReplaceAll(src, "\r\n", "\n"), "\n")
 	var (
-		eps       []Endpoint
+		eps       []locatedEndpoint
 		problems  Problems
 		start     = -1 // line index of the current header, -1 before the first
 		path      string
@@ -42,7 +58,7 @@ func ParseEndpoints(file, src string) ([]Endpoint, error) {
 		if end < len(lines) || !strings.HasSuffix(script, "\n") {
 			script += "\n"
 		}
-		eps = append(eps, Endpoint{Path: path, Script: script})
+		eps = append(eps, locatedEndpoint{Endpoint{Path: path, Script: script}, start + 1})
 	}
 	for i, line := range lines {
 		trimmed := strings.TrimRight(line, " \t\r")

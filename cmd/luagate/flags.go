@@ -7,19 +7,51 @@ import (
 	"strings"
 )
 
-// parseFlags parses args, then fills every flag not given on the command
-// line from its LUAGATE_<FLAG> environment variable.
+// parseFlags parses args, which must hold no positional arguments, then
+// fills every flag not given on the command line from its LUAGATE_<FLAG>
+// environment variable.
 func parseFlags(fs *flag.FlagSet, args []string) error {
-	if err := fs.Parse(args); err != nil {
-		if err == flag.ErrHelp {
-			return err
+	_, err := parseArgs(fs, args, 0, 0)
+	return err
+}
+
+// parseArgs is parseFlags for commands that take between min and max
+// positional arguments, which it returns. Flags may come before, between or
+// after them ("luagate deploy DIR --dry-run"); after "--" everything is
+// positional, so a message may start with "-".
+func parseArgs(fs *flag.FlagSet, args []string, min, max int) ([]string, error) {
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			if err == flag.ErrHelp {
+				return nil, err
+			}
+			return nil, errUsage
 		}
-		return errUsage
+		rest := fs.Args()
+		if consumed := len(args) - len(rest); consumed > 0 && args[consumed-1] == "--" {
+			pos = append(pos, rest...)
+			break
+		}
+		if len(rest) == 0 {
+			break
+		}
+		pos, args = append(pos, rest[0]), rest[1:]
 	}
-	if fs.NArg() > 0 {
-		fmt.Fprintf(fs.Output(), "unexpected argument %q\n", fs.Arg(0))
-		return errUsage
+	if len(pos) > max {
+		fmt.Fprintf(fs.Output(), "unexpected argument %q\n", pos[max])
+		return nil, errUsage
 	}
+	if len(pos) < min {
+		fmt.Fprintf(fs.Output(), "missing arguments: run luagate %s --help\n", fs.Name())
+		return nil, errUsage
+	}
+	return pos, fillFromEnv(fs)
+}
+
+// fillFromEnv sets every flag not given on the command line from its
+// LUAGATE_<FLAG> environment variable.
+func fillFromEnv(fs *flag.FlagSet) error {
 	given := map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { given[f.Name] = true })
 	var err error

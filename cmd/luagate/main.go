@@ -15,7 +15,19 @@ import (
 const usage = `luagate: a WebSocket gateway that runs Lua scripts.
 
 Usage:
-  luagate serve [flags]   start the gateway (luagate serve --help for flags)
+  luagate serve [flags]               start the gateway; --project DIR [--watch]
+                                      deploys a project, and redeploys it on change
+  luagate init [DIR]                  create a project: echo and chat endpoints, a module
+  luagate deploy [--dry-run] [DIR]    check a project and replace the server's solution
+  luagate pull [DIR]                  write the deployed solution as a project
+  luagate sockets                     list the open sockets
+  luagate send SOCKET_ID MESSAGE      send a text message to a socket
+  luagate close SOCKET_ID | --all     close one socket, or all of them
+
+"luagate COMMAND --help" lists a command's flags. Client commands (deploy,
+pull, sockets, send, close) find the server with --server (default
+http://127.0.0.1:8080) and the token with --admin-token, else
+<data-dir>/admin-token.
 
 Every flag of a command can also be set by an environment variable
 LUAGATE_<FLAG>, for example LUAGATE_ADDR=:9000; a flag on the command line wins.
@@ -31,17 +43,17 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprint(stderr, usage)
 		return 2
 	}
-	var err error
 	switch args[0] {
 	case "-h", "-help", "--help", "help":
 		fmt.Fprint(stdout, usage)
 		return 0
-	case "serve":
-		err = serve(args[1:], stderr)
-	default:
+	}
+	cmd, ok := commands[args[0]]
+	if !ok {
 		fmt.Fprintf(stderr, "luagate: unknown command %q\n\n%s", args[0], usage)
 		return 2
 	}
+	err := cmd(args[1:], stdout, stderr)
 	switch {
 	case err == nil:
 		return 0
@@ -53,6 +65,17 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "luagate %s: %v\n", args[0], err)
 		return 1
 	}
+}
+
+// commands maps each command name to what runs it.
+var commands = map[string]func(args []string, stdout, stderr io.Writer) error{
+	"serve":   func(args []string, _, stderr io.Writer) error { return serve(args, stderr) },
+	"init":    initProject,
+	"deploy":  deploy,
+	"pull":    pull,
+	"sockets": sockets,
+	"send":    send,
+	"close":   closeSockets,
 }
 
 // errUsage marks a command line that could not be parsed; the flag package

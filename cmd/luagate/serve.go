@@ -20,6 +20,7 @@ import (
 
 	"github.com/luagate/luagate/endpoints"
 	"github.com/luagate/luagate/runtime"
+	"github.com/luagate/luagate/scripts"
 	"github.com/luagate/luagate/storage"
 )
 
@@ -42,7 +43,12 @@ type serveConfig struct {
 	maxScriptBytes  int64
 	tlsCert         string
 	tlsKey          string
+	project         string
+	watch           bool
 }
+
+// watchInterval is how often "serve --watch" looks for changed files.
+const watchInterval = 300 * time.Millisecond
 
 // dbLockTimeout is how long a second server waits for the database before
 // saying another process holds it.
@@ -70,11 +76,16 @@ func serve(args []string, stderr io.Writer) error {
 	fs.StringVar(&c.tlsCert, "tls-cert", "", "certificate file (PEM): serve HTTPS and wss:// (needs --tls-key)")
 	fs.StringVar(&c.tlsKey, "tls-key", "", "private key file (PEM) of --tls-cert")
 	fs.DurationVar(&c.shutdownTimeout, "shutdown-timeout", 10*time.Second, "how long shutdown waits for sockets to close and their close events to run")
+	fs.StringVar(&c.project, "project", "", "project directory to deploy at start, replacing the stored solution")
+	fs.BoolVar(&c.watch, "watch", false, "with --project: redeploy when a file changes; a save with errors logs them and keeps the last good revision")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if (c.tlsCert == "") != (c.tlsKey == "") {
 		return errors.New("--tls-cert and --tls-key go together: give both or neither")
+	}
+	if c.watch && c.project == "" {
+		return errors.New("--watch needs --project DIR")
 	}
 	return runServer(c, stderr)
 }
@@ -124,6 +135,15 @@ func runServer(c serveConfig, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	var watcher *scripts.Watcher
+	if c.watch {
+		watcher = scripts.NewWatcher(c.project)
+	}
+	if c.project != "" {
+		if err := deployProject(srv, c.project, logger); err != nil {
+			return fmt.Errorf("project %s not deployed:\n%w", c.project, err)
+		}
+	}
 	ln, err := net.Listen("tcp", c.addr)
 	if err != nil {
 		return fmt.Errorf("listen: %w", err)
@@ -141,6 +161,28 @@ func runServer(c serveConfig, stderr io.Writer) error {
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	if c.watch {
+		watched := make(chan struct{})
+		defer func() {
+			stop() // ends the watch when serving fails without a signal
+			<-watched
+		}()
+		go func() {
+			defer close(watched)
+			watcher.Run(ctx, watchInterval, func() {
+				if err := deployProject(srv, c.project, logger); err != nil {
+					var problems scripts.Problems
+					if !errors.As(err, &problems) {
+						problems = scripts.Problems{{Message: err.Error()}}
+					}
+					for _, p := range problems {
+						logger.Error("project not deployed; the last good revision keeps running", "problem", p.String())
+					}
+				}
+			})
+		}()
+		logger.Info("watching project", "dir", c.project)
+	}
 	select {
 	case err := <-served:
 		return fmt.Errorf("serve: %w", err)
@@ -168,6 +210,19 @@ func splitList(s string) []string {
 		}
 	}
 	return out
+}
+
+// deployProject reads the project in dir and replaces the running solution
+// with it, through the same path as PUT /api/v1/solution.
+func deployProject(srv *endpoints.Server, dir string, logger *slog.Logger) error {
+	sol, warnings, err := scripts.ReadProject(dir)
+	for _, w := range warnings {
+		logger.Warn("project file ignored", "file", w.File, "why", w.Message)
+	}
+	if err != nil {
+		return err
+	}
+	return srv.Deploy(sol)
 }
 
 // adminToken returns the configured token, or the one kept in the data dir,

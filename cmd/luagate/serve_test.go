@@ -171,6 +171,9 @@ func startServer(t *testing.T, dataDir string, env []string, args ...string) *se
 	}
 }
 
+// url is the server's base URL.
+func (s *server) url() string { return "http://" + s.addr }
+
 // waitExit waits up to limit for the process to exit and returns its code.
 func (s *server) waitExit(limit time.Duration) int {
 	s.t.Helper()
@@ -238,8 +241,8 @@ func (s *server) deploy(path, script string) {
 	}
 }
 
-// dial opens a WebSocket to path and closes it when the test ends.
-func (s *server) dial(path string) *websocket.Conn {
+// dialConn opens a WebSocket to path and closes it when the test ends.
+func (s *server) dialConn(path string) *websocket.Conn {
 	s.t.Helper()
 	d := websocket.Dialer{HandshakeTimeout: ioTimeout}
 	ws, resp, err := d.Dial("ws://"+s.addr+path, nil)
@@ -415,7 +418,7 @@ func TestSIGTERMClosesEverySocketWith1001AndRunsItsCloseEvent(t *testing.T) {
 
 	codes := make(chan int, clients)
 	for range clients {
-		ws := s.dial("/s")
+		ws := s.dialConn("/s")
 		go func() {
 			// Reading answers the server's close frame, as a real client does.
 			_ = ws.SetReadDeadline(time.Now().Add(cliTimeout))
@@ -471,7 +474,7 @@ func TestDeployedEndpointIsServedAfterRestart(t *testing.T) {
 	s.stop()
 
 	s = startServer(t, dir, nil)
-	ws := s.dial("/hi")
+	ws := s.dialConn("/hi")
 	_ = ws.SetReadDeadline(time.Now().Add(ioTimeout))
 	_, msg, err := ws.ReadMessage()
 	if err != nil {

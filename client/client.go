@@ -1,0 +1,181 @@
+// Package client is the luagate management API as Go calls: what the
+// command line's deploy, pull, sockets, send and close commands use.
+//
+// Every error is one line a person can act on: an unreachable server, a
+// rejected token, or the API's own error message. client imports only
+// scripts and the standard library.
+package client
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/luagate/luagate/scripts"
+)
+
+// DefaultServer is where a client looks for luagate when not told.
+const DefaultServer = "http://127.0.0.1:8080"
+
+// requestTimeout bounds one API call, so a server that accepts the
+// connection but never answers does not hang the terminal.
+const requestTimeout = 30 * time.Second
+
+const apiPrefix = "/api/v1/solution"
+
+// ErrUnauthorized is returned when the server rejects the admin token.
+var ErrUnauthorized = errors.New("the server rejected the admin token: pass the right one with --admin-token or LUAGATE_ADMIN_TOKEN")
+
+// APIError is an error answer of the management API.
+type APIError struct {
+	Type    string           `json:"type"`
+	Message string           `json:"error"`
+	Status  int              `json:"status"`
+	Details scripts.Problems `json:"details"`
+}
+
+// Error is the API's message, followed by one line per problem when a
+// deploy was refused.
+func (e *APIError) Error() string {
+	if len(e.Details) == 0 {
+		return e.Message
+	}
+	return e.Message + ":\n" + e.Details.Error()
+}
+
+// Client calls one luagate server.
+type Client struct {
+	server string
+	token  string
+	http   *http.Client
+}
+
+// New returns a client of the server at base URL server ("" means
+// DefaultServer) authenticating with token.
+func New(server, token string) *Client {
+	if server == "" {
+		server = DefaultServer
+	}
+	return &Client{server: strings.TrimRight(server, "/"), token: token, http: &http.Client{Timeout: requestTimeout}}
+}
+
+// Socket is an open socket as the management API lists it.
+type Socket struct {
+	SocketID    string            `json:"socket_id"`
+	URI         string            `json:"uri"`
+	Route       string            `json:"route"`
+	Parameters  map[string]string `json:"parameters"`
+	ConnectedAt time.Time         `json:"connected_at"`
+	MessagesIn  uint64            `json:"messages_in"`
+	MessagesOut uint64            `json:"messages_out"`
+}
+
+// Solution returns the deployed solution.
+func (c *Client) Solution(ctx context.Context) (scripts.Solution, error) {
+	var sol scripts.Solution
+	err := c.do(ctx, http.MethodGet, "", nil, &sol)
+	sol.Normalize()
+	return sol, err
+}
+
+// Deploy replaces the deployed solution with sol in one request.
+func (c *Client) Deploy(ctx context.Context, sol scripts.Solution) error {
+	sol.Normalize()
+	return c.do(ctx, http.MethodPut, "", sol, nil)
+}
+
+// Sockets lists the open sockets.
+func (c *Client) Sockets(ctx context.Context) ([]Socket, error) {
+	var out []Socket
+	err := c.do(ctx, http.MethodGet, "/sockets", nil, &out)
+	return out, err
+}
+
+// Send pushes a text message to one socket.
+func (c *Client) Send(ctx context.Context, socketID, message string) error {
+	body := map[string]string{"message": message, "type": "data-text"}
+	return c.do(ctx, http.MethodPost, "/sockets/"+url.PathEscape(socketID)+"/messages", body, nil)
+}
+
+// Close closes one socket.
+func (c *Client) Close(ctx context.Context, socketID string) error {
+	return c.do(ctx, http.MethodDelete, "/sockets/"+url.PathEscape(socketID), nil, nil)
+}
+
+// CloseAll closes every socket and returns how many there were.
+func (c *Client) CloseAll(ctx context.Context) (int, error) {
+	var out struct {
+		Closed int `json:"closed"`
+	}
+	err := c.do(ctx, http.MethodDelete, "/sockets", nil, &out)
+	return out.Closed, err
+}
+
+// do sends body (when not nil) as JSON and decodes a successful answer into
+// out (when not nil).
+func (c *Client) do(ctx context.Context, method, route string, body, out any) error {
+	var r io.Reader
+	if body != nil {
+		b, err := json.Marshal(body)
+		if err != nil {
+			return err
+		}
+		r = bytes.NewReader(b)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, c.server+apiPrefix+route, r)
+	if err != nil {
+		return fmt.Errorf("bad server address %q: %w", c.server, err)
+	}
+	req.Header.Set("Authorization", "Bearer "+c.token)
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return fmt.Errorf("cannot reach luagate at %s: %w", c.server, rootCause(err))
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return fmt.Errorf("read answer of %s: %w", c.server, err)
+	}
+	switch {
+	case resp.StatusCode == http.StatusUnauthorized:
+		return ErrUnauthorized
+	case resp.StatusCode >= 300:
+		apiErr := &APIError{Status: resp.StatusCode}
+		if json.Unmarshal(b, apiErr) != nil || apiErr.Message == "" {
+			return fmt.Errorf("%s %s: %s", method, req.URL.Path, resp.Status)
+		}
+		return apiErr
+	case out != nil:
+		if err := json.Unmarshal(b, out); err != nil {
+			return fmt.Errorf("%s is not answering as luagate does: %w", c.server, err)
+		}
+	}
+	return nil
+}
+
+// rootCause drops the URL and operation wrappers of a transport error, which
+// repeat what the caller already says, keeping "connection refused".
+func rootCause(err error) error {
+	for {
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			err = ue.Err
+			continue
+		}
+		inner := errors.Unwrap(err)
+		if inner == nil {
+			return err
+		}
+		err = inner
+	}
+}

@@ -1,0 +1,73 @@
+package main
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestDeployEchoExampleThenEchoes(t *testing.T) {
+	s := startServer(t, t.TempDir(), nil)
+	out := s.mustLuagate("deploy", example("echo"))
+	if out != "+ endpoint /echo\ndeployed\n" {
+		t.Fatalf("deploy printed %q", out)
+	}
+	c := s.dial("/echo")
+	if got := c.next(); !strings.HasPrefix(got, "connected to /echo as ") {
+		t.Fatalf("greeting %q", got)
+	}
+	c.say("hello")
+	if got := c.next(); got != "hello" {
+		t.Fatalf("echo %q", got)
+	}
+}
+
+func TestDeployChatExampleBroadcastsToTheRoomOnly(t *testing.T) {
+	s := startServer(t, t.TempDir(), nil)
+	s.mustLuagate("deploy", example("chat"))
+
+	ann := s.dial("/chat/lobby?user=ann")
+	expectEvent(t, ann.nextJSON(), "join", "ann", "")
+	bob := s.dial("/chat/lobby?user=bob")
+	expectEvent(t, ann.nextJSON(), "join", "bob", "")
+	expectEvent(t, bob.nextJSON(), "join", "bob", "")
+	carl := s.dial("/chat/kitchen?user=carl")
+	expectEvent(t, carl.nextJSON(), "join", "carl", "")
+
+	bob.say("hi all")
+	expectEvent(t, ann.nextJSON(), "message", "bob", "hi all")
+	expectEvent(t, bob.nextJSON(), "message", "bob", "hi all")
+	// Carl's next message is his own: nothing from the lobby reached him.
+	carl.say("anyone?")
+	expectEvent(t, carl.nextJSON(), "message", "carl", "anyone?")
+
+	bob.conn.Close()
+	expectEvent(t, ann.nextJSON(), "leave", "bob", "")
+}
+
+// expectEvent checks a chat message.
+func expectEvent(t *testing.T, got map[string]any, event, user, text string) {
+	t.Helper()
+	if got["event"] != event || got["user"] != user || (text != "" && got["text"] != text) {
+		t.Fatalf("got %v, want event %q from %q with text %q", got, event, user, text)
+	}
+}
+
+func TestDeployRouterExampleRoutesByAction(t *testing.T) {
+	s := startServer(t, t.TempDir(), nil)
+	s.mustLuagate("deploy", example("router"))
+	c := s.dial("/router")
+	if got := c.nextJSON(); got["event"] != "connected" || got["socket_id"] == "" {
+		t.Fatalf("connect route answered %v", got)
+	}
+	for _, tc := range []struct{ send, want string }{
+		{`{"action":"echo","data":"ping"}`, `{"action":"echo","data":"ping"}`},
+		{`{"action":"sum","numbers":[1,2,3.5]}`, `{"action":"sum","result":6.5}`},
+		{`{"action":"launch"}`, `{"action":"launch","error":"no route for this message"}`},
+		{`not json`, `{"error":"no route for this message"}`},
+	} {
+		c.say(tc.send)
+		if got := c.next(); got != tc.want {
+			t.Errorf("sent %s: got %s, want %s", tc.send, got, tc.want)
+		}
+	}
+}

@@ -1,0 +1,277 @@
+package scripts
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"maps"
+	"os"
+	"path"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"sort"
+	"strings"
+)
+
+// The directories of a project, relative to its root. Everything else in
+// the root (a README, .git, a data dir) is not part of the solution and is
+// not looked at.
+const (
+	EndpointsDir = "endpoints"
+	ModulesDir   = "modules"
+	ServicesDir  = "services"
+)
+
+// HandlerFile is where a project keeps the custom event handler, and where
+// WriteProject puts it.
+const HandlerFile = ServicesDir + "/websocket_websocket_info.lua"
+
+// eventHeaderRE is the first line that marks any services file as the
+// custom event handler: "--#EVENT websocket websocket_info".
+var eventHeaderRE = regexp.MustCompile(`^--#EVENT (\S+) (\S+)`)
+
+// origins remembers which project file (and line) each part of a solution
+// came from, to translate problems found by Compile back into the project.
+type origins struct {
+	endpoints map[string]Problem // path -> file and header line
+	modules   map[string]string  // module name -> file
+	handler   string             // event handler file, "" when none
+}
+
+// locate rewrites a problem about a solution part into one about the
+// project file it came from.
+func (o origins) locate(p Problem) Problem {
+	if loc, ok := o.endpoints[p.File]; ok {
+		p.File = loc.File
+		if p.Line > 0 {
+			p.Line = loc.Line + p.Line - 1
+		} else {
+			p.Line = loc.Line
+		}
+		return p
+	}
+	if f, ok := o.modules[p.File]; ok {
+		p.File = f
+		return p
+	}
+	if p.File == EventHandlerWebsocketInfo && o.handler != "" {
+		p.File = o.handler
+	}
+	return p
+}
+
+// ReadProject reads the project in dir: endpoints from endpoints/**/*.lua
+// (each "--#ENDPOINT WEBSOCKET /path" header starts one, whatever the file's
+// name), modules from modules/**/*.lua (modules/src/utils.lua is
+// "src.utils") and the custom event handler from HandlerFile or any services
+// file whose first line is "--#EVENT websocket websocket_info".
+//
+// It checks and compiles everything. The error, when not nil, is Problems
+// naming every project file and line at fault. warnings list files that
+// were ignored. File names are relative to dir, with forward slashes.
+func ReadProject(dir string) (sol Solution, warnings Problems, err error) {
+	sol = Solution{Modules: map[string]string{}, EventHandlers: map[string]string{}}
+	o := origins{endpoints: map[string]Problem{}, modules: map[string]string{}}
+	var problems Problems
+	if st, err := os.Stat(dir); err != nil {
+		return sol, nil, fmt.Errorf("read project: %w", err)
+	} else if !st.IsDir() {
+		return sol, nil, fmt.Errorf("read project: %s is not a directory", dir)
+	}
+	found := false
+	for _, sub := range []string{EndpointsDir, ModulesDir, ServicesDir} {
+		files, err := luaTree(dir, sub)
+		if errors.Is(err, fs.ErrNotExist) {
+			continue
+		}
+		if err != nil {
+			return sol, nil, fmt.Errorf("read project: %w", err)
+		}
+		found = true
+		for _, rel := range files {
+			b, err := os.ReadFile(filepath.Join(dir, filepath.FromSlash(rel)))
+			if err != nil {
+				problems = append(problems, Problem{File: rel, Message: err.Error()})
+				continue
+			}
+			src := string(b)
+			switch {
+			case path.Ext(rel) != ".lua":
+				warnings = append(warnings, Problem{File: rel, Message: "ignored: not a .lua file"})
+			case sub == EndpointsDir:
+				eps, err := parseEndpoints(rel, src)
+				problems = appendProblems(problems, err)
+				for _, e := range eps {
+					if first, dup := o.endpoints[e.Path]; dup {
+						problems = append(problems, Problem{File: rel, Line: e.Line,
+							Message: fmt.Sprintf("endpoint %s is declared twice: also at %s:%d", e.Path, first.File, first.Line)})
+						continue
+					}
+					o.endpoints[e.Path] = Problem{File: rel, Line: e.Line}
+					sol.Endpoints = append(sol.Endpoints, e.Endpoint)
+				}
+			case sub == ModulesDir:
+				name := strings.ReplaceAll(strings.TrimSuffix(strings.TrimPrefix(rel, ModulesDir+"/"), ".lua"), "/", ".")
+				if err := CheckModuleName(name); err != nil {
+					problems = append(problems, Problem{File: rel, Message: err.Error()})
+					continue
+				}
+				if first, dup := o.modules[name]; dup {
+					problems = append(problems, Problem{File: rel, Message: fmt.Sprintf("module %s is declared twice: also in %s", name, first)})
+					continue
+				}
+				o.modules[name] = rel
+				sol.Modules[name] = src
+			case isEventHandler(rel, src):
+				if o.handler != "" {
+					problems = append(problems, Problem{File: rel, Line: 1,
+						Message: "a second websocket_info event handler: the first is " + o.handler})
+					continue
+				}
+				o.handler = rel
+				sol.EventHandlers[EventHandlerWebsocketInfo] = src
+			default:
+				warnings = append(warnings, Problem{File: rel,
+					Message: "ignored: the only service luagate runs is the websocket_info event handler (" + HandlerFile + ")"})
+			}
+		}
+	}
+	if !found {
+		return sol, warnings, Problems{{File: dir, Message: "not a luagate project: no endpoints/, modules/ or services/ directory"}}
+	}
+	if _, err := Compile(sol); err != nil {
+		var ps Problems
+		if !errors.As(err, &ps) {
+			return sol, warnings, err
+		}
+		for _, p := range ps {
+			// Parsing already reported endpoints declared twice.
+			problems = append(problems, o.locate(p))
+		}
+	}
+	sort.SliceStable(problems, func(i, j int) bool {
+		if problems[i].File != problems[j].File {
+			return problems[i].File < problems[j].File
+		}
+		return problems[i].Line < problems[j].Line
+	})
+	sol.Normalize()
+	return sol, warnings, problems.orNil()
+}
+
+// luaTree lists the files under dir/sub, relative to dir with forward
+// slashes, in lexical order. Hidden files and directories are skipped:
+// editors and version control keep their own files there.
+func luaTree(dir, sub string) ([]string, error) {
+	var files []string
+	root := filepath.Join(dir, sub)
+	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if p != root && strings.HasPrefix(d.Name(), ".") {
+			if d.IsDir() {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		if d.IsDir() {
+			return nil
+		}
+		rel, err := filepath.Rel(dir, p)
+		if err != nil {
+			return err
+		}
+		files = append(files, filepath.ToSlash(rel))
+		return nil
+	})
+	return files, err
+}
+
+func isEventHandler(rel, src string) bool {
+	if rel == HandlerFile {
+		return true
+	}
+	first, _, _ := strings.Cut(src, "\n")
+	m := eventHeaderRE.FindStringSubmatch(strings.TrimRight(first, " \t\r"))
+	return m != nil && strings.EqualFold(m[1], "websocket") && m[2] == EventHandlerWebsocketInfo
+}
+
+func appendProblems(ps Problems, err error) Problems {
+	var more Problems
+	if errors.As(err, &more) {
+		return append(ps, more...)
+	}
+	if err != nil {
+		return append(ps, Problem{Message: err.Error()})
+	}
+	return ps
+}
+
+// WriteProject writes sol as a project in dir, one file per script:
+// endpoints/<name from path>.lua, modules/<name with dots as
+// directories>.lua and HandlerFile. The .lua files already under
+// endpoints/, modules/ and services/ are removed first, so that what is in
+// dir afterwards is exactly sol; other files are left alone. Reading the
+// result with ReadProject gives back sol.
+func WriteProject(dir string, sol Solution) error {
+	for _, sub := range []string{EndpointsDir, ModulesDir, ServicesDir} {
+		files, err := luaTree(dir, sub)
+		if err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return fmt.Errorf("write project: %w", err)
+		}
+		for _, rel := range files {
+			if path.Ext(rel) != ".lua" {
+				continue
+			}
+			if err := os.Remove(filepath.Join(dir, filepath.FromSlash(rel))); err != nil {
+				return fmt.Errorf("write project: %w", err)
+			}
+		}
+	}
+	files := map[string]string{}
+	for _, e := range sol.Endpoints {
+		name := EndpointsDir + "/" + endpointFileName(e.Path) + ".lua"
+		for i := 2; files[name] != ""; i++ {
+			name = fmt.Sprintf("%s/%s_%d.lua", EndpointsDir, endpointFileName(e.Path), i)
+		}
+		script := e.Script
+		if eps, err := ParseEndpoints("", script); err != nil || len(eps) != 1 || eps[0].Path != e.Path {
+			// Scripts deployed without a header get one, so the file
+			// says which path it serves.
+			script = "--#ENDPOINT WEBSOCKET " + e.Path + "\n" + script
+		}
+		files[name] = script
+	}
+	for name, src := range sol.Modules {
+		files[ModulesDir+"/"+strings.ReplaceAll(name, ".", "/")+".lua"] = src
+	}
+	if src, ok := sol.EventHandlers[EventHandlerWebsocketInfo]; ok {
+		files[HandlerFile] = src
+	}
+	for _, rel := range slices.Sorted(maps.Keys(files)) {
+		p := filepath.Join(dir, filepath.FromSlash(rel))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			return fmt.Errorf("write project: %w", err)
+		}
+		if err := os.WriteFile(p, []byte(files[rel]), 0o644); err != nil {
+			return fmt.Errorf("write project: %w", err)
+		}
+	}
+	return nil
+}
+
+// unsafeFileChars are the characters of an endpoint path that do not make a
+// portable file name.
+var unsafeFileChars = regexp.MustCompile(`[^A-Za-z0-9_.-]+`)
+
+// endpointFileName names the file of an endpoint after its path:
+// "/chat/{room}" is "chat_room".
+func endpointFileName(p string) string {
+	name := strings.Trim(unsafeFileChars.ReplaceAllString(strings.NewReplacer("{", "", "}", "").Replace(p), "_"), "_.")
+	if name == "" {
+		return "root"
+	}
+	return name
+}

@@ -1,0 +1,1 @@
+../../../../cmd/luagate/scaffold/endpoints/chat.lua

@@ -1,0 +1,1 @@
+../../../../../cmd/luagate/scaffold/modules/chat/rooms.lua

@@ -1,0 +1,3 @@
+--#ENDPOINT WEBSOCKET /router
+-- The custom event handler in services/ receives every event of this
+-- endpoint, so this script never runs; the header is what opens the path.
