@@ -156,6 +156,8 @@ if cmd == "list" then
   return table.concat(ids, ",")
 elseif cmd == "send" then
   return to_json(Websocket.send({socket_id = arg, message = "pushed"}) or {ok = true})
+elseif cmd == "whoami" then
+  return websocketInfo.socket_id
 elseif cmd == "info" then
   local i = Websocket.info({socket_id = arg})
   if i.error then return to_json(i) end
@@ -173,9 +175,8 @@ end`)
 	a.expect(strings.Join(ids, ","))
 
 	other := ids[0]
-	a.send("info " + ids[0])
-	_, self := a.read()
-	if strings.HasPrefix(self, ids[0]) {
+	a.send("whoami")
+	if _, self := a.read(); self == ids[0] {
 		other = ids[1]
 	}
 	a.send("info " + other)
