@@ -157,9 +157,7 @@ func (e *Engine) dispatch(s *socket, ev *luaapi.Event) {
 	}
 	s.prog = prog
 	vm := e.pool.get()
-	ctx, cancel := context.WithTimeout(context.Background(), e.cfg.ScriptTimeout)
-	err := vm.Run(ctx, prog, ev)
-	cancel()
+	err := vm.RunFor(e.cfg.ScriptTimeout, prog, ev)
 	e.pool.put(vm)
 	if err != nil {
 		attrs := []any{"route", s.conn.Route, "socket_id", s.conn.ID, "event", ev.Type, "error", err.Error()}
