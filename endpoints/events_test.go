@@ -41,7 +41,11 @@ func watchedGateway(t *testing.T, opts ...gatewayOption) (*gateway, *client) {
 	g := newTestGateway(t, opts...)
 	g.deploy("/monitor", `return nil`)
 	g.deploy("/watched", watched)
-	return g, g.dial("/monitor")
+	monitor := g.dial("/monitor")
+	// The upgrade answers before the server registers the socket; events
+	// of /watched reach only a monitor already listed.
+	g.socketIDs(1)
+	return g, monitor
 }
 
 func TestEventsRunInOrderWithOneCloseForEachWayToEnd(t *testing.T) {
