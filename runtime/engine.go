@@ -128,8 +128,8 @@ func (e *Engine) Serve(ws *websocket.Conn, c luaapi.Conn) error {
 	ws.SetReadLimit(e.cfg.MaxMessageBytes)
 	_ = s.extendReadDeadline()
 	ws.SetPongHandler(func(string) error { return s.extendReadDeadline() })
+	s.startPinger()
 	e.reg.add(s)
-	go s.writeLoop()
 	// A deploy may have removed the route between the upgrade and add; Load
 	// swaps the revision before it looks at the registry, so one of the two
 	// sees the other.
