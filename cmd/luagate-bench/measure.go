@@ -129,14 +129,20 @@ func compare(ctx context.Context, o options, stderr io.Writer) ([]row, error) {
 }
 
 // add accumulates r, one of rounds sequential measurements, into total:
-// counts and times add up, memory is averaged.
+// messages, errors and times add up, connections are those of the worst
+// round, memory is averaged.
 func (total *row) add(r row, rounds int) {
-	if total.Result == nil {
+	first := total.Result == nil
+	if first {
 		total.Result = &bench.Result{}
 	}
-	elapsed := total.Elapsed + r.Elapsed
+	elapsed, established, failed := total.Elapsed+r.Elapsed, total.Established, total.Failed
 	total.Merge(r.Result)
 	total.Elapsed = elapsed
+	total.Established, total.Failed = r.Established, r.Failed
+	if !first {
+		total.Established, total.Failed = min(established, r.Established), max(failed, r.Failed)
+	}
 	total.MemPerConn += r.MemPerConn / float64(rounds)
 	total.RSS = max(total.RSS, r.RSS)
 }
