@@ -61,7 +61,12 @@ func New(cfg Config) (*Server, error) {
 	s := &Server{cfg: cfg}
 	s.upgrader = websocket.Upgrader{
 		HandshakeTimeout: handshakeTimeout,
-		WriteBufferPool:  &sync.Pool{},
+		// A buffer of gorilla's own rather than net/http's hijacked 4 KiB
+		// one: with it, nothing keeps net/http's per-connection buffers
+		// alive once the handler returns (see upgrade). Larger messages
+		// bypass the buffer, so its size bounds no message.
+		ReadBufferSize:  readBufferSize,
+		WriteBufferPool: &sync.Pool{},
 		// Scripts decide who may talk to them (headers, parameters);
 		// browsers on any origin are expected clients of a gateway.
 		CheckOrigin: func(*http.Request) bool { return true },

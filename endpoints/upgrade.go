@@ -15,6 +15,9 @@ import (
 // handshakeTimeout bounds writing the upgrade response.
 const handshakeTimeout = 10 * time.Second
 
+// readBufferSize is each connection's read buffer.
+const readBufferSize = 1024
+
 // upgrade returns the handler of the endpoint declared as route.
 func (s *Server) upgrade(route string) httprouter.Handle {
 	return func(w http.ResponseWriter, r *http.Request, ps httprouter.Params) {
@@ -31,7 +34,11 @@ func (s *Server) upgrade(route string) httprouter.Handle {
 		if err != nil {
 			return // the upgrader has answered through upgradeError
 		}
-		_ = s.cfg.Engine.Serve(ws, luaapi.Conn{
+		// Serve on a goroutine of its own and let this handler return, so
+		// that net/http drops what it holds for the connection (its
+		// buffered reader and writer, the request, a deeper stack): an
+		// idle socket then costs little more than gorilla's own buffer.
+		go s.cfg.Engine.Serve(ws, luaapi.Conn{
 			ID:          runtime.NewSocketID(),
 			URI:         requestURI(r),
 			Route:       route,
