@@ -96,6 +96,7 @@ func TestCommandLineMistakesAreRefused(t *testing.T) {
 		{"--url", "ws://10.1.2.3/echo", "--conns", "1", "--duration", "1ms"},
 		{"--compare", "--url", "ws://127.0.0.1:1/"},
 		{"--compare", "--rounds", "0"},
+		{"--compare", "--idle", "--rounds", "2"},
 	} {
 		var out, errs bytes.Buffer
 		if code := run(context.Background(), args, &out, &errs); code == 0 {

@@ -122,7 +122,7 @@ func compare(ctx context.Context, o options, stderr io.Writer) ([]row, error) {
 			if err != nil {
 				return nil, err
 			}
-			s.total.add(r, o.rounds)
+			s.total.add(r)
 		}
 	}
 	return []row{raw, scripted}, nil
@@ -130,8 +130,8 @@ func compare(ctx context.Context, o options, stderr io.Writer) ([]row, error) {
 
 // add accumulates r, one of rounds sequential measurements, into total:
 // messages, errors and times add up, connections are those of the worst
-// round, memory is averaged.
-func (total *row) add(r row, rounds int) {
+// round. Memory is measured in single rounds only (see parseOptions).
+func (total *row) add(r row) {
 	first := total.Result == nil
 	if first {
 		total.Result = &bench.Result{}
@@ -143,6 +143,5 @@ func (total *row) add(r row, rounds int) {
 	if !first {
 		total.Established, total.Failed = min(established, r.Established), max(failed, r.Failed)
 	}
-	total.MemPerConn += r.MemPerConn / float64(rounds)
-	total.RSS = max(total.RSS, r.RSS)
+	total.MemPerConn, total.RSS = r.MemPerConn, r.RSS
 }

@@ -55,7 +55,7 @@ func parseOptions(args []string, stderr io.Writer) (options, error) {
 	fs.DurationVar(&o.settle, "settle", 2*time.Second, "with --idle: wait this long after connecting before reading the server's memory")
 	fs.BoolVar(&o.json, "json", false, "print one JSON object instead of a table")
 	fs.BoolVar(&o.compare, "compare", false, "measure the raw echo and luagate in one run, and their ratios")
-	fs.IntVar(&o.rounds, "rounds", 1, "with --compare: measure each server this many times, alternating, and add up the rounds")
+	fs.IntVar(&o.rounds, "rounds", 1, "with --compare: measure each server this many times, alternating, and add up the rounds (not with --idle)")
 	fs.StringVar(&o.luagateBin, "luagate-bin", "", "luagate binary for --compare; empty builds ./cmd/luagate (run from the repository)")
 	fs.StringVar(&o.script, "script", "testdata/examples/echo/endpoints/echo.lua", "endpoint script luagate runs in --compare; it must echo on /echo")
 	if err := fs.Parse(args); err != nil {
@@ -70,6 +70,10 @@ func parseOptions(args []string, stderr io.Writer) (options, error) {
 		return o, fmt.Errorf("--url is required without --compare")
 	case o.rounds < 1:
 		return o, fmt.Errorf("--rounds %d: must be at least 1", o.rounds)
+	case o.rounds > 1 && o.load.Idle:
+		// A later round would reuse memory the first left behind, and
+		// understate what a connection costs.
+		return o, fmt.Errorf("--rounds %d with --idle: memory is measured in one round only", o.rounds)
 	case o.procs < 0:
 		return o, fmt.Errorf("--procs %d: must not be negative", o.procs)
 	}
