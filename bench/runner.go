@@ -156,7 +156,7 @@ type Runner struct {
 	conns []*conn
 	start time.Time // origin of the timestamps in messages
 
-	mu     sync.Mutex // guards errors and limit
+	mu     sync.Mutex // guards errors, limit and failed
 	errors map[string]int
 	limit  string
 	failed int
@@ -429,7 +429,7 @@ func stamp(msg []byte, d time.Duration) {
 	}
 }
 
-// parseStamp reads the time stamp wrote.
+// parseStamp reads what stamp wrote, if msg starts with it.
 func parseStamp(msg []byte) (time.Duration, bool) {
 	if len(msg) < stampLen || msg[stampLen-1] != ' ' {
 		return 0, false
