@@ -137,7 +137,7 @@ func (e *Engine) Serve(ws *websocket.Conn, c luaapi.Conn) error {
 		_ = s.closeWith(CloseEndpointRemoved)
 	}
 
-	e.dispatch(s, &luaapi.Event{Type: luaapi.EventOpen, Conn: s.conn, Peer: s, Timestamp: time.Now()})
+	s.run(&luaapi.Event{Type: luaapi.EventOpen, Conn: s.conn, Peer: s, Timestamp: time.Now()})
 	reason := s.readLoop()
 	s.end()
 	e.reg.remove(s.conn.ID)

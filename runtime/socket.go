@@ -40,6 +40,9 @@ type socket struct {
 	closing *CloseReason // set once when luagate decides to close the socket
 	ended   bool         // the reader has finished: nothing more is sent
 	pingDue bool         // the pinger asks the writer for a ping
+	// dispatching is set while the reader runs an event; run writes
+	// afterwards what the event queued.
+	dispatching bool
 	// writing is set while a writer goroutine runs, and for good once one
 	// has sent the close frame or failed: no writer starts after that.
 	writing bool
@@ -97,10 +100,11 @@ func (s *socket) closeWith(reason CloseReason) error {
 	return nil
 }
 
-// startWriterLocked starts the writer unless it is running or may not
-// run. s.mu must be held.
+// startWriterLocked starts the writer goroutine unless a writer is
+// running, may not run, or the reader is running an event (run writes
+// after it). s.mu must be held.
 func (s *socket) startWriterLocked() {
-	if s.writing || s.ended {
+	if s.writing || s.ended || s.dispatching {
 		return
 	}
 	s.writing = true
@@ -153,45 +157,80 @@ func (s *socket) recycle(batch []outMsg) {
 	s.mu.Unlock()
 }
 
-// writeLoop is the socket's only writer. It returns when it has nothing
-// left to do; Send, closeWith and the pinger start it again.
+// writeLoop is the socket's writer goroutine. It returns when it has
+// nothing left to do; Send, closeWith and the pinger start it again.
 func (s *socket) writeLoop() {
 	defer s.writers.Done()
-	cfg := &s.e.cfg
-	for {
-		batch, closing, ping, stop := s.take()
-		if stop {
-			return
-		}
-		for _, m := range batch {
-			typ := websocket.TextMessage
-			if m.binary {
-				typ = websocket.BinaryMessage
-			}
-			_ = s.ws.SetWriteDeadline(time.Now().Add(cfg.WriteTimeout))
-			if err := s.ws.WriteMessage(typ, m.data); err != nil {
-				s.drop()
-				return
-			}
-			s.out.Add(1)
-		}
-		if batch != nil {
-			s.recycle(batch)
-		}
-		if ping {
-			if err := s.ws.WriteControl(websocket.PingMessage, nil, time.Now().Add(cfg.WriteTimeout)); err != nil {
-				s.drop()
-				return
-			}
-			s.pinger.Reset(cfg.PingInterval)
-		}
-		if closing != nil {
-			msg := websocket.FormatCloseMessage(closing.Code, closing.Text)
-			_ = s.ws.WriteControl(websocket.CloseMessage, msg, time.Now().Add(cfg.WriteTimeout))
-			_ = s.ws.SetReadDeadline(time.Now().Add(closeGrace))
-			return
-		}
+	for s.writeNext() {
 	}
+}
+
+// writeNext writes what take hands the writer and reports whether the
+// writer goes on. Only the one writer (see writing) calls it.
+func (s *socket) writeNext() bool {
+	cfg := &s.e.cfg
+	batch, closing, ping, stop := s.take()
+	if stop {
+		return false
+	}
+	for _, m := range batch {
+		typ := websocket.TextMessage
+		if m.binary {
+			typ = websocket.BinaryMessage
+		}
+		_ = s.ws.SetWriteDeadline(time.Now().Add(cfg.WriteTimeout))
+		if err := s.ws.WriteMessage(typ, m.data); err != nil {
+			s.drop()
+			return false
+		}
+		s.out.Add(1)
+	}
+	if batch != nil {
+		s.recycle(batch)
+	}
+	if ping {
+		if err := s.ws.WriteControl(websocket.PingMessage, nil, time.Now().Add(cfg.WriteTimeout)); err != nil {
+			s.drop()
+			return false
+		}
+		s.pinger.Reset(cfg.PingInterval)
+	}
+	if closing != nil {
+		msg := websocket.FormatCloseMessage(closing.Code, closing.Text)
+		_ = s.ws.WriteControl(websocket.CloseMessage, msg, time.Now().Add(cfg.WriteTimeout))
+		_ = s.ws.SetReadDeadline(time.Now().Add(closeGrace))
+		return false
+	}
+	return true
+}
+
+// run dispatches ev, then writes what it queued. While the event runs no
+// writer goroutine starts: the reader takes the writer's part afterwards
+// for a batch or two, and hands anything longer to a writer goroutine, so
+// it never writes for long. Starting a goroutine for each reply cost a
+// scheduling delay per message: the new goroutine waited behind the other
+// sockets its processor had to run.
+func (s *socket) run(ev *luaapi.Event) {
+	s.mu.Lock()
+	s.dispatching = true
+	s.mu.Unlock()
+	s.e.dispatch(s, ev)
+	s.mu.Lock()
+	s.dispatching = false
+	write := !s.writing && !s.ended && (len(s.queue) > 0 || s.closing != nil || s.pingDue)
+	if write {
+		s.writing = true
+		s.writers.Add(1)
+	}
+	s.mu.Unlock()
+	if !write {
+		return
+	}
+	if s.writeNext() && s.writeNext() {
+		go s.writeLoop()
+		return
+	}
+	s.writers.Done()
 }
 
 // drop cuts the connection, which ends the reader.
@@ -221,7 +260,7 @@ func (s *socket) readLoop() CloseReason {
 			_ = s.Send(rateLimitFrame, false)
 			continue
 		}
-		s.e.dispatch(s, &luaapi.Event{
+		s.run(&luaapi.Event{
 			Type:      luaapi.EventData,
 			Conn:      s.conn,
 			Peer:      s,
