@@ -92,7 +92,12 @@ func New(cfg Config) (*Server, error) {
 	}
 	s := &Server{cfg: cfg, limits: connLimits{max: cfg.MaxConnections, perIP: cfg.MaxConnectionsPerIP}}
 	s.upgrader = websocket.Upgrader{
-		HandshakeTimeout:  cfg.HandshakeTimeout,
+		HandshakeTimeout: cfg.HandshakeTimeout,
+		// A buffer of gorilla's own rather than net/http's hijacked 4 KiB
+		// one: with it, nothing keeps net/http's per-connection buffers
+		// alive once the handler returns (see upgrade). Larger messages
+		// bypass the buffer, so its size bounds no message.
+		ReadBufferSize:    readBufferSize,
 		WriteBufferPool:   &sync.Pool{},
 		CheckOrigin:       originChecker(cfg.AllowedOrigins),
 		EnableCompression: cfg.Compression,

@@ -12,6 +12,9 @@ import (
 	"github.com/luagate/luagate/runtime"
 )
 
+// readBufferSize is each connection's read buffer.
+const readBufferSize = 1024
+
 // upgrade returns the handler of the endpoint declared as route.
 func (s *Server) upgrade(route string) httprouter.Handle {
 	return func(w http.ResponseWriter, r *http.Request, ps httprouter.Params) {
@@ -33,19 +36,28 @@ func (s *Server) upgrade(route string) httprouter.Handle {
 			writeError(w, http.StatusServiceUnavailable, "ConnectionLimitError", reason)
 			return
 		}
-		defer s.limits.release(ip)
 		ws, err := s.upgrader.Upgrade(w, r, nil)
 		if err != nil {
+			s.limits.release(ip)
 			return // the upgrader has answered through upgradeError
 		}
-		_ = s.cfg.Engine.Serve(ws, luaapi.Conn{
+		conn := luaapi.Conn{
 			ID:          runtime.NewSocketID(),
 			URI:         requestURI(r),
 			Route:       route,
 			Headers:     headers(r.Header),
 			Parameters:  parameters(r, ps),
 			ConnectedAt: time.Now(),
-		})
+		}
+		// Serve on a goroutine of its own and let this handler return, so
+		// that net/http drops what it holds for the connection (its
+		// buffered reader and writer, the request, a deeper stack): an
+		// idle socket then costs little more than gorilla's own buffer.
+		// The engine counts the goroutine among its live sockets.
+		go func() {
+			defer s.limits.release(ip)
+			_ = s.cfg.Engine.Serve(ws, conn)
+		}()
 	}
 }
 

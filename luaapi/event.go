@@ -1,6 +1,8 @@
 package luaapi
 
 import (
+	"slices"
+	"strings"
 	"time"
 
 	lua "github.com/yuin/gopher-lua"
@@ -57,11 +59,13 @@ func NewConn(c Conn) *Conn {
 	return &c
 }
 
+// fields returns m's entries sorted by key, an order infoTables relies on.
 func fields(m map[string]string) []field {
 	fs := make([]field, 0, len(m))
 	for k, v := range m {
 		fs = append(fs, field{k, lua.LString(v)})
 	}
+	slices.SortFunc(fs, func(a, b field) int { return strings.Compare(a.key, b.key) })
 	return fs
 }
 
@@ -89,31 +93,157 @@ type Event struct {
 	CloseReason string
 }
 
-// newInfo builds the websocketInfo table for ev. send and close are the
+// Values of websocketInfo fields boxed once: converting a string variable
+// to a lua.LValue allocates, and these are set on every event.
+var (
+	luaText   lua.LValue = lua.LString(MessageText)
+	luaBinary lua.LValue = lua.LString(MessageBinary)
+)
+
+// maxReusedKeys bounds how many distinct keys a reused table may have held.
+// gopher-lua keeps every key a table ever had in an internal list, so a
+// table refilled with ever new header names would grow without end.
+const maxReusedKeys = 64
+
+// infoTables are a VM's websocketInfo table and its headers and parameters
+// tables, refilled for each execution rather than built anew: building them
+// was most of what dispatching an event cost. No execution sees what an
+// earlier one left: fill overwrites or removes every key the last fill set,
+// and drops a table that holds any other key (a script added it) or a
+// metatable, since fill would not clear those.
+type infoTables struct {
+	info            *lua.LTable
+	headers, params reusedTable
+}
+
+// reusedTable is a table refilled with a connection's fields.
+type reusedTable struct {
+	t    *lua.LTable
+	last []field // what the last fill set: all t may hold
+	seen int     // at least the distinct keys t has held
+}
+
+// infoKey reports whether newInfo may set k on websocketInfo.
+func infoKey(k string) bool {
+	switch k {
+	case "uri", "type", "route", "socket_id", "timestamp", "headers", "parameters",
+		"message", "message_type", "close_code", "close_reason", "send", "close":
+		return true
+	}
+	return false
+}
+
+// onlyKeys reports whether t has metatable mt and no key allow refuses.
+// It walks the table with Next, which unlike ForEach does not allocate.
+func onlyKeys(t *lua.LTable, mt lua.LValue, allow func(string) bool) bool {
+	if t.Metatable != mt {
+		return false
+	}
+	for k, _ := t.Next(lua.LNil); k != lua.LNil; k, _ = t.Next(k) {
+		if s, ok := k.(lua.LString); !ok || !allow(string(s)) {
+			return false
+		}
+	}
+	return true
+}
+
+// fill makes r's table hold exactly fs.
+func (r *reusedTable) fill(L *lua.LState, fs []field) *lua.LTable {
+	same := sameKeys(r.last, fs)
+	if r.t == nil || (!same && r.seen+len(fs) > maxReusedKeys) || !holdsOnly(r.t, r.last) {
+		r.t, r.last, r.seen, same = L.CreateTable(0, len(fs)), nil, 0, false
+	}
+	if !same {
+		for _, f := range r.last {
+			r.t.RawSetString(f.key, lua.LNil)
+		}
+		// This over-counts keys the table already had; the bound only
+		// has to hold, not be tight.
+		r.seen += len(fs)
+	}
+	for _, f := range fs {
+		r.t.RawSetString(f.key, f.value)
+	}
+	r.last = fs
+	return r.t
+}
+
+// holdsOnly reports whether t has no metatable and, walked with Next,
+// exactly the keys of fs in their order. Next walks keys in the order they
+// were first set and fields are sorted by key, so a table fill left alone
+// passes. A script that changed its keys fails it, and so may a table that
+// earlier fills gave keys in another order, which only costs a new table.
+func holdsOnly(t *lua.LTable, fs []field) bool {
+	if t.Metatable != lua.LNil {
+		return false
+	}
+	i := 0
+	for k, _ := t.Next(lua.LNil); k != lua.LNil; k, _ = t.Next(k) {
+		if s, ok := k.(lua.LString); !ok || i == len(fs) || string(s) != fs[i].key {
+			return false
+		}
+		i++
+	}
+	return i == len(fs)
+}
+
+// sameKeys reports whether a and b have the same keys in the same order.
+func sameKeys(a, b []field) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i].key != b[i].key {
+			return false
+		}
+	}
+	return true
+}
+
+// luaEventType is websocketInfo.type, boxed without allocating for the
+// known types.
+func luaEventType(typ string) lua.LValue {
+	switch typ {
+	case EventOpen:
+		return lua.LString(EventOpen)
+	case EventData:
+		return lua.LString(EventData)
+	case EventClose:
+		return lua.LString(EventClose)
+	}
+	return lua.LString(typ)
+}
+
+// newInfo fills the websocketInfo table for ev. send and close are the
 // state's own functions, bound to the current execution.
-func newInfo(L *lua.LState, ev *Event, send, close *lua.LFunction) *lua.LTable {
+func (it *infoTables) newInfo(L *lua.LState, ev *Event, send, close *lua.LFunction) *lua.LTable {
 	c := ev.Conn
-	t := L.CreateTable(0, 14)
+	if it.info == nil || !onlyKeys(it.info, lua.LNil, infoKey) {
+		it.info = L.CreateTable(0, 14)
+	}
+	t := it.info
 	t.RawSetString("uri", c.luaURI)
-	t.RawSetString("type", lua.LString(ev.Type))
+	t.RawSetString("type", luaEventType(ev.Type))
 	t.RawSetString("route", c.luaRoute)
 	t.RawSetString("socket_id", c.luaID)
 	t.RawSetString("timestamp", lua.LNumber(ev.Timestamp.UnixMilli()))
-	t.RawSetString("headers", table(L, c.luaHeaders))
-	t.RawSetString("parameters", table(L, c.luaParams))
+	t.RawSetString("headers", it.headers.fill(L, c.luaHeaders))
+	t.RawSetString("parameters", it.params.fill(L, c.luaParams))
+	message, messageType, closeCode, closeReason := lua.LValue(lua.LNil), lua.LValue(lua.LNil), lua.LValue(lua.LNil), lua.LValue(lua.LNil)
 	switch ev.Type {
 	case EventData:
 		if ev.Binary {
-			t.RawSetString("message", lua.LString(encodeBase64(ev.Message)))
-			t.RawSetString("message_type", lua.LString(MessageBinary))
+			message, messageType = lua.LString(encodeBase64(ev.Message)), luaBinary
 		} else {
-			t.RawSetString("message", lua.LString(ev.Message))
-			t.RawSetString("message_type", lua.LString(MessageText))
+			message, messageType = lua.LString(ev.Message), luaText
 		}
 	case EventClose:
-		t.RawSetString("close_code", lua.LNumber(ev.CloseCode))
-		t.RawSetString("close_reason", lua.LString(ev.CloseReason))
+		closeCode, closeReason = lua.LNumber(ev.CloseCode), lua.LString(ev.CloseReason)
 	}
+	t.RawSetString("message", message)
+	t.RawSetString("message_type", messageType)
+	t.RawSetString("close_code", closeCode)
+	t.RawSetString("close_reason", closeReason)
 	t.RawSetString("send", send)
 	t.RawSetString("close", close)
 	return t

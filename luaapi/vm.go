@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
+	"time"
 
 	lua "github.com/yuin/gopher-lua"
 )
@@ -70,8 +71,14 @@ type VM struct {
 
 	// Functions of websocketInfo, created once and bound to cur.
 	infoSend, infoClose *lua.LFunction
+	tables              infoTables
+	// The environment and response tables of the last execution, reused
+	// when it left them as they were given: see spare.
+	env, response *lua.LTable
+	deadline      *deadline
 
-	cur *execution
+	cur  *execution
+	exec execution // what cur points to while Run runs, kept to save allocating it
 }
 
 // execution is the state of the one Run in progress.
@@ -96,7 +103,8 @@ func NewVM(opts Options) *VM {
 			RegistryMaxSize:  registryMaxSize,
 			RegistryGrowStep: registryGrowStep,
 		}),
-		opts: opts,
+		opts:     opts,
+		deadline: newDeadline(),
 	}
 	vm.infoSend = vm.L.NewFunction(vm.websocketInfoSend)
 	vm.infoClose = vm.L.NewFunction(vm.websocketInfoClose)
@@ -105,7 +113,10 @@ func NewVM(opts Options) *VM {
 }
 
 // Close releases the state.
-func (vm *VM) Close() { vm.L.Close() }
+func (vm *VM) Close() {
+	vm.deadline.timer.Stop()
+	vm.L.Close()
+}
 
 // ScriptError is a failed execution: the script raised, or ran too long.
 type ScriptError struct {
@@ -119,22 +130,35 @@ type ScriptError struct {
 func (e *ScriptError) Error() string { return e.Message }
 func (e *ScriptError) Unwrap() error { return e.cause }
 
+// Interrupt stops the execution in progress, if any, as if its time had
+// run out, with cause as the reason its error gives. It is the one method
+// that may be called from another goroutine while the VM runs.
+func (vm *VM) Interrupt(cause error) { vm.deadline.interrupt(cause) }
+
+// RunFor is Run with a context that ends after timeout, timed by a timer
+// the VM reuses for every execution.
+func (vm *VM) RunFor(timeout time.Duration, p *Program, ev *Event) error {
+	ctx := vm.deadline.start(timeout)
+	defer vm.deadline.stop()
+	return vm.Run(ctx, p, ev)
+}
+
 // Run executes p for ev under ctx, which bounds its running time. An endpoint
 // script's reply (its return value, or response.message) is sent to the
 // event's socket on open and data events. Run never panics on anything a
 // script does; a failure comes back as a *ScriptError.
 func (vm *VM) Run(ctx context.Context, p *Program, ev *Event) (err error) {
 	L := vm.L
-	env := L.CreateTable(0, 4)
-	env.Metatable = vm.envMeta
+	env := spare(L, &vm.env, vm.envMeta, func(k string) bool { return k == "_G" })
 	env.RawSetString("_G", env)
-	vm.cur = &execution{ev: ev, prog: p, env: env}
-	vm.cur.info = newInfo(L, ev, vm.infoSend, vm.infoClose)
+	vm.exec = execution{ev: ev, prog: p, env: env}
+	vm.cur = &vm.exec
+	vm.cur.info = vm.tables.newInfo(L, ev, vm.infoSend, vm.infoClose)
 	L.SetContext(ctx)
 	defer func() {
 		L.RemoveContext()
 		L.SetTop(0)
-		vm.cur = nil
+		vm.cur, vm.exec = nil, execution{}
 		vm.scrub()
 		if r := recover(); r != nil {
 			err = &ScriptError{Message: fmt.Sprintf("script aborted: %v", r)}
@@ -159,7 +183,8 @@ func (vm *VM) Run(ctx context.Context, p *Program, ev *Event) (err error) {
 		}
 		return nil
 	}
-	response := L.CreateTable(0, 1)
+	response := spare(L, &vm.response, lua.LNil, func(k string) bool { return k == "message" })
+	response.RawSetString("message", lua.LNil)
 	L.Push(vm.cur.info)
 	L.Push(response)
 	if err := L.PCall(2, 1, nil); err != nil {
@@ -185,6 +210,19 @@ func (vm *VM) Run(ctx context.Context, p *Program, ev *Event) (err error) {
 	return nil
 }
 
+// spare returns *t for another execution if the last one left in it no
+// key but those allow accepts (which the caller then resets) and the
+// metatable mt; otherwise it puts a new table with metatable mt in *t.
+// Reusing the tables saves most of an event's allocations, and nothing of
+// an execution can reach the next: no reference to them survives it.
+func spare(L *lua.LState, t **lua.LTable, mt lua.LValue, allow func(string) bool) *lua.LTable {
+	if *t == nil || !onlyKeys(*t, mt, allow) {
+		*t = L.CreateTable(0, 4)
+		(*t).Metatable = mt
+	}
+	return *t
+}
+
 func scriptError(ctx context.Context, err error) *ScriptError {
 	se := &ScriptError{Message: err.Error(), cause: err}
 	var api *lua.ApiError
@@ -195,7 +233,7 @@ func scriptError(ctx context.Context, err error) *ScriptError {
 	if ctx.Err() != nil {
 		// The cause says why the execution was stopped: ErrTimeout, or
 		// whatever limit the caller enforced.
-		cause := context.Cause(ctx)
+		cause := causeOf(ctx)
 		if cause == ctx.Err() && errors.Is(cause, context.DeadlineExceeded) {
 			cause = ErrTimeout
 		}

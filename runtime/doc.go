@@ -6,9 +6,11 @@
 // Concurrency design. A socket's events run on its reader goroutine (the
 // HTTP handler goroutine that upgraded it), one after the other, so the
 // events of one socket never overlap and need no lock. Only the socket's
-// writer goroutine writes to its connection, draining a bounded queue;
-// anyone may enqueue, and a full queue is an error to the sender, never a
-// wait. The registry is a fixed set of shards, each a map under its own
+// writer writes to its connection, draining a bounded queue; anyone may
+// enqueue, and a full queue is an error to the sender, never a wait. The
+// writer is a role held by one goroutine at a time: a writer goroutine
+// that runs only while there is something to write, or the reader itself,
+// for a batch or two right after an event. The registry is a fixed set of shards, each a map under its own
 // mutex, held only to add, remove or look up a socket: never while a script
 // runs or a socket writes. The current revision is an atomic pointer swapped
 // whole on deploy. Lua states come from a bounded pool and serve one

@@ -131,8 +131,8 @@ func (e *Engine) Serve(ws *websocket.Conn, c luaapi.Conn) error {
 	ws.SetReadLimit(e.cfg.MaxMessageBytes)
 	_ = s.extendReadDeadline()
 	ws.SetPongHandler(func(string) error { return s.extendReadDeadline() })
+	s.startPinger()
 	e.reg.add(s)
-	go s.writeLoop()
 	// A deploy may have removed the route between the upgrade and add; Load
 	// swaps the revision before it looks at the registry, so one of the two
 	// sees the other.
@@ -140,7 +140,7 @@ func (e *Engine) Serve(ws *websocket.Conn, c luaapi.Conn) error {
 		_ = s.closeWith(CloseEndpointRemoved)
 	}
 
-	e.dispatch(s, &luaapi.Event{Type: luaapi.EventOpen, Conn: s.conn, Peer: s, Timestamp: time.Now()})
+	s.run(&luaapi.Event{Type: luaapi.EventOpen, Conn: s.conn, Peer: s, Timestamp: time.Now()})
 	reason := s.readLoop()
 	s.end()
 	e.reg.remove(s.conn.ID)
@@ -160,13 +160,9 @@ func (e *Engine) dispatch(s *socket, ev *luaapi.Event) {
 	}
 	s.prog = prog
 	pv := e.pool.get()
-	ctx, cancel := context.WithCancelCause(context.Background())
-	timer := time.AfterFunc(e.cfg.ScriptTimeout, func() { cancel(luaapi.ErrTimeout) })
-	pv.begin(cancel, e.watchdog.live.Load())
-	err := pv.vm.Run(ctx, prog, ev)
+	pv.begin(e.watchdog.live.Load())
+	err := pv.vm.RunFor(e.cfg.ScriptTimeout, prog, ev)
 	pv.end()
-	timer.Stop()
-	cancel(nil)
 	if errors.Is(err, ErrMemoryLimit) {
 		e.pool.discard(pv)
 		e.watchdog.refresh()

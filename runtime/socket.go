@@ -26,8 +26,11 @@ type outMsg struct {
 }
 
 // socket is one live connection. Its reader runs on the goroutine that
-// called Engine.Serve and dispatches its events; its writer goroutine is the
-// only one that writes to ws.
+// called Engine.Serve and dispatches its events. Its writer goroutine is the
+// only one that writes to ws, and runs only while there is something to
+// write: an idle connection has no writer, which saves the memory of a
+// goroutine per idle connection. Pings come from a timer that starts the
+// writer.
 type socket struct {
 	e       *Engine
 	ws      *websocket.Conn
@@ -39,9 +42,16 @@ type socket struct {
 	spare   []outMsg     // the writer's last batch, reused to avoid allocating
 	closing *CloseReason // set once when luagate decides to close the socket
 	ended   bool         // the reader has finished: nothing more is sent
+	pingDue bool         // the pinger asks the writer for a ping
+	// dispatching is set while the reader runs an event; run writes
+	// afterwards what the event queued.
+	dispatching bool
+	// writing is set while a writer goroutine runs, and for good once one
+	// has sent the close frame or failed: no writer starts after that.
+	writing bool
 
-	wake       chan struct{} // capacity 1: the writer has something to do
-	writerDone chan struct{}
+	writers sync.WaitGroup // the writer, while it runs
+	pinger  *time.Timer    // fires every PingInterval
 
 	in, out atomic.Uint64
 
@@ -52,7 +62,7 @@ type socket struct {
 }
 
 func newSocket(e *Engine, ws *websocket.Conn, conn *luaapi.Conn) *socket {
-	s := &socket{e: e, ws: ws, conn: conn, wake: make(chan struct{}, 1), writerDone: make(chan struct{})}
+	s := &socket{e: e, ws: ws, conn: conn}
 	if e.cfg.RateLimit > 0 {
 		s.limiter = rate.NewLimiter(rate.Limit(e.cfg.RateLimit), max(1, int(e.cfg.RateLimit)))
 	}
@@ -71,8 +81,8 @@ func (s *socket) Send(msg []byte, binary bool) error {
 		return luaapi.ErrQueueFull
 	}
 	s.queue = append(s.queue, outMsg{msg, binary})
+	s.startWriterLocked()
 	s.mu.Unlock()
-	s.signal()
 	return nil
 }
 
@@ -88,16 +98,33 @@ func (s *socket) closeWith(reason CloseReason) error {
 		return luaapi.ErrSocketClosed
 	}
 	s.closing = &reason
+	s.startWriterLocked()
 	s.mu.Unlock()
-	s.signal()
 	return nil
 }
 
-func (s *socket) signal() {
-	select {
-	case s.wake <- struct{}{}:
-	default:
+// startWriterLocked starts the writer goroutine unless a writer is
+// running, may not run, or the reader is running an event (run writes
+// after it). s.mu must be held.
+func (s *socket) startWriterLocked() {
+	if s.writing || s.ended || s.dispatching {
+		return
 	}
+	s.writing = true
+	s.writers.Add(1)
+	go s.writeLoop()
+}
+
+// startPinger pings the socket every PingInterval from now on.
+func (s *socket) startPinger() {
+	s.pinger = time.AfterFunc(s.e.cfg.PingInterval, func() {
+		s.mu.Lock()
+		if s.closing == nil {
+			s.pingDue = true
+			s.startWriterLocked()
+		}
+		s.mu.Unlock()
+	})
 }
 
 func (s *socket) isClosing() bool {
@@ -106,13 +133,22 @@ func (s *socket) isClosing() bool {
 	return s.closing != nil
 }
 
-// take hands the writer everything queued, and what to do after it.
-func (s *socket) take() (batch []outMsg, closing *CloseReason, ended bool) {
+// take hands the writer everything queued and what to do after it, or
+// tells it to stop: when the reader has ended, or when there is nothing to
+// do, in which case the writer is no longer running for anyone.
+func (s *socket) take() (batch []outMsg, closing *CloseReason, ping, stop bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	batch = s.queue
-	s.queue, s.spare = s.spare[:0], nil
-	return batch, s.closing, s.ended
+	if s.ended {
+		return nil, nil, false, true
+	}
+	if len(s.queue) == 0 && s.closing == nil && !s.pingDue {
+		s.writing = false
+		return nil, nil, false, true
+	}
+	batch, closing, ping = s.queue, s.closing, s.pingDue
+	s.queue, s.spare, s.pingDue = s.spare[:0], nil, false
+	return batch, closing, ping, false
 }
 
 // recycle returns a written batch's storage for reuse, dropping the
@@ -124,47 +160,80 @@ func (s *socket) recycle(batch []outMsg) {
 	s.mu.Unlock()
 }
 
-// writeLoop is the socket's only writer.
+// writeLoop is the socket's writer goroutine. It returns when it has
+// nothing left to do; Send, closeWith and the pinger start it again.
 func (s *socket) writeLoop() {
-	defer close(s.writerDone)
-	cfg := &s.e.cfg
-	ping := time.NewTicker(cfg.PingInterval)
-	defer ping.Stop()
-	for {
-		select {
-		case <-s.wake:
-			batch, closing, ended := s.take()
-			if ended {
-				return
-			}
-			for _, m := range batch {
-				typ := websocket.TextMessage
-				if m.binary {
-					typ = websocket.BinaryMessage
-				}
-				_ = s.ws.SetWriteDeadline(time.Now().Add(cfg.WriteTimeout))
-				if err := s.ws.WriteMessage(typ, m.data); err != nil {
-					s.writeFailed(err)
-					return
-				}
-				s.out.Add(1)
-			}
-			if batch != nil {
-				s.recycle(batch)
-			}
-			if closing != nil {
-				msg := websocket.FormatCloseMessage(closing.Code, closing.Text)
-				_ = s.ws.WriteControl(websocket.CloseMessage, msg, time.Now().Add(cfg.WriteTimeout))
-				_ = s.ws.SetReadDeadline(time.Now().Add(closeGrace))
-				return
-			}
-		case <-ping.C:
-			if err := s.ws.WriteControl(websocket.PingMessage, nil, time.Now().Add(cfg.WriteTimeout)); err != nil {
-				s.writeFailed(err)
-				return
-			}
-		}
+	defer s.writers.Done()
+	for s.writeNext() {
 	}
+}
+
+// writeNext writes what take hands the writer and reports whether the
+// writer goes on. Only the one writer (see writing) calls it.
+func (s *socket) writeNext() bool {
+	cfg := &s.e.cfg
+	batch, closing, ping, stop := s.take()
+	if stop {
+		return false
+	}
+	for _, m := range batch {
+		typ := websocket.TextMessage
+		if m.binary {
+			typ = websocket.BinaryMessage
+		}
+		_ = s.ws.SetWriteDeadline(time.Now().Add(cfg.WriteTimeout))
+		if err := s.ws.WriteMessage(typ, m.data); err != nil {
+			s.writeFailed(err)
+			return false
+		}
+		s.out.Add(1)
+	}
+	if batch != nil {
+		s.recycle(batch)
+	}
+	if ping {
+		if err := s.ws.WriteControl(websocket.PingMessage, nil, time.Now().Add(cfg.WriteTimeout)); err != nil {
+			s.writeFailed(err)
+			return false
+		}
+		s.pinger.Reset(cfg.PingInterval)
+	}
+	if closing != nil {
+		msg := websocket.FormatCloseMessage(closing.Code, closing.Text)
+		_ = s.ws.WriteControl(websocket.CloseMessage, msg, time.Now().Add(cfg.WriteTimeout))
+		_ = s.ws.SetReadDeadline(time.Now().Add(closeGrace))
+		return false
+	}
+	return true
+}
+
+// run dispatches ev, then writes what it queued. While the event runs no
+// writer goroutine starts: the reader takes the writer's part afterwards
+// for a batch or two, and hands anything longer to a writer goroutine, so
+// it never writes for long. Starting a goroutine for each reply cost a
+// scheduling delay per message: the new goroutine waited behind the other
+// sockets its processor had to run.
+func (s *socket) run(ev *luaapi.Event) {
+	s.mu.Lock()
+	s.dispatching = true
+	s.mu.Unlock()
+	s.e.dispatch(s, ev)
+	s.mu.Lock()
+	s.dispatching = false
+	write := !s.writing && !s.ended && (len(s.queue) > 0 || s.closing != nil || s.pingDue)
+	if write {
+		s.writing = true
+		s.writers.Add(1)
+	}
+	s.mu.Unlock()
+	if !write {
+		return
+	}
+	if s.writeNext() && s.writeNext() {
+		go s.writeLoop()
+		return
+	}
+	s.writers.Done()
 }
 
 // drop cuts the connection, which ends the reader.
@@ -211,7 +280,7 @@ func (s *socket) readLoop() CloseReason {
 			_ = s.Send(rateLimitFrame, false)
 			continue
 		}
-		s.e.dispatch(s, &luaapi.Event{
+		s.run(&luaapi.Event{
 			Type:      luaapi.EventData,
 			Conn:      s.conn,
 			Peer:      s,
@@ -281,7 +350,7 @@ func (s *socket) end() {
 	s.mu.Lock()
 	s.ended = true
 	s.mu.Unlock()
-	s.signal()
+	s.pinger.Stop()
 	_ = s.ws.Close()
-	<-s.writerDone
+	s.writers.Wait()
 }

@@ -1,7 +1,6 @@
 package runtime
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	goruntime "runtime"
@@ -90,8 +89,8 @@ func (w *watchdog) check() {
 	goruntime.GC()
 	heap, live = readHeap()
 	w.live.Store(live)
-	for _, x := range over {
-		x.cancelIfOver(heap, w.limit)
+	for _, pv := range over {
+		pv.interruptIfOver(heap, w.limit)
 	}
 }
 
@@ -109,37 +108,37 @@ func (w *watchdog) close() {
 	<-w.done
 }
 
-// running is one execution in progress on a pooled state, as the watchdog
+// running is the execution in progress on a pooled state, as the watchdog
 // sees it.
 type running struct {
-	mu        sync.Mutex
-	cancel    context.CancelCauseFunc // nil when the state is idle
+	mu        sync.Mutex // held while the watchdog interrupts, so never after end
+	active    bool
 	startHeap uint64
 }
 
-func (r *running) begin(cancel context.CancelCauseFunc, heap uint64) {
+func (r *running) begin(heap uint64) {
 	r.mu.Lock()
-	r.cancel, r.startHeap = cancel, heap
+	r.active, r.startHeap = true, heap
 	r.mu.Unlock()
 }
 
 func (r *running) end() {
 	r.mu.Lock()
-	r.cancel = nil
+	r.active = false
 	r.mu.Unlock()
 }
 
 func (r *running) over(heap, limit uint64) bool {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	return r.cancel != nil && heap > r.startHeap+limit
+	return r.active && heap > r.startHeap+limit
 }
 
-func (r *running) cancelIfOver(heap, limit uint64) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if r.cancel != nil && heap > r.startHeap+limit {
-		r.cancel(fmt.Errorf("%w: the heap grew by %d MiB while it ran (limit %d MiB)",
-			ErrMemoryLimit, (heap-r.startHeap)>>20, limit>>20))
+func (pv *pooledVM) interruptIfOver(heap, limit uint64) {
+	pv.mu.Lock()
+	defer pv.mu.Unlock()
+	if pv.active && heap > pv.startHeap+limit {
+		pv.vm.Interrupt(fmt.Errorf("%w: the heap grew by %d MiB while it ran (limit %d MiB)",
+			ErrMemoryLimit, (heap-pv.startHeap)>>20, limit>>20))
 	}
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -35,6 +36,14 @@ func runLuagate(t *testing.T, env []string, args ...string) (stdout, stderr stri
 	t.Helper()
 	code, stdout, stderr = runCLI(t, env, args...)
 	return stdout, stderr, code
+}
+
+// waitDeploys waits until the server's log shows n deploys, since the log
+// is read as the server writes it, and returns n.
+func (s *server) waitDeploys(n int) int {
+	s.t.Helper()
+	eventually(s.t, ioTimeout, fmt.Sprintf("%d deploys in the log", n), func() bool { return s.deployCount() == n })
+	return n
 }
 
 // deployCount is how many solutions the server has deployed.

@@ -1,0 +1,170 @@
+package bench
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+)
+
+// ChildEnv, set to "1" in a process's environment, makes the load tool run
+// as a child of another: see ServeChild.
+const ChildEnv = "LUAGATE_BENCH_CHILD"
+
+// childReport is what a child writes on stdout: once when its connections
+// are open, then once with its result.
+type childReport struct {
+	Ready   bool       `json:"ready,omitempty"`
+	Result  *Result    `json:"result,omitempty"`
+	Latency *Histogram `json:"latency,omitempty"`
+}
+
+// ServeChild runs one share of a load for a parent process: it reads its
+// Config as JSON from in, opens its connections, reports that it is ready,
+// waits for a line on in to start the load window, and reports its result.
+func ServeChild(ctx context.Context, in io.Reader, out io.Writer) error {
+	_, _ = RaiseFileLimit()
+	lines := bufio.NewReader(in)
+	line, err := lines.ReadBytes('\n')
+	if err != nil {
+		return fmt.Errorf("read config: %w", err)
+	}
+	var cfg Config
+	if err := json.Unmarshal(line, &cfg); err != nil {
+		return fmt.Errorf("config: %w", err)
+	}
+	r, err := NewRunner(cfg)
+	if err != nil {
+		return err
+	}
+	enc := json.NewEncoder(out)
+	r.Connect(ctx)
+	if err := enc.Encode(childReport{Ready: true}); err != nil {
+		return err
+	}
+	if _, err := lines.ReadBytes('\n'); err != nil {
+		return fmt.Errorf("wait for start: %w", err)
+	}
+	res := r.Load(ctx)
+	return enc.Encode(childReport{Result: res, Latency: res.Latency})
+}
+
+// Procs is a load split over child processes, each running exe with
+// ChildEnv set.
+type Procs struct {
+	children []*child
+}
+
+type child struct {
+	cmd *exec.Cmd
+	in  io.WriteCloser
+	out *json.Decoder
+}
+
+// StartProcs starts n children of exe that share cfg's connections and
+// source addresses, and returns once every child has opened its
+// connections.
+func StartProcs(ctx context.Context, exe string, cfg Config, n int) (*Procs, error) {
+	cfg, err := cfg.withDefaults()
+	if err != nil {
+		return nil, err
+	}
+	if n > cfg.Sources {
+		cfg.Sources = n
+	}
+	p := &Procs{}
+	for i := range n {
+		share := cfg
+		share.Conns = cfg.Conns/n + btoi(i < cfg.Conns%n)
+		share.Sources = max(1, cfg.Sources/n)
+		share.FirstSource = cfg.FirstSource + i*share.Sources
+		c, err := startChild(exe, share)
+		if err != nil {
+			p.Kill()
+			return nil, err
+		}
+		p.children = append(p.children, c)
+	}
+	for _, c := range p.children {
+		var rep childReport
+		if err := c.out.Decode(&rep); err != nil || !rep.Ready {
+			p.Kill()
+			return nil, fmt.Errorf("child %d did not get ready: %v", c.cmd.Process.Pid, err)
+		}
+	}
+	return p, nil
+}
+
+func btoi(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+func startChild(exe string, cfg Config) (*child, error) {
+	cmd := exec.Command(exe)
+	cmd.Env = append(os.Environ(), ChildEnv+"=1")
+	cmd.Stderr = os.Stderr
+	in, err := cmd.StdinPipe()
+	if err != nil {
+		return nil, err
+	}
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		return nil, err
+	}
+	if err := cmd.Start(); err != nil {
+		return nil, fmt.Errorf("start child: %w", err)
+	}
+	if err := json.NewEncoder(in).Encode(cfg); err != nil {
+		_ = cmd.Process.Kill()
+		_ = cmd.Wait()
+		return nil, fmt.Errorf("configure child: %w", err)
+	}
+	return &child{cmd: cmd, in: in, out: json.NewDecoder(out)}, nil
+}
+
+// Load starts every child's load window at once and returns their merged
+// result.
+func (p *Procs) Load() (*Result, error) {
+	for _, c := range p.children {
+		if _, err := io.WriteString(c.in, "go\n"); err != nil {
+			p.Kill()
+			return nil, fmt.Errorf("start child %d: %w", c.cmd.Process.Pid, err)
+		}
+	}
+	total := &Result{Latency: &Histogram{}}
+	var firstErr error
+	for _, c := range p.children {
+		var rep childReport
+		err := c.out.Decode(&rep)
+		if err == nil && rep.Result == nil {
+			err = fmt.Errorf("no result")
+		}
+		_ = c.in.Close()
+		if werr := c.cmd.Wait(); err == nil && werr != nil {
+			err = werr
+		}
+		if err != nil {
+			if firstErr == nil {
+				firstErr = fmt.Errorf("child %d: %w", c.cmd.Process.Pid, err)
+			}
+			continue
+		}
+		rep.Result.Latency = rep.Latency
+		total.Merge(rep.Result)
+	}
+	return total, firstErr
+}
+
+// Kill stops every child.
+func (p *Procs) Kill() {
+	for _, c := range p.children {
+		_ = c.cmd.Process.Kill()
+		_ = c.cmd.Wait()
+	}
+}

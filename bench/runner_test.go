@@ -1,0 +1,128 @@
+package bench
+
+import (
+	"context"
+	"os"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestMain lets StartProcs run this test binary as its children.
+func TestMain(m *testing.M) {
+	if os.Getenv(ChildEnv) == "1" {
+		if err := ServeChild(context.Background(), os.Stdin, os.Stdout); err != nil {
+			os.Stderr.WriteString(err.Error() + "\n")
+			os.Exit(1)
+		}
+		os.Exit(0)
+	}
+	os.Exit(m.Run())
+}
+
+func startEcho(t *testing.T) *EchoServer {
+	t.Helper()
+	e, err := StartEcho("127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { e.Close() })
+	return e
+}
+
+func run(t *testing.T, cfg Config) *Result {
+	t.Helper()
+	r, err := NewRunner(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.Connect(context.Background())
+	return r.Load(context.Background())
+}
+
+func TestClosedLoopEchoGetsEveryReplyBack(t *testing.T) {
+	e := startEcho(t)
+	res := run(t, Config{URL: e.URL(), Conns: 20, Duration: time.Second, Sources: 3})
+	if res.Established != 20 || res.Failed != 0 || len(res.Errors) != 0 {
+		t.Fatalf("established %d, failed %d, errors %v", res.Established, res.Failed, res.Errors)
+	}
+	if res.Sent == 0 || res.Received != res.Sent || res.Latency.N != res.Received {
+		t.Fatalf("sent %d, received %d, latency samples %d", res.Sent, res.Received, res.Latency.N)
+	}
+	if p50 := res.Latency.Quantile(0.5); p50 <= 0 || p50 > res.Latency.Max {
+		t.Fatalf("p50 %s, max %s", p50, res.Latency.Max)
+	}
+}
+
+func TestRatedConnectionsSendAtTheirRate(t *testing.T) {
+	e := startEcho(t)
+	res := run(t, Config{URL: e.URL(), Conns: 10, Rate: 20, Duration: time.Second})
+	// 10 connections × 20/s × 1s, give or take a tick each.
+	if res.Sent < 150 || res.Sent > 220 {
+		t.Fatalf("sent %d messages, want about 200", res.Sent)
+	}
+}
+
+func TestIdleConnectionsSendNothing(t *testing.T) {
+	e := startEcho(t)
+	res := run(t, Config{URL: e.URL(), Conns: 10, Idle: true, Duration: 200 * time.Millisecond})
+	if res.Established != 10 || res.Sent != 0 {
+		t.Fatalf("established %d, sent %d", res.Established, res.Sent)
+	}
+}
+
+func TestChildProcessesShareTheLoad(t *testing.T) {
+	e := startEcho(t)
+	p, err := StartProcs(context.Background(), os.Args[0], Config{URL: e.URL(), Conns: 21, Duration: 500 * time.Millisecond}, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := p.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Established != 21 || res.Received == 0 || res.Latency.N != res.Received {
+		t.Fatalf("established %d, received %d, latency samples %d", res.Established, res.Received, res.Latency.N)
+	}
+}
+
+func TestRefusedServerIsCountedNotFatal(t *testing.T) {
+	e := startEcho(t)
+	url := e.URL()
+	e.Close()
+	res := run(t, Config{URL: url, Conns: 3, Duration: 10 * time.Millisecond})
+	dialErrors := 0
+	for kind, n := range res.Errors {
+		if strings.HasPrefix(kind, "dial: ") {
+			dialErrors += n
+		}
+	}
+	if res.Established != 0 || res.Failed != 3 || dialErrors != 3 {
+		t.Fatalf("established %d, failed %d, errors %v", res.Established, res.Failed, res.Errors)
+	}
+}
+
+func TestLoadOnlyTargetsLoopback(t *testing.T) {
+	for _, url := range []string{"ws://10.0.0.1:80/", "ws://example.com/", "http://127.0.0.1/", "ws://[::1]:80/"} {
+		if _, err := NewRunner(Config{URL: url}); err == nil || !strings.Contains(err.Error(), url) {
+			t.Errorf("%s: got %v, want a refusal naming it", url, err)
+		}
+	}
+	if _, err := NewRunner(Config{URL: "ws://127.0.0.1:1/", Conns: MaxConns + 1}); err == nil {
+		t.Error("more than MaxConns connections accepted")
+	}
+}
+
+func TestStampRoundTrips(t *testing.T) {
+	msg := []byte(strings.Repeat("x", 64))
+	msg[stampLen-1] = ' '
+	for _, d := range []time.Duration{0, 1, 123456789, 1<<62 + 5} {
+		stamp(msg, d)
+		if got, ok := parseStamp(msg); !ok || got != d {
+			t.Fatalf("stamp %d read back as %d, %t", d, got, ok)
+		}
+	}
+	if _, ok := parseStamp([]byte("connected to /echo as 0123456789abcdef")); ok {
+		t.Fatal("a greeting was read as a reply")
+	}
+}

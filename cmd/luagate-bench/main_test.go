@@ -1,0 +1,106 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/luagate/luagate/endpoints"
+	"github.com/luagate/luagate/runtime"
+	"github.com/luagate/luagate/storage"
+)
+
+// startLuagate serves luagate in this process with the echo example
+// deployed and the rate limit off, and returns the echo endpoint's URL.
+func startLuagate(t *testing.T) string {
+	t.Helper()
+	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
+	engine, err := runtime.New(runtime.Config{RateLimit: -1, Logger: logger})
+	if err != nil {
+		t.Fatal(err)
+	}
+	store, err := storage.Open(filepath.Join(t.TempDir(), "luagate.db"), time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv, err := endpoints.New(endpoints.Config{Engine: engine, Store: store, AdminToken: "t", Logger: logger})
+	if err != nil {
+		t.Fatal(err)
+	}
+	hs := httptest.NewServer(srv)
+	t.Cleanup(func() {
+		srv.StartShutdown()
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = engine.Shutdown(ctx)
+		hs.Close()
+		_ = store.Close()
+	})
+	script, err := os.ReadFile("../../testdata/examples/echo/endpoints/echo.lua")
+	if err != nil {
+		t.Fatal(err)
+	}
+	req, _ := http.NewRequest(http.MethodPut, hs.URL+"/api/v1/solution/endpoints", bytes.NewReader(script))
+	req.Header.Set("Authorization", "Bearer t")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("deploy echo: %d", resp.StatusCode)
+	}
+	return "ws" + strings.TrimPrefix(hs.URL, "http") + "/echo"
+}
+
+// TestLoadToolMeasuresLuagateEcho runs the tool as the command line does,
+// briefly, against luagate with the echo example: the greeting each
+// connection gets first must not count as a reply.
+func TestLoadToolMeasuresLuagateEcho(t *testing.T) {
+	url := startLuagate(t)
+	var out, errs bytes.Buffer
+	code := run(context.Background(), []string{"--url", url, "--conns", "20", "--duration", "1s", "--json"}, &out, &errs)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errs.String())
+	}
+	var report struct {
+		Rows []struct {
+			Established int     `json:"established"`
+			Failed      int     `json:"failed"`
+			Sent        uint64  `json:"sent"`
+			Received    uint64  `json:"received"`
+			P99         float64 `json:"p99_us"`
+		} `json:"rows"`
+	}
+	if err := json.Unmarshal(out.Bytes(), &report); err != nil {
+		t.Fatalf("%v: %s", err, out.String())
+	}
+	r := report.Rows[0]
+	if len(report.Rows) != 1 || r.Established != 20 || r.Failed != 0 || r.Received == 0 || r.Received != r.Sent || r.P99 <= 0 {
+		t.Fatalf("report %+v", report)
+	}
+}
+
+func TestCommandLineMistakesAreRefused(t *testing.T) {
+	for _, args := range [][]string{
+		{},
+		{"--url", "ws://10.1.2.3/echo", "--conns", "1", "--duration", "1ms"},
+		{"--compare", "--url", "ws://127.0.0.1:1/"},
+		{"--compare", "--rounds", "0"},
+		{"--compare", "--idle", "--rounds", "2"},
+	} {
+		var out, errs bytes.Buffer
+		if code := run(context.Background(), args, &out, &errs); code == 0 {
+			t.Errorf("%q: exit 0, want a refusal", args)
+		}
+	}
+}

@@ -1,0 +1,147 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"time"
+
+	"github.com/luagate/luagate/bench"
+)
+
+// row is one server's measurement.
+type row struct {
+	Name string `json:"name"`
+	*bench.Result
+	// MemPerConn is the server's resident memory at the open connections
+	// minus that before them, per connection; idle runs only.
+	MemPerConn float64 `json:"rss_per_conn_bytes,omitempty"`
+	RSS        uint64  `json:"rss_bytes,omitempty"`
+}
+
+// measure runs the load against url. With pid and --idle, it reads the
+// server's memory before connecting and once the connections have settled.
+func measure(ctx context.Context, o options, name, url string, pid int) (row, error) {
+	cfg := o.load
+	cfg.URL = url
+	memory := o.load.Idle && pid > 0
+	var before uint64
+	if memory {
+		var err error
+		if before, err = bench.RSS(pid); err != nil {
+			return row{}, err
+		}
+	}
+	var load func() (*bench.Result, error)
+	if o.procs > 0 {
+		exe, err := os.Executable()
+		if err != nil {
+			return row{}, err
+		}
+		p, err := bench.StartProcs(ctx, exe, cfg, o.procs)
+		if err != nil {
+			return row{}, fmt.Errorf("%s: %w", name, err)
+		}
+		load = p.Load
+	} else {
+		r, err := bench.NewRunner(cfg)
+		if err != nil {
+			return row{}, err
+		}
+		r.Connect(ctx)
+		load = func() (*bench.Result, error) { return r.Load(ctx), nil }
+	}
+	var after uint64
+	if memory {
+		time.Sleep(o.settle)
+		var err error
+		if after, err = bench.RSS(pid); err != nil {
+			return row{}, err
+		}
+	}
+	res, err := load()
+	if err != nil {
+		return row{}, fmt.Errorf("%s: %w", name, err)
+	}
+	out := row{Name: name, Result: res}
+	if memory && res.Established > 0 {
+		out.RSS = after
+		out.MemPerConn = (float64(after) - float64(before)) / float64(res.Established)
+	}
+	return out, nil
+}
+
+// compare measures the raw echo in this process, then luagate with the echo
+// script in a process of its own.
+func compare(ctx context.Context, o options, stderr io.Writer) ([]row, error) {
+	if o.procs == 0 {
+		// The raw echo runs in this process. Its clients must not: they
+		// would share its scheduler, which luagate's own process does not
+		// share with them, and their memory would count as the server's.
+		o.procs = 1
+		fmt.Fprintln(stderr, "--compare: clients run in a child process (--procs 1)")
+	}
+	script, err := os.ReadFile(o.script)
+	if err != nil {
+		return nil, fmt.Errorf("read the echo script (run from the repository, or pass --script): %w", err)
+	}
+	bin := o.luagateBin
+	if bin == "" {
+		dir, err := os.MkdirTemp("", "luagate-bench-bin-")
+		if err != nil {
+			return nil, err
+		}
+		defer os.RemoveAll(dir)
+		if bin, err = bench.BuildLuagate(ctx, dir); err != nil {
+			return nil, err
+		}
+	}
+
+	echo, err := bench.StartEcho("127.0.0.1:0")
+	if err != nil {
+		return nil, fmt.Errorf("start raw echo: %w", err)
+	}
+	defer echo.Close()
+	lg, err := bench.StartLuagate(ctx, bin, script)
+	if err != nil {
+		return nil, err
+	}
+	defer lg.Stop()
+
+	// Rounds alternate between the servers, so that a change in the
+	// machine's load during the run weighs on both alike.
+	raw, scripted := row{Name: "raw gorilla echo"}, row{Name: "luagate echo.lua"}
+	for range o.rounds {
+		for _, s := range []struct {
+			total *row
+			url   string
+			pid   int
+		}{{&raw, echo.URL(), os.Getpid()}, {&scripted, lg.URL("/echo"), lg.Pid()}} {
+			r, err := measure(ctx, o, s.total.Name, s.url, s.pid)
+			if err != nil {
+				return nil, err
+			}
+			s.total.add(r)
+		}
+	}
+	return []row{raw, scripted}, nil
+}
+
+// add accumulates r, one of rounds sequential measurements, into total:
+// messages, errors and times add up, connections are those of the worst
+// round. Memory is measured in single rounds only (see parseOptions).
+func (total *row) add(r row) {
+	first := total.Result == nil
+	if first {
+		total.Result = &bench.Result{}
+	}
+	elapsed, established, failed := total.Elapsed+r.Elapsed, total.Established, total.Failed
+	total.Merge(r.Result)
+	total.Elapsed = elapsed
+	total.Established, total.Failed = r.Established, r.Failed
+	if !first {
+		total.Established, total.Failed = min(established, r.Established), max(failed, r.Failed)
+	}
+	total.MemPerConn, total.RSS = r.MemPerConn, r.RSS
+}

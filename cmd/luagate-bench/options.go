@@ -1,0 +1,81 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/luagate/luagate/bench"
+)
+
+// options is everything one invocation is told.
+type options struct {
+	load       bench.Config
+	url        string
+	serverPid  int
+	procs      int
+	settle     time.Duration
+	json       bool
+	compare    bool
+	rounds     int
+	luagateBin string
+	script     string
+}
+
+const synopsis = `Usage: luagate-bench [flags]
+
+Open --conns WebSocket connections to --url (loopback only), send --size byte
+messages at --rate per connection (0: as fast as replies come back) for
+--duration, and report throughput, round-trip latency and errors. --idle sends
+nothing and reports the server's memory per connection. --compare runs the
+same load against a raw gorilla/websocket echo and against luagate with the
+echo example, and prints both and their ratios.
+
+Flags:
+`
+
+func parseOptions(args []string, stderr io.Writer) (options, error) {
+	var o options
+	fs := flag.NewFlagSet("luagate-bench", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprint(stderr, synopsis)
+		fs.PrintDefaults()
+	}
+	fs.StringVar(&o.url, "url", "", "ws:// URL to load, on 127.0.0.0/8 (not with --compare)")
+	fs.IntVar(&o.load.Conns, "conns", 1000, fmt.Sprintf("connections to open, at most %d", bench.MaxConns))
+	fs.IntVar(&o.load.Size, "size", 64, "message size in bytes, at least 17")
+	fs.Float64Var(&o.load.Rate, "rate", 0, "messages per second per connection; 0 sends each message when the previous reply is back")
+	fs.DurationVar(&o.load.Duration, "duration", 10*time.Second, fmt.Sprintf("length of the load window, at most %s", bench.MaxDuration))
+	fs.BoolVar(&o.load.Idle, "idle", false, "open the connections, send nothing, and report the server's memory per connection")
+	fs.IntVar(&o.load.Sources, "sources", 8, "source addresses to spread connections over: 127.0.0.2, 127.0.0.3, ...")
+	fs.IntVar(&o.serverPid, "server-pid", 0, "process id of the server, to read its memory from /proc (not with --compare)")
+	fs.IntVar(&o.procs, "procs", 0, "child processes to split the connections over, to pass one process's open-file limit; 0 keeps them in this process")
+	fs.DurationVar(&o.settle, "settle", 2*time.Second, "with --idle: wait this long after connecting before reading the server's memory")
+	fs.BoolVar(&o.json, "json", false, "print one JSON object instead of a table")
+	fs.BoolVar(&o.compare, "compare", false, "measure the raw echo and luagate in one run, and their ratios")
+	fs.IntVar(&o.rounds, "rounds", 1, "with --compare: measure each server this many times, alternating, and add up the rounds (not with --idle)")
+	fs.StringVar(&o.luagateBin, "luagate-bin", "", "luagate binary for --compare; empty builds ./cmd/luagate (run from the repository)")
+	fs.StringVar(&o.script, "script", "testdata/examples/echo/endpoints/echo.lua", "endpoint script luagate runs in --compare; it must echo on /echo")
+	if err := fs.Parse(args); err != nil {
+		return o, err
+	}
+	switch {
+	case fs.NArg() > 0:
+		return o, fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	case o.compare && (o.url != "" || o.serverPid != 0):
+		return o, fmt.Errorf("--compare starts its own servers: --url %q and --server-pid %d do not apply", o.url, o.serverPid)
+	case !o.compare && o.url == "":
+		return o, fmt.Errorf("--url is required without --compare")
+	case o.rounds < 1:
+		return o, fmt.Errorf("--rounds %d: must be at least 1", o.rounds)
+	case o.rounds > 1 && o.load.Idle:
+		// A later round would reuse memory the first left behind, and
+		// understate what a connection costs.
+		return o, fmt.Errorf("--rounds %d with --idle: memory is measured in one round only", o.rounds)
+	case o.procs < 0:
+		return o, fmt.Errorf("--procs %d: must not be negative", o.procs)
+	}
+	return o, nil
+}

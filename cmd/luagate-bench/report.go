@@ -1,0 +1,115 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"sort"
+	"text/tabwriter"
+	"time"
+)
+
+// summary is a row's figures as reported: rates per second, latencies in
+// microseconds.
+type summary struct {
+	row
+	SentPerSec     float64 `json:"sent_per_sec"`
+	ReceivedPerSec float64 `json:"received_per_sec"`
+	P50            float64 `json:"p50_us"`
+	P90            float64 `json:"p90_us"`
+	P99            float64 `json:"p99_us"`
+	Max            float64 `json:"max_us"`
+}
+
+func summarize(r row) summary {
+	secs := r.Elapsed.Seconds()
+	us := func(d time.Duration) float64 { return float64(d) / float64(time.Microsecond) }
+	h := r.Latency
+	return summary{
+		row:            r,
+		SentPerSec:     float64(r.Sent) / secs,
+		ReceivedPerSec: float64(r.Received) / secs,
+		P50:            us(h.Quantile(0.50)),
+		P90:            us(h.Quantile(0.90)),
+		P99:            us(h.Quantile(0.99)),
+		Max:            us(h.Max),
+	}
+}
+
+// ratios divides the second row's figures by the first's.
+type ratios struct {
+	ReceivedPerSec float64 `json:"received_per_sec"`
+	P50            float64 `json:"p50"`
+	P90            float64 `json:"p90"`
+	P99            float64 `json:"p99"`
+	Max            float64 `json:"max"`
+	MemPerConn     float64 `json:"rss_per_conn,omitempty"`
+}
+
+func ratio(a, b float64) float64 {
+	if a == 0 {
+		return 0
+	}
+	return b / a
+}
+
+func compareRows(base, x summary) ratios {
+	return ratios{
+		ReceivedPerSec: ratio(base.ReceivedPerSec, x.ReceivedPerSec),
+		P50:            ratio(base.P50, x.P50),
+		P90:            ratio(base.P90, x.P90),
+		P99:            ratio(base.P99, x.P99),
+		Max:            ratio(base.Max, x.Max),
+		MemPerConn:     ratio(base.MemPerConn, x.MemPerConn),
+	}
+}
+
+// report prints rows, and the ratio of the second to the first when there
+// are two, as a table or as one JSON object.
+func report(w io.Writer, o options, rows []row) error {
+	sums := make([]summary, len(rows))
+	for i, r := range rows {
+		sums[i] = summarize(r)
+	}
+	var rat *ratios
+	if len(sums) == 2 {
+		r := compareRows(sums[0], sums[1])
+		rat = &r
+	}
+	if o.json {
+		out := map[string]any{"config": o.load, "rows": sums}
+		if rat != nil {
+			out["ratios"] = rat
+		}
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		return enc.Encode(out)
+	}
+	cfg := o.load
+	fmt.Fprintf(w, "%d connections, %d-byte messages, rate %g/s per connection (0: closed loop), %s, idle %t\n",
+		cfg.Conns, cfg.Size, cfg.Rate, cfg.Duration, cfg.Idle)
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "server\tconns ok\tfailed\tsent/s\treceived/s\tp50 µs\tp90 µs\tp99 µs\tmax µs\tRSS/conn B\t")
+	for _, s := range sums {
+		fmt.Fprintf(tw, "%s\t%d\t%d\t%.0f\t%.0f\t%.0f\t%.0f\t%.0f\t%.0f\t%.0f\t\n",
+			s.Name, s.Established, s.Failed, s.SentPerSec, s.ReceivedPerSec, s.P50, s.P90, s.P99, s.Max, s.MemPerConn)
+	}
+	if rat != nil {
+		fmt.Fprintf(tw, "ratio\t\t\t\t%.2f\t%.2f\t%.2f\t%.2f\t%.2f\t%.2f\t\n",
+			rat.ReceivedPerSec, rat.P50, rat.P90, rat.P99, rat.Max, rat.MemPerConn)
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	for _, s := range sums {
+		kinds := make([]string, 0, len(s.Errors))
+		for k := range s.Errors {
+			kinds = append(kinds, k)
+		}
+		sort.Strings(kinds)
+		for _, k := range kinds {
+			fmt.Fprintf(w, "%s: %d × %s\n", s.Name, s.Errors[k], k)
+		}
+	}
+	return nil
+}

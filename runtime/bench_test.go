@@ -1,0 +1,134 @@
+package runtime
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gorilla/websocket"
+
+	"github.com/luagate/luagate/luaapi"
+	"github.com/luagate/luagate/scripts"
+)
+
+// benchEngine returns an engine running script at /b, its rate limit off.
+func benchEngine(b *testing.B, script string) *Engine {
+	b.Helper()
+	e, err := New(Config{RateLimit: -1, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { _ = e.Shutdown(context.Background()) })
+	c, err := scripts.Compile(scripts.Solution{Endpoints: []scripts.Endpoint{{Path: "/b", Script: script}}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	e.Load(c)
+	return e
+}
+
+// benchDispatch dispatches one event of type typ b.N times through a
+// script that replies nothing, on a socket with no connection.
+func benchDispatch(b *testing.B, typ string) {
+	e := benchEngine(b, `if websocketInfo.type == "data" then local m = websocketInfo.message end`)
+	conn := luaapi.NewConn(luaapi.Conn{
+		ID: NewSocketID(), URI: "ws://127.0.0.1:8080/b?user=ann", Route: "/b",
+		Headers: map[string]string{
+			"host": "127.0.0.1:8080", "upgrade": "websocket", "connection": "Upgrade",
+			"sec-websocket-key": "dGhlIHNhbXBsZSBub25jZQ==", "sec-websocket-version": "13",
+		},
+		Parameters:  map[string]string{"user": "ann"},
+		ConnectedAt: time.Now(),
+	})
+	s := newSocket(e, nil, conn)
+	ev := &luaapi.Event{Type: typ, Conn: conn, Peer: s, Message: []byte("hello"), Timestamp: time.Now()}
+	b.ReportAllocs()
+	for b.Loop() {
+		e.dispatch(s, ev)
+	}
+}
+
+func BenchmarkDispatchOpen(b *testing.B) { benchDispatch(b, luaapi.EventOpen) }
+func BenchmarkDispatchData(b *testing.B) { benchDispatch(b, luaapi.EventData) }
+
+func BenchmarkRateLimiter(b *testing.B) {
+	e := benchEngine(b, `return nil`)
+	e.cfg.RateLimit = 1e12
+	s := newSocket(e, nil, luaapi.NewConn(luaapi.Conn{ID: "x", Route: "/b"}))
+	b.ReportAllocs()
+	for b.Loop() {
+		if !s.limiter.Allow() {
+			b.Fatal("limited")
+		}
+	}
+}
+
+// serveBench serves e over a real loopback connection and returns the
+// client's side of it; the server's socket is registered by the time it
+// returns.
+func serveBench(b *testing.B, e *Engine) *websocket.Conn {
+	b.Helper()
+	up := websocket.Upgrader{}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ws, err := up.Upgrade(w, r, nil)
+		if err != nil {
+			return
+		}
+		_ = e.Serve(ws, luaapi.Conn{ID: NewSocketID(), URI: "ws://" + r.Host + "/b", Route: "/b", ConnectedAt: time.Now()})
+	}))
+	b.Cleanup(srv.Close)
+	ws, _, err := websocket.DefaultDialer.Dial("ws"+strings.TrimPrefix(srv.URL, "http")+"/b", nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { ws.Close() })
+	for e.reg.count.Load() == 0 {
+		time.Sleep(time.Millisecond)
+	}
+	return ws
+}
+
+// BenchmarkSendToLocalSocket queues messages with Engine.Send, as
+// Websocket.send does, to a socket whose client reads them over loopback.
+func BenchmarkSendToLocalSocket(b *testing.B) {
+	e := benchEngine(b, `return nil`)
+	ws := serveBench(b, e)
+	id := e.List()[0]
+	msg := []byte("hello, this is a message of a typical size for a chat")
+	b.ReportAllocs()
+	go func() {
+		for {
+			if _, _, err := ws.ReadMessage(); err != nil {
+				return
+			}
+		}
+	}()
+	for b.Loop() {
+		for e.Send(id, msg, false) == luaapi.ErrQueueFull {
+			time.Sleep(10 * time.Microsecond)
+		}
+	}
+}
+
+// BenchmarkEchoRoundTrip is the whole message path: a client frame, the
+// reader, dispatch, the echo script, the send queue, the writer, and the
+// client reading the reply.
+func BenchmarkEchoRoundTrip(b *testing.B) {
+	e := benchEngine(b, `if websocketInfo.type == "data" then websocketInfo.send(websocketInfo.message) end`)
+	ws := serveBench(b, e)
+	msg := []byte("hello, this is a message of a typical size for a chat")
+	b.ReportAllocs()
+	for b.Loop() {
+		if err := ws.WriteMessage(websocket.TextMessage, msg); err != nil {
+			b.Fatal(err)
+		}
+		if _, _, err := ws.ReadMessage(); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
