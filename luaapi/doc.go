@@ -4,12 +4,16 @@
 //
 // A VM wraps one lua.LState. The state's globals are a read-only base: the
 // allowed libraries, each behind a read-only proxy, and luagate's modules.
-// Every execution gets a fresh environment table whose metatable reads
-// through to that base, so a global a script sets lives only for that
-// execution, and nothing a script can reach lets it change what the next
-// execution on the same state sees. What a pooled state carries from one
-// execution to the next is therefore invisible to scripts: compiled
-// functions of the base, the string metatable, and buffers gopher-lua keeps.
+// Every execution gets an environment table that holds nothing but _G and
+// whose metatable reads through to that base, so a global a script sets
+// lives only for that execution, and nothing a script can reach lets it
+// change what the next execution on the same state sees. For speed a VM
+// refills its environment, websocketInfo, headers, parameters and response
+// tables rather than building them per event; a table an execution added
+// keys to or set a metatable on is replaced instead (reuse_test.go). What a
+// pooled state carries from one execution to the next is therefore
+// invisible to scripts: compiled functions of the base, the string
+// metatable, those refilled tables, and buffers gopher-lua keeps.
 //
 // luaapi never imports runtime: it declares the small interfaces it needs
 // (Sockets, Peer, Logger) and runtime implements them.
