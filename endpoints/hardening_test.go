@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -351,5 +352,36 @@ func TestManagementBodiesOverTheLimitAre413(t *testing.T) {
 	}
 	if status, _ := g.api("GET", "/api/v1/solution/endpoints?path=/big", ""); status != http.StatusNotFound {
 		t.Errorf("oversized script was stored: %d", status)
+	}
+}
+
+func TestPeersThatStopAnsweringPingsAreDropped(t *testing.T) {
+	g := newTestGateway(t, func(c *testConfig) {
+		c.Runtime.PingInterval = 100 * time.Millisecond
+		c.Runtime.PongTimeout = 100 * time.Millisecond
+	})
+	g.deploy("/ping", `if websocketInfo.type == "close" then print("closed " .. websocketInfo.parameters.who .. ": " .. websocketInfo.close_reason) end`)
+	// A client answers pings only while it reads.
+	alive := g.dial("/ping?who=alive")
+	var pings atomic.Int32
+	alive.ws.SetPingHandler(func(data string) error {
+		pings.Add(1)
+		return alive.ws.WriteControl(websocket.PongMessage, []byte(data), time.Now().Add(time.Second))
+	})
+	go func() {
+		for {
+			if _, _, err := alive.ws.ReadMessage(); err != nil {
+				return
+			}
+		}
+	}()
+	g.dial("/ping?who=silent") // never reads, so never answers
+	eventually(t, "the silent peer to be dropped", func() bool {
+		return strings.Contains(g.logs.String(), "closed silent: connection lost")
+	})
+	// Several pings later, the peer that answers is still there.
+	eventually(t, "the answering peer to have had 4 pings", func() bool { return pings.Load() >= 4 })
+	if strings.Contains(g.logs.String(), "closed alive") || len(g.engine.List()) != 1 {
+		t.Fatalf("a peer answering pings was dropped:\n%s", g.logs.String())
 	}
 }
