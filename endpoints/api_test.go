@@ -28,7 +28,7 @@ func TestInvalidDeployChangesNothing(t *testing.T) {
 	g.deploy("/keep", `return "kept"`)
 	c := g.dial("/keep")
 	c.expect("kept")
-	before, _ := g.api("GET", "/api/v1/solution", "")
+	_, before := g.api("GET", "/api/v1/solution", "")
 
 	bad := `{"endpoints":[
 	  {"path":"/keep","script":"return \"replaced\""},
@@ -64,9 +64,8 @@ func TestInvalidDeployChangesNothing(t *testing.T) {
 	if !located {
 		t.Errorf("no problem located at /broken:3: %s", body)
 	}
-	after, afterBody := g.api("GET", "/api/v1/solution", "")
-	if after != before || !strings.Contains(afterBody, `return \"kept\"`) {
-		t.Fatalf("solution changed by a refused deploy: %s", afterBody)
+	if _, after := g.api("GET", "/api/v1/solution", ""); after != before {
+		t.Fatalf("solution changed by a refused deploy:\n%s\nwas:\n%s", after, before)
 	}
 	c.send("x")
 	c.expect("kept")

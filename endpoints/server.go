@@ -63,6 +63,8 @@ type Server struct {
 	upgrader websocket.Upgrader
 	closing  atomic.Bool
 	limits   connLimits
+	// allowOrigin says whether a request's Origin may connect.
+	allowOrigin func(*http.Request) bool
 
 	deployMu sync.Mutex // serializes changes to the solution
 }
@@ -90,16 +92,22 @@ func New(cfg Config) (*Server, error) {
 	if cfg.HandshakeTimeout == 0 {
 		cfg.HandshakeTimeout = DefaultHandshakeTimeout
 	}
-	s := &Server{cfg: cfg, limits: connLimits{max: cfg.MaxConnections, perIP: cfg.MaxConnectionsPerIP}}
+	s := &Server{
+		cfg:         cfg,
+		limits:      connLimits{max: cfg.MaxConnections, perIP: cfg.MaxConnectionsPerIP},
+		allowOrigin: originChecker(cfg.AllowedOrigins),
+	}
 	s.upgrader = websocket.Upgrader{
 		HandshakeTimeout: cfg.HandshakeTimeout,
 		// A buffer of gorilla's own rather than net/http's hijacked 4 KiB
 		// one: with it, nothing keeps net/http's per-connection buffers
 		// alive once the handler returns (see upgrade). Larger messages
 		// bypass the buffer, so its size bounds no message.
-		ReadBufferSize:    readBufferSize,
-		WriteBufferPool:   &sync.Pool{},
-		CheckOrigin:       originChecker(cfg.AllowedOrigins),
+		ReadBufferSize:  readBufferSize,
+		WriteBufferPool: &sync.Pool{},
+		// The origin is checked before the upgrade (allowOrigin), so that
+		// the refusal is a JSON 403 and takes no connection place.
+		CheckOrigin:       func(*http.Request) bool { return true },
 		EnableCompression: cfg.Compression,
 		Error:             s.upgradeError,
 	}

@@ -27,7 +27,7 @@ func (s *Server) upgrade(route string) httprouter.Handle {
 			writeError(w, http.StatusServiceUnavailable, "ShuttingDownError", runtime.ErrShuttingDown.Error())
 			return
 		}
-		if !s.upgrader.CheckOrigin(r) {
+		if !s.allowOrigin(r) {
 			writeError(w, http.StatusForbidden, "OriginError", "origin "+r.Header.Get("Origin")+" is not allowed")
 			return
 		}

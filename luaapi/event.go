@@ -253,13 +253,13 @@ func (it *infoTables) newInfo(L *lua.LState, ev *Event, send, close *lua.LFuncti
 // message and message_type, for a connection that is open.
 func connInfo(L *lua.LState, c *Conn) *lua.LTable {
 	t := L.CreateTable(0, 7)
-	t.RawSetString("uri", lua.LString(c.URI))
-	t.RawSetString("type", lua.LString(EventOpen))
-	t.RawSetString("route", lua.LString(c.Route))
-	t.RawSetString("socket_id", lua.LString(c.ID))
+	t.RawSetString("uri", c.luaURI)
+	t.RawSetString("type", luaEventType(EventOpen))
+	t.RawSetString("route", c.luaRoute)
+	t.RawSetString("socket_id", c.luaID)
 	t.RawSetString("timestamp", lua.LNumber(c.ConnectedAt.UnixMilli()))
-	t.RawSetString("headers", table(L, fields(c.Headers)))
-	t.RawSetString("parameters", table(L, fields(c.Parameters)))
+	t.RawSetString("headers", table(L, c.luaHeaders))
+	t.RawSetString("parameters", table(L, c.luaParams))
 	return t
 }
 

@@ -9,13 +9,6 @@ import (
 // "--#ENDPOINT METHOD /path" followed by an optional description.
 var headerRE = regexp.MustCompile(`^--#ENDPOINT (\S+) (\S+)( (.*))?$`)
 
-// HasEndpointHeader reports whether src begins with an endpoint header, which
-// tells a raw Lua upload apart from other bodies.
-func HasEndpointHeader(src string) bool {
-	first, _, _ := strings.Cut(src, "\n")
-	return headerRE.MatchString(strings.TrimRight(first, " \t\r"))
-}
-
 // ParseEndpoints splits Lua source into the endpoints its "--#ENDPOINT
 // WEBSOCKET /path" headers declare. Each header starts a new endpoint whose
 // script runs to the next header and includes the header line, so line

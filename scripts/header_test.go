@@ -261,28 +261,6 @@ func TestParseEndpointsProblemsPrintAsFileLineMessage(t *testing.T) {
 	}
 }
 
-func TestHasEndpointHeaderLooksOnlyAtTheFirstLine(t *testing.T) {
-	tests := []struct {
-		src  string
-		want bool
-	}{
-		{src: "--#ENDPOINT WEBSOCKET /echo\nx()", want: true},
-		{src: "--#ENDPOINT WEBSOCKET /echo", want: true},
-		{src: "--#ENDPOINT WEBSOCKET /echo  \r\nx()", want: true},
-		{src: "--#ENDPOINT GET /echo some text\n", want: true},
-		{src: "--#ENDPOINT WEBSOCKET\n", want: false},
-		{src: "-- comment\n--#ENDPOINT WEBSOCKET /echo\n", want: false},
-		{src: " --#ENDPOINT WEBSOCKET /echo\n", want: false},
-		{src: `{"endpoints":[]}`, want: false},
-		{src: "", want: false},
-	}
-	for _, tt := range tests {
-		if got := scripts.HasEndpointHeader(tt.src); got != tt.want {
-			t.Errorf("HasEndpointHeader(%q) = %v, want %v", tt.src, got, tt.want)
-		}
-	}
-}
-
 // FuzzParseEndpoints checks that ParseEndpoints never panics, that every
 // endpoint it returns starts with the header that declared it, and that
 // every error is Problems with a line in the file.
@@ -314,9 +292,6 @@ func FuzzParseEndpoints(f *testing.F) {
 				t.Errorf("endpoint with an empty path: %q", e.Script)
 			}
 			header, _, _ := strings.Cut(e.Script, "\n")
-			if !scripts.HasEndpointHeader(e.Script) {
-				t.Errorf("script of %q does not start with a header: %q", e.Path, header)
-			}
 			// The header is "--#ENDPOINT METHOD PATH[ description]", its
 			// fields separated by single spaces.
 			fields := strings.Split(header, " ")
