@@ -7,8 +7,6 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
-	"os"
-	"path/filepath"
 	"sort"
 	"strings"
 	"text/tabwriter"
@@ -51,15 +49,14 @@ func parseRemote(args []string, stderr io.Writer, name, synopsis string, min, ma
 func (c *remoteConfig) client() (*client.Client, error) {
 	token := c.token
 	if token == "" {
-		path := filepath.Join(c.dataDir, "admin-token")
-		b, err := os.ReadFile(path)
+		var err error
+		token, err = readToken(c.dataDir)
 		if errors.Is(err, fs.ErrNotExist) {
-			return nil, fmt.Errorf("no admin token: pass --admin-token or set LUAGATE_ADMIN_TOKEN (or --data-dir of a server on this machine; %s does not exist)", path)
+			return nil, fmt.Errorf("no admin token: pass --admin-token or set LUAGATE_ADMIN_TOKEN (or --data-dir of a server on this machine; %s does not exist)", tokenPath(c.dataDir))
 		}
 		if err != nil {
-			return nil, fmt.Errorf("read admin token: %w", err)
+			return nil, err
 		}
-		token = strings.TrimSpace(string(b))
 	}
 	return client.New(c.server, token), nil
 }

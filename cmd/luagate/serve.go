@@ -231,20 +231,20 @@ func adminToken(c serveConfig, logger *slog.Logger) (string, error) {
 	if c.adminToken != "" {
 		return c.adminToken, nil
 	}
-	path := filepath.Join(c.dataDir, "admin-token")
-	b, err := os.ReadFile(path)
-	if err == nil && strings.TrimSpace(string(b)) != "" {
+	path := tokenPath(c.dataDir)
+	token, err := readToken(c.dataDir)
+	if err == nil && token != "" {
 		logger.Info("admin token read from file", "path", path)
-		return strings.TrimSpace(string(b)), nil
+		return token, nil
 	}
 	if err != nil && !errors.Is(err, fs.ErrNotExist) {
-		return "", fmt.Errorf("read admin token: %w", err)
+		return "", err
 	}
 	var raw [24]byte
 	if _, err := rand.Read(raw[:]); err != nil {
 		return "", fmt.Errorf("generate admin token: %w", err)
 	}
-	token := hex.EncodeToString(raw[:])
+	token = hex.EncodeToString(raw[:])
 	if err := os.WriteFile(path, []byte(token+"\n"), 0o600); err != nil {
 		return "", fmt.Errorf("write admin token: %w", err)
 	}
