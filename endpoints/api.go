@@ -84,10 +84,10 @@ func readBody(w http.ResponseWriter, r *http.Request, limit int64) ([]byte, erro
 	b, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
 	var tooBig *http.MaxBytesError
 	if errors.As(err, &tooBig) {
-		return nil, tooLarge{fmt.Errorf("request body is over the limit of %d bytes", limit)}
+		return nil, tooLarge(fmt.Errorf("request body is over the limit of %d bytes", limit))
 	}
 	if err != nil {
-		return nil, badRequest{fmt.Errorf("read request body: %w", err)}
+		return nil, badRequest(fmt.Errorf("read request body: %w", err))
 	}
 	return b, nil
 }
@@ -98,10 +98,10 @@ func decodeJSON(b []byte, v any) error {
 	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
-		return badRequest{fmt.Errorf("invalid JSON body: %w", err)}
+		return badRequest(fmt.Errorf("invalid JSON body: %w", err))
 	}
 	if dec.More() {
-		return badRequest{errors.New("invalid JSON body: more than one value")}
+		return badRequest(errors.New("invalid JSON body: more than one value"))
 	}
 	return nil
 }
@@ -163,7 +163,7 @@ func (s *Server) getEndpoints(w http.ResponseWriter, r *http.Request, _ httprout
 	}
 	e, ok := sol.Endpoint(path)
 	if !ok {
-		writeError(w, http.StatusNotFound, "NotFoundError", "no endpoint "+path)
+		writeErr(w, missing("no endpoint %s", path))
 		return
 	}
 	writeJSON(w, http.StatusOK, struct {
@@ -206,12 +206,12 @@ func (s *Server) putEndpoints(w http.ResponseWriter, r *http.Request, _ httprout
 func (s *Server) deleteEndpoint(w http.ResponseWriter, r *http.Request, _ httprouter.Params) {
 	path := r.URL.Query().Get("path")
 	if path == "" {
-		writeError(w, http.StatusBadRequest, "BadRequestError", "the path query parameter is required: ?path=/chat/{room}")
+		writeErr(w, badRequest(errors.New("the path query parameter is required: ?path=/chat/{room}")))
 		return
 	}
 	s.respondChange(w, func(sol *scripts.Solution) error {
 		if !sol.DeleteEndpoint(path) {
-			return notFoundError("no endpoint " + path)
+			return missing("no endpoint %s", path)
 		}
 		return nil
 	})
@@ -233,7 +233,7 @@ func (s *Server) getNamed(k namedScripts, w http.ResponseWriter, name string) {
 	sol := s.current()
 	src, ok := k.pick(&sol)[name]
 	if !ok {
-		writeError(w, http.StatusNotFound, "NotFoundError", "no "+k.kind+" "+name)
+		writeErr(w, missing("no %s %s", k.kind, name))
 		return
 	}
 	w.Header().Set("Content-Type", "text/x-lua; charset=utf-8")
@@ -267,7 +267,7 @@ func (s *Server) deleteNamed(k namedScripts, w http.ResponseWriter, name string)
 	s.respondChange(w, func(sol *scripts.Solution) error {
 		m := k.pick(sol)
 		if _, ok := m[name]; !ok {
-			return notFoundError("no " + k.kind + " " + name)
+			return missing("no %s %s", k.kind, name)
 		}
 		delete(m, name)
 		return nil
@@ -367,7 +367,7 @@ func (s *Server) postMessage(w http.ResponseWriter, r *http.Request, ps httprout
 		return
 	}
 	if body.Message == nil {
-		writeError(w, http.StatusBadRequest, "BadRequestError", `the "message" field is required`)
+		writeErr(w, badRequest(errors.New(`the "message" field is required`)))
 		return
 	}
 	msg, binary, err := luaapi.DecodeMessage(*body.Message, body.Type)

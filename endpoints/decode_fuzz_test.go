@@ -2,6 +2,7 @@ package endpoints
 
 import (
 	"errors"
+	"net/http"
 	"testing"
 
 	"github.com/luagate/luagate/scripts"
@@ -29,8 +30,8 @@ func FuzzManagementBodies(f *testing.F) {
 			errSol := decodeJSON(body, &sol)
 			errEp := decodeJSON(body, &ep)
 			for _, err := range []error{errSol, errEp} {
-				var bad badRequest
-				if err != nil && !errors.As(err, &bad) {
+				var bad statusError
+				if err != nil && (!errors.As(err, &bad) || bad.status != http.StatusBadRequest) {
 					t.Fatalf("decode error %v is not a bad request", err)
 				}
 			}

@@ -3,6 +3,7 @@ package endpoints
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 
 	"github.com/luagate/luagate/luaapi"
@@ -39,34 +40,34 @@ func writeErr(w http.ResponseWriter, err error) {
 		})
 		return
 	}
-	var bad badRequest
-	if errors.As(err, &bad) {
-		writeError(w, http.StatusBadRequest, "BadRequestError", bad.Error())
-		return
-	}
-	var missing notFoundError
-	if errors.As(err, &missing) {
-		writeError(w, http.StatusNotFound, "NotFoundError", missing.Error())
-		return
-	}
-	var big tooLarge
-	if errors.As(err, &big) {
-		writeError(w, http.StatusRequestEntityTooLarge, "TooLargeError", big.Error())
+	var se statusError
+	if errors.As(err, &se) {
+		writeError(w, se.status, se.typ, se.Error())
 		return
 	}
 	typ, status := luaapi.Classify(err)
 	writeError(w, status, typ, err.Error())
 }
 
-// notFoundError is a missing endpoint, module or event handler.
-type notFoundError string
+// statusError is a management request refused with an HTTP status of its
+// own: one the API cannot read (400), a missing endpoint, module or event
+// handler (404), a body over its limit (413).
+type statusError struct {
+	status int
+	typ    string
+	error
+}
 
-func (e notFoundError) Error() string { return string(e) }
+func (e statusError) Unwrap() error { return e.error }
 
-// tooLarge is a request body over its limit.
-type tooLarge struct{ error }
+func badRequest(err error) error {
+	return statusError{http.StatusBadRequest, "BadRequestError", err}
+}
 
-// badRequest is a request the API cannot read.
-type badRequest struct{ error }
+func missing(format string, args ...any) error {
+	return statusError{http.StatusNotFound, "NotFoundError", fmt.Errorf(format, args...)}
+}
 
-func (b badRequest) Unwrap() error { return b.error }
+func tooLarge(err error) error {
+	return statusError{http.StatusRequestEntityTooLarge, "TooLargeError", err}
+}
