@@ -1,0 +1,70 @@
+package luaapi
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+)
+
+func TestDeadlineReusesTheContextOfExecutionsThatEndedNormally(t *testing.T) {
+	d := newDeadline()
+	defer d.timer.Stop()
+	first := d.start(time.Second)
+	d.stop()
+	second := d.start(time.Second)
+	d.stop()
+	if first != second {
+		t.Fatal("a context no execution ended or derived from was not reused")
+	}
+	if err := second.Err(); err != nil {
+		t.Fatalf("reused context: Err = %v", err)
+	}
+	if n := testing.AllocsPerRun(100, func() { d.start(time.Second); d.stop() }); n != 0 {
+		t.Fatalf("start and stop allocate %v times, want 0", n)
+	}
+}
+
+func TestDeadlineEndsDerivedContextsWithTheExecution(t *testing.T) {
+	d := newDeadline()
+	defer d.timer.Stop()
+	ctx := d.start(time.Second)
+	child, cancel := context.WithCancel(ctx)
+	defer cancel()
+	d.stop()
+	select {
+	case <-child.Done():
+	case <-time.After(5 * time.Second):
+		t.Fatal("a context derived from an execution's outlived it")
+	}
+	if !errors.Is(child.Err(), context.Canceled) {
+		t.Fatalf("derived context: Err = %v, want canceled", child.Err())
+	}
+	next := d.start(time.Second)
+	defer d.stop()
+	if next == ctx || next.Err() != nil {
+		t.Fatalf("the execution after one with a derived context got %p (Err %v), want a fresh open context", next, next.Err())
+	}
+}
+
+func TestDeadlineGivesATimedOutExecutionsSuccessorAFreshContext(t *testing.T) {
+	d := newDeadline()
+	defer d.timer.Stop()
+	ctx := d.start(time.Millisecond)
+	<-ctx.Done()
+	if !errors.Is(ctx.Err(), context.DeadlineExceeded) || !errors.Is(causeOf(ctx), ErrTimeout) {
+		t.Fatalf("timed out: Err %v, cause %v", ctx.Err(), causeOf(ctx))
+	}
+	d.stop()
+	next := d.start(time.Second)
+	defer d.stop()
+	if next.Err() != nil {
+		t.Fatalf("next execution's context: Err = %v", next.Err())
+	}
+
+	cause := errors.New("over the memory limit")
+	d.interrupt(cause)
+	if !errors.Is(causeOf(next), cause) {
+		t.Fatalf("interrupted: cause %v, want %v", causeOf(next), cause)
+	}
+}
