@@ -234,3 +234,54 @@ func (g *gateway) socketIDs(n int) []string {
 	slices.Sort(ids)
 	return ids
 }
+
+// TestRelayedMessagesArriveIntactWhileTheSenderReadsOn relays every message
+// of one socket to another, whose writer sends it while the first socket's
+// reader already reads the next message: a message's bytes must not be
+// shared with the buffer it was read into, which is reused.
+func TestRelayedMessagesArriveIntactWhileTheSenderReadsOn(t *testing.T) {
+	g := newTestGateway(t, noRateLimit)
+	g.deploy("/sink", `if websocketInfo.type == "open" then websocketInfo.send(websocketInfo.socket_id) end`)
+	g.deploy("/relay", `
+if websocketInfo.type == "data" then
+  local ok, err = Websocket.send({socket_id = websocketInfo.parameters.to,
+    message = websocketInfo.message, type = websocketInfo.message_type})
+  if not ok then websocketInfo.send(to_json(err)) end
+end`)
+	sink := g.dial("/sink")
+	_, id := sink.read()
+	relay := g.dial("/relay?to=" + id)
+
+	sizes := []int{1, 100, 511, 512, 513, 4096, 70_000, 3}
+	const n = 160
+	msgs := make([][]byte, n)
+	for i := range msgs {
+		m := make([]byte, sizes[i%len(sizes)])
+		for j := range m {
+			m[j] = 'a' + byte((i+j)%26)
+		}
+		msgs[i] = m
+	}
+	go func() {
+		for i, m := range msgs {
+			typ := websocket.TextMessage
+			if i%3 == 0 {
+				typ = websocket.BinaryMessage
+			}
+			if err := relay.ws.WriteMessage(typ, m); err != nil {
+				return
+			}
+		}
+	}()
+	for i, want := range msgs {
+		typ, got := sink.read()
+		wantType := websocket.TextMessage
+		if i%3 == 0 {
+			wantType = websocket.BinaryMessage
+		}
+		if typ != wantType || got != string(want) {
+			t.Fatalf("message %d (%d bytes): type %d, %d bytes starting %.20q; want type %d starting %.20q",
+				i, len(want), typ, len(got), got, wantType, want)
+		}
+	}
+}

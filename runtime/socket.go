@@ -2,13 +2,10 @@ package runtime
 
 import (
 	"errors"
-	"io"
 	"net"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
-	"unicode/utf8"
 
 	"github.com/gorilla/websocket"
 	"golang.org/x/time/rate"
@@ -59,6 +56,9 @@ type socket struct {
 	// still runs it after a deploy removed the socket's endpoint. Only the
 	// reader goroutine touches it.
 	prog *luaapi.Program
+	// data is the event of the message being handled, kept so that each
+	// message does not allocate one. Only the reader goroutine touches it.
+	data luaapi.Event
 }
 
 func newSocket(e *Engine, ws *websocket.Conn, conn *luaapi.Conn) *socket {
@@ -255,94 +255,6 @@ func (s *socket) writeFailed(err error) {
 
 func (s *socket) extendReadDeadline() error {
 	return s.ws.SetReadDeadline(time.Now().Add(s.e.cfg.PingInterval + s.e.cfg.PongTimeout))
-}
-
-// readLoop reads and dispatches messages until the connection ends, and
-// returns why it ended.
-func (s *socket) readLoop() CloseReason {
-	for {
-		typ, data, err := s.readMessage()
-		if err == errInflatedTooBig {
-			continue // closing: wait for the client's answer
-		}
-		if err != nil {
-			return s.endReason(err)
-		}
-		s.in.Add(1)
-		if s.isClosing() {
-			continue
-		}
-		if typ == websocket.TextMessage && !utf8.Valid(data) {
-			_ = s.closeWith(CloseInvalidUTF8)
-			continue
-		}
-		if s.limiter != nil && !s.limiter.Allow() {
-			_ = s.Send(rateLimitFrame, false)
-			continue
-		}
-		s.run(&luaapi.Event{
-			Type:      luaapi.EventData,
-			Conn:      s.conn,
-			Peer:      s,
-			Message:   data,
-			Binary:    typ == websocket.BinaryMessage,
-			Timestamp: time.Now(),
-		})
-	}
-}
-
-// errInflatedTooBig is a compressed message that inflated past the limit.
-var errInflatedTooBig = errors.New("message too big once decompressed")
-
-// readMessage reads one whole message. The size limit is applied to the
-// message as the script would see it: gorilla's own read limit counts
-// compressed bytes, so a small compressed frame could otherwise inflate
-// without bound.
-func (s *socket) readMessage() (int, []byte, error) {
-	typ, r, err := s.ws.NextReader()
-	if err != nil {
-		return 0, nil, err
-	}
-	max := s.e.cfg.MaxMessageBytes
-	data, err := io.ReadAll(io.LimitReader(r, max+1))
-	if err != nil {
-		return 0, nil, err
-	}
-	if int64(len(data)) > max {
-		_ = s.closeWith(CloseTooBig)
-		return 0, nil, errInflatedTooBig
-	}
-	return typ, data, nil
-}
-
-func (s *socket) endReason(err error) CloseReason {
-	s.mu.Lock()
-	closing := s.closing
-	s.mu.Unlock()
-	if closing != nil {
-		return *closing
-	}
-	var ce *websocket.CloseError
-	switch {
-	case errors.As(err, &ce) && ce.Code != websocket.CloseAbnormalClosure:
-		return CloseReason{ce.Code, ce.Text}
-	case errors.Is(err, websocket.ErrReadLimit):
-		return CloseTooBig
-	case isProtocolError(err):
-		return CloseReason{websocket.CloseProtocolError, strings.TrimPrefix(err.Error(), "websocket: ")}
-	}
-	return CloseLost
-}
-
-// isProtocolError tells the errors gorilla/websocket returns after it has
-// answered a protocol violation with a 1002 close frame: they are plain
-// "websocket: ..." errors, unlike the network errors of a dropped
-// connection.
-func isProtocolError(err error) bool {
-	var ne net.Error
-	var ce *websocket.CloseError
-	return !errors.As(err, &ne) && !errors.As(err, &ce) && !errors.Is(err, io.EOF) && !errors.Is(err, io.ErrUnexpectedEOF) &&
-		strings.HasPrefix(err.Error(), "websocket: ")
 }
 
 // end stops the writer and closes the connection once the reader is done.

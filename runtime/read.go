@@ -1,0 +1,138 @@
+package runtime
+
+import (
+	"errors"
+	"io"
+	"net"
+	"strings"
+	"sync"
+	"time"
+	"unicode/utf8"
+
+	"github.com/gorilla/websocket"
+
+	"github.com/luagate/luagate/luaapi"
+)
+
+// Messages are read into pooled buffers: a message's bytes are needed only
+// until its event has run (the script gets a copy), so a few buffers serve
+// every socket, and an idle socket holds none. Reading each message into
+// new memory made the collector run every few seconds under load, and a
+// collection with thousands of sockets stalls them for tens of
+// milliseconds.
+var msgBuffers = sync.Pool{New: func() any {
+	b := make([]byte, 0, 512)
+	return &b
+}}
+
+// maxPooledBuffer is the largest buffer kept for reuse; one that grew
+// past it for a big message is left to the collector.
+const maxPooledBuffer = 64 << 10
+
+// errInflatedTooBig is a compressed message that inflated past the limit.
+var errInflatedTooBig = errors.New("message too big once decompressed")
+
+// readLoop reads and dispatches messages until the connection ends, and
+// returns why it ended.
+func (s *socket) readLoop() CloseReason {
+	for {
+		typ, r, err := s.ws.NextReader()
+		if err == nil {
+			buf := msgBuffers.Get().(*[]byte)
+			err = s.receive(typ, r, buf)
+			if cap(*buf) <= maxPooledBuffer {
+				msgBuffers.Put(buf)
+			}
+		}
+		if err != nil {
+			return s.endReason(err)
+		}
+	}
+}
+
+// receive reads the message r into buf and handles it: it runs the data
+// event, unless the message breaks a rule or the socket is closing.
+func (s *socket) receive(typ int, r io.Reader, buf *[]byte) error {
+	data, err := readAll(r, buf, s.e.cfg.MaxMessageBytes)
+	if err == errInflatedTooBig {
+		_ = s.closeWith(CloseTooBig)
+		return nil // closing: wait for the client's answer
+	}
+	if err != nil {
+		return err
+	}
+	s.in.Add(1)
+	switch {
+	case s.isClosing():
+	case typ == websocket.TextMessage && !utf8.Valid(data):
+		_ = s.closeWith(CloseInvalidUTF8)
+	case s.limiter != nil && !s.limiter.Allow():
+		_ = s.Send(rateLimitFrame, false)
+	default:
+		s.data = luaapi.Event{
+			Type:      luaapi.EventData,
+			Conn:      s.conn,
+			Peer:      s,
+			Message:   data,
+			Binary:    typ == websocket.BinaryMessage,
+			Timestamp: time.Now(),
+		}
+		s.run(&s.data)
+		s.data = luaapi.Event{}
+	}
+	return nil
+}
+
+// readAll reads r to its end into *buf's storage, growing it as needed,
+// and returns the message. The size limit is applied to the message as the
+// script would see it: gorilla's own read limit counts compressed bytes, so
+// a small compressed frame could otherwise inflate without bound.
+func readAll(r io.Reader, buf *[]byte, max int64) ([]byte, error) {
+	b := (*buf)[:0]
+	defer func() { *buf = b[:0] }()
+	for {
+		if len(b) == cap(b) {
+			b = append(b, 0)[:len(b)]
+		}
+		n, err := r.Read(b[len(b):min(int64(cap(b)), max+1)])
+		b = b[:len(b)+n]
+		switch {
+		case int64(len(b)) > max:
+			return nil, errInflatedTooBig
+		case err == io.EOF:
+			return b, nil
+		case err != nil:
+			return nil, err
+		}
+	}
+}
+
+func (s *socket) endReason(err error) CloseReason {
+	s.mu.Lock()
+	closing := s.closing
+	s.mu.Unlock()
+	if closing != nil {
+		return *closing
+	}
+	var ce *websocket.CloseError
+	switch {
+	case errors.As(err, &ce) && ce.Code != websocket.CloseAbnormalClosure:
+		return CloseReason{ce.Code, ce.Text}
+	case errors.Is(err, websocket.ErrReadLimit):
+		return CloseTooBig
+	case isProtocolError(err):
+		return CloseReason{websocket.CloseProtocolError, strings.TrimPrefix(err.Error(), "websocket: ")}
+	}
+	return CloseLost
+}
+
+// isProtocolError tells the errors gorilla/websocket returns after it has
+// answered a protocol violation with a 1002 close frame: they are plain
+// "websocket: ..." errors, unlike the network errors of a dropped
+// connection.
+func isProtocolError(err error) bool {
+	var ne net.Error
+	var ce *websocket.CloseError
+	return !errors.As(err, &ne) && !errors.As(err, &ce) && !errors.Is(err, io.EOF) && !errors.Is(err, io.ErrUnexpectedEOF) &&
+		strings.HasPrefix(err.Error(), "websocket: ")
+}
