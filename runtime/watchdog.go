@@ -23,18 +23,29 @@ const (
 	watchdogIdleInterval = 50 * time.Millisecond
 )
 
-// The heap in objects (live or not yet collected), and the live heap as of
-// the last collection.
+// The heap in objects (live or not yet collected), the live heap as of the
+// last collection, the heap size the collector aims to finish its cycle
+// at, and GOGC.
 const (
 	heapMetric = "/memory/classes/heap/objects:bytes"
 	liveMetric = "/gc/heap/live:bytes"
+	goalMetric = "/gc/heap/goal:bytes"
+	gogcMetric = "/gc/gogc:percent"
 )
 
 // watchdog stops executions that make the heap grow too much. gopher-lua
 // has no allocation limit of its own and Go cannot attribute allocations to
 // a goroutine, so the watchdog compares the heap with the live heap when
-// each running execution started, and confirms with a collection before it
-// cancels, so that garbage alone never stops a script.
+// each running execution started.
+//
+// Garbage alone never stops a script, and never costs a collection of its
+// own: an execution is over the limit when a collection found that much
+// more live memory, and a collection is forced to confirm only when the
+// heap has also outgrown the collector's goal (a hog outpacing it, or
+// collection turned off). Forcing one whenever the heap looked big enough
+// made a gateway whose live heap exceeds the limit, as thousands of
+// sockets' does, collect every few seconds, and each collection stalled
+// every socket for tens of milliseconds.
 type watchdog struct {
 	limit uint64
 	pool  *pool
@@ -45,16 +56,26 @@ type watchdog struct {
 
 func newWatchdog(limit uint64, p *pool) *watchdog {
 	w := &watchdog{limit: limit, pool: p, stop: make(chan struct{}), done: make(chan struct{})}
-	_, live := readHeap()
-	w.live.Store(live)
+	w.live.Store(readHeap().live)
 	go w.run()
 	return w
 }
 
-func readHeap() (heap, live uint64) {
-	s := []metrics.Sample{{Name: heapMetric}, {Name: liveMetric}}
+// heapStats is one reading of the heap.
+type heapStats struct {
+	heap, live, goal uint64
+	collecting       bool // GOGC is not off
+}
+
+func readHeap() heapStats {
+	s := []metrics.Sample{{Name: heapMetric}, {Name: liveMetric}, {Name: goalMetric}, {Name: gogcMetric}}
 	metrics.Read(s)
-	return s[0].Value.Uint64(), s[1].Value.Uint64()
+	return heapStats{
+		heap:       s[0].Value.Uint64(),
+		live:       s[1].Value.Uint64(),
+		goal:       s[2].Value.Uint64(),
+		collecting: int64(s[3].Value.Uint64()) >= 0, // GOGC=off reads as -1
+	}
 }
 
 func (w *watchdog) run() {
@@ -71,8 +92,7 @@ func (w *watchdog) run() {
 				w.check()
 				next = watchdogInterval
 			} else {
-				_, live := readHeap()
-				w.live.Store(live)
+				w.live.Store(readHeap().live)
 			}
 			t.Reset(next)
 		}
@@ -80,15 +100,25 @@ func (w *watchdog) run() {
 }
 
 func (w *watchdog) check() {
-	heap, live := readHeap()
-	w.live.Store(live)
-	over := w.pool.overLimit(heap, w.limit)
-	if len(over) == 0 {
+	h := readHeap()
+	w.live.Store(h.live)
+	if over := w.pool.overLimit(h.live, w.limit); len(over) > 0 {
+		w.interrupt(over, h.live)
+		return
+	}
+	if h.collecting && h.heap <= h.goal {
+		return
+	}
+	if len(w.pool.overLimit(h.heap, w.limit)) == 0 {
 		return
 	}
 	goruntime.GC()
-	heap, live = readHeap()
-	w.live.Store(live)
+	h = readHeap()
+	w.live.Store(h.live)
+	w.interrupt(w.pool.overLimit(h.heap, w.limit), h.heap)
+}
+
+func (w *watchdog) interrupt(over []*pooledVM, heap uint64) {
 	for _, pv := range over {
 		pv.interruptIfOver(heap, w.limit)
 	}
@@ -99,8 +129,7 @@ func (w *watchdog) check() {
 // really live rather than from the hog's peak.
 func (w *watchdog) refresh() {
 	goruntime.GC()
-	_, live := readHeap()
-	w.live.Store(live)
+	w.live.Store(readHeap().live)
 }
 
 func (w *watchdog) close() {

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"log/slog"
+	goruntime "runtime"
+	"runtime/metrics"
 	"strings"
 	"sync"
 	"testing"
@@ -75,4 +77,49 @@ end`}}})
 	if e.pool.inUse() != 0 {
 		t.Fatalf("%d states still counted in use", e.pool.inUse())
 	}
+}
+
+// TestWatchdogDoesNotCollectForGarbage grows the heap with garbage past a
+// running execution's limit, but not past the collector's goal: the
+// watchdog must neither force a collection nor stop the execution.
+func TestWatchdogDoesNotCollectForGarbage(t *testing.T) {
+	e, err := New(Config{ScriptMemory: 4 << 20})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = e.Shutdown(context.Background()) })
+	ballast := make([][]byte, 64) // 32 MiB live, so the goal leaves room for garbage
+	for i := range ballast {
+		ballast[i] = make([]byte, 512<<10)
+	}
+	goruntime.GC()
+	e.watchdog.refresh()
+	pv := e.pool.get()
+	defer e.pool.put(pv)
+	pv.begin(e.watchdog.live.Load())
+	defer pv.end()
+
+	var sink [][]byte
+	for range 16 { // 8 MiB of garbage: twice the limit
+		sink = append(sink, make([]byte, 512<<10))
+	}
+	sink = nil
+	before := forcedCollections()
+	h := readHeap()
+	if h.heap <= h.live+4<<20 || h.heap > h.goal {
+		t.Skipf("heap %d MiB, live %d MiB, goal %d MiB: a collection ran meanwhile; the case is not set up",
+			h.heap>>20, h.live>>20, h.goal>>20)
+	}
+	e.watchdog.check()
+	if n := forcedCollections() - before; n != 0 {
+		t.Fatalf("the watchdog forced %d collections for garbage below the collector's goal", n)
+	}
+	goruntime.KeepAlive(ballast)
+	goruntime.KeepAlive(sink)
+}
+
+func forcedCollections() uint64 {
+	s := []metrics.Sample{{Name: "/gc/cycles/forced:gc-cycles"}}
+	metrics.Read(s)
+	return s[0].Value.Uint64()
 }
