@@ -87,7 +87,7 @@ func BenchmarkNewInfo(b *testing.B) {
 	ev := benchEvent()
 	b.ReportAllocs()
 	for b.Loop() {
-		vm.tables.newInfo(vm.L, ev, vm.infoSend, vm.infoClose)
+		vm.tables.newInfo(vm.L, ev, vm.infoSend, vm.infoClose, vm.reusedMeta)
 	}
 }
 

@@ -9,8 +9,9 @@
 // lives only for that execution, and nothing a script can reach lets it
 // change what the next execution on the same state sees. For speed a VM
 // refills its environment, websocketInfo, headers, parameters and response
-// tables rather than building them per event; a table an execution added
-// keys to or set a metatable on is replaced instead (reuse_test.go). What a
+// tables rather than building them per event; a table an execution may
+// have added keys to is replaced instead (reuse.go says how a VM knows,
+// reuse_test.go checks it). What a
 // pooled state carries from one execution to the next is therefore
 // invisible to scripts: compiled functions of the base, the string
 // metatable, those refilled tables, and buffers gopher-lua keeps.

@@ -107,10 +107,9 @@ const maxReusedKeys = 64
 
 // infoTables are a VM's websocketInfo table and its headers and parameters
 // tables, refilled for each execution rather than built anew: building them
-// was most of what dispatching an event cost. No execution sees what an
-// earlier one left: fill overwrites or removes every key the last fill set,
-// and drops a table that holds any other key (a script added it) or a
-// metatable, since fill would not clear those.
+// was most of what dispatching an event cost. fill overwrites or removes
+// every key the last fill set; a table an execution may have added other
+// keys to is dropped (see VM.touched).
 type infoTables struct {
 	info            *lua.LTable
 	headers, params reusedTable
@@ -123,7 +122,7 @@ type reusedTable struct {
 	seen int     // at least the distinct keys t has held
 }
 
-// infoKey reports whether newInfo may set k on websocketInfo.
+// infoKey reports whether newInfo sets k on websocketInfo.
 func infoKey(k string) bool {
 	switch k {
 	case "uri", "type", "route", "socket_id", "timestamp", "headers", "parameters",
@@ -133,25 +132,12 @@ func infoKey(k string) bool {
 	return false
 }
 
-// onlyKeys reports whether t has metatable mt and no key allow refuses.
-// It walks the table with Next, which unlike ForEach does not allocate.
-func onlyKeys(t *lua.LTable, mt lua.LValue, allow func(string) bool) bool {
-	if t.Metatable != mt {
-		return false
-	}
-	for k, _ := t.Next(lua.LNil); k != lua.LNil; k, _ = t.Next(k) {
-		if s, ok := k.(lua.LString); !ok || !allow(string(s)) {
-			return false
-		}
-	}
-	return true
-}
-
-// fill makes r's table hold exactly fs.
-func (r *reusedTable) fill(L *lua.LState, fs []field) *lua.LTable {
+// fill makes r's table, with metatable mt, hold exactly fs.
+func (r *reusedTable) fill(L *lua.LState, fs []field, mt *lua.LTable) *lua.LTable {
 	same := sameKeys(r.last, fs)
-	if r.t == nil || (!same && r.seen+len(fs) > maxReusedKeys) || !holdsOnly(r.t, r.last) {
+	if r.t == nil || r.t.Metatable != mt || (!same && r.seen+len(fs) > maxReusedKeys) {
 		r.t, r.last, r.seen, same = L.CreateTable(0, len(fs)), nil, 0, false
+		r.t.Metatable = mt
 	}
 	if !same {
 		for _, f := range r.last {
@@ -166,25 +152,6 @@ func (r *reusedTable) fill(L *lua.LState, fs []field) *lua.LTable {
 	}
 	r.last = fs
 	return r.t
-}
-
-// holdsOnly reports whether t has no metatable and, walked with Next,
-// exactly the keys of fs in their order. Next walks keys in the order they
-// were first set and fields are sorted by key, so a table fill left alone
-// passes. A script that changed its keys fails it, and so may a table that
-// earlier fills gave keys in another order, which only costs a new table.
-func holdsOnly(t *lua.LTable, fs []field) bool {
-	if t.Metatable != lua.LNil {
-		return false
-	}
-	i := 0
-	for k, _ := t.Next(lua.LNil); k != lua.LNil; k, _ = t.Next(k) {
-		if s, ok := k.(lua.LString); !ok || i == len(fs) || string(s) != fs[i].key {
-			return false
-		}
-		i++
-	}
-	return i == len(fs)
 }
 
 // sameKeys reports whether a and b have the same keys in the same order.
@@ -215,11 +182,13 @@ func luaEventType(typ string) lua.LValue {
 }
 
 // newInfo fills the websocketInfo table for ev. send and close are the
-// state's own functions, bound to the current execution.
-func (it *infoTables) newInfo(L *lua.LState, ev *Event, send, close *lua.LFunction) *lua.LTable {
+// state's own functions, bound to the current execution; mt is the
+// metatable of the tables a VM reuses.
+func (it *infoTables) newInfo(L *lua.LState, ev *Event, send, close *lua.LFunction, mt *lua.LTable) *lua.LTable {
 	c := ev.Conn
-	if it.info == nil || !onlyKeys(it.info, lua.LNil, infoKey) {
+	if it.info == nil || it.info.Metatable != mt {
 		it.info = L.CreateTable(0, 14)
+		it.info.Metatable = mt
 	}
 	t := it.info
 	t.RawSetString("uri", c.luaURI)
@@ -227,8 +196,8 @@ func (it *infoTables) newInfo(L *lua.LState, ev *Event, send, close *lua.LFuncti
 	t.RawSetString("route", c.luaRoute)
 	t.RawSetString("socket_id", c.luaID)
 	t.RawSetString("timestamp", lua.LNumber(ev.Timestamp.UnixMilli()))
-	t.RawSetString("headers", it.headers.fill(L, c.luaHeaders))
-	t.RawSetString("parameters", it.params.fill(L, c.luaParams))
+	t.RawSetString("headers", it.headers.fill(L, c.luaHeaders, mt))
+	t.RawSetString("parameters", it.params.fill(L, c.luaParams, mt))
 	message, messageType, closeCode, closeReason := lua.LValue(lua.LNil), lua.LValue(lua.LNil), lua.LValue(lua.LNil), lua.LValue(lua.LNil)
 	switch ev.Type {
 	case EventData:

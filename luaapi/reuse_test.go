@@ -27,22 +27,26 @@ rawset(websocketInfo, "leak", "info")
 websocketInfo.other = "info"
 websocketInfo.message = "changed"
 websocketInfo[1] = "array"
-setmetatable(websocketInfo, {__index = function() return "meta" end})
+assert(not pcall(setmetatable, websocketInfo, {__index = function() return "meta" end}))
+assert(not pcall(setmetatable, websocketInfo.headers, nil))
 rawset(websocketInfo.headers, "leak", "headers")
+websocketInfo.headers.other = "headers"
 table.insert(websocketInfo.parameters, "array")
 websocketInfo.parameters.room = "changed"
 rawset(response, "leak", "response")
+table.insert(response, "array")
 response.message = nil
 rawset(_G, "leak", "global")
+other = "global"
 `)
 	look := compileEndpoint(t, `
 local found = {}
 for k, v in pairs(websocketInfo) do
   if k == "leak" or k == "other" or k == 1 then found[#found+1] = "info." .. tostring(k) end
 end
-if getmetatable(websocketInfo) ~= nil then found[#found+1] = "info metatable" end
+if getmetatable(websocketInfo) ~= false or websocketInfo.anything ~= nil then found[#found+1] = "info metatable" end
 for k in pairs(websocketInfo.headers) do
-  if k == "leak" then found[#found+1] = "headers.leak" end
+  if k == "leak" or k == "other" then found[#found+1] = "headers." .. k end
 end
 for k, v in pairs(websocketInfo.parameters) do
   if k == 1 then found[#found+1] = "parameters[1]" end
@@ -50,7 +54,7 @@ end
 if websocketInfo.parameters.room ~= "lobby" then found[#found+1] = "parameters.room" end
 if websocketInfo.message ~= "hello" then found[#found+1] = "message" end
 for k in pairs(response) do found[#found+1] = "response." .. k end
-if rawget(_G, "leak") ~= nil then found[#found+1] = "global" end
+if rawget(_G, "leak") ~= nil or other ~= nil then found[#found+1] = "global" end
 return table.concat(found, " ")
 `)
 	peer := &recordingPeer{}

@@ -54,6 +54,7 @@ func (vm *VM) openSandbox() {
 	if mt, ok := L.GetMetatable(lua.LString("")).(*lua.LTable); ok {
 		mt.RawSetString("__metatable", lua.LFalse)
 	}
+	vm.wrapRawWriters(base)
 	string_ := base.RawGetString("string").(*lua.LTable)
 	string_.RawSetString("dump", lua.LNil)
 	boundStringLib(L, string_)
@@ -66,9 +67,26 @@ func (vm *VM) openSandbox() {
 		}
 	}
 	vm.base = base
-	vm.envMeta = L.CreateTable(0, 2)
+	newIndex := L.NewFunction(vm.newIndex)
+	vm.envMeta = L.CreateTable(0, 3)
 	vm.envMeta.RawSetString("__index", base)
+	vm.envMeta.RawSetString("__newindex", newIndex)
 	vm.envMeta.RawSetString("__metatable", lua.LFalse)
+	vm.reusedMeta = L.CreateTable(0, 2)
+	vm.reusedMeta.RawSetString("__newindex", newIndex)
+	vm.reusedMeta.RawSetString("__metatable", lua.LFalse)
+}
+
+// wrapRawWriters replaces the functions that write into a table without
+// its metamethods with wrappers that tell the VM (see touched).
+func (vm *VM) wrapRawWriters(base *lua.LTable) {
+	arg2 := func(L *lua.LState) lua.LValue { return L.Get(2) }
+	array := func(*lua.LState) lua.LValue { return lua.LNumber(1) }
+	base.RawSetString("rawset", vm.rawWriter(base.RawGetString("rawset").(*lua.LFunction), arg2))
+	table := base.RawGetString("table").(*lua.LTable)
+	for _, name := range []string{"insert", "remove"} {
+		table.RawSetString(name, vm.rawWriter(table.RawGetString(name).(*lua.LFunction), array))
+	}
 }
 
 // readOnly returns a proxy that reads through to t and refuses writes.
@@ -92,6 +110,10 @@ func (vm *VM) readOnly(name string, t *lua.LTable) *lua.LTable {
 // scrub undoes whatever an execution wrote into the read-only proxies with
 // raw access, so the next execution sees the libraries as they were.
 func (vm *VM) scrub() {
+	if !vm.rawWritten {
+		return
+	}
+	vm.rawWritten = false
 	for _, p := range vm.proxies {
 		if k, _ := p.Next(lua.LNil); k == lua.LNil {
 			continue

@@ -68,12 +68,19 @@ type VM struct {
 	base    *lua.LTable
 	envMeta *lua.LTable
 	proxies []*lua.LTable
+	// rawWritten is set when an execution called a function that writes
+	// past metamethods (rawset, table.insert, table.remove): only then can
+	// a read-only proxy hold something scrub must remove.
+	rawWritten bool
+	// reusedMeta is the metatable of websocketInfo, its headers and
+	// parameters, and response: see touched.
+	reusedMeta *lua.LTable
 
 	// Functions of websocketInfo, created once and bound to cur.
 	infoSend, infoClose *lua.LFunction
 	tables              infoTables
 	// The environment and response tables of the last execution, reused
-	// when it left them as they were given: see spare.
+	// unless it may have added keys to them: see touched.
 	env, response *lua.LTable
 	deadline      *deadline
 
@@ -149,11 +156,11 @@ func (vm *VM) RunFor(timeout time.Duration, p *Program, ev *Event) error {
 // script does; a failure comes back as a *ScriptError.
 func (vm *VM) Run(ctx context.Context, p *Program, ev *Event) (err error) {
 	L := vm.L
-	env := spare(L, &vm.env, vm.envMeta, func(k string) bool { return k == "_G" })
+	env := reuse(L, &vm.env, vm.envMeta)
 	env.RawSetString("_G", env)
 	vm.exec = execution{ev: ev, prog: p, env: env}
 	vm.cur = &vm.exec
-	vm.cur.info = vm.tables.newInfo(L, ev, vm.infoSend, vm.infoClose)
+	vm.cur.info = vm.tables.newInfo(L, ev, vm.infoSend, vm.infoClose, vm.reusedMeta)
 	L.SetContext(ctx)
 	defer func() {
 		L.RemoveContext()
@@ -183,7 +190,7 @@ func (vm *VM) Run(ctx context.Context, p *Program, ev *Event) (err error) {
 		}
 		return nil
 	}
-	response := spare(L, &vm.response, lua.LNil, func(k string) bool { return k == "message" })
+	response := reuse(L, &vm.response, vm.reusedMeta)
 	response.RawSetString("message", lua.LNil)
 	L.Push(vm.cur.info)
 	L.Push(response)
@@ -208,19 +215,6 @@ func (vm *VM) Run(ctx context.Context, p *Program, ev *Event) (err error) {
 		return &ScriptError{Message: fmt.Sprintf("%s: reply not sent: %v", p.Proto.SourceName, err), cause: err}
 	}
 	return nil
-}
-
-// spare returns *t for another execution if the last one left in it no
-// key but those allow accepts (which the caller then resets) and the
-// metatable mt; otherwise it puts a new table with metatable mt in *t.
-// Reusing the tables saves most of an event's allocations, and nothing of
-// an execution can reach the next: no reference to them survives it.
-func spare(L *lua.LState, t **lua.LTable, mt lua.LValue, allow func(string) bool) *lua.LTable {
-	if *t == nil || !onlyKeys(*t, mt, allow) {
-		*t = L.CreateTable(0, 4)
-		(*t).Metatable = mt
-	}
-	return *t
 }
 
 func scriptError(ctx context.Context, err error) *ScriptError {
