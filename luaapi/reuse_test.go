@@ -132,3 +132,26 @@ return "done"`)
 		}
 	}
 }
+
+// TestProgramsTakingTurnsOnOneStateEachRunTheirOwnCode alternates two
+// programs on one state, which reuses the function of the last program.
+func TestProgramsTakingTurnsOnOneStateEachRunTheirOwnCode(t *testing.T) {
+	vm := NewVM(Options{Sockets: nopSockets{}})
+	defer vm.Close()
+	a, b := compileEndpoint(t, `return "a"`), compileEndpoint(t, `return "b"`)
+	for i, p := range []*Program{a, a, b, a, b, b, a} {
+		peer := &recordingPeer{}
+		ev := benchEvent()
+		ev.Peer = peer
+		if err := vm.RunFor(time.Second, p, ev); err != nil {
+			t.Fatal(err)
+		}
+		want := "a"
+		if p == b {
+			want = "b"
+		}
+		if len(peer.sent) != 1 || peer.sent[0] != want {
+			t.Fatalf("run %d sent %q, want %q", i, peer.sent, want)
+		}
+	}
+}

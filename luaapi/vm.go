@@ -83,6 +83,9 @@ type VM struct {
 	// unless it may have added keys to them: see touched.
 	env, response *lua.LTable
 	deadline      *deadline
+	// chunk is the function of the last program run, reused while the
+	// same program runs again.
+	chunk *lua.LFunction
 
 	cur  *execution
 	exec execution // what cur points to while Run runs, kept to save allocating it
@@ -172,7 +175,13 @@ func (vm *VM) Run(ctx context.Context, p *Program, ev *Event) (err error) {
 		}
 	}()
 
-	fn := L.NewFunctionFromProto(p.Proto)
+	fn := vm.chunk
+	if fn == nil || fn.Proto != p.Proto {
+		// A chunk's function has no upvalues and a script cannot reach or
+		// change it, so one serves every execution of the same program.
+		fn = L.NewFunctionFromProto(p.Proto)
+		vm.chunk = fn
+	}
 	fn.Env = env
 	L.Push(fn)
 	if p.Call != "" {
