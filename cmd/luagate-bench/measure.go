@@ -112,7 +112,7 @@ func compare(ctx context.Context, o options, stderr io.Writer) ([]row, error) {
 	// Rounds alternate between the servers, so that a change in the
 	// machine's load during the run weighs on both alike.
 	raw, scripted := row{Name: "raw gorilla echo"}, row{Name: "luagate echo.lua"}
-	for range o.rounds {
+	for round := range o.rounds {
 		for _, s := range []struct {
 			total *row
 			url   string
@@ -123,6 +123,13 @@ func compare(ctx context.Context, o options, stderr io.Writer) ([]row, error) {
 				return nil, err
 			}
 			s.total.add(r)
+			if !o.json && o.rounds > 1 {
+				// Each round's own figures show whether one bad round
+				// (the machine busy elsewhere) weighs on the totals.
+				sum := summarize(r)
+				fmt.Fprintf(stderr, "round %d/%d %s: received/s %.0f  p50 %.0f  p90 %.0f  p99 %.0f  max %.0f µs\n",
+					round+1, o.rounds, s.total.Name, sum.ReceivedPerSec, sum.P50, sum.P90, sum.P99, sum.Max)
+			}
 		}
 	}
 	return []row{raw, scripted}, nil
