@@ -6,21 +6,28 @@ import (
 	"time"
 )
 
-// deadline times a VM's executions, one at a time, with one timer reused
-// for all of them: context.WithTimeout on every event cost a timer and
-// several allocations. Each execution sees a context that ends if it runs
-// too long or is interrupted, and contexts gopher-lua derives from it (one
-// per coroutine) end with the execution, as they would with WithTimeout.
+// deadline times a VM's executions, one at a time. Each execution sees a
+// context that ends if it runs too long or is interrupted, and contexts
+// gopher-lua derives from it (one per coroutine) end with the execution,
+// as they would with context.WithTimeout.
 //
-// The context itself is reused too, while it stays open and nothing derived
-// from it: an execution that ended normally leaves it as it found it, so
-// most events allocate no context at all.
+// It costs an event neither a timer operation nor an allocation. One timer
+// per VM is armed when an execution starts and none is pending; when it
+// fires it stops the execution if that is past its deadline, and otherwise
+// re-arms for the deadline of the execution running then, if any. Under
+// load it so fires about once per timeout instead of being reset and
+// stopped for every event: arming a timer due before all the others woke
+// the network poller's thread on each event. The context is reused too,
+// while it stays open and nothing derived from it.
 type deadline struct {
 	timer *time.Timer
-	fired chan struct{} // the timer's function has finished
 
-	mu  sync.Mutex // guards cur, and the fields of every execContext
-	cur *execContext
+	mu      sync.Mutex // guards the fields below, and those of every execContext
+	cur     *execContext
+	at      time.Time // when the running execution's time is up
+	running bool
+	armed   bool      // the timer is pending, or its function is running
+	armedAt time.Time // when it is due, if armed
 }
 
 // execContext is the context.Context of an execution.
@@ -39,73 +46,96 @@ type execContext struct {
 type afterFunc struct{ f func() }
 
 func newDeadline() *deadline {
-	d := &deadline{fired: make(chan struct{}, 1)}
-	d.timer = time.AfterFunc(time.Hour, func() {
-		d.mu.Lock()
-		c := d.cur
-		d.mu.Unlock()
-		d.end(c, context.DeadlineExceeded, ErrTimeout)
-		d.fired <- struct{}{}
-	})
+	d := &deadline{}
+	d.timer = time.AfterFunc(time.Hour, d.fire)
 	d.timer.Stop()
 	return d
+}
+
+// fire is the timer's function.
+func (d *deadline) fire() {
+	d.mu.Lock()
+	if !d.running {
+		d.armed = false
+		d.mu.Unlock()
+		return
+	}
+	if left := time.Until(d.at); left > 0 {
+		d.armedAt = d.at
+		d.timer.Reset(left)
+		d.mu.Unlock()
+		return
+	}
+	d.armed = false
+	after := d.endLocked(d.cur, context.DeadlineExceeded, ErrTimeout)
+	d.mu.Unlock()
+	runAll(after)
 }
 
 // start returns the context of an execution that may run for timeout.
 func (d *deadline) start(timeout time.Duration) context.Context {
 	at := time.Now().Add(timeout)
 	d.mu.Lock()
+	defer d.mu.Unlock()
 	c := d.cur
 	if c == nil || c.derived || isClosed(c.done) {
 		c = &execContext{d: d, done: make(chan struct{})}
 		d.cur = c
 	}
-	c.at = at
-	d.mu.Unlock()
-	d.timer.Reset(timeout)
+	c.at, d.at, d.running = at, at, true
+	if !d.armed || at.Before(d.armedAt) {
+		d.armed, d.armedAt = true, at
+		d.timer.Reset(timeout)
+	}
 	return c
 }
 
-// stop ends the current execution. It makes sure the timer's function is
-// neither running nor pending, so it cannot reach the next execution, and
-// ends the contexts derived from this one.
+// stop ends the current execution, and the contexts derived from it.
 func (d *deadline) stop() {
-	if !d.timer.Stop() {
-		<-d.fired
-	}
 	d.mu.Lock()
-	c, derived := d.cur, d.cur.derived
-	d.mu.Unlock()
-	if derived {
-		d.end(c, context.Canceled, nil)
+	d.running = false
+	c := d.cur
+	var after []func()
+	if c.derived {
+		after = d.endLocked(c, context.Canceled, nil)
 	}
+	d.mu.Unlock()
+	runAll(after)
 }
 
 // interrupt ends the current execution early because of cause.
 func (d *deadline) interrupt(cause error) {
 	d.mu.Lock()
-	c := d.cur
-	d.mu.Unlock()
-	if c != nil {
-		d.end(c, context.Canceled, cause)
+	var after []func()
+	if d.running {
+		after = d.endLocked(d.cur, context.Canceled, cause)
 	}
+	d.mu.Unlock()
+	runAll(after)
 }
 
-// end closes c, unless it is closed already, and runs what derived
-// contexts registered.
-func (d *deadline) end(c *execContext, err, cause error) {
-	d.mu.Lock()
+// endLocked closes c, unless it is closed already, and returns what
+// derived contexts registered to run then. d.mu must be held.
+func (d *deadline) endLocked(c *execContext, err, cause error) []func() {
 	if isClosed(c.done) {
-		d.mu.Unlock()
-		return
+		return nil
 	}
 	c.err, c.cause = err, cause
 	close(c.done)
-	after := c.after
+	var after []func()
+	for a := range c.after {
+		after = append(after, a.f)
+	}
 	c.after = nil
-	d.mu.Unlock()
-	for a := range after {
-		a.f()
+	return after
+}
+
+// close stops the timer for good.
+func (d *deadline) close() { d.timer.Stop() }
+
+func runAll(fs []func()) {
+	for _, f := range fs {
+		f()
 	}
 }
 

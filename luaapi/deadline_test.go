@@ -9,7 +9,7 @@ import (
 
 func TestDeadlineReusesTheContextOfExecutionsThatEndedNormally(t *testing.T) {
 	d := newDeadline()
-	defer d.timer.Stop()
+	defer d.close()
 	first := d.start(time.Second)
 	d.stop()
 	second := d.start(time.Second)
@@ -27,7 +27,7 @@ func TestDeadlineReusesTheContextOfExecutionsThatEndedNormally(t *testing.T) {
 
 func TestDeadlineEndsDerivedContextsWithTheExecution(t *testing.T) {
 	d := newDeadline()
-	defer d.timer.Stop()
+	defer d.close()
 	ctx := d.start(time.Second)
 	child, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -49,7 +49,7 @@ func TestDeadlineEndsDerivedContextsWithTheExecution(t *testing.T) {
 
 func TestDeadlineGivesATimedOutExecutionsSuccessorAFreshContext(t *testing.T) {
 	d := newDeadline()
-	defer d.timer.Stop()
+	defer d.close()
 	ctx := d.start(time.Millisecond)
 	<-ctx.Done()
 	if !errors.Is(ctx.Err(), context.DeadlineExceeded) || !errors.Is(causeOf(ctx), ErrTimeout) {
@@ -66,5 +66,45 @@ func TestDeadlineGivesATimedOutExecutionsSuccessorAFreshContext(t *testing.T) {
 	d.interrupt(cause)
 	if !errors.Is(causeOf(next), cause) {
 		t.Fatalf("interrupted: cause %v, want %v", causeOf(next), cause)
+	}
+}
+
+func TestDeadlineStopsAnExecutionOnTimeAfterOneWithALongerTimeout(t *testing.T) {
+	d := newDeadline()
+	defer d.close()
+	d.start(time.Hour)
+	d.stop()
+	start := time.Now()
+	ctx := d.start(20 * time.Millisecond)
+	defer d.stop()
+	select {
+	case <-ctx.Done():
+	case <-time.After(5 * time.Second):
+		t.Fatal("a 20ms execution was not stopped within 5s: the timer kept the earlier execution's hour")
+	}
+	if !errors.Is(causeOf(ctx), ErrTimeout) {
+		t.Fatalf("cause %v, want ErrTimeout", causeOf(ctx))
+	}
+	if elapsed := time.Since(start); elapsed < 20*time.Millisecond {
+		t.Fatalf("stopped after %s, before its 20ms were up", elapsed)
+	}
+}
+
+func TestDeadlineNeverStopsAnExecutionBeforeItsTime(t *testing.T) {
+	d := newDeadline()
+	defer d.close()
+	// Executions back to back for 30ms, each with a 10ms timeout and
+	// none running past it: the timer an earlier one armed fires during a
+	// later one, which must not be stopped.
+	for end := time.Now().Add(30 * time.Millisecond); time.Now().Before(end); {
+		ctx := d.start(10 * time.Millisecond)
+		if ctx.Err() != nil {
+			t.Fatalf("a fresh execution's context is already done: %v", ctx.Err())
+		}
+		time.Sleep(time.Millisecond)
+		if ctx.Err() != nil {
+			t.Fatalf("an execution 1ms into its 10ms was stopped: %v", causeOf(ctx))
+		}
+		d.stop()
 	}
 }

@@ -124,7 +124,7 @@ func NewVM(opts Options) *VM {
 
 // Close releases the state.
 func (vm *VM) Close() {
-	vm.deadline.timer.Stop()
+	vm.deadline.close()
 	vm.L.Close()
 }
 
