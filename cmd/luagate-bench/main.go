@@ -48,9 +48,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	} else if !opts.json {
 		fmt.Fprintf(stderr, "open-file limit of this process: %d\n", lim)
 	}
-	var rows []row
+	var (
+		rows     []row
+		perRound []ratios
+	)
 	if opts.compare {
-		rows, err = compare(ctx, opts, stderr)
+		rows, perRound, err = compare(ctx, opts, stderr)
 	} else {
 		var r row
 		r, err = measure(ctx, opts, "server", opts.url, opts.serverPid)
@@ -60,7 +63,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "luagate-bench: %v\n", err)
 		return 1
 	}
-	if err := report(stdout, opts, rows); err != nil {
+	if err := report(stdout, opts, rows, perRound); err != nil {
 		fmt.Fprintf(stderr, "luagate-bench: %v\n", err)
 		return 1
 	}

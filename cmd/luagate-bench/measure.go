@@ -74,7 +74,7 @@ func measure(ctx context.Context, o options, name, url string, pid int) (row, er
 
 // compare measures the raw echo in this process, then luagate with the echo
 // script in a process of its own.
-func compare(ctx context.Context, o options, stderr io.Writer) ([]row, error) {
+func compare(ctx context.Context, o options, stderr io.Writer) ([]row, []ratios, error) {
 	if o.procs == 0 {
 		// The raw echo runs in this process. Its clients must not: they
 		// would share its scheduler, which luagate's own process does not
@@ -84,55 +84,59 @@ func compare(ctx context.Context, o options, stderr io.Writer) ([]row, error) {
 	}
 	script, err := os.ReadFile(o.script)
 	if err != nil {
-		return nil, fmt.Errorf("read the echo script (run from the repository, or pass --script): %w", err)
+		return nil, nil, fmt.Errorf("read the echo script (run from the repository, or pass --script): %w", err)
 	}
 	bin := o.luagateBin
 	if bin == "" {
 		dir, err := os.MkdirTemp("", "luagate-bench-bin-")
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		defer os.RemoveAll(dir)
 		if bin, err = bench.BuildLuagate(ctx, dir); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 	}
 
 	echo, err := bench.StartEcho("127.0.0.1:0")
 	if err != nil {
-		return nil, fmt.Errorf("start raw echo: %w", err)
+		return nil, nil, fmt.Errorf("start raw echo: %w", err)
 	}
 	defer echo.Close()
 	lg, err := bench.StartLuagate(ctx, bin, script)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	defer lg.Stop()
 
 	// Rounds alternate between the servers, so that a change in the
 	// machine's load during the run weighs on both alike.
 	raw, scripted := row{Name: "raw gorilla echo"}, row{Name: "luagate echo.lua"}
+	var perRound []ratios
 	for round := range o.rounds {
-		for _, s := range []struct {
+		var pair [2]summary
+		for i, s := range []struct {
 			total *row
 			url   string
 			pid   int
 		}{{&raw, echo.URL(), os.Getpid()}, {&scripted, lg.URL("/echo"), lg.Pid()}} {
 			r, err := measure(ctx, o, s.total.Name, s.url, s.pid)
 			if err != nil {
-				return nil, err
+				return nil, nil, err
 			}
 			s.total.add(r)
+			pair[i] = summarize(r)
 			if !o.json && o.rounds > 1 {
 				// Each round's own figures show whether one bad round
 				// (the machine busy elsewhere) weighs on the totals.
-				sum := summarize(r)
+				sum := pair[i]
 				fmt.Fprintf(stderr, "round %d/%d %s: received/s %.0f  p50 %.0f  p90 %.0f  p99 %.0f  max %.0f µs\n",
 					round+1, o.rounds, s.total.Name, sum.ReceivedPerSec, sum.P50, sum.P90, sum.P99, sum.Max)
 			}
 		}
+		perRound = append(perRound, compareRows(pair[0], pair[1]))
 	}
-	return []row{raw, scripted}, nil
+	return []row{raw, scripted}, perRound, nil
 }
 
 // add accumulates r, one of rounds sequential measurements, into total:

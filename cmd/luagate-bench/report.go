@@ -64,22 +64,57 @@ func compareRows(base, x summary) ratios {
 	}
 }
 
+// medianRatios is, figure by figure, the median of the rounds' ratios.
+// Rounds alternate between the servers, so each round's ratio compares
+// them under the same conditions, and the median is not carried by one
+// round on a busy machine the way the ratio of merged histograms is.
+func medianRatios(rounds []ratios) ratios {
+	median := func(field func(ratios) float64) float64 {
+		v := make([]float64, len(rounds))
+		for i, r := range rounds {
+			v[i] = field(r)
+		}
+		sort.Float64s(v)
+		if n := len(v); n%2 == 0 {
+			return (v[n/2-1] + v[n/2]) / 2
+		}
+		return v[len(v)/2]
+	}
+	return ratios{
+		ReceivedPerSec: median(func(r ratios) float64 { return r.ReceivedPerSec }),
+		P50:            median(func(r ratios) float64 { return r.P50 }),
+		P90:            median(func(r ratios) float64 { return r.P90 }),
+		P99:            median(func(r ratios) float64 { return r.P99 }),
+		Max:            median(func(r ratios) float64 { return r.Max }),
+		MemPerConn:     median(func(r ratios) float64 { return r.MemPerConn }),
+	}
+}
+
 // report prints rows, and the ratio of the second to the first when there
-// are two, as a table or as one JSON object.
-func report(w io.Writer, o options, rows []row) error {
+// are two, as a table or as one JSON object. With rounds (the ratio of
+// each round of a comparison) it also prints their median.
+func report(w io.Writer, o options, rows []row, rounds []ratios) error {
 	sums := make([]summary, len(rows))
 	for i, r := range rows {
 		sums[i] = summarize(r)
 	}
-	var rat *ratios
+	var rat, med *ratios
 	if len(sums) == 2 {
 		r := compareRows(sums[0], sums[1])
 		rat = &r
+	}
+	if len(rounds) > 1 {
+		m := medianRatios(rounds)
+		med = &m
 	}
 	if o.json {
 		out := map[string]any{"config": o.load, "rows": sums}
 		if rat != nil {
 			out["ratios"] = rat
+		}
+		if med != nil {
+			out["round_ratios"] = rounds
+			out["median_round_ratios"] = med
 		}
 		enc := json.NewEncoder(w)
 		enc.SetIndent("", "  ")
@@ -94,9 +129,14 @@ func report(w io.Writer, o options, rows []row) error {
 		fmt.Fprintf(tw, "%s\t%d\t%d\t%.0f\t%.0f\t%.0f\t%.0f\t%.0f\t%.0f\t%.0f\t\n",
 			s.Name, s.Established, s.Failed, s.SentPerSec, s.ReceivedPerSec, s.P50, s.P90, s.P99, s.Max, s.MemPerConn)
 	}
-	if rat != nil {
-		fmt.Fprintf(tw, "ratio\t\t\t\t%.2f\t%.2f\t%.2f\t%.2f\t%.2f\t%.2f\t\n",
-			rat.ReceivedPerSec, rat.P50, rat.P90, rat.P99, rat.Max, rat.MemPerConn)
+	for _, r := range []struct {
+		name string
+		r    *ratios
+	}{{"ratio", rat}, {"median of round ratios", med}} {
+		if r.r != nil {
+			fmt.Fprintf(tw, "%s\t\t\t\t%.2f\t%.2f\t%.2f\t%.2f\t%.2f\t%.2f\t\n",
+				r.name, r.r.ReceivedPerSec, r.r.P50, r.r.P90, r.r.P99, r.r.Max, r.r.MemPerConn)
+		}
 	}
 	if err := tw.Flush(); err != nil {
 		return err
