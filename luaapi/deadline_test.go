@@ -108,3 +108,42 @@ func TestDeadlineNeverStopsAnExecutionBeforeItsTime(t *testing.T) {
 		d.stop()
 	}
 }
+
+// TestDeadlineInterruptsRacingExecutionsOnlyEndTheirOwn interrupts from
+// another goroutine while executions start and stop back to back, as the
+// memory watchdog may: every execution's context is open when it starts,
+// and one that ends was interrupted or derived from.
+func TestDeadlineInterruptsRacingExecutionsOnlyEndTheirOwn(t *testing.T) {
+	d := newDeadline()
+	defer d.close()
+	cause := errors.New("interrupted")
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for range 2000 {
+			d.interrupt(cause)
+		}
+	}()
+	for i := 0; ; i++ {
+		ctx := d.start(time.Second)
+		if err := ctx.Err(); err != nil {
+			t.Fatalf("execution %d started with a done context: %v", i, err)
+		}
+		if i%7 == 0 {
+			child, cancel := context.WithCancel(ctx)
+			d.stop()
+			<-child.Done()
+			cancel()
+		} else {
+			if ctx.Err() != nil && !errors.Is(causeOf(ctx), cause) {
+				t.Fatalf("execution %d ended by %v, not by an interrupt", i, causeOf(ctx))
+			}
+			d.stop()
+		}
+		select {
+		case <-done:
+			return
+		default:
+		}
+	}
+}
