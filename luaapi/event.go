@@ -83,7 +83,9 @@ type Event struct {
 	Type string
 	Conn *Conn
 	Peer Peer
-	// Message and Binary are set for data events.
+	// Message and Binary are set for data events. Message is valid only
+	// while the event runs: the runtime reads the next message into the
+	// same storage, so luaapi copies what it keeps.
 	Message []byte
 	Binary  bool
 	// Timestamp is when the event was received.
