@@ -150,10 +150,21 @@ func (r *reusedTable) fill(L *lua.LState, fs []field, mt *lua.LTable) *lua.LTabl
 		r.seen += len(fs)
 	}
 	for _, f := range fs {
-		r.t.RawSetString(f.key, f.value)
+		setField(r.t, f.key, f.value)
 	}
 	r.last = fs
 	return r.t
+}
+
+// setField sets t[key] = v unless t holds v there already. Setting costs
+// gopher-lua two map operations, one of them keyed by an interface, and
+// reading one: most fields of a refilled table hold the same value event
+// after event (the event type, the functions, headers every client sends
+// alike), so most sets are skipped.
+func setField(t *lua.LTable, key string, v lua.LValue) {
+	if t.RawGetString(key) != v {
+		t.RawSetString(key, v)
+	}
 }
 
 // sameKeys reports whether a and b have the same keys in the same order.
@@ -193,13 +204,16 @@ func (it *infoTables) newInfo(L *lua.LState, ev *Event, send, close *lua.LFuncti
 		it.info.Metatable = mt
 	}
 	t := it.info
-	t.RawSetString("uri", c.luaURI)
-	t.RawSetString("type", luaEventType(ev.Type))
-	t.RawSetString("route", c.luaRoute)
-	t.RawSetString("socket_id", c.luaID)
-	t.RawSetString("timestamp", lua.LNumber(ev.Timestamp.UnixMilli()))
-	t.RawSetString("headers", it.headers.fill(L, c.luaHeaders, mt))
-	t.RawSetString("parameters", it.params.fill(L, c.luaParams, mt))
+	setField(t, "uri", c.luaURI)
+	setField(t, "type", luaEventType(ev.Type))
+	setField(t, "route", c.luaRoute)
+	setField(t, "socket_id", c.luaID)
+	// Boxing a number allocates; events of the same millisecond share it.
+	if ms := lua.LNumber(ev.Timestamp.UnixMilli()); t.RawGetString("timestamp") != ms {
+		t.RawSetString("timestamp", ms)
+	}
+	setField(t, "headers", it.headers.fill(L, c.luaHeaders, mt))
+	setField(t, "parameters", it.params.fill(L, c.luaParams, mt))
 	message, messageType, closeCode, closeReason := lua.LValue(lua.LNil), lua.LValue(lua.LNil), lua.LValue(lua.LNil), lua.LValue(lua.LNil)
 	switch ev.Type {
 	case EventData:
@@ -211,12 +225,12 @@ func (it *infoTables) newInfo(L *lua.LState, ev *Event, send, close *lua.LFuncti
 	case EventClose:
 		closeCode, closeReason = lua.LNumber(ev.CloseCode), lua.LString(ev.CloseReason)
 	}
-	t.RawSetString("message", message)
-	t.RawSetString("message_type", messageType)
-	t.RawSetString("close_code", closeCode)
-	t.RawSetString("close_reason", closeReason)
-	t.RawSetString("send", send)
-	t.RawSetString("close", close)
+	setField(t, "message", message)
+	setField(t, "message_type", messageType)
+	setField(t, "close_code", closeCode)
+	setField(t, "close_reason", closeReason)
+	setField(t, "send", send)
+	setField(t, "close", close)
 	return t
 }
 

@@ -160,7 +160,7 @@ func (vm *VM) RunFor(timeout time.Duration, p *Program, ev *Event) error {
 func (vm *VM) Run(ctx context.Context, p *Program, ev *Event) (err error) {
 	L := vm.L
 	env := reuse(L, &vm.env, vm.envMeta)
-	env.RawSetString("_G", env)
+	setField(env, "_G", env)
 	vm.exec = execution{ev: ev, prog: p, env: env}
 	vm.cur = &vm.exec
 	vm.cur.info = vm.tables.newInfo(L, ev, vm.infoSend, vm.infoClose, vm.reusedMeta)
@@ -200,7 +200,7 @@ func (vm *VM) Run(ctx context.Context, p *Program, ev *Event) (err error) {
 		return nil
 	}
 	response := reuse(L, &vm.response, vm.reusedMeta)
-	response.RawSetString("message", lua.LNil)
+	setField(response, "message", lua.LNil)
 	L.Push(vm.cur.info)
 	L.Push(response)
 	if err := L.PCall(2, 1, nil); err != nil {
