@@ -111,8 +111,9 @@ func TestDeadlineNeverStopsAnExecutionBeforeItsTime(t *testing.T) {
 
 // TestDeadlineInterruptsRacingExecutionsOnlyEndTheirOwn interrupts from
 // another goroutine while executions start and stop back to back, as the
-// memory watchdog may: every execution's context is open when it starts,
-// and one that ends was interrupted or derived from.
+// memory watchdog may: a context an interrupt ended is never handed to a
+// later execution, and every context that ends was interrupted or had a
+// context derived from it.
 func TestDeadlineInterruptsRacingExecutionsOnlyEndTheirOwn(t *testing.T) {
 	d := newDeadline()
 	defer d.close()
@@ -124,10 +125,12 @@ func TestDeadlineInterruptsRacingExecutionsOnlyEndTheirOwn(t *testing.T) {
 			d.interrupt(cause)
 		}
 	}()
+	var prev context.Context
 	for i := 0; ; i++ {
+		prevEnded := prev != nil && prev.Err() != nil
 		ctx := d.start(time.Second)
-		if err := ctx.Err(); err != nil {
-			t.Fatalf("execution %d started with a done context: %v", i, err)
+		if ctx == prev && prevEnded {
+			t.Fatalf("execution %d got the context of one that had ended", i)
 		}
 		if i%7 == 0 {
 			child, cancel := context.WithCancel(ctx)
@@ -135,11 +138,12 @@ func TestDeadlineInterruptsRacingExecutionsOnlyEndTheirOwn(t *testing.T) {
 			<-child.Done()
 			cancel()
 		} else {
+			d.stop()
 			if ctx.Err() != nil && !errors.Is(causeOf(ctx), cause) {
 				t.Fatalf("execution %d ended by %v, not by an interrupt", i, causeOf(ctx))
 			}
-			d.stop()
 		}
+		prev = ctx
 		select {
 		case <-done:
 			return
