@@ -24,7 +24,6 @@ type deadline struct {
 
 	mu      sync.Mutex // guards the fields below, and those of every execContext
 	cur     *execContext
-	at      time.Time // when the running execution's time is up
 	running bool
 	armed   bool      // the timer is pending, or its function is running
 	armedAt time.Time // when it is due, if armed
@@ -60,8 +59,8 @@ func (d *deadline) fire() {
 		d.mu.Unlock()
 		return
 	}
-	if left := time.Until(d.at); left > 0 {
-		d.armedAt = d.at
+	if left := time.Until(d.cur.at); left > 0 {
+		d.armedAt = d.cur.at
 		d.timer.Reset(left)
 		d.mu.Unlock()
 		return
@@ -82,7 +81,7 @@ func (d *deadline) start(timeout time.Duration) context.Context {
 		c = &execContext{d: d, done: make(chan struct{})}
 		d.cur = c
 	}
-	c.at, d.at, d.running = at, at, true
+	c.at, d.running = at, true
 	if !d.armed || at.Before(d.armedAt) {
 		d.armed, d.armedAt = true, at
 		d.timer.Reset(timeout)

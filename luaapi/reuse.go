@@ -25,7 +25,6 @@ import (
 func (vm *VM) touched(t *lua.LTable, key lua.LValue) {
 	k, isString := key.(lua.LString)
 	switch t {
-	case nil:
 	case vm.env:
 		if !isString || k != "_G" {
 			vm.env = nil
