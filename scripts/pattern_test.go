@@ -119,14 +119,7 @@ func TestCheckRoutesRejectsConflictingPatternsWithoutPanicking(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			var pats []scripts.Pattern
-			for _, raw := range tt.patterns {
-				p, err := scripts.ParsePattern(raw)
-				if err != nil {
-					t.Fatalf("ParsePattern(%q): %v", raw, err)
-				}
-				pats = append(pats, p)
-			}
+			pats := parsePatterns(t, tt.patterns)
 			var err error
 			func() {
 				defer func() {
@@ -164,14 +157,7 @@ func TestCheckRoutesAcceptsCompatiblePatterns(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			var pats []scripts.Pattern
-			for _, raw := range tt.patterns {
-				p, err := scripts.ParsePattern(raw)
-				if err != nil {
-					t.Fatalf("ParsePattern(%q): %v", raw, err)
-				}
-				pats = append(pats, p)
-			}
+			pats := parsePatterns(t, tt.patterns)
 			if err := scripts.CheckRoutes(pats); err != nil {
 				t.Errorf("CheckRoutes(%q) = %v, want nil", tt.patterns, err)
 			}
@@ -277,4 +263,17 @@ func FuzzParsePattern(f *testing.F) {
 			t.Errorf("route %q bound %v, want %v", p.Router, got, want)
 		}
 	})
+}
+
+func parsePatterns(t *testing.T, raws []string) []scripts.Pattern {
+	t.Helper()
+	var pats []scripts.Pattern
+	for _, raw := range raws {
+		p, err := scripts.ParsePattern(raw)
+		if err != nil {
+			t.Fatalf("ParsePattern(%q): %v", raw, err)
+		}
+		pats = append(pats, p)
+	}
+	return pats
 }

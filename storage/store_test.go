@@ -428,15 +428,7 @@ func TestOpenRandomBytesIsErrCorrupt(t *testing.T) {
 }
 
 func TestOpenTruncatedDatabaseIsErrCorrupt(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "luagate.db")
-	s, err := Open(path, testTimeout)
-	if err != nil {
-		t.Fatal(err)
-	}
-	mustSave(t, s, bulkSolution())
-	if err := s.Close(); err != nil {
-		t.Fatal(err)
-	}
+	path := savedBulkDatabase(t)
 
 	var pageSize int
 	var used int64
@@ -471,15 +463,7 @@ func TestOpenTruncatedDatabaseIsErrCorrupt(t *testing.T) {
 }
 
 func TestOpenDamagedPageIsErrCorrupt(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "luagate.db")
-	s, err := Open(path, testTimeout)
-	if err != nil {
-		t.Fatal(err)
-	}
-	mustSave(t, s, bulkSolution())
-	if err := s.Close(); err != nil {
-		t.Fatal(err)
-	}
+	path := savedBulkDatabase(t)
 
 	// Ask bbolt which pages hold something; damage to a free page is
 	// harmless and must not be reported.
@@ -644,4 +628,20 @@ func TestLoadDuringSavesSeesOneWholeRevision(t *testing.T) {
 	}
 	close(done)
 	wg.Wait()
+}
+
+// savedBulkDatabase returns the path of a closed database holding
+// bulkSolution.
+func savedBulkDatabase(t *testing.T) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "luagate.db")
+	s, err := Open(path, testTimeout)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mustSave(t, s, bulkSolution())
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return path
 }
