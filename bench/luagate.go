@@ -1,7 +1,6 @@
 package bench
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"crypto/rand"
@@ -12,7 +11,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"time"
 )
@@ -28,7 +26,8 @@ type Luagate struct {
 // startTimeout bounds how long a started luagate may take to listen.
 const startTimeout = 30 * time.Second
 
-var listeningAddr = regexp.MustCompile(`msg="luagate listening" addr=(\S+)`)
+// addrPoll is how often a started luagate's address file is looked for.
+const addrPoll = 10 * time.Millisecond
 
 // StartLuagate runs the luagate binary at bin on a random loopback port
 // with a temporary data dir and the rate limit off, and deploys script (a
@@ -41,36 +40,33 @@ func StartLuagate(ctx context.Context, bin string, script []byte) (*Luagate, err
 	var tok [16]byte
 	_, _ = rand.Read(tok[:])
 	token := hex.EncodeToString(tok[:])
+	addrFile := filepath.Join(dir, "addr")
 	cmd := exec.Command(bin, "serve", "--addr", "127.0.0.1:0", "--data-dir", dir,
-		"--admin-token", token, "--rate-limit", "0")
-	stderr, err := cmd.StderrPipe()
-	if err != nil {
-		return nil, err
-	}
+		"--admin-token", token, "--rate-limit", "0", "--addr-file", addrFile)
 	if err := cmd.Start(); err != nil {
 		os.RemoveAll(dir)
 		return nil, fmt.Errorf("start %s: %w", bin, err)
 	}
 	l := &Luagate{cmd: cmd, dir: dir, done: make(chan error, 1)}
-	addr := make(chan string, 1)
-	go func() {
-		sc := bufio.NewScanner(stderr)
-		for sc.Scan() {
-			if m := listeningAddr.FindStringSubmatch(sc.Text()); m != nil {
-				addr <- m[1]
+	go func() { l.done <- cmd.Wait() }()
+	// serve --addr-file writes the address once it serves, through a
+	// rename, so the file is either absent or whole.
+	tick := time.NewTicker(addrPoll)
+	defer tick.Stop()
+	deadline := time.After(startTimeout)
+	for l.addr == "" {
+		select {
+		case err := <-l.done:
+			os.RemoveAll(dir)
+			return nil, fmt.Errorf("luagate exited before listening: %v", err)
+		case <-deadline:
+			l.Stop()
+			return nil, fmt.Errorf("luagate did not listen within %s", startTimeout)
+		case <-tick.C:
+			if b, err := os.ReadFile(addrFile); err == nil {
+				l.addr = strings.TrimSpace(string(b))
 			}
 		}
-		_, _ = io.Copy(io.Discard, stderr)
-		l.done <- cmd.Wait()
-	}()
-	select {
-	case l.addr = <-addr:
-	case err := <-l.done:
-		os.RemoveAll(dir)
-		return nil, fmt.Errorf("luagate exited before listening: %v", err)
-	case <-time.After(startTimeout):
-		l.Stop()
-		return nil, fmt.Errorf("luagate did not listen within %s", startTimeout)
 	}
 	if err := l.deploy(ctx, token, script); err != nil {
 		l.Stop()

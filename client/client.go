@@ -3,7 +3,7 @@
 //
 // Every error is one line a person can act on: an unreachable server, a
 // rejected token, or the API's own error message. client imports only
-// scripts and the standard library.
+// scripts, wire and the standard library.
 package client
 
 import (
@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/luagate/luagate/scripts"
+	"github.com/luagate/luagate/wire"
 )
 
 // DefaultServer is where a client looks for luagate when not told.
@@ -28,27 +29,11 @@ const DefaultServer = "http://127.0.0.1:8080"
 // connection but never answers does not hang the terminal.
 const requestTimeout = 30 * time.Second
 
-const apiPrefix = "/api/v1/solution"
-
 // ErrUnauthorized is returned when the server rejects the admin token.
 var ErrUnauthorized = errors.New("the server rejected the admin token: pass the right one with --admin-token or LUAGATE_ADMIN_TOKEN")
 
 // APIError is an error answer of the management API.
-type APIError struct {
-	Type    string           `json:"type"`
-	Message string           `json:"error"`
-	Status  int              `json:"status"`
-	Details scripts.Problems `json:"details"`
-}
-
-// Error is the API's message, followed by one line per problem when a
-// deploy was refused.
-func (e *APIError) Error() string {
-	if len(e.Details) == 0 {
-		return e.Message
-	}
-	return e.Message + ":\n" + e.Details.Error()
-}
+type APIError = wire.Error
 
 // Client calls one luagate server.
 type Client struct {
@@ -67,15 +52,7 @@ func New(server, token string) *Client {
 }
 
 // Socket is an open socket as the management API lists it.
-type Socket struct {
-	SocketID    string            `json:"socket_id"`
-	URI         string            `json:"uri"`
-	Route       string            `json:"route"`
-	Parameters  map[string]string `json:"parameters"`
-	ConnectedAt time.Time         `json:"connected_at"`
-	MessagesIn  uint64            `json:"messages_in"`
-	MessagesOut uint64            `json:"messages_out"`
-}
+type Socket = wire.Socket
 
 // Solution returns the deployed solution.
 func (c *Client) Solution(ctx context.Context) (scripts.Solution, error) {
@@ -100,7 +77,7 @@ func (c *Client) Sockets(ctx context.Context) ([]Socket, error) {
 
 // Send pushes a text message to one socket.
 func (c *Client) Send(ctx context.Context, socketID, message string) error {
-	body := map[string]string{"message": message, "type": "data-text"}
+	body := wire.SendRequest{Message: &message, Type: wire.MessageText}
 	return c.do(ctx, http.MethodPost, "/sockets/"+url.PathEscape(socketID)+"/messages", body, nil)
 }
 
@@ -111,9 +88,7 @@ func (c *Client) Close(ctx context.Context, socketID string) error {
 
 // CloseAll closes every socket and returns how many there were.
 func (c *Client) CloseAll(ctx context.Context) (int, error) {
-	var out struct {
-		Closed int `json:"closed"`
-	}
+	var out wire.Closed
 	err := c.do(ctx, http.MethodDelete, "/sockets", nil, &out)
 	return out.Closed, err
 }
@@ -129,7 +104,7 @@ func (c *Client) do(ctx context.Context, method, route string, body, out any) er
 		}
 		r = bytes.NewReader(b)
 	}
-	req, err := http.NewRequestWithContext(ctx, method, c.server+apiPrefix+route, r)
+	req, err := http.NewRequestWithContext(ctx, method, c.server+wire.Prefix+route, r)
 	if err != nil {
 		return fmt.Errorf("bad server address %q: %w", c.server, err)
 	}

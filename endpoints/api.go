@@ -2,25 +2,23 @@ package endpoints
 
 import (
 	"bytes"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
-	"time"
 
 	"github.com/julienschmidt/httprouter"
 
-	"github.com/luagate/luagate/luaapi"
-	"github.com/luagate/luagate/runtime"
+	"github.com/luagate/luagate/hub"
 	"github.com/luagate/luagate/scripts"
+	"github.com/luagate/luagate/wire"
 )
 
 // maxSolutionScripts bounds a whole-solution body as that many scripts of
 // the largest size.
 const maxSolutionScripts = 64
-
-const apiPrefix = "/api/v1/solution"
 
 func (s *Server) managementRoutes() *httprouter.Router {
 	r := httprouter.New()
@@ -30,7 +28,7 @@ func (s *Server) managementRoutes() *httprouter.Router {
 	r.MethodNotAllowed = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusMethodNotAllowed, "MethodNotAllowedError", r.Method+" is not allowed on "+r.URL.Path)
 	})
-	r.GET(apiPrefix+"/health", s.health)
+	r.GET(wire.HealthPath, s.health)
 	for _, route := range []struct {
 		method, path string
 		h            httprouter.Handle
@@ -52,7 +50,7 @@ func (s *Server) managementRoutes() *httprouter.Router {
 		{http.MethodDelete, "/sockets/:id", s.deleteSocket},
 		{http.MethodPost, "/sockets/:id/messages", s.postMessage},
 	} {
-		r.Handle(route.method, apiPrefix+route.path, s.guard(route.h))
+		r.Handle(route.method, wire.Prefix+route.path, s.guard(route.h))
 	}
 	return r
 }
@@ -298,33 +296,18 @@ func (s *Server) deleteHandler(w http.ResponseWriter, _ *http.Request, ps httpro
 	s.deleteNamed(handlersKind, w, ps.ByName("name"))
 }
 
-// socketView is a live socket as the management API shows it: the fields of
-// Websocket.info plus operator counters.
-type socketView struct {
-	SocketID    string            `json:"socket_id"`
-	URI         string            `json:"uri"`
-	Type        string            `json:"type"`
-	Route       string            `json:"route"`
-	Headers     map[string]string `json:"headers"`
-	Parameters  map[string]string `json:"parameters"`
-	Timestamp   int64             `json:"timestamp"`
-	ConnectedAt time.Time         `json:"connected_at"`
-	MessagesIn  uint64            `json:"messages_in"`
-	MessagesOut uint64            `json:"messages_out"`
-}
-
-func viewOf(st runtime.SocketStats) socketView {
-	return socketView{
-		SocketID: st.ID, URI: st.URI, Type: luaapi.EventOpen, Route: st.Route,
-		Headers: st.Headers, Parameters: st.Parameters,
-		Timestamp: st.ConnectedAt.UnixMilli(), ConnectedAt: st.ConnectedAt,
-		MessagesIn: st.MessagesIn, MessagesOut: st.MessagesOut,
+func viewOf(sn hub.Snapshot) wire.Socket {
+	return wire.Socket{
+		SocketID: sn.ID, URI: sn.URI, Type: "open", Route: sn.Route,
+		Headers: sn.Headers, Parameters: sn.Parameters,
+		Timestamp: sn.ConnectedAt.UnixMilli(), ConnectedAt: sn.ConnectedAt,
+		MessagesIn: sn.MessagesIn, MessagesOut: sn.MessagesOut,
 	}
 }
 
 func (s *Server) getSockets(w http.ResponseWriter, _ *http.Request, _ httprouter.Params) {
-	all := s.cfg.Engine.Sockets()
-	out := make([]socketView, len(all))
+	all := s.hub.Sockets()
+	out := make([]wire.Socket, len(all))
 	for i, st := range all {
 		out[i] = viewOf(st)
 	}
@@ -332,7 +315,7 @@ func (s *Server) getSockets(w http.ResponseWriter, _ *http.Request, _ httprouter
 }
 
 func (s *Server) getSocket(w http.ResponseWriter, _ *http.Request, ps httprouter.Params) {
-	st, err := s.cfg.Engine.Socket(ps.ByName("id"))
+	st, err := s.hub.Socket(ps.ByName("id"))
 	if err != nil {
 		writeErr(w, err)
 		return
@@ -341,7 +324,7 @@ func (s *Server) getSocket(w http.ResponseWriter, _ *http.Request, ps httprouter
 }
 
 func (s *Server) deleteSocket(w http.ResponseWriter, _ *http.Request, ps httprouter.Params) {
-	if err := s.cfg.Engine.Disconnect(ps.ByName("id"), runtime.CloseByAPI); err != nil {
+	if err := s.hub.Disconnect(ps.ByName("id"), hub.CloseByAPI); err != nil {
 		writeErr(w, err)
 		return
 	}
@@ -349,7 +332,7 @@ func (s *Server) deleteSocket(w http.ResponseWriter, _ *http.Request, ps httprou
 }
 
 func (s *Server) deleteSockets(w http.ResponseWriter, _ *http.Request, _ httprouter.Params) {
-	writeJSON(w, http.StatusOK, map[string]int{"closed": s.cfg.Engine.DisconnectAll(runtime.CloseByAPI)})
+	writeJSON(w, http.StatusOK, wire.Closed{Closed: s.hub.DisconnectAll(hub.CloseByAPI)})
 }
 
 func (s *Server) postMessage(w http.ResponseWriter, r *http.Request, ps httprouter.Params) {
@@ -358,10 +341,7 @@ func (s *Server) postMessage(w http.ResponseWriter, r *http.Request, ps httprout
 		writeErr(w, err)
 		return
 	}
-	var body struct {
-		Message *string `json:"message"`
-		Type    string  `json:"type"`
-	}
+	var body wire.SendRequest
 	if err := decodeJSON(b, &body); err != nil {
 		writeErr(w, err)
 		return
@@ -370,14 +350,30 @@ func (s *Server) postMessage(w http.ResponseWriter, r *http.Request, ps httprout
 		writeErr(w, badRequest(errors.New(`the "message" field is required`)))
 		return
 	}
-	msg, binary, err := luaapi.DecodeMessage(*body.Message, body.Type)
+	msg, binary, err := decodeMessage(body)
 	if err != nil {
 		writeErr(w, err)
 		return
 	}
-	if err := s.cfg.Engine.Send(ps.ByName("id"), msg, binary); err != nil {
+	if err := s.hub.Send(ps.ByName("id"), msg, binary); err != nil {
 		writeErr(w, err)
 		return
 	}
 	w.WriteHeader(http.StatusNoContent)
+}
+
+// decodeMessage turns a send request's message into the bytes to send:
+// text as it is, data-binary from base64.
+func decodeMessage(body wire.SendRequest) ([]byte, bool, error) {
+	switch body.Type {
+	case "", wire.MessageText:
+		return []byte(*body.Message), false, nil
+	case wire.MessageBinary:
+		b, err := base64.StdEncoding.DecodeString(*body.Message)
+		if err != nil {
+			return nil, false, badRequest(fmt.Errorf("a %s message must be base64: %w", wire.MessageBinary, err))
+		}
+		return b, true, nil
+	}
+	return nil, false, badRequest(fmt.Errorf("type must be %q or %q, got %q", wire.MessageText, wire.MessageBinary, body.Type))
 }

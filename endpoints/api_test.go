@@ -5,40 +5,42 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+
+	"github.com/luagate/luagate/internal/lgtesting"
 )
 
 func TestManagementAPIRequiresTheToken(t *testing.T) {
-	g := newTestGateway(t)
+	g := lgtesting.NewGateway(t)
 	for _, token := range []string{"", "wrong"} {
 		for _, route := range []string{"/api/v1/solution", "/api/v1/solution/endpoints", "/api/v1/solution/sockets"} {
-			status, body := g.apiAs(token, "GET", route, "")
+			status, body := g.APIAs(token, "GET", route, "")
 			if status != http.StatusUnauthorized || !strings.Contains(body, `"status":401`) {
 				t.Errorf("GET %s with token %q: %d %s", route, token, status, body)
 			}
 		}
 	}
-	status, body := g.apiAs("", "GET", "/api/v1/solution/health", "")
+	status, body := g.APIAs("", "GET", "/api/v1/solution/health", "")
 	if status != http.StatusOK || body != "OK" {
 		t.Errorf("health: %d %q", status, body)
 	}
 }
 
 func TestInvalidDeployChangesNothing(t *testing.T) {
-	g := newTestGateway(t)
-	g.deploy("/keep", `return "kept"`)
-	c := g.dial("/keep")
-	c.expect("kept")
-	_, before := g.api("GET", "/api/v1/solution", "")
+	g := lgtesting.NewGateway(t)
+	g.Deploy("/keep", `return "kept"`)
+	c := g.Dial("/keep")
+	c.Expect("kept")
+	_, before := g.API("GET", "/api/v1/solution", "")
 
 	bad := `{"endpoints":[
 	  {"path":"/keep","script":"return \"replaced\""},
 	  {"path":"/broken","script":"local x = \n\nif then end"},
 	  {"path":"no-slash","script":"return 1"},
-	  {"path":"/api/mine","script":"return 1"},
+	  {"path":"/api/v1/solution/mine","script":"return 1"},
 	  {"path":"/d/{a}/{a}","script":"return 1"},
 	  {"path":"/e/{}","script":"return 1"}],
 	 "modules":{"../evil":"return 1"}}`
-	status, body := g.api("PUT", "/api/v1/solution", bad)
+	status, body := g.API("PUT", "/api/v1/solution", bad)
 	if status != http.StatusBadRequest {
 		t.Fatalf("invalid solution: %d %s", status, body)
 	}
@@ -64,36 +66,36 @@ func TestInvalidDeployChangesNothing(t *testing.T) {
 	if !located {
 		t.Errorf("no problem located at /broken:3: %s", body)
 	}
-	if _, after := g.api("GET", "/api/v1/solution", ""); after != before {
+	if _, after := g.API("GET", "/api/v1/solution", ""); after != before {
 		t.Fatalf("solution changed by a refused deploy:\n%s\nwas:\n%s", after, before)
 	}
-	c.send("x")
-	c.expect("kept")
+	c.Send("x")
+	c.Expect("kept")
 
 	conflict := `{"endpoints":[{"path":"/c/{x}","script":"return 1"},{"path":"/c/fixed","script":"return 1"}]}`
-	if status, body := g.api("PUT", "/api/v1/solution", conflict); status != http.StatusBadRequest || !strings.Contains(body, "conflicts") {
+	if status, body := g.API("PUT", "/api/v1/solution", conflict); status != http.StatusBadRequest || !strings.Contains(body, "conflicts") {
 		t.Errorf("conflicting routes: %d %s", status, body)
 	}
-	if status, body := g.api("PUT", "/api/v1/solution", `{"endpoints":[],"extra":1}`); status != http.StatusBadRequest || !strings.Contains(body, "extra") {
+	if status, body := g.API("PUT", "/api/v1/solution", `{"endpoints":[],"extra":1}`); status != http.StatusBadRequest || !strings.Contains(body, "extra") {
 		t.Errorf("unknown field: %d %s", status, body)
 	}
 }
 
 func TestSolutionRoundTripAndRawEndpointUpload(t *testing.T) {
-	g := newTestGateway(t)
+	g := lgtesting.NewGateway(t)
 	raw := "--#ENDPOINT WEBSOCKET /raw/{id}\nreturn 'one ' .. websocketInfo.parameters.id\n" +
 		"--#ENDPOINT websocket /two\nlocal u = require(\"src.utils\")\nreturn u.shout(\"two\")\n"
-	if status, body := g.api("PUT", "/api/v1/solution/modules/src.utils", `local M = {} function M.shout(s) return string.upper(s) end return M`); status != 200 {
+	if status, body := g.API("PUT", "/api/v1/solution/modules/src.utils", `local M = {} function M.shout(s) return string.upper(s) end return M`); status != 200 {
 		t.Fatalf("put module: %d %s", status, body)
 	}
-	status, body := g.api("PUT", "/api/v1/solution/endpoints", raw)
+	status, body := g.API("PUT", "/api/v1/solution/endpoints", raw)
 	if status != 200 || !strings.Contains(body, `"modules":["src.utils"],"eventhandlers":[]`) {
 		t.Fatalf("raw upload: %d %s", status, body)
 	}
-	g.dial("/raw/9").expect("one 9")
-	g.dial("/two").expect("TWO")
+	g.Dial("/raw/9").Expect("one 9")
+	g.Dial("/two").Expect("TWO")
 
-	status, list := g.api("GET", "/api/v1/solution/endpoints", "")
+	status, list := g.API("GET", "/api/v1/solution/endpoints", "")
 	var eps []struct {
 		Path      string
 		SHA256    string
@@ -103,45 +105,45 @@ func TestSolutionRoundTripAndRawEndpointUpload(t *testing.T) {
 	if status != 200 || len(eps) != 2 || eps[0].Path != "/raw/{id}" {
 		t.Fatalf("list endpoints: %d %s", status, list)
 	}
-	status, one := g.api("GET", "/api/v1/solution/endpoints?path=/two", "")
+	status, one := g.API("GET", "/api/v1/solution/endpoints?path=/two", "")
 	if status != 200 || !strings.Contains(one, `"script"`) || !strings.Contains(one, "sha256") {
 		t.Fatalf("get endpoint: %d %s", status, one)
 	}
 
-	_, whole := g.api("GET", "/api/v1/solution", "")
-	if status, body := g.api("PUT", "/api/v1/solution", whole); status != 200 {
+	_, whole := g.API("GET", "/api/v1/solution", "")
+	if status, body := g.API("PUT", "/api/v1/solution", whole); status != 200 {
 		t.Fatalf("put back what GET returned: %d %s", status, body)
 	}
-	if _, again := g.api("GET", "/api/v1/solution", ""); again != whole {
+	if _, again := g.API("GET", "/api/v1/solution", ""); again != whole {
 		t.Fatalf("round trip changed the solution:\n%s\n%s", whole, again)
 	}
 
-	if status, _ := g.api("PUT", "/api/v1/solution/endpoints", "--#ENDPOINT GET /rest\nreturn 1"); status != 400 {
+	if status, _ := g.API("PUT", "/api/v1/solution/endpoints", "--#ENDPOINT GET /rest\nreturn 1"); status != 400 {
 		t.Errorf("non-websocket header accepted: %d", status)
 	}
-	if status, _ := g.api("DELETE", "/api/v1/solution/endpoints?path=/nothing", ""); status != 404 {
+	if status, _ := g.API("DELETE", "/api/v1/solution/endpoints?path=/nothing", ""); status != 404 {
 		t.Errorf("delete missing endpoint: %d", status)
 	}
-	if status, _ := g.api("DELETE", "/api/v1/solution/endpoints?path=/two", ""); status != 200 {
+	if status, _ := g.API("DELETE", "/api/v1/solution/endpoints?path=/two", ""); status != 200 {
 		t.Errorf("delete endpoint: %d", status)
 	}
-	if status, _ := g.api("GET", "/api/v1/solution/endpoints?path=/two", ""); status != 404 {
+	if status, _ := g.API("GET", "/api/v1/solution/endpoints?path=/two", ""); status != 404 {
 		t.Errorf("deleted endpoint still there: %d", status)
 	}
 }
 
 func TestSolutionSurvivesARestart(t *testing.T) {
 	dir := t.TempDir()
-	g := startGateway(t, dir)
-	g.deploy("/persist", `return "still here"`)
-	g.api("PUT", "/api/v1/solution/modules/m", `return 1`)
-	g.api("PUT", "/api/v1/solution/eventhandlers/websocket_info", seedEventHandler)
-	_, before := g.api("GET", "/api/v1/solution", "")
-	g.stop()
+	g := lgtesting.StartGateway(t, dir)
+	g.Deploy("/persist", `return "still here"`)
+	g.API("PUT", "/api/v1/solution/modules/m", `return 1`)
+	g.API("PUT", "/api/v1/solution/eventhandlers/websocket_info", seedEventHandler)
+	_, before := g.API("GET", "/api/v1/solution", "")
+	g.Stop()
 
-	g2 := startGateway(t, dir)
-	if _, after := g2.api("GET", "/api/v1/solution", ""); after != before {
+	g2 := lgtesting.StartGateway(t, dir)
+	if _, after := g2.API("GET", "/api/v1/solution", ""); after != before {
 		t.Fatalf("after restart:\n%s\nbefore:\n%s", after, before)
 	}
-	g2.dial("/persist").expect("Welcome")
+	g2.Dial("/persist").Expect("Welcome")
 }

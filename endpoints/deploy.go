@@ -51,7 +51,7 @@ func (s *Server) change(edit func(*scripts.Solution) error) (deployResult, error
 	if err := edit(&sol); err != nil {
 		return deployResult{}, err
 	}
-	compiled, err := scripts.Compile(sol)
+	compiled, err := s.compile(sol)
 	if err != nil {
 		return deployResult{}, err
 	}

@@ -1,12 +1,15 @@
 // Package endpoints is luagate's HTTP surface: the live route table of
 // WebSocket endpoints (an httprouter rebuilt and swapped whole on every
-// change), the WebSocket upgrade, the management API under /api/v1/solution
-// and its health check.
+// change), the WebSocket upgrade, which fills a hub.Conn and hands the
+// connection to runtime, the management API under wire.Prefix and its
+// health check, and the paths luagate reserves for itself. The management
+// API and the endpoints can be served together (Server.ServeHTTP) or on
+// listeners of their own (PublicHandler, AdminHandler).
 //
 // A deploy runs here in one direction: parse and compile (scripts), one
 // transaction (storage), swap the revision (runtime), swap the routes. A
 // failure before the transaction changes nothing.
 //
-// endpoints imports runtime, scripts and storage; nothing imports it but
-// cmd/luagate.
+// endpoints imports runtime, hub, scripts, storage and wire; it never
+// imports luaapi. Only gateway and tests import it.
 package endpoints

@@ -6,18 +6,10 @@ import (
 	"fmt"
 	"net/http"
 
-	"github.com/luagate/luagate/luaapi"
+	"github.com/luagate/luagate/hub"
 	"github.com/luagate/luagate/scripts"
+	"github.com/luagate/luagate/wire"
 )
-
-// apiError is the one error shape of the management API, the same as the
-// error tables scripts receive.
-type apiError struct {
-	Type    string            `json:"type"`
-	Error   string            `json:"error"`
-	Status  int               `json:"status"`
-	Details []scripts.Problem `json:"details,omitempty"`
-}
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", "application/json")
@@ -26,7 +18,7 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 }
 
 func writeError(w http.ResponseWriter, status int, typ, msg string) {
-	writeJSON(w, status, apiError{Type: typ, Error: msg, Status: status})
+	writeJSON(w, status, wire.Error{Type: typ, Message: msg, Status: status})
 }
 
 // writeErr maps err to its status: a list of script problems is a 400 with
@@ -34,8 +26,8 @@ func writeError(w http.ResponseWriter, status int, typ, msg string) {
 func writeErr(w http.ResponseWriter, err error) {
 	var problems scripts.Problems
 	if errors.As(err, &problems) {
-		writeJSON(w, http.StatusBadRequest, apiError{
-			Type: "ValidationError", Error: "the solution has errors; nothing was changed",
+		writeJSON(w, http.StatusBadRequest, wire.Error{
+			Type: "ValidationError", Message: "the solution has errors; nothing was changed",
 			Status: http.StatusBadRequest, Details: problems,
 		})
 		return
@@ -45,7 +37,7 @@ func writeErr(w http.ResponseWriter, err error) {
 		writeError(w, se.status, se.typ, se.Error())
 		return
 	}
-	typ, status := luaapi.Classify(err)
+	typ, status := hub.Classify(err)
 	writeError(w, status, typ, err.Error())
 }
 

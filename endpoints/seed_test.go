@@ -4,6 +4,8 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+
+	"github.com/luagate/luagate/internal/lgtesting"
 )
 
 // The two examples of the WebSocket service documentation, verbatim.
@@ -42,18 +44,18 @@ end
 `
 
 func TestSeedEndpointExampleWelcomesPrintsAndCloses(t *testing.T) {
-	g := newTestGateway(t)
-	g.deploy("/demo", seedEndpointScript)
-	c := g.dial("/demo")
-	c.expect("Welcome")
-	c.send("hello from the client")
-	if code, _ := c.expectClose(); code != 1000 {
+	g := lgtesting.NewGateway(t)
+	g.Deploy("/demo", seedEndpointScript)
+	c := g.Dial("/demo")
+	c.Expect("Welcome")
+	c.Send("hello from the client")
+	if code, _ := c.ExpectClose(); code != 1000 {
 		t.Fatalf("close code %d, want 1000", code)
 	}
-	eventually(t, "the printed message in the log", func() bool {
-		return strings.Contains(g.logs.String(), "hello from the client")
+	lgtesting.Eventually(t, "the printed message in the log", func() bool {
+		return strings.Contains(g.Logs.String(), "hello from the client")
 	})
-	logs := g.logs.String()
+	logs := g.Logs.String()
 	for _, want := range []string{"route=/demo", "event=data", "socket_id="} {
 		if !strings.Contains(logs, want) {
 			t.Errorf("print log line lacks %q:\n%s", want, logs)
@@ -62,35 +64,35 @@ func TestSeedEndpointExampleWelcomesPrintsAndCloses(t *testing.T) {
 }
 
 func TestSeedEventHandlerExampleReceivesEveryEndpoint(t *testing.T) {
-	g := newTestGateway(t)
+	g := lgtesting.NewGateway(t)
 	// The endpoint script would answer differently: the handler replaces it.
-	g.deploy("/a/{x}", `websocketInfo.send("endpoint script ran")`)
-	if status, body := g.api("PUT", "/api/v1/solution/eventhandlers/websocket_info", seedEventHandler); status != http.StatusOK {
+	g.Deploy("/a/{x}", `websocketInfo.send("endpoint script ran")`)
+	if status, body := g.API("PUT", "/api/v1/solution/eventhandlers/websocket_info", seedEventHandler); status != http.StatusOK {
 		t.Fatalf("put handler: %d %s", status, body)
 	}
-	c := g.dial("/a/1")
-	c.expect("Welcome")
-	c.send("bye")
-	if code, _ := c.expectClose(); code != 1000 {
+	c := g.Dial("/a/1")
+	c.Expect("Welcome")
+	c.Send("bye")
+	if code, _ := c.ExpectClose(); code != 1000 {
 		t.Fatalf("close code %d, want 1000", code)
 	}
 
 	// Deleting the handler restores the endpoint scripts.
-	if status, body := g.api("DELETE", "/api/v1/solution/eventhandlers/websocket_info", ""); status != http.StatusOK {
+	if status, body := g.API("DELETE", "/api/v1/solution/eventhandlers/websocket_info", ""); status != http.StatusOK {
 		t.Fatalf("delete handler: %d %s", status, body)
 	}
-	g.dial("/a/2").expect("endpoint script ran")
+	g.Dial("/a/2").Expect("endpoint script ran")
 }
 
 func TestEventHandlerSurvivesEndpointChanges(t *testing.T) {
-	g := newTestGateway(t)
-	g.api("PUT", "/api/v1/solution/eventhandlers/websocket_info", seedEventHandler)
-	g.deploy("/one", `return "one"`)
-	g.deploy("/two", `return "two"`)
-	g.api("DELETE", "/api/v1/solution/endpoints?path=/one", "")
-	status, body := g.api("GET", "/api/v1/solution/eventhandlers/websocket_info", "")
+	g := lgtesting.NewGateway(t)
+	g.API("PUT", "/api/v1/solution/eventhandlers/websocket_info", seedEventHandler)
+	g.Deploy("/one", `return "one"`)
+	g.Deploy("/two", `return "two"`)
+	g.API("DELETE", "/api/v1/solution/endpoints?path=/one", "")
+	status, body := g.API("GET", "/api/v1/solution/eventhandlers/websocket_info", "")
 	if status != http.StatusOK || body != seedEventHandler {
 		t.Fatalf("handler after endpoint changes: %d %q", status, body)
 	}
-	g.dial("/two").expect("Welcome")
+	g.Dial("/two").Expect("Welcome")
 }

@@ -14,9 +14,11 @@ import (
 	"github.com/gorilla/websocket"
 	"github.com/julienschmidt/httprouter"
 
+	"github.com/luagate/luagate/hub"
 	"github.com/luagate/luagate/runtime"
 	"github.com/luagate/luagate/scripts"
 	"github.com/luagate/luagate/storage"
+	"github.com/luagate/luagate/wire"
 )
 
 // Config configures a Server.
@@ -46,7 +48,15 @@ type Config struct {
 	// HandshakeTimeout bounds reading a request's headers and completing
 	// an upgrade, against clients that send them slowly. Zero means 10s.
 	HandshakeTimeout time.Duration
+	// Reserved lists path prefixes luagate keeps for pages and endpoints of
+	// its own, which no endpoint may claim, besides wire.Prefix, which is
+	// always reserved. Nil means DefaultReserved.
+	Reserved []string
 }
+
+// DefaultReserved are the paths luagate keeps for its own pages besides the
+// management API: the web console and the metrics.
+var DefaultReserved = []string{"/console", "/metrics"}
 
 // Defaults of Config.
 const (
@@ -58,6 +68,7 @@ const (
 // management API.
 type Server struct {
 	cfg      Config
+	hub      *hub.Hub
 	api      *httprouter.Router
 	routes   atomic.Pointer[httprouter.Router]
 	upgrader websocket.Upgrader
@@ -92,8 +103,18 @@ func New(cfg Config) (*Server, error) {
 	if cfg.HandshakeTimeout == 0 {
 		cfg.HandshakeTimeout = DefaultHandshakeTimeout
 	}
+	if cfg.Reserved == nil {
+		cfg.Reserved = DefaultReserved
+	}
+	cfg.Reserved = append([]string{wire.Prefix}, cfg.Reserved...)
+	for _, r := range cfg.Reserved {
+		if !strings.HasPrefix(r, "/") || strings.HasSuffix(r, "/") {
+			return nil, fmt.Errorf("endpoints: reserved path %q must start with / and not end with one", r)
+		}
+	}
 	s := &Server{
 		cfg:         cfg,
+		hub:         cfg.Engine.Hub(),
 		limits:      connLimits{max: cfg.MaxConnections, perIP: cfg.MaxConnectionsPerIP},
 		allowOrigin: originChecker(cfg.AllowedOrigins),
 	}
@@ -117,7 +138,7 @@ func New(cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("load solution: %w", err)
 	}
-	compiled, err := scripts.Compile(sol)
+	compiled, err := s.compile(sol)
 	if err != nil {
 		return nil, fmt.Errorf("stored solution in %s does not compile: %w", cfg.Store.Path(), err)
 	}
@@ -125,21 +146,49 @@ func New(cfg Config) (*Server, error) {
 	return s, nil
 }
 
-// ServeHTTP dispatches to the management API or the endpoints' routes.
+// isAdmin tells the management API's paths.
+func isAdmin(path string) bool { return underPrefix(path, wire.Prefix) }
+
+// underPrefix reports whether path is prefix or below it.
+func underPrefix(path, prefix string) bool {
+	return path == prefix || strings.HasPrefix(path, prefix) && path[len(prefix)] == '/'
+}
+
+// ServeHTTP serves everything on one listener: the management API under
+// wire.Prefix, the solution's endpoints elsewhere.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if r.URL.Path == "/api" || strings.HasPrefix(r.URL.Path, "/api/") {
+	if isAdmin(r.URL.Path) {
 		s.api.ServeHTTP(w, r)
 		return
 	}
 	s.routes.Load().ServeHTTP(w, r)
 }
 
-// HTTPServer returns an http.Server for s whose timeouts cut off clients
-// that send their request slowly. WebSocket connections outlive these
-// timeouts: they are hijacked once upgraded.
-func (s *Server) HTTPServer() *http.Server {
+// PublicHandler serves the solution's endpoints and the health check, for a
+// listener of its own when the management API is served elsewhere
+// (AdminHandler); other management paths answer 404 there.
+func (s *Server) PublicHandler() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch {
+		case r.URL.Path == wire.HealthPath:
+			s.api.ServeHTTP(w, r)
+		case isAdmin(r.URL.Path):
+			writeError(w, http.StatusNotFound, "NotFoundError", "the management API is not served on this address")
+		default:
+			s.routes.Load().ServeHTTP(w, r)
+		}
+	})
+}
+
+// AdminHandler serves the management API and its health check only.
+func (s *Server) AdminHandler() http.Handler { return s.api }
+
+// HTTPServer returns an http.Server serving h whose timeouts cut off
+// clients that send their request slowly. WebSocket connections outlive
+// these timeouts: they are hijacked once upgraded.
+func (s *Server) HTTPServer(h http.Handler) *http.Server {
 	return &http.Server{
-		Handler:           s,
+		Handler:           h,
 		ReadHeaderTimeout: s.cfg.HandshakeTimeout,
 		IdleTimeout:       2 * time.Minute,
 		ErrorLog:          slog.NewLogLogger(s.cfg.Logger.Handler(), slog.LevelDebug),
@@ -179,4 +228,31 @@ func notFound(w http.ResponseWriter, r *http.Request) {
 func (s *Server) authorized(r *http.Request) bool {
 	token, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
 	return ok && subtle.ConstantTimeCompare([]byte(token), []byte(s.cfg.AdminToken)) == 1
+}
+
+// compile compiles sol and refuses an endpoint that claims a reserved path,
+// with every problem at once.
+func (s *Server) compile(sol scripts.Solution) (*scripts.Compiled, error) {
+	var problems scripts.Problems
+	for _, ep := range sol.Endpoints {
+		for _, r := range s.cfg.Reserved {
+			if underPrefix(ep.Path, r) {
+				problems = append(problems, scripts.Problem{File: ep.Path,
+					Message: fmt.Sprintf("path %s is reserved: luagate serves %s itself", ep.Path, r)})
+				break
+			}
+		}
+	}
+	compiled, err := scripts.Compile(sol)
+	var more scripts.Problems
+	switch {
+	case errors.As(err, &more):
+		problems = append(problems, more...)
+	case err != nil:
+		return nil, err
+	}
+	if len(problems) > 0 {
+		return nil, problems
+	}
+	return compiled, nil
 }

@@ -8,7 +8,7 @@ import (
 	"github.com/gorilla/websocket"
 	"github.com/julienschmidt/httprouter"
 
-	"github.com/luagate/luagate/luaapi"
+	"github.com/luagate/luagate/hub"
 	"github.com/luagate/luagate/runtime"
 )
 
@@ -41,8 +41,8 @@ func (s *Server) upgrade(route string) httprouter.Handle {
 			s.limits.release(ip)
 			return // the upgrader has answered through upgradeError
 		}
-		conn := luaapi.Conn{
-			ID:          runtime.NewSocketID(),
+		conn := hub.Conn{
+			ID:          hub.NewID(),
 			URI:         requestURI(r),
 			Route:       route,
 			Headers:     headers(r.Header),

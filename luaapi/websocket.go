@@ -175,16 +175,6 @@ func parseMessageType(s string) (string, error) {
 	return "", fmt.Errorf("%w: type must be %q or %q, got %q", ErrBadArgument, MessageText, MessageBinary, s)
 }
 
-// DecodeMessage turns a message as the management API receives it (text,
-// or base64 for data-binary) into the bytes to send.
-func DecodeMessage(msg, typ string) ([]byte, bool, error) {
-	t, err := parseMessageType(typ)
-	if err != nil {
-		return nil, false, err
-	}
-	return encodeMessage(lua.LString(msg), t)
-}
-
 // encodeMessage turns a Lua value into the bytes of a WebSocket message: a
 // table becomes JSON text, a data-binary string is base64-decoded.
 func encodeMessage(v lua.LValue, typ string) ([]byte, bool, error) {

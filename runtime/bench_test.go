@@ -12,6 +12,7 @@ import (
 
 	"github.com/gorilla/websocket"
 
+	"github.com/luagate/luagate/hub"
 	"github.com/luagate/luagate/luaapi"
 	"github.com/luagate/luagate/scripts"
 )
@@ -19,7 +20,7 @@ import (
 // benchEngine returns an engine running script at /b, its rate limit off.
 func benchEngine(b *testing.B, script string) *Engine {
 	b.Helper()
-	e, err := New(Config{RateLimit: -1, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	e, err := New(Config{NoRateLimit: true, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -36,8 +37,8 @@ func benchEngine(b *testing.B, script string) *Engine {
 // script that replies nothing, on a socket with no connection.
 func benchDispatch(b *testing.B, typ string) {
 	e := benchEngine(b, `if websocketInfo.type == "data" then local m = websocketInfo.message end`)
-	conn := luaapi.NewConn(luaapi.Conn{
-		ID: NewSocketID(), URI: "ws://127.0.0.1:8080/b?user=ann", Route: "/b",
+	s := detachedSocket(b, e, hub.Conn{
+		ID: hub.NewID(), URI: "ws://127.0.0.1:8080/b?user=ann", Route: "/b",
 		Headers: map[string]string{
 			"host": "127.0.0.1:8080", "upgrade": "websocket", "connection": "Upgrade",
 			"sec-websocket-key": "dGhlIHNhbXBsZSBub25jZQ==", "sec-websocket-version": "13",
@@ -45,8 +46,7 @@ func benchDispatch(b *testing.B, typ string) {
 		Parameters:  map[string]string{"user": "ann"},
 		ConnectedAt: time.Now(),
 	})
-	s := newSocket(e, nil, conn)
-	ev := &luaapi.Event{Type: typ, Conn: conn, Peer: s, Message: []byte("hello"), Timestamp: time.Now()}
+	ev := &luaapi.Event{Type: typ, Conn: s.conn, Peer: s, Message: []byte("hello"), Timestamp: time.Now()}
 	b.ReportAllocs()
 	for b.Loop() {
 		e.dispatch(s, ev)
@@ -58,8 +58,8 @@ func BenchmarkDispatchData(b *testing.B) { benchDispatch(b, luaapi.EventData) }
 
 func BenchmarkRateLimiter(b *testing.B) {
 	e := benchEngine(b, `return nil`)
-	e.cfg.RateLimit = 1e12
-	s := newSocket(e, nil, luaapi.NewConn(luaapi.Conn{ID: "x", Route: "/b"}))
+	e.cfg.NoRateLimit, e.cfg.RateLimit = false, 1e12
+	s := detachedSocket(b, e, hub.Conn{ID: "x", Route: "/b"})
 	b.ReportAllocs()
 	for b.Loop() {
 		if !s.limiter.Allow() {
@@ -79,7 +79,7 @@ func serveBench(b *testing.B, e *Engine) *websocket.Conn {
 		if err != nil {
 			return
 		}
-		_ = e.Serve(ws, luaapi.Conn{ID: NewSocketID(), URI: "ws://" + r.Host + "/b", Route: "/b", ConnectedAt: time.Now()})
+		_ = e.Serve(ws, hub.Conn{ID: hub.NewID(), URI: "ws://" + r.Host + "/b", Route: "/b", ConnectedAt: time.Now()})
 	}))
 	b.Cleanup(srv.Close)
 	ws, _, err := websocket.DefaultDialer.Dial("ws"+strings.TrimPrefix(srv.URL, "http")+"/b", nil)
@@ -87,18 +87,18 @@ func serveBench(b *testing.B, e *Engine) *websocket.Conn {
 		b.Fatal(err)
 	}
 	b.Cleanup(func() { ws.Close() })
-	for e.reg.count.Load() == 0 {
+	for e.hub.Registered() == 0 {
 		time.Sleep(time.Millisecond)
 	}
 	return ws
 }
 
-// BenchmarkSendToLocalSocket queues messages with Engine.Send, as
+// BenchmarkSendToLocalSocket queues messages with Hub.Send, as
 // Websocket.send does, to a socket whose client reads them over loopback.
 func BenchmarkSendToLocalSocket(b *testing.B) {
 	e := benchEngine(b, `return nil`)
 	ws := serveBench(b, e)
-	id := e.List()[0]
+	id := e.hub.List()[0]
 	msg := []byte("hello, this is a message of a typical size for a chat")
 	b.ReportAllocs()
 	go func() {
@@ -109,7 +109,7 @@ func BenchmarkSendToLocalSocket(b *testing.B) {
 		}
 	}()
 	for b.Loop() {
-		for e.Send(id, msg, false) == luaapi.ErrQueueFull {
+		for e.hub.Send(id, msg, false) == luaapi.ErrQueueFull {
 			time.Sleep(10 * time.Microsecond)
 		}
 	}
@@ -131,4 +131,27 @@ func BenchmarkEchoRoundTrip(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+// detachedSocket is a socket with no connection, registered in e's hub
+// until the test ends, for dispatching events to directly.
+func detachedSocket(tb testing.TB, e *Engine, c hub.Conn) *socket {
+	s := newSocket(e, nil)
+	s.entry = e.hub.Register(c, s)
+	s.conn = s.entry.View()
+	tb.Cleanup(s.entry.Unregister)
+	return s
+}
+
+// BenchmarkPoolGetPut takes a state and gives it back from every processor
+// at once: the pool's lock is the one lock every event takes besides its
+// socket's, so this is what it costs under contention.
+func BenchmarkPoolGetPut(b *testing.B) {
+	e := benchEngine(b, `return nil`)
+	b.ReportAllocs()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			e.pool.put(e.pool.get())
+		}
+	})
 }

@@ -5,14 +5,22 @@ import (
 	"log/slog"
 	goruntime "runtime"
 	"time"
+
+	"github.com/luagate/luagate/hub"
 )
 
-// Config configures an Engine. A zero field means its default.
+// Config configures an Engine. A zero field means its default; what turns
+// a limit off is a field of its own.
 type Config struct {
+	// Hub holds the live sockets. Nil means a hub of its own with no
+	// broker: a single process.
+	Hub *hub.Hub
 	// RateLimit is the incoming messages per second allowed per socket, with
-	// a burst of the same size. Zero means DefaultRateLimit; a negative value
-	// turns limiting off.
+	// a burst of the same size. Zero means DefaultRateLimit.
 	RateLimit float64
+	// NoRateLimit turns the per-socket rate limit off; RateLimit must then
+	// be zero.
+	NoRateLimit bool
 	// MaxMessageBytes is the largest incoming message; a larger one closes
 	// the socket with 1009. Zero means 1 MiB.
 	MaxMessageBytes int64
@@ -54,7 +62,10 @@ const (
 const closeGrace = 2 * time.Second
 
 func (c Config) withDefaults() (Config, error) {
-	if c.RateLimit == 0 {
+	if c.Hub == nil {
+		c.Hub = hub.New(hub.Config{})
+	}
+	if c.RateLimit == 0 && !c.NoRateLimit {
 		c.RateLimit = DefaultRateLimit
 	}
 	if c.MaxMessageBytes == 0 {
@@ -85,6 +96,10 @@ func (c Config) withDefaults() (Config, error) {
 		c.Logger = slog.Default()
 	}
 	switch {
+	case c.RateLimit < 0:
+		return c, fmt.Errorf("rate limit %g: must be positive (NoRateLimit turns it off)", c.RateLimit)
+	case c.NoRateLimit && c.RateLimit != 0:
+		return c, fmt.Errorf("rate limit %g and NoRateLimit: give one or the other", c.RateLimit)
 	case c.MaxMessageBytes < 0:
 		return c, fmt.Errorf("max message bytes %d: must be positive", c.MaxMessageBytes)
 	case c.ScriptTimeout < 0:

@@ -2,11 +2,8 @@ package runtime
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
-	"sort"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -14,6 +11,7 @@ import (
 	"github.com/gorilla/websocket"
 	lua "github.com/yuin/gopher-lua"
 
+	"github.com/luagate/luagate/hub"
 	"github.com/luagate/luagate/luaapi"
 	"github.com/luagate/luagate/scripts"
 )
@@ -26,7 +24,7 @@ var ErrShuttingDown = errors.New("server is shutting down")
 type Engine struct {
 	cfg      Config
 	rev      atomic.Pointer[revision]
-	reg      *registry
+	hub      *hub.Hub
 	pool     *pool
 	watchdog *watchdog
 
@@ -74,9 +72,9 @@ func New(cfg Config) (*Engine, error) {
 	if err != nil {
 		return nil, fmt.Errorf("runtime config: %w", err)
 	}
-	e := &Engine{cfg: cfg, reg: newRegistry()}
+	e := &Engine{cfg: cfg, hub: cfg.Hub}
 	e.pool = newPool(cfg.LuaStates, func() *luaapi.VM {
-		return luaapi.NewVM(luaapi.Options{Sockets: e, Logger: cfg.Logger})
+		return luaapi.NewVM(luaapi.Options{Sockets: e.hub, Logger: cfg.Logger})
 	})
 	e.watchdog = newWatchdog(uint64(cfg.ScriptMemory), e.pool)
 	empty, err := scripts.Compile(scripts.Solution{})
@@ -87,38 +85,30 @@ func New(cfg Config) (*Engine, error) {
 	return e, nil
 }
 
-// Config returns the engine's configuration with defaults filled in.
-func (e *Engine) Config() Config { return e.cfg }
+// Hub holds the engine's live sockets.
+func (e *Engine) Hub() *hub.Hub { return e.hub }
 
 // Load makes c the running revision. Open sockets keep running and use it
 // from their next event; sockets whose endpoint c no longer has are closed
-// with CloseEndpointRemoved.
+// with hub.CloseEndpointRemoved.
 func (e *Engine) Load(c *scripts.Compiled) {
 	e.rev.Store(newRevision(c))
-	for _, s := range e.reg.all() {
-		if _, ok := c.Endpoint(s.conn.Route); !ok {
-			_ = s.closeWith(CloseEndpointRemoved)
-		}
-	}
+	e.hub.DisconnectIf(hub.CloseEndpointRemoved, func(conn *hub.Conn) bool {
+		_, ok := c.Endpoint(conn.Route)
+		return !ok
+	})
 }
 
 // Solution returns the running revision's compiled solution.
 func (e *Engine) Solution() *scripts.Compiled { return e.rev.Load().compiled }
 
-// NewSocketID returns an unguessable socket id.
-func NewSocketID() string {
-	var b [16]byte
-	_, _ = rand.Read(b[:])
-	return hex.EncodeToString(b[:])
-}
-
 // Serve runs an upgraded connection until it ends: the open event, a data
 // event per message, then the close event. It returns after the close event.
-func (e *Engine) Serve(ws *websocket.Conn, c luaapi.Conn) error {
+func (e *Engine) Serve(ws *websocket.Conn, c hub.Conn) error {
 	e.mu.Lock()
 	if e.shuttingDown {
 		e.mu.Unlock()
-		msg := websocket.FormatCloseMessage(CloseShutdown.Code, CloseShutdown.Text)
+		msg := websocket.FormatCloseMessage(hub.CloseShutdown.Code, hub.CloseShutdown.Text)
 		_ = ws.WriteControl(websocket.CloseMessage, msg, time.Now().Add(e.cfg.WriteTimeout))
 		_ = ws.Close()
 		return ErrShuttingDown
@@ -127,23 +117,24 @@ func (e *Engine) Serve(ws *websocket.Conn, c luaapi.Conn) error {
 	e.mu.Unlock()
 	defer e.live.Done()
 
-	s := newSocket(e, ws, luaapi.NewConn(c))
+	s := newSocket(e, ws)
 	ws.SetReadLimit(e.cfg.MaxMessageBytes)
 	_ = s.extendReadDeadline()
 	ws.SetPongHandler(func(string) error { return s.extendReadDeadline() })
 	s.startPinger()
-	e.reg.add(s)
-	// A deploy may have removed the route between the upgrade and add; Load
-	// swaps the revision before it looks at the registry, so one of the two
+	s.entry = e.hub.Register(c, s)
+	s.conn = s.entry.View()
+	// A deploy may have removed the route between the upgrade and Register;
+	// Load swaps the revision before it looks at the hub, so one of the two
 	// sees the other.
 	if _, ok := e.rev.Load().compiled.Endpoint(c.Route); !ok {
-		_ = s.closeWith(CloseEndpointRemoved)
+		_ = s.entry.Close(hub.CloseEndpointRemoved)
 	}
 
 	s.run(&luaapi.Event{Type: luaapi.EventOpen, Conn: s.conn, Peer: s, Timestamp: time.Now()})
 	reason := s.readLoop()
 	s.end()
-	e.reg.remove(s.conn.ID)
+	s.entry.Unregister()
 	e.dispatch(s, &luaapi.Event{Type: luaapi.EventClose, Conn: s.conn, Peer: s, Timestamp: time.Now(),
 		CloseCode: reason.Code, CloseReason: reason.Text})
 	return nil
@@ -179,13 +170,16 @@ func (e *Engine) dispatch(s *socket, ev *luaapi.Event) {
 	}
 }
 
-// Shutdown refuses new sockets, closes every open one with CloseShutdown
-// and waits until all their close events have run, or ctx ends.
+// Shutdown refuses new sockets, closes every open one with
+// hub.CloseShutdown and waits until all their close events have run, or ctx
+// ends. When ctx ends first, it cuts the remaining connections and stops
+// the memory watchdog; executions still running are left to end on their
+// own timeout.
 func (e *Engine) Shutdown(ctx context.Context) error {
 	e.mu.Lock()
 	e.shuttingDown = true
 	e.mu.Unlock()
-	e.DisconnectAll(CloseShutdown)
+	e.hub.DisconnectIf(hub.CloseShutdown, nil)
 	done := make(chan struct{})
 	go func() {
 		e.live.Wait()
@@ -199,96 +193,8 @@ func (e *Engine) Shutdown(ctx context.Context) error {
 		})
 		return nil
 	case <-ctx.Done():
-		for _, s := range e.reg.all() {
-			s.drop()
-		}
-		return fmt.Errorf("shutdown: %d sockets still open: %w", e.reg.count.Load(), ctx.Err())
+		e.hub.DropAll()
+		e.watchdog.close()
+		return fmt.Errorf("shutdown: %d sockets still open: %w", e.hub.Registered(), ctx.Err())
 	}
-}
-
-// Send queues a message to the socket id. It implements luaapi.Sockets.
-func (e *Engine) Send(id string, msg []byte, binary bool) error {
-	s, ok := e.reg.get(id)
-	if !ok {
-		return luaapi.ErrUnknownSocket
-	}
-	return s.Send(msg, binary)
-}
-
-// Close closes the socket id on a script's behalf. It implements
-// luaapi.Sockets.
-func (e *Engine) Close(id string) error { return e.Disconnect(id, CloseByScript) }
-
-// Disconnect closes the socket id with reason.
-func (e *Engine) Disconnect(id string, reason CloseReason) error {
-	s, ok := e.reg.get(id)
-	if !ok {
-		return luaapi.ErrUnknownSocket
-	}
-	return s.closeWith(reason)
-}
-
-// Info describes the open socket id. It implements luaapi.Sockets.
-func (e *Engine) Info(id string) (*luaapi.Conn, error) {
-	s, ok := e.reg.get(id)
-	if !ok || s.isClosing() {
-		return nil, luaapi.ErrUnknownSocket
-	}
-	return s.conn, nil
-}
-
-// List returns the ids of the open sockets. It implements luaapi.Sockets.
-func (e *Engine) List() []string {
-	all := e.reg.all()
-	ids := make([]string, 0, len(all))
-	for _, s := range all {
-		ids = append(ids, s.conn.ID)
-	}
-	return ids
-}
-
-// CloseAll closes every open socket on a script's behalf and returns how
-// many. It implements luaapi.Sockets.
-func (e *Engine) CloseAll() int { return e.DisconnectAll(CloseByScript) }
-
-// DisconnectAll closes every open socket with reason and returns how many.
-func (e *Engine) DisconnectAll(reason CloseReason) int {
-	n := 0
-	for _, s := range e.reg.all() {
-		if s.closeWith(reason) == nil {
-			n++
-		}
-	}
-	return n
-}
-
-// SocketStats describes an open socket for operators.
-type SocketStats struct {
-	*luaapi.Conn
-	MessagesIn  uint64
-	MessagesOut uint64
-}
-
-// Sockets describes every open socket, oldest first.
-func (e *Engine) Sockets() []SocketStats {
-	all := e.reg.all()
-	out := make([]SocketStats, 0, len(all))
-	for _, s := range all {
-		out = append(out, s.stats())
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i].ConnectedAt.Before(out[j].ConnectedAt) })
-	return out
-}
-
-// Socket describes the open socket id.
-func (e *Engine) Socket(id string) (SocketStats, error) {
-	s, ok := e.reg.get(id)
-	if !ok {
-		return SocketStats{}, luaapi.ErrUnknownSocket
-	}
-	return s.stats(), nil
-}
-
-func (s *socket) stats() SocketStats {
-	return SocketStats{Conn: s.conn, MessagesIn: s.in.Load(), MessagesOut: s.out.Load()}
 }

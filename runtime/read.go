@@ -11,6 +11,7 @@ import (
 
 	"github.com/gorilla/websocket"
 
+	"github.com/luagate/luagate/hub"
 	"github.com/luagate/luagate/luaapi"
 )
 
@@ -34,7 +35,7 @@ var errInflatedTooBig = errors.New("message too big once decompressed")
 
 // readLoop reads and dispatches messages until the connection ends, and
 // returns why it ended.
-func (s *socket) readLoop() CloseReason {
+func (s *socket) readLoop() hub.CloseReason {
 	for {
 		typ, r, err := s.ws.NextReader()
 		if err == nil {
@@ -55,7 +56,7 @@ func (s *socket) readLoop() CloseReason {
 func (s *socket) receive(typ int, r io.Reader, buf *[]byte) error {
 	data, err := readAll(r, buf, s.e.cfg.MaxMessageBytes)
 	if err == errInflatedTooBig {
-		_ = s.closeWith(CloseTooBig)
+		_ = s.entry.Close(hub.CloseTooBig)
 		return nil // closing: wait for the client's answer
 	}
 	if err != nil {
@@ -65,7 +66,7 @@ func (s *socket) receive(typ int, r io.Reader, buf *[]byte) error {
 	switch {
 	case s.isClosing():
 	case typ == websocket.TextMessage && !utf8.Valid(data):
-		_ = s.closeWith(CloseInvalidUTF8)
+		_ = s.entry.Close(hub.CloseInvalidUTF8)
 	case s.limiter != nil && !s.limiter.Allow():
 		_ = s.Send(rateLimitFrame, false)
 	default:
@@ -107,7 +108,7 @@ func readAll(r io.Reader, buf *[]byte, max int64) ([]byte, error) {
 	}
 }
 
-func (s *socket) endReason(err error) CloseReason {
+func (s *socket) endReason(err error) hub.CloseReason {
 	s.mu.Lock()
 	closing := s.closing
 	s.mu.Unlock()
@@ -117,13 +118,13 @@ func (s *socket) endReason(err error) CloseReason {
 	var ce *websocket.CloseError
 	switch {
 	case errors.As(err, &ce) && ce.Code != websocket.CloseAbnormalClosure:
-		return CloseReason{ce.Code, ce.Text}
+		return hub.CloseReason{Code: ce.Code, Text: ce.Text}
 	case errors.Is(err, websocket.ErrReadLimit):
-		return CloseTooBig
+		return hub.CloseTooBig
 	case isProtocolError(err):
-		return CloseReason{websocket.CloseProtocolError, strings.TrimPrefix(err.Error(), "websocket: ")}
+		return hub.CloseReason{Code: websocket.CloseProtocolError, Text: strings.TrimPrefix(err.Error(), "websocket: ")}
 	}
-	return CloseLost
+	return hub.CloseLost
 }
 
 // isProtocolError tells the errors gorilla/websocket returns after it has

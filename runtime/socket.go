@@ -10,6 +10,7 @@ import (
 	"github.com/gorilla/websocket"
 	"golang.org/x/time/rate"
 
+	"github.com/luagate/luagate/hub"
 	"github.com/luagate/luagate/luaapi"
 )
 
@@ -31,15 +32,16 @@ type outMsg struct {
 type socket struct {
 	e       *Engine
 	ws      *websocket.Conn
-	conn    *luaapi.Conn
+	entry   *hub.Entry   // the socket's place in the hub, set once by Serve
+	conn    *luaapi.Conn // entry's view, what events describe
 	limiter *rate.Limiter
 
 	mu      sync.Mutex // guards the fields below
 	queue   []outMsg
-	spare   []outMsg     // the writer's last batch, reused to avoid allocating
-	closing *CloseReason // set once when luagate decides to close the socket
-	ended   bool         // the reader has finished: nothing more is sent
-	pingDue bool         // the pinger asks the writer for a ping
+	spare   []outMsg         // the writer's last batch, reused to avoid allocating
+	closing *hub.CloseReason // set once when luagate decides to close the socket
+	ended   bool             // the reader has finished: nothing more is sent
+	pingDue bool             // the pinger asks the writer for a ping
 	// dispatching is set while the reader runs an event; run writes
 	// afterwards what the event queued.
 	dispatching bool
@@ -61,15 +63,16 @@ type socket struct {
 	data luaapi.Event
 }
 
-func newSocket(e *Engine, ws *websocket.Conn, conn *luaapi.Conn) *socket {
-	s := &socket{e: e, ws: ws, conn: conn}
-	if e.cfg.RateLimit > 0 {
+func newSocket(e *Engine, ws *websocket.Conn) *socket {
+	s := &socket{e: e, ws: ws}
+	if !e.cfg.NoRateLimit {
 		s.limiter = rate.NewLimiter(rate.Limit(e.cfg.RateLimit), max(1, int(e.cfg.RateLimit)))
 	}
 	return s
 }
 
-// Send queues a message for the writer. It implements luaapi.Peer.
+// Send queues a message for the writer. It implements luaapi.Peer and
+// hub.Socket.
 func (s *socket) Send(msg []byte, binary bool) error {
 	s.mu.Lock()
 	switch {
@@ -86,12 +89,15 @@ func (s *socket) Send(msg []byte, binary bool) error {
 	return nil
 }
 
-// Close closes the socket on a script's behalf. It implements luaapi.Peer.
-func (s *socket) Close() error { return s.closeWith(CloseByScript) }
+// Close closes the socket on a script's behalf, through the hub so that it
+// is unlisted at once. It implements luaapi.Peer.
+func (s *socket) Close() error { return s.entry.Close(hub.CloseByScript) }
 
-// closeWith starts closing: the writer sends what is queued, then a close
+// CloseWith starts closing: the writer sends what is queued, then a close
 // frame with reason, and the reader waits briefly for the client's answer.
-func (s *socket) closeWith(reason CloseReason) error {
+// It implements hub.Socket; everything else closes a socket through its
+// hub entry.
+func (s *socket) CloseWith(reason hub.CloseReason) error {
 	s.mu.Lock()
 	if s.ended || s.closing != nil {
 		s.mu.Unlock()
@@ -136,7 +142,7 @@ func (s *socket) isClosing() bool {
 // take hands the writer everything queued and what to do after it, or
 // tells it to stop: when the reader has ended, or when there is nothing to
 // do, in which case the writer is no longer running for anyone.
-func (s *socket) take() (batch []outMsg, closing *CloseReason, ping, stop bool) {
+func (s *socket) take() (batch []outMsg, closing *hub.CloseReason, ping, stop bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.ended {
@@ -161,7 +167,7 @@ func (s *socket) recycle(batch []outMsg) {
 }
 
 // writeLoop is the socket's writer goroutine. It returns when it has
-// nothing left to do; Send, closeWith and the pinger start it again.
+// nothing left to do; Send, CloseWith and the pinger start it again.
 func (s *socket) writeLoop() {
 	defer s.writers.Done()
 	for s.writeNext() {
@@ -236,8 +242,14 @@ func (s *socket) run(ev *luaapi.Event) {
 	s.writers.Done()
 }
 
-// drop cuts the connection, which ends the reader.
-func (s *socket) drop() { _ = s.ws.NetConn().Close() }
+// Drop cuts the connection, which ends the reader. It implements
+// hub.Socket.
+func (s *socket) Drop() { _ = s.ws.NetConn().Close() }
+
+// Stats implements hub.Socket.
+func (s *socket) Stats() hub.Stats {
+	return hub.Stats{MessagesIn: s.in.Load(), MessagesOut: s.out.Load()}
+}
 
 // writeFailed ends a socket the writer can no longer write to. A timeout
 // means the client stopped reading, which the close event reports as such.
@@ -246,11 +258,11 @@ func (s *socket) writeFailed(err error) {
 	if errors.As(err, &ne) && ne.Timeout() {
 		s.mu.Lock()
 		if s.closing == nil {
-			s.closing = &CloseStalled
+			s.closing = &hub.CloseStalled
 		}
 		s.mu.Unlock()
 	}
-	s.drop()
+	s.Drop()
 }
 
 func (s *socket) extendReadDeadline() error {

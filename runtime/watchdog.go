@@ -47,11 +47,12 @@ const (
 // sockets' does, collect every few seconds, and each collection stalled
 // every socket for tens of milliseconds.
 type watchdog struct {
-	limit uint64
-	pool  *pool
-	live  atomic.Uint64 // the live heap at the latest sample
-	stop  chan struct{}
-	done  chan struct{}
+	limit     uint64
+	pool      *pool
+	live      atomic.Uint64 // the live heap at the latest sample
+	stop      chan struct{}
+	done      chan struct{}
+	closeOnce sync.Once
 }
 
 func newWatchdog(limit uint64, p *pool) *watchdog {
@@ -132,8 +133,9 @@ func (w *watchdog) refresh() {
 	w.live.Store(readHeap().live)
 }
 
+// close stops the watchdog and waits for it; calling it again does nothing.
 func (w *watchdog) close() {
-	close(w.stop)
+	w.closeOnce.Do(func() { close(w.stop) })
 	<-w.done
 }
 

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/luagate/luagate/hub"
 	"github.com/luagate/luagate/luaapi"
 	"github.com/luagate/luagate/scripts"
 )
@@ -53,8 +54,8 @@ end`}}})
 		t.Fatal(err)
 	}
 	e.Load(c)
-	conn := luaapi.NewConn(luaapi.Conn{ID: NewSocketID(), Route: "/hog", ConnectedAt: time.Now()})
-	s := newSocket(e, nil, conn)
+	s := detachedSocket(t, e, hub.Conn{ID: hub.NewID(), Route: "/hog", ConnectedAt: time.Now()})
+	conn := s.conn
 	event := func(msg string) *luaapi.Event {
 		return &luaapi.Event{Type: luaapi.EventData, Conn: conn, Peer: s, Message: []byte(msg), Timestamp: time.Now()}
 	}
@@ -122,4 +123,26 @@ func forcedCollections() uint64 {
 	s := []metrics.Sample{{Name: "/gc/cycles/forced:gc-cycles"}}
 	metrics.Read(s)
 	return s[0].Value.Uint64()
+}
+
+// TestAShutdownThatTimesOutStillStopsTheWatchdog: a socket that never
+// finishes must not leave the watchdog's goroutine running after Shutdown
+// has given up on it.
+func TestAShutdownThatTimesOutStillStopsTheWatchdog(t *testing.T) {
+	e, err := New(Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.live.Add(1) // a socket whose close event never ends
+	defer e.live.Done()
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if err := e.Shutdown(ctx); err == nil {
+		t.Fatal("Shutdown succeeded with a socket still open")
+	}
+	select {
+	case <-e.watchdog.done:
+	case <-time.After(5 * time.Second):
+		t.Fatal("the watchdog still runs after a timed-out shutdown")
+	}
 }

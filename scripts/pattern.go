@@ -35,9 +35,6 @@ func ParsePattern(raw string) (Pattern, error) {
 	if !strings.HasPrefix(raw, "/") {
 		return fail("must start with /")
 	}
-	if raw == "/api" || strings.HasPrefix(raw, "/api/") {
-		return fail("paths under /api/ are reserved for the management API")
-	}
 	for _, r := range raw {
 		if r < 0x21 || r == 0x7f || r == '?' || r == '#' || r == '*' || r == ':' {
 			return fail("character %q is not allowed", r)

@@ -4,62 +4,26 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"io"
-	"log/slog"
 	"net/http"
-	"net/http/httptest"
 	"os"
-	"path/filepath"
-	"strings"
 	"testing"
-	"time"
 
-	"github.com/luagate/luagate/endpoints"
-	"github.com/luagate/luagate/runtime"
-	"github.com/luagate/luagate/storage"
+	"github.com/luagate/luagate/internal/lgtesting"
 )
 
 // startLuagate serves luagate in this process with the echo example
 // deployed and the rate limit off, and returns the echo endpoint's URL.
 func startLuagate(t *testing.T) string {
 	t.Helper()
-	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
-	engine, err := runtime.New(runtime.Config{RateLimit: -1, Logger: logger})
-	if err != nil {
-		t.Fatal(err)
-	}
-	store, err := storage.Open(filepath.Join(t.TempDir(), "luagate.db"), time.Second)
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv, err := endpoints.New(endpoints.Config{Engine: engine, Store: store, AdminToken: "t", Logger: logger})
-	if err != nil {
-		t.Fatal(err)
-	}
-	hs := httptest.NewServer(srv)
-	t.Cleanup(func() {
-		srv.StartShutdown()
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		_ = engine.Shutdown(ctx)
-		hs.Close()
-		_ = store.Close()
-	})
+	g := lgtesting.NewGateway(t, lgtesting.NoRateLimit)
 	script, err := os.ReadFile("../../testdata/examples/echo/endpoints/echo.lua")
 	if err != nil {
 		t.Fatal(err)
 	}
-	req, _ := http.NewRequest(http.MethodPut, hs.URL+"/api/v1/solution/endpoints", bytes.NewReader(script))
-	req.Header.Set("Authorization", "Bearer t")
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
+	if status, body := g.API(http.MethodPut, "/api/v1/solution/endpoints", string(script)); status != http.StatusOK {
+		t.Fatalf("deploy echo: %d %s", status, body)
 	}
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		t.Fatalf("deploy echo: %d", resp.StatusCode)
-	}
-	return "ws" + strings.TrimPrefix(hs.URL, "http") + "/echo"
+	return g.WSURL("/echo")
 }
 
 // TestLoadToolMeasuresLuagateEcho runs the tool as the command line does,

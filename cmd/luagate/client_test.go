@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/gorilla/websocket"
+	"github.com/luagate/luagate/internal/lgtesting"
 )
 
 // luagate runs the built binary as a client of this server: the server's
@@ -42,7 +43,7 @@ func runLuagate(t *testing.T, env []string, args ...string) (stdout, stderr stri
 // is read as the server writes it, and returns n.
 func (s *server) waitDeploys(n int) int {
 	s.t.Helper()
-	eventually(s.t, ioTimeout, fmt.Sprintf("%d deploys in the log", n), func() bool { return s.deployCount() == n })
+	lgtesting.Eventually(s.t, fmt.Sprintf("%d deploys in the log", n), func() bool { return s.deployCount() == n })
 	return n
 }
 

@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/luagate/luagate/internal/lgtesting"
 )
 
 func TestPullThenDeployChangesNothing(t *testing.T) {
@@ -111,7 +113,7 @@ func TestServeWatchRedeploysOnSaveWithoutDroppingConnections(t *testing.T) {
 	}
 	// The same connection sees the new script once the watcher has
 	// redeployed.
-	eventually(t, ioTimeout, "the edited script to answer", func() bool {
+	lgtesting.Eventually(t, "the edited script to answer", func() bool {
 		c.say("two")
 		return c.next() == "v2 two"
 	})
@@ -121,7 +123,7 @@ func TestServeWatchRedeploysOnSaveWithoutDroppingConnections(t *testing.T) {
 	if err := os.WriteFile(file, []byte(edited+"if then\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, ioTimeout, "the broken save to be logged", func() bool {
+	lgtesting.Eventually(t, "the broken save to be logged", func() bool {
 		return strings.Contains(s.log.String(), "problem=\"endpoints/echo.lua:9: syntax error")
 	})
 	c.say("three")

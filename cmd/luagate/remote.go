@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/luagate/luagate/client"
+	"github.com/luagate/luagate/gateway"
 )
 
 // remoteConfig is how a client command finds the server and its token.
@@ -50,9 +51,9 @@ func (c *remoteConfig) client() (*client.Client, error) {
 	token := c.token
 	if token == "" {
 		var err error
-		token, err = readToken(c.dataDir)
+		token, err = gateway.ReadToken(c.dataDir)
 		if errors.Is(err, fs.ErrNotExist) {
-			return nil, fmt.Errorf("no admin token: pass --admin-token or set LUAGATE_ADMIN_TOKEN (or --data-dir of a server on this machine; %s does not exist)", tokenPath(c.dataDir))
+			return nil, fmt.Errorf("no admin token: pass --admin-token or set LUAGATE_ADMIN_TOKEN (or --data-dir of a server on this machine; %s does not exist)", gateway.TokenPath(c.dataDir))
 		}
 		if err != nil {
 			return nil, err

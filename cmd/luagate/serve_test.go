@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/gorilla/websocket"
+	"github.com/luagate/luagate/internal/lgtesting"
 )
 
 // These tests run the built binary, as a user or a service manager would.
@@ -31,7 +32,6 @@ const (
 	startTimeout = 10 * time.Second // from exec to the "listening" line
 	cliTimeout   = 10 * time.Second // a command expected to exit by itself
 	ioTimeout    = 5 * time.Second  // one HTTP request or WebSocket read
-	pollInterval = 5 * time.Millisecond
 )
 
 func TestMain(m *testing.M) {
@@ -257,18 +257,6 @@ func (s *server) dialConn(path string) *websocket.Conn {
 	return ws
 }
 
-// eventually polls cond until it holds or limit passes.
-func eventually(t *testing.T, limit time.Duration, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(limit)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out after %s waiting for %s", limit, what)
-		}
-		time.Sleep(pollInterval)
-	}
-}
-
 var serveFlags = []string{
 	"addr", "data-dir", "admin-token", "rate-limit", "max-message-bytes",
 	"script-timeout", "send-queue", "shutdown-timeout", "lua-states",
@@ -438,7 +426,7 @@ func TestSIGTERMClosesEverySocketWith1001AndRunsItsCloseEvent(t *testing.T) {
 		}()
 	}
 	token := s.token()
-	eventually(t, ioTimeout, fmt.Sprintf("%d sockets listed", clients), func() bool {
+	lgtesting.Eventually(t, fmt.Sprintf("%d sockets listed", clients), func() bool {
 		status, body := s.request(token, http.MethodGet, "/api/v1/solution/sockets", "")
 		var list []json.RawMessage
 		return status == http.StatusOK && json.Unmarshal([]byte(body), &list) == nil && len(list) == clients

@@ -1,14 +1,15 @@
-package endpoints_test
+package runtime_test
 
 import (
 	"encoding/base64"
 	"encoding/json"
 	"net/http"
 	"regexp"
-	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/luagate/luagate/internal/lgtesting"
 
 	"github.com/gorilla/websocket"
 )
@@ -45,21 +46,21 @@ func decodeInfo(t *testing.T, s string) info {
 }
 
 func TestWebsocketInfoCarriesEveryField(t *testing.T) {
-	g := newTestGateway(t)
-	g.deploy("/chat/{room}/{user}", infoEcho)
+	g := lgtesting.NewGateway(t)
+	g.Deploy("/chat/{room}/{user}", infoEcho)
 	hdr := http.Header{}
 	hdr.Add("X-Tag", "a")
 	hdr.Add("X-Tag", "b")
-	url := g.wsURL("/chat/lobby/ann?user=query-loses&lang=en")
+	url := g.WSURL("/chat/lobby/ann?user=query-loses&lang=en")
 	before := time.Now().UnixMilli()
 	ws, _, err := websocket.DefaultDialer.Dial(url, hdr)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer ws.Close()
-	c := &client{t: t, ws: ws}
+	c := lgtesting.Wrap(t, ws)
 
-	_, raw := c.read()
+	_, raw := c.Read()
 	open := decodeInfo(t, raw)
 	if open.Type != "open" || open.URI != url || open.Route != "/chat/{room}/{user}" {
 		t.Errorf("open event: type %q uri %q route %q", open.Type, open.URI, open.Route)
@@ -84,8 +85,8 @@ func TestWebsocketInfoCarriesEveryField(t *testing.T) {
 		t.Errorf("timestamp %v is not integer milliseconds between %d and %d", open.Timestamp, before, now)
 	}
 
-	c.send("héllo")
-	_, raw = c.read()
+	c.Send("héllo")
+	_, raw = c.Read()
 	data := decodeInfo(t, raw)
 	if data.Type != "data" || data.Message != "héllo" || data.MessageType != "data-text" || data.SocketID != open.SocketID {
 		t.Errorf("text data event: %+v", data)
@@ -95,7 +96,7 @@ func TestWebsocketInfoCarriesEveryField(t *testing.T) {
 	if err := ws.WriteMessage(websocket.BinaryMessage, bin); err != nil {
 		t.Fatal(err)
 	}
-	_, raw = c.read()
+	_, raw = c.Read()
 	data = decodeInfo(t, raw)
 	if data.MessageType != "data-binary" || data.Message != base64.StdEncoding.EncodeToString(bin) {
 		t.Errorf("binary data event: %+v", data)
@@ -103,8 +104,8 @@ func TestWebsocketInfoCarriesEveryField(t *testing.T) {
 }
 
 func TestSendTextTableAndBinaryToTheClient(t *testing.T) {
-	g := newTestGateway(t)
-	g.deploy("/send", `
+	g := lgtesting.NewGateway(t)
+	g.Deploy("/send", `
 if websocketInfo.type == "data" then
   websocketInfo.send("plain")
   websocketInfo.send({a = 1, list = {1, 2}})
@@ -112,40 +113,40 @@ if websocketInfo.type == "data" then
   Websocket.send({socket_id = websocketInfo.socket_id, message = "via module"})
   Websocket.send({socket_id = websocketInfo.socket_id, message = "AAEC", type = "data-binary"})
 end`)
-	c := g.dial("/send")
-	c.send(base64.StdEncoding.EncodeToString([]byte("raw bytes")))
-	c.expect("plain")
-	if _, got := c.read(); got != `{"a":1,"list":[1,2]}` {
+	c := g.Dial("/send")
+	c.Send(base64.StdEncoding.EncodeToString([]byte("raw bytes")))
+	c.Expect("plain")
+	if _, got := c.Read(); got != `{"a":1,"list":[1,2]}` {
 		t.Errorf("table sent as %q", got)
 	}
-	typ, got := c.read()
+	typ, got := c.Read()
 	if typ != websocket.BinaryMessage || got != "raw bytes" {
 		t.Errorf("binary send: type %d %q", typ, got)
 	}
-	c.expect("via module")
-	typ, got = c.read()
+	c.Expect("via module")
+	typ, got = c.Read()
 	if typ != websocket.BinaryMessage || got != "\x00\x01\x02" {
 		t.Errorf("Websocket.send binary: type %d %q", typ, got)
 	}
 }
 
 func TestReturnValueAndResponseMessageAreSent(t *testing.T) {
-	g := newTestGateway(t)
-	g.deploy("/ret", `if websocketInfo.type == "data" then return "echo: " .. websocketInfo.message end`)
-	g.deploy("/resp", `response.message = {got = websocketInfo.message}`)
-	c := g.dial("/ret")
-	c.send("x")
-	c.expect("echo: x")
-	r := g.dial("/resp")
-	r.expect(`[]`) // the open event's message is nil: an empty table
+	g := lgtesting.NewGateway(t)
+	g.Deploy("/ret", `if websocketInfo.type == "data" then return "echo: " .. websocketInfo.message end`)
+	g.Deploy("/resp", `response.message = {got = websocketInfo.message}`)
+	c := g.Dial("/ret")
+	c.Send("x")
+	c.Expect("echo: x")
+	r := g.Dial("/resp")
+	r.Expect(`[]`) // the open event's message is nil: an empty table
 
-	r.send("y")
-	r.expect(`{"got":"y"}`)
+	r.Send("y")
+	r.Expect(`{"got":"y"}`)
 }
 
 func TestWebsocketOperationsAcrossSockets(t *testing.T) {
-	g := newTestGateway(t, noRateLimit)
-	g.deploy("/ops", `
+	g := lgtesting.NewGateway(t, lgtesting.NoRateLimit)
+	g.Deploy("/ops", `
 if websocketInfo.type ~= "data" then return end
 local cmd, arg = websocketInfo.message:match("^(%w+) ?(.*)$")
 if cmd == "whoami" then
@@ -165,47 +166,47 @@ elseif cmd == "close" then
 elseif cmd == "closeAll" then
   Websocket.closeAll()
 end`)
-	a := g.dial("/ops")
-	b := g.dial("/ops")
-	ids := g.socketIDs(2)
+	a := g.Dial("/ops")
+	b := g.Dial("/ops")
+	ids := g.SocketIDs(2)
 
-	a.send("list")
-	a.expect(strings.Join(ids, ","))
+	a.Send("list")
+	a.Expect(strings.Join(ids, ","))
 
-	a.send("whoami")
-	_, self := a.read()
+	a.Send("whoami")
+	_, self := a.Read()
 	other := ids[0]
 	if self == ids[0] {
 		other = ids[1]
 	}
-	a.send("info " + other)
-	a.expect(other + " /ops open true")
+	a.Send("info " + other)
+	a.Expect(other + " /ops open true")
 
-	a.send("send " + other)
-	a.expect(`{"ok":true}`)
-	b.expect("pushed")
+	a.Send("send " + other)
+	a.Expect(`{"ok":true}`)
+	b.Expect("pushed")
 
-	a.send("send nosuchsocket")
-	a.expect(`{"error":"no open websocket with this socket_id","status":404,"type":"NotFoundError"}`)
-	a.send("info nosuchsocket")
-	a.expect(`{"error":"no open websocket with this socket_id","status":404,"type":"NotFoundError"}`)
-	a.send("close nosuchsocket")
-	a.expect(`{"error":"no open websocket with this socket_id","status":404,"type":"NotFoundError"}`)
+	a.Send("send nosuchsocket")
+	a.Expect(`{"error":"no open websocket with this socket_id","status":404,"type":"NotFoundError"}`)
+	a.Send("info nosuchsocket")
+	a.Expect(`{"error":"no open websocket with this socket_id","status":404,"type":"NotFoundError"}`)
+	a.Send("close nosuchsocket")
+	a.Expect(`{"error":"no open websocket with this socket_id","status":404,"type":"NotFoundError"}`)
 
-	a.send("close " + other)
-	a.expect(`{"ok":true}`)
-	if code, _ := b.expectClose(); code != 1000 {
+	a.Send("close " + other)
+	a.Expect(`{"ok":true}`)
+	if code, _ := b.ExpectClose(); code != 1000 {
 		t.Errorf("Websocket.close gave code %d", code)
 	}
-	eventually(t, "one socket left", func() bool { return len(g.engine.List()) == 1 })
-	a.send("closeAll")
-	a.expectClose()
-	eventually(t, "no socket left", func() bool { return len(g.engine.List()) == 0 })
+	lgtesting.Eventually(t, "one socket left", func() bool { return len(g.Hub().List()) == 1 })
+	a.Send("closeAll")
+	a.ExpectClose()
+	lgtesting.Eventually(t, "no socket left", func() bool { return len(g.Hub().List()) == 0 })
 }
 
 func TestWebsocketBadArgumentsReturn400(t *testing.T) {
-	g := newTestGateway(t)
-	g.deploy("/bad", `
+	g := lgtesting.NewGateway(t)
+	g.Deploy("/bad", `
 if websocketInfo.type ~= "open" then return end
 local results = {
   Websocket.send("not a table"),
@@ -219,20 +220,9 @@ local results = {
 local statuses = {}
 for i, r in ipairs(results) do statuses[i] = r.status .. ":" .. r.type end
 return table.concat(statuses, " ")`)
-	c := g.dial("/bad")
+	c := g.Dial("/bad")
 	want := strings.TrimSpace(strings.Repeat("400:ArgumentError ", 7))
-	c.expect(want)
-}
-
-func (g *gateway) socketIDs(n int) []string {
-	g.t.Helper()
-	var ids []string
-	eventually(g.t, "sockets to be listed", func() bool {
-		ids = g.engine.List()
-		return len(ids) == n
-	})
-	slices.Sort(ids)
-	return ids
+	c.Expect(want)
 }
 
 // TestRelayedMessagesArriveIntactWhileTheSenderReadsOn relays every message
@@ -240,17 +230,17 @@ func (g *gateway) socketIDs(n int) []string {
 // reader already reads the next message: a message's bytes must not be
 // shared with the buffer it was read into, which is reused.
 func TestRelayedMessagesArriveIntactWhileTheSenderReadsOn(t *testing.T) {
-	g := newTestGateway(t, noRateLimit)
-	g.deploy("/sink", `if websocketInfo.type == "open" then websocketInfo.send(websocketInfo.socket_id) end`)
-	g.deploy("/relay", `
+	g := lgtesting.NewGateway(t, lgtesting.NoRateLimit)
+	g.Deploy("/sink", `if websocketInfo.type == "open" then websocketInfo.send(websocketInfo.socket_id) end`)
+	g.Deploy("/relay", `
 if websocketInfo.type == "data" then
   local ok, err = Websocket.send({socket_id = websocketInfo.parameters.to,
     message = websocketInfo.message, type = websocketInfo.message_type})
   if not ok then websocketInfo.send(to_json(err)) end
 end`)
-	sink := g.dial("/sink")
-	_, id := sink.read()
-	relay := g.dial("/relay?to=" + id)
+	sink := g.Dial("/sink")
+	_, id := sink.Read()
+	relay := g.Dial("/relay?to=" + id)
 
 	sizes := []int{1, 100, 511, 512, 513, 4096, 70_000, 3}
 	const n = 160
@@ -268,13 +258,13 @@ end`)
 			if i%3 == 0 {
 				typ = websocket.BinaryMessage
 			}
-			if err := relay.ws.WriteMessage(typ, m); err != nil {
+			if err := relay.Conn.WriteMessage(typ, m); err != nil {
 				return
 			}
 		}
 	}()
 	for i, want := range msgs {
-		typ, got := sink.read()
+		typ, got := sink.Read()
 		wantType := websocket.TextMessage
 		if i%3 == 0 {
 			wantType = websocket.BinaryMessage

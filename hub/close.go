@@ -1,9 +1,10 @@
-package runtime
+package hub
 
 import "github.com/gorilla/websocket"
 
-// CloseReason is why a socket ended: the code and text of the close frame,
-// and what its close event reports.
+// CloseReason is why a socket ended: the code and text of the close frame
+// luagate sends, and what the socket's close event reports as close_code
+// and close_reason.
 type CloseReason struct {
 	Code int
 	Text string
@@ -11,7 +12,18 @@ type CloseReason struct {
 
 func (c CloseReason) Error() string { return c.Text }
 
-// The reasons luagate itself closes a socket for.
+// The reasons luagate itself closes a socket for. This is the whole code
+// space luagate sends; every other code a close event reports came from the
+// client's own close frame. Each reason's text is distinct, so a script can
+// tell them apart even where codes are shared.
+//
+//	1000 normal closure    CloseByScript, CloseByAPI
+//	1001 going away       CloseShutdown, CloseEndpointRemoved
+//	1002 protocol error   (text from the violation, sent by gorilla/websocket)
+//	1006 abnormal closure CloseLost, CloseStalled: never sent in a frame,
+//	                      reported to the close event only
+//	1007 invalid payload  CloseInvalidUTF8
+//	1009 message too big  CloseTooBig
 var (
 	// CloseByScript: websocketInfo.close, Websocket.close or closeAll.
 	CloseByScript = CloseReason{websocket.CloseNormalClosure, "closed by script"}

@@ -1,9 +1,11 @@
-package endpoints_test
+package runtime_test
 
 import (
 	"fmt"
 	"sync"
 	"testing"
+
+	"github.com/luagate/luagate/internal/lgtesting"
 
 	"github.com/gorilla/websocket"
 	"go.uber.org/goleak"
@@ -13,8 +15,8 @@ import (
 // against scripts that fail at random, then checks that no socket is listed
 // and no goroutine of theirs is left.
 func TestChurnLeavesNothingBehind(t *testing.T) {
-	g := newTestGateway(t, noRateLimit)
-	g.deploy("/churn", `if math.random() < 0.3 then error("random failure") end
+	g := lgtesting.NewGateway(t, lgtesting.NoRateLimit)
+	g.Deploy("/churn", `if math.random() < 0.3 then error("random failure") end
 if websocketInfo.type == "data" then return websocketInfo.message end`)
 	before := goleak.IgnoreCurrent()
 	const workers, cycles = 8, 250
@@ -25,7 +27,7 @@ if websocketInfo.type == "data" then return websocketInfo.message end`)
 		go func() {
 			defer wg.Done()
 			for i := range cycles {
-				ws, _, err := websocket.DefaultDialer.Dial(g.wsURL("/churn"), nil)
+				ws, _, err := websocket.DefaultDialer.Dial(g.WSURL("/churn"), nil)
 				if err != nil {
 					errs <- fmt.Errorf("worker %d cycle %d: %w", w, i, err)
 					return
@@ -43,6 +45,6 @@ if websocketInfo.type == "data" then return websocketInfo.message end`)
 	for err := range errs {
 		t.Fatal(err)
 	}
-	eventually(t, "every socket to be gone", func() bool { return len(g.engine.List()) == 0 })
+	lgtesting.Eventually(t, "every socket to be gone", func() bool { return len(g.Hub().List()) == 0 })
 	goleak.VerifyNone(t, before)
 }

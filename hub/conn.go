@@ -1,0 +1,44 @@
+package hub
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"time"
+
+	"github.com/luagate/luagate/luaapi"
+)
+
+// Conn is the record of one connection: what stays the same for its whole
+// life. The upgrade fills it; the hub keeps it with the socket. It is plain
+// data, so a Broker can carry it between processes.
+type Conn struct {
+	// ID is the socket_id: unguessable and URL-safe (see NewID).
+	ID string
+	// URI is the full URI of the upgrade request.
+	URI string
+	// Route is the endpoint's declared path pattern.
+	Route string
+	// Headers holds the upgrade request's headers, names in lower case and
+	// repeated values joined with ", ".
+	Headers map[string]string
+	// Parameters holds the path and query parameters; a path parameter wins
+	// over a query parameter of the same name.
+	Parameters map[string]string
+	// ConnectedAt is when the upgrade completed.
+	ConnectedAt time.Time
+}
+
+// NewID returns an unguessable socket id: 128 random bits in hex.
+func NewID() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}
+
+// view is c as scripts see it, with its Lua values built once.
+func (c Conn) view() *luaapi.Conn {
+	return luaapi.NewConn(luaapi.Conn{
+		ID: c.ID, URI: c.URI, Route: c.Route,
+		Headers: c.Headers, Parameters: c.Parameters, ConnectedAt: c.ConnectedAt,
+	})
+}

@@ -1,0 +1,277 @@
+package hub
+
+import (
+	"hash/maphash"
+	"slices"
+	"sync"
+	"sync/atomic"
+
+	"github.com/luagate/luagate/luaapi"
+)
+
+// shards is the number of registry shards. Sharding keeps Websocket.send
+// from many sockets at once off a single lock.
+const shards = 64
+
+// Socket is what the hub needs of a live connection.
+type Socket interface {
+	// Send queues a frame for the client. It fails with luaapi.ErrQueueFull
+	// rather than wait, and with luaapi.ErrSocketClosed once the socket is
+	// closing.
+	Send(msg []byte, binary bool) error
+	// CloseWith starts closing: what is queued is sent, then a close frame
+	// with reason. It fails with luaapi.ErrSocketClosed if the socket is
+	// closing or closed already.
+	CloseWith(reason CloseReason) error
+	// Drop cuts the connection at once, without a close handshake.
+	Drop()
+	// Stats counts the socket's traffic so far.
+	Stats() Stats
+}
+
+// Stats counts one socket's traffic.
+type Stats struct {
+	MessagesIn  uint64
+	MessagesOut uint64
+}
+
+// Snapshot describes an open socket for operators.
+type Snapshot struct {
+	Conn
+	Stats
+}
+
+// Config configures a Hub.
+type Config struct {
+	// Broker reaches sockets that are not on this process. Nil means
+	// LocalBroker: there are none.
+	Broker Broker
+}
+
+// Hub is the set of live sockets. Its methods are safe for concurrent use.
+type Hub struct {
+	broker Broker
+	seed   maphash.Seed
+	count  atomic.Int64
+	shards [shards]shard
+}
+
+type shard struct {
+	mu      sync.RWMutex
+	entries map[string]*Entry
+}
+
+// New returns an empty hub.
+func New(cfg Config) *Hub {
+	if cfg.Broker == nil {
+		cfg.Broker = LocalBroker{}
+	}
+	h := &Hub{broker: cfg.Broker, seed: maphash.MakeSeed()}
+	for i := range h.shards {
+		h.shards[i].entries = map[string]*Entry{}
+	}
+	return h
+}
+
+// Entry is a registered socket: its record and its place in the hub. The
+// socket's owner keeps it to close the socket through the hub and to
+// unregister it at the end.
+type Entry struct {
+	hub    *Hub
+	conn   Conn
+	view   *luaapi.Conn
+	sock   Socket
+	closed atomic.Bool // set once by Close: the socket is no longer listed
+}
+
+// Register adds s, whose record is c, and returns its entry. c.ID must be
+// new (see NewID).
+func (h *Hub) Register(c Conn, s Socket) *Entry {
+	e := &Entry{hub: h, conn: c, view: c.view(), sock: s}
+	sh := h.shard(c.ID)
+	sh.mu.Lock()
+	sh.entries[c.ID] = e
+	sh.mu.Unlock()
+	h.count.Add(1)
+	return e
+}
+
+// Conn is the entry's connection record.
+func (e *Entry) Conn() Conn { return e.conn }
+
+// View is the connection as scripts see it.
+func (e *Entry) View() *luaapi.Conn { return e.view }
+
+// Close closes the socket with reason. Once it returns nil, the hub no
+// longer lists or describes the socket. It fails with
+// luaapi.ErrSocketClosed if the socket was closed already.
+func (e *Entry) Close(reason CloseReason) error {
+	if !e.closed.CompareAndSwap(false, true) {
+		return luaapi.ErrSocketClosed
+	}
+	return e.sock.CloseWith(reason)
+}
+
+// Unregister removes the entry; the socket's id is unknown from then on.
+// Calling it again does nothing.
+func (e *Entry) Unregister() {
+	e.closed.Store(true)
+	sh := e.hub.shard(e.conn.ID)
+	sh.mu.Lock()
+	cur, ok := sh.entries[e.conn.ID]
+	if ok && cur == e {
+		delete(sh.entries, e.conn.ID)
+	}
+	sh.mu.Unlock()
+	if ok && cur == e {
+		e.hub.count.Add(-1)
+	}
+}
+
+func (h *Hub) shard(id string) *shard {
+	return &h.shards[maphash.String(h.seed, id)%shards]
+}
+
+// get returns the registered entry id, closed or not.
+func (h *Hub) get(id string) (*Entry, bool) {
+	sh := h.shard(id)
+	sh.mu.RLock()
+	e, ok := sh.entries[id]
+	sh.mu.RUnlock()
+	return e, ok
+}
+
+// open returns the entry id unless it is closed.
+func (h *Hub) open(id string) (*Entry, bool) {
+	e, ok := h.get(id)
+	if !ok || e.closed.Load() {
+		return nil, false
+	}
+	return e, true
+}
+
+// entries returns a snapshot of the registered entries, closed ones
+// included.
+func (h *Hub) entries() []*Entry {
+	out := make([]*Entry, 0, h.count.Load())
+	for i := range h.shards {
+		sh := &h.shards[i]
+		sh.mu.RLock()
+		for _, e := range sh.entries {
+			out = append(out, e)
+		}
+		sh.mu.RUnlock()
+	}
+	return out
+}
+
+// Registered counts the sockets on this process that have not been
+// unregistered, closing ones included.
+func (h *Hub) Registered() int { return int(h.count.Load()) }
+
+// Send queues a message to the socket id, here or through the broker. It
+// implements luaapi.Sockets.
+func (h *Hub) Send(id string, msg []byte, binary bool) error {
+	if e, ok := h.get(id); ok {
+		if e.closed.Load() {
+			return luaapi.ErrSocketClosed
+		}
+		return e.sock.Send(msg, binary)
+	}
+	return h.broker.Send(id, msg, binary)
+}
+
+// Close closes the socket id on a script's behalf. It implements
+// luaapi.Sockets.
+func (h *Hub) Close(id string) error { return h.Disconnect(id, CloseByScript) }
+
+// Disconnect closes the socket id with reason, here or through the broker.
+func (h *Hub) Disconnect(id string, reason CloseReason) error {
+	if e, ok := h.get(id); ok {
+		return e.Close(reason)
+	}
+	return h.broker.Close(id, reason)
+}
+
+// Info describes the open socket id, here or through the broker. It
+// implements luaapi.Sockets.
+func (h *Hub) Info(id string) (*luaapi.Conn, error) {
+	if e, ok := h.get(id); ok {
+		if e.closed.Load() {
+			return nil, luaapi.ErrUnknownSocket
+		}
+		return e.view, nil
+	}
+	c, err := h.broker.Info(id)
+	if err != nil {
+		return nil, err
+	}
+	return c.view(), nil
+}
+
+// List returns the ids of the open sockets, here and through the broker.
+// It implements luaapi.Sockets.
+func (h *Hub) List() []string {
+	all := h.entries()
+	ids := make([]string, 0, len(all))
+	for _, e := range all {
+		if !e.closed.Load() {
+			ids = append(ids, e.conn.ID)
+		}
+	}
+	return append(ids, h.broker.List()...)
+}
+
+// CloseAll closes every open socket on a script's behalf, here and through
+// the broker, and returns how many. It implements luaapi.Sockets.
+func (h *Hub) CloseAll() int { return h.DisconnectAll(CloseByScript) }
+
+// DisconnectAll closes every open socket with reason, here and through the
+// broker, and returns how many.
+func (h *Hub) DisconnectAll(reason CloseReason) int {
+	return h.DisconnectIf(reason, nil) + h.broker.CloseAll(reason)
+}
+
+// DisconnectIf closes with reason every open socket on this process whose
+// record match accepts (every one, if match is nil), and returns how many.
+func (h *Hub) DisconnectIf(reason CloseReason, match func(*Conn) bool) int {
+	n := 0
+	for _, e := range h.entries() {
+		if (match == nil || match(&e.conn)) && e.Close(reason) == nil {
+			n++
+		}
+	}
+	return n
+}
+
+// DropAll cuts every connection on this process, closing or not, without a
+// close handshake: for a shutdown that has run out of time.
+func (h *Hub) DropAll() {
+	for _, e := range h.entries() {
+		e.sock.Drop()
+	}
+}
+
+// Sockets describes every open socket on this process, oldest first.
+func (h *Hub) Sockets() []Snapshot {
+	all := h.entries()
+	out := make([]Snapshot, 0, len(all))
+	for _, e := range all {
+		if !e.closed.Load() {
+			out = append(out, e.snapshot())
+		}
+	}
+	slices.SortFunc(out, func(a, b Snapshot) int { return a.ConnectedAt.Compare(b.ConnectedAt) })
+	return out
+}
+
+// Socket describes the open socket id on this process.
+func (h *Hub) Socket(id string) (Snapshot, error) {
+	e, ok := h.open(id)
+	if !ok {
+		return Snapshot{}, luaapi.ErrUnknownSocket
+	}
+	return e.snapshot(), nil
+}
+
+func (e *Entry) snapshot() Snapshot { return Snapshot{Conn: e.conn, Stats: e.sock.Stats()} }

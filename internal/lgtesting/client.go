@@ -1,0 +1,114 @@
+package lgtesting
+
+import (
+	"errors"
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gorilla/websocket"
+)
+
+// Client is a real WebSocket client whose mistakes fail its test.
+type Client struct {
+	tb testing.TB
+	// Conn is the connection, for what the helpers do not cover.
+	Conn *websocket.Conn
+}
+
+// Dial connects to url (ws://...) and closes the connection when the test
+// ends.
+func Dial(tb testing.TB, url string) *Client {
+	tb.Helper()
+	ws, resp, err := websocket.DefaultDialer.Dial(url, nil)
+	if err != nil {
+		status := 0
+		if resp != nil {
+			status = resp.StatusCode
+		}
+		tb.Fatalf("dial %s: %v (status %d)", url, err, status)
+	}
+	tb.Cleanup(func() { ws.Close() })
+	return &Client{tb: tb, Conn: ws}
+}
+
+// Wrap makes a Client of a connection dialled some other way.
+func Wrap(tb testing.TB, ws *websocket.Conn) *Client { return &Client{tb: tb, Conn: ws} }
+
+// Send sends a text message.
+func (c *Client) Send(msg string) {
+	c.tb.Helper()
+	if err := c.Conn.WriteMessage(websocket.TextMessage, []byte(msg)); err != nil {
+		c.tb.Fatalf("send %q: %v", msg, err)
+	}
+}
+
+// Read returns the next message and its type, failing the test after
+// WaitLimit.
+func (c *Client) Read() (int, string) {
+	c.tb.Helper()
+	_ = c.Conn.SetReadDeadline(time.Now().Add(WaitLimit))
+	typ, b, err := c.Conn.ReadMessage()
+	if err != nil {
+		c.tb.Fatalf("read: %v", err)
+	}
+	return typ, string(b)
+}
+
+// Next returns the next message.
+func (c *Client) Next() string {
+	c.tb.Helper()
+	_, msg := c.Read()
+	return msg
+}
+
+// Expect fails the test unless the next message is want.
+func (c *Client) Expect(want string) {
+	c.tb.Helper()
+	if got := c.Next(); got != want {
+		c.tb.Fatalf("got message %q, want %q", got, want)
+	}
+}
+
+// ExpectClose reads until the server closes the connection and returns the
+// close frame's code and text.
+func (c *Client) ExpectClose() (int, string) {
+	c.tb.Helper()
+	_ = c.Conn.SetReadDeadline(time.Now().Add(WaitLimit))
+	for {
+		_, _, err := c.Conn.ReadMessage()
+		if err == nil {
+			continue
+		}
+		var ce *websocket.CloseError
+		if errors.As(err, &ce) {
+			return ce.Code, ce.Text
+		}
+		c.tb.Fatalf("expected a close frame, got %v", err)
+	}
+}
+
+// Request sends an HTTP request with body, and the bearer token unless it
+// is empty, and returns the status and body of the answer.
+func Request(tb testing.TB, token, method, url, body string) (int, string) {
+	tb.Helper()
+	req, err := http.NewRequest(method, url, strings.NewReader(body))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		tb.Fatalf("%s %s: %v", method, url, err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		tb.Fatalf("%s %s: read answer: %v", method, url, err)
+	}
+	return resp.StatusCode, string(b)
+}

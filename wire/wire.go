@@ -1,0 +1,69 @@
+// Package wire holds the JSON shapes of luagate's management API: what the
+// server (endpoints) writes and its Go client (client) reads, declared once
+// so the two cannot drift apart. It imports only scripts, for the solution
+// and its problems, and the standard library.
+package wire
+
+import (
+	"time"
+
+	"github.com/luagate/luagate/scripts"
+)
+
+// Prefix is the path every management route lives under, and the only
+// path prefix luagate always reserves for itself.
+const Prefix = "/api/v1/solution"
+
+// HealthPath answers health checks, without a credential.
+const HealthPath = Prefix + "/health"
+
+// Message types, as a message's "type" field names them.
+const (
+	MessageText   = "data-text"
+	MessageBinary = "data-binary"
+)
+
+// Error is every error answer of the API, the same shape as the error
+// tables scripts receive. Details lists a refused deploy's problems.
+type Error struct {
+	Type    string           `json:"type"`
+	Message string           `json:"error"`
+	Status  int              `json:"status"`
+	Details scripts.Problems `json:"details,omitempty"`
+}
+
+// Error is the API's message, followed by one line per problem when a
+// deploy was refused.
+func (e *Error) Error() string {
+	if len(e.Details) == 0 {
+		return e.Message
+	}
+	return e.Message + ":\n" + e.Details.Error()
+}
+
+// Socket is an open socket as GET /sockets lists it: the fields of
+// Websocket.info plus operator counters.
+type Socket struct {
+	SocketID    string            `json:"socket_id"`
+	URI         string            `json:"uri"`
+	Type        string            `json:"type"`
+	Route       string            `json:"route"`
+	Headers     map[string]string `json:"headers"`
+	Parameters  map[string]string `json:"parameters"`
+	Timestamp   int64             `json:"timestamp"`
+	ConnectedAt time.Time         `json:"connected_at"`
+	MessagesIn  uint64            `json:"messages_in"`
+	MessagesOut uint64            `json:"messages_out"`
+}
+
+// SendRequest is the body of POST /sockets/:id/messages. Type is
+// MessageText (the default) or MessageBinary, whose Message is base64.
+type SendRequest struct {
+	Message *string `json:"message"`
+	Type    string  `json:"type,omitempty"`
+}
+
+// Closed answers DELETE /sockets: how many sockets were closed.
+type Closed struct {
+	Closed int `json:"closed"`
+}
