@@ -31,6 +31,18 @@ type Config struct {
 	ScriptMemory int64
 	// SendQueue is how many outgoing messages a socket buffers. Zero means 256.
 	SendQueue int
+	// SendQueueBytes bounds the bytes a socket buffers for its client; a
+	// send past it fails as a full queue does. Zero means 4 MiB. It must be
+	// at least MaxSendBytes.
+	SendQueueBytes int64
+	// SendTotalBytes bounds the bytes buffered for all sockets together, so
+	// that many slow clients cannot make the process hold more than this
+	// for them; a send past it fails as a full queue does. Zero means
+	// 512 MiB.
+	SendTotalBytes int64
+	// MaxSendBytes bounds one outgoing message; a larger one is refused
+	// with a bad-argument error. Zero means 1 MiB.
+	MaxSendBytes int64
 	// LuaStates bounds the pool of Lua states, and so how many scripts run at
 	// once. Zero means 8 per CPU, at least 16.
 	LuaStates int
@@ -52,6 +64,9 @@ const (
 	DefaultScriptTimeout   = 2 * time.Second
 	DefaultScriptMemory    = 64 << 20
 	DefaultSendQueue       = 256
+	DefaultSendQueueBytes  = 4 << 20
+	DefaultSendTotalBytes  = 512 << 20
+	DefaultMaxSendBytes    = 1 << 20
 	DefaultPingInterval    = 30 * time.Second
 	DefaultPongTimeout     = 10 * time.Second
 	DefaultWriteTimeout    = 10 * time.Second
@@ -79,6 +94,15 @@ func (c Config) withDefaults() (Config, error) {
 	}
 	if c.SendQueue == 0 {
 		c.SendQueue = DefaultSendQueue
+	}
+	if c.SendQueueBytes == 0 {
+		c.SendQueueBytes = DefaultSendQueueBytes
+	}
+	if c.SendTotalBytes == 0 {
+		c.SendTotalBytes = DefaultSendTotalBytes
+	}
+	if c.MaxSendBytes == 0 {
+		c.MaxSendBytes = DefaultMaxSendBytes
 	}
 	if c.LuaStates == 0 {
 		c.LuaStates = max(16, 8*goruntime.GOMAXPROCS(0))
@@ -108,6 +132,9 @@ func (c Config) withDefaults() (Config, error) {
 		return c, fmt.Errorf("script memory %d: must be positive", c.ScriptMemory)
 	case c.SendQueue < 0:
 		return c, fmt.Errorf("send queue %d: must be positive", c.SendQueue)
+	case c.MaxSendBytes < 0 || c.SendQueueBytes < c.MaxSendBytes || c.SendTotalBytes < c.SendQueueBytes:
+		return c, fmt.Errorf("max send bytes %d, send queue bytes %d, send total bytes %d: each must be positive and at most the next",
+			c.MaxSendBytes, c.SendQueueBytes, c.SendTotalBytes)
 	case c.LuaStates < 0:
 		return c, fmt.Errorf("lua states %d: must be positive", c.LuaStates)
 	case c.PingInterval < 0 || c.PongTimeout < 0 || c.WriteTimeout < 0:

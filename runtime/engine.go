@@ -27,6 +27,9 @@ type Engine struct {
 	hub      *hub.Hub
 	pool     *pool
 	watchdog *watchdog
+	// queued is the bytes sockets hold for their clients, all together
+	// (Config.SendTotalBytes).
+	queued atomic.Int64
 
 	mu           sync.Mutex // guards shuttingDown and adding to live
 	shuttingDown bool

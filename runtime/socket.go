@@ -2,6 +2,7 @@ package runtime
 
 import (
 	"errors"
+	"fmt"
 	"net"
 	"sync"
 	"sync/atomic"
@@ -36,8 +37,12 @@ type socket struct {
 	conn    *luaapi.Conn // entry's view, what events describe
 	limiter *rate.Limiter
 
-	mu      sync.Mutex // guards the fields below
-	queue   []outMsg
+	mu    sync.Mutex // guards the fields below
+	queue []outMsg
+	// queued is the bytes of the messages handed to Send and not yet
+	// written: the queue's and the batch the writer holds. It counts
+	// toward Engine.queued too.
+	queued  int64
 	spare   []outMsg         // the writer's last batch, reused to avoid allocating
 	closing *hub.CloseReason // set once when luagate decides to close the socket
 	ended   bool             // the reader has finished: nothing more is sent
@@ -74,15 +79,29 @@ func newSocket(e *Engine, ws *websocket.Conn) *socket {
 // Send queues a message for the writer. It implements luaapi.Peer and
 // hub.Socket.
 func (s *socket) Send(msg []byte, binary bool) error {
+	cfg := &s.e.cfg
+	n := int64(len(msg))
+	if n > cfg.MaxSendBytes {
+		return fmt.Errorf("%w: a message of %d bytes is over the limit of %d", luaapi.ErrBadArgument, n, cfg.MaxSendBytes)
+	}
 	s.mu.Lock()
 	switch {
 	case s.ended || s.closing != nil:
 		s.mu.Unlock()
 		return luaapi.ErrSocketClosed
-	case len(s.queue) >= s.e.cfg.SendQueue:
+	case len(s.queue) >= cfg.SendQueue:
 		s.mu.Unlock()
 		return luaapi.ErrQueueFull
+	case s.queued+n > cfg.SendQueueBytes:
+		s.mu.Unlock()
+		return fmt.Errorf("%w: %d bytes are waiting for this client, the limit is %d", luaapi.ErrQueueFull, s.queued, cfg.SendQueueBytes)
 	}
+	if total := s.e.queued.Add(n); total > cfg.SendTotalBytes {
+		s.e.queued.Add(-n)
+		s.mu.Unlock()
+		return fmt.Errorf("%w: the server holds %d bytes for slow clients, the limit is %d", luaapi.ErrQueueFull, total-n, cfg.SendTotalBytes)
+	}
+	s.queued += n
 	s.queue = append(s.queue, outMsg{msg, binary})
 	s.startWriterLocked()
 	s.mu.Unlock()
@@ -158,10 +177,17 @@ func (s *socket) take() (batch []outMsg, closing *hub.CloseReason, ping, stop bo
 }
 
 // recycle returns a written batch's storage for reuse, dropping the
-// references it holds so the messages can be collected.
+// references it holds so the messages can be collected, and stops counting
+// its bytes as queued.
 func (s *socket) recycle(batch []outMsg) {
+	var n int64
+	for _, m := range batch {
+		n += int64(len(m.data))
+	}
 	clear(batch)
+	s.e.queued.Add(-n)
 	s.mu.Lock()
+	s.queued -= n
 	s.spare = batch[:0]
 	s.mu.Unlock()
 }
@@ -269,7 +295,8 @@ func (s *socket) extendReadDeadline() error {
 	return s.ws.SetReadDeadline(time.Now().Add(s.e.cfg.PingInterval + s.e.cfg.PongTimeout))
 }
 
-// end stops the writer and closes the connection once the reader is done.
+// end stops the writer and closes the connection once the reader is done,
+// and releases what was queued and never written.
 func (s *socket) end() {
 	s.mu.Lock()
 	s.ended = true
@@ -277,4 +304,8 @@ func (s *socket) end() {
 	s.pinger.Stop()
 	_ = s.ws.Close()
 	s.writers.Wait()
+	s.mu.Lock()
+	s.e.queued.Add(-s.queued)
+	s.queued, s.queue, s.spare = 0, nil, nil
+	s.mu.Unlock()
 }
