@@ -40,8 +40,8 @@ type Config struct {
 	AllowedOrigins []string
 	// Compression negotiates permessage-deflate with clients that offer it.
 	Compression bool
-	// MaxScriptBytes bounds one script in a management request. Zero means
-	// 1 MiB.
+	// MaxScriptBytes bounds each script of a solution, however it is
+	// deployed, and, 64 times over, a whole solution. Zero means 1 MiB.
 	MaxScriptBytes int64
 	// HandshakeTimeout bounds reading a request's headers and completing
 	// an upgrade, against clients that send them slowly. Zero means 10s.
@@ -160,10 +160,10 @@ func (s *Server) activate(compiled *scripts.Compiled) {
 	r.NotFound = http.HandlerFunc(notFound)
 	r.MethodNotAllowed = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if websocket.IsWebSocketUpgrade(r) {
-			writeError(w, http.StatusBadRequest, "HandshakeError", "a WebSocket upgrade must be a GET, not "+r.Method)
+			writeError(w, http.StatusBadRequest, "HandshakeError", "a WebSocket upgrade must be a GET, not "+scripts.Elide(r.Method))
 			return
 		}
-		writeError(w, http.StatusMethodNotAllowed, "MethodNotAllowedError", r.Method+" is not allowed on a WebSocket endpoint")
+		writeError(w, http.StatusMethodNotAllowed, "MethodNotAllowedError", scripts.Elide(r.Method)+" is not allowed on a WebSocket endpoint")
 	})
 	for _, ep := range compiled.Endpoints {
 		r.GET(ep.Pattern.Router, s.upgrade(ep.Path))
@@ -172,7 +172,7 @@ func (s *Server) activate(compiled *scripts.Compiled) {
 }
 
 func notFound(w http.ResponseWriter, r *http.Request) {
-	writeError(w, http.StatusNotFound, "NotFoundError", "no endpoint at "+r.URL.Path)
+	writeError(w, http.StatusNotFound, "NotFoundError", "no endpoint at "+scripts.Elide(r.URL.Path))
 }
 
 // authorized checks the bearer token in constant time.

@@ -10,6 +10,7 @@ import (
 
 	"github.com/luagate/luagate/luaapi"
 	"github.com/luagate/luagate/runtime"
+	"github.com/luagate/luagate/scripts"
 )
 
 // readBufferSize is each connection's read buffer.
@@ -28,7 +29,7 @@ func (s *Server) upgrade(route string) httprouter.Handle {
 			return
 		}
 		if !s.allowOrigin(r) {
-			writeError(w, http.StatusForbidden, "OriginError", "origin "+r.Header.Get("Origin")+" is not allowed")
+			writeError(w, http.StatusForbidden, "OriginError", "origin "+scripts.Elide(r.Header.Get("Origin"))+" is not allowed")
 			return
 		}
 		ip := clientIP(r)

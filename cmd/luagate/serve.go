@@ -72,7 +72,7 @@ func serve(args []string, stderr io.Writer) error {
 	fs.IntVar(&c.maxConnsPerIP, "max-connections-per-ip", 0, "most open sockets per client IP; more are refused with 503; 0 means no limit")
 	fs.StringVar(&c.allowedOrigins, "allowed-origins", "", "comma-separated browser origins allowed to connect (https://app.example.com); others get 403; empty allows all")
 	fs.BoolVar(&c.compression, "compression", false, "negotiate permessage-deflate with clients that offer it")
-	fs.Int64Var(&c.maxScriptBytes, "max-script-bytes", endpoints.DefaultMaxScriptBytes, "largest script the management API accepts; larger bodies get 413")
+	fs.Int64Var(&c.maxScriptBytes, "max-script-bytes", endpoints.DefaultMaxScriptBytes, "largest script a deploy may hold, however it is sent (a whole solution: 64 times that); a larger body gets 413, a larger script in a solution 400")
 	fs.StringVar(&c.tlsCert, "tls-cert", "", "certificate file (PEM): serve HTTPS and wss:// (needs --tls-key)")
 	fs.StringVar(&c.tlsKey, "tls-key", "", "private key file (PEM) of --tls-cert")
 	fs.DurationVar(&c.shutdownTimeout, "shutdown-timeout", 10*time.Second, "how long shutdown waits for sockets to close and their close events to run")
