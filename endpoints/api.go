@@ -57,7 +57,8 @@ func (s *Server) managementRoutes() *httprouter.Router {
 	return r
 }
 
-// guard requires the admin token.
+// guard requires the admin token. ServeHTTP has seen to it that a request
+// without it is answered without reading its body.
 func (s *Server) guard(h httprouter.Handle) httprouter.Handle {
 	return func(w http.ResponseWriter, r *http.Request, ps httprouter.Params) {
 		if !s.authorized(r) {

@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
@@ -226,4 +228,29 @@ func eventually(t *testing.T, what string, cond func() bool) {
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
+}
+
+// rawConn opens a TCP connection to the gateway and writes head to it, for
+// requests no well-behaved client would send.
+func (g *gateway) rawConn(head string) net.Conn {
+	g.t.Helper()
+	conn, err := net.Dial("tcp", g.http.Listener.Addr().String())
+	if err != nil {
+		g.t.Fatal(err)
+	}
+	g.t.Cleanup(func() { conn.Close() })
+	if _, err := io.WriteString(conn, head); err != nil {
+		g.t.Fatal(err)
+	}
+	return conn
+}
+
+// closedByServer reports whether the server closes conn within five
+// seconds, reading whatever it sends first.
+func closedByServer(t *testing.T, conn net.Conn) bool {
+	t.Helper()
+	_ = conn.SetReadDeadline(time.Now().Add(5 * time.Second))
+	_, err := io.Copy(io.Discard, conn)
+	var ne net.Error
+	return !errors.As(err, &ne) || !ne.Timeout()
 }

@@ -217,11 +217,7 @@ func TestMalformedUpgradesAreAnswered400(t *testing.T) {
 		"wrong version": "GET /ws HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 8\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n",
 		"not GET":       "POST /ws HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nContent-Length: 0\r\n\r\n",
 	} {
-		conn, err := net.Dial("tcp", g.http.Listener.Addr().String())
-		if err != nil {
-			t.Fatal(err)
-		}
-		_, _ = io.WriteString(conn, req)
+		conn := g.rawConn(req)
 		resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
 		if err != nil {
 			t.Fatalf("%s: %v", name, err)
@@ -237,15 +233,8 @@ func TestMalformedUpgradesAreAnswered400(t *testing.T) {
 func TestSlowHandshakesAreCutOff(t *testing.T) {
 	g := newTestGateway(t, func(c *testConfig) { c.Server.HandshakeTimeout = 300 * time.Millisecond })
 	g.deploy("/ws", `return nil`)
-	conn, err := net.Dial("tcp", g.http.Listener.Addr().String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
-	_, _ = io.WriteString(conn, "GET /ws HTTP/1.1\r\nHost: x\r\n") // and then nothing
-	_ = conn.SetReadDeadline(time.Now().Add(5 * time.Second))
-	_, err = io.ReadAll(conn)
-	if ne, ok := err.(net.Error); ok && ne.Timeout() {
+	conn := g.rawConn("GET /ws HTTP/1.1\r\nHost: x\r\n") // and then nothing
+	if !closedByServer(t, conn) {
 		t.Fatal("the server kept a half-sent request open")
 	}
 }

@@ -46,12 +46,23 @@ type Config struct {
 	// HandshakeTimeout bounds reading a request's headers and completing
 	// an upgrade, against clients that send them slowly. Zero means 10s.
 	HandshakeTimeout time.Duration
+	// RequestTimeout bounds reading a whole request, body included, and
+	// then again answering it. WebSocket sockets are not requests: their
+	// time is unbounded once upgraded. Zero means 60s.
+	RequestTimeout time.Duration
+	// MaxHTTPConnections bounds the connections open at once that are not
+	// WebSocket sockets: management requests, idle keep-alive connections
+	// and upgrades until they complete. A connection past it is closed as
+	// soon as it is accepted. Zero means 1024.
+	MaxHTTPConnections int
 }
 
 // Defaults of Config.
 const (
-	DefaultMaxScriptBytes   = 1 << 20
-	DefaultHandshakeTimeout = 10 * time.Second
+	DefaultMaxScriptBytes     = 1 << 20
+	DefaultHandshakeTimeout   = 10 * time.Second
+	DefaultRequestTimeout     = 60 * time.Second
+	DefaultMaxHTTPConnections = 1024
 )
 
 // Server routes upgrades to the solution's endpoints and serves the
@@ -63,6 +74,7 @@ type Server struct {
 	upgrader websocket.Upgrader
 	closing  atomic.Bool
 	limits   connLimits
+	conns    httpConns
 	// allowOrigin says whether a request's Origin may connect.
 	allowOrigin func(*http.Request) bool
 
@@ -82,6 +94,9 @@ func New(cfg Config) (*Server, error) {
 	case cfg.MaxConnections < 0 || cfg.MaxConnectionsPerIP < 0 || cfg.MaxScriptBytes < 0 || cfg.HandshakeTimeout < 0:
 		return nil, fmt.Errorf("endpoints: max connections %d, per IP %d, max script bytes %d and handshake timeout %s must not be negative",
 			cfg.MaxConnections, cfg.MaxConnectionsPerIP, cfg.MaxScriptBytes, cfg.HandshakeTimeout)
+	case cfg.RequestTimeout < 0 || cfg.MaxHTTPConnections < 0:
+		return nil, fmt.Errorf("endpoints: request timeout %s and max HTTP connections %d must not be negative",
+			cfg.RequestTimeout, cfg.MaxHTTPConnections)
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
@@ -92,9 +107,16 @@ func New(cfg Config) (*Server, error) {
 	if cfg.HandshakeTimeout == 0 {
 		cfg.HandshakeTimeout = DefaultHandshakeTimeout
 	}
+	if cfg.RequestTimeout == 0 {
+		cfg.RequestTimeout = DefaultRequestTimeout
+	}
+	if cfg.MaxHTTPConnections == 0 {
+		cfg.MaxHTTPConnections = DefaultMaxHTTPConnections
+	}
 	s := &Server{
 		cfg:         cfg,
 		limits:      connLimits{max: cfg.MaxConnections, perIP: cfg.MaxConnectionsPerIP},
+		conns:       httpConns{max: int64(cfg.MaxHTTPConnections)},
 		allowOrigin: originChecker(cfg.AllowedOrigins),
 	}
 	s.upgrader = websocket.Upgrader{
@@ -127,7 +149,13 @@ func New(cfg Config) (*Server, error) {
 
 // ServeHTTP dispatches to the management API or the endpoints' routes.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if r.URL.Path == "/api" || strings.HasPrefix(r.URL.Path, "/api/") {
+	api := r.URL.Path == "/api" || strings.HasPrefix(r.URL.Path, "/api/")
+	// No endpoint reads a body, and no management route reads one
+	// without the token.
+	if !api || !s.authorized(r) {
+		answerWithoutBody(w, r)
+	}
+	if api {
 		s.api.ServeHTTP(w, r)
 		return
 	}
@@ -135,14 +163,22 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 // HTTPServer returns an http.Server for s whose timeouts cut off clients
-// that send their request slowly. WebSocket connections outlive these
-// timeouts: they are hijacked once upgraded.
+// that send their request slowly, and which closes connections past
+// Config.MaxHTTPConnections. WebSocket connections outlive these timeouts
+// and do not count: they are hijacked once upgraded, and gorilla/websocket
+// clears the deadlines net/http set on the connection when it takes it over.
 func (s *Server) HTTPServer() *http.Server {
 	return &http.Server{
 		Handler:           s,
 		ReadHeaderTimeout: s.cfg.HandshakeTimeout,
-		IdleTimeout:       2 * time.Minute,
-		ErrorLog:          slog.NewLogLogger(s.cfg.Logger.Handler(), slog.LevelDebug),
+		ReadTimeout:       s.cfg.RequestTimeout,
+		// net/http starts this one once the headers are read: the body
+		// may take RequestTimeout, and the answer as long again.
+		WriteTimeout:   2 * s.cfg.RequestTimeout,
+		IdleTimeout:    2 * time.Minute,
+		MaxHeaderBytes: MaxHeaderBytes,
+		ConnState:      s.conns.track,
+		ErrorLog:       slog.NewLogLogger(s.cfg.Logger.Handler(), slog.LevelDebug),
 	}
 }
 

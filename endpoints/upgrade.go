@@ -32,6 +32,10 @@ func (s *Server) upgrade(route string) httprouter.Handle {
 			writeError(w, http.StatusForbidden, "OriginError", "origin "+scripts.Elide(r.Header.Get("Origin"))+" is not allowed")
 			return
 		}
+		if err := checkHeaders(r.Header); err != nil {
+			writeError(w, http.StatusRequestHeaderFieldsTooLarge, "HeadersTooLargeError", err.Error())
+			return
+		}
 		ip := clientIP(r)
 		if ok, reason := s.limits.acquire(ip); !ok {
 			writeError(w, http.StatusServiceUnavailable, "ConnectionLimitError", reason)

@@ -41,6 +41,8 @@ type serveConfig struct {
 	allowedOrigins  string
 	compression     bool
 	maxScriptBytes  int64
+	requestTimeout  time.Duration
+	maxHTTPConns    int
 	tlsCert         string
 	tlsKey          string
 	project         string
@@ -73,6 +75,8 @@ func serve(args []string, stderr io.Writer) error {
 	fs.StringVar(&c.allowedOrigins, "allowed-origins", "", "comma-separated browser origins allowed to connect (https://app.example.com); others get 403; empty allows all")
 	fs.BoolVar(&c.compression, "compression", false, "negotiate permessage-deflate with clients that offer it")
 	fs.Int64Var(&c.maxScriptBytes, "max-script-bytes", endpoints.DefaultMaxScriptBytes, "largest script a deploy may hold, however it is sent (a whole solution: 64 times that); a larger body gets 413, a larger script in a solution 400")
+	fs.DurationVar(&c.requestTimeout, "request-timeout", endpoints.DefaultRequestTimeout, "longest time to read an HTTP request, body included, and again to answer it; WebSocket sockets are not bounded by it")
+	fs.IntVar(&c.maxHTTPConns, "max-http-connections", endpoints.DefaultMaxHTTPConnections, "most connections open at once that are not WebSocket sockets (management requests, idle keep-alives, upgrades under way); more are closed when accepted")
 	fs.StringVar(&c.tlsCert, "tls-cert", "", "certificate file (PEM): serve HTTPS and wss:// (needs --tls-key)")
 	fs.StringVar(&c.tlsKey, "tls-key", "", "private key file (PEM) of --tls-cert")
 	fs.DurationVar(&c.shutdownTimeout, "shutdown-timeout", 10*time.Second, "how long shutdown waits for sockets to close and their close events to run")
@@ -131,6 +135,8 @@ func runServer(c serveConfig, stderr io.Writer) error {
 		AllowedOrigins:      splitList(c.allowedOrigins),
 		Compression:         c.compression,
 		MaxScriptBytes:      c.maxScriptBytes,
+		RequestTimeout:      c.requestTimeout,
+		MaxHTTPConnections:  c.maxHTTPConns,
 	})
 	if err != nil {
 		return err
