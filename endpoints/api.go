@@ -23,10 +23,10 @@ const maxSolutionScripts = 64
 func (s *Server) managementRoutes() *httprouter.Router {
 	r := httprouter.New()
 	r.NotFound = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		writeError(w, http.StatusNotFound, "NotFoundError", "no management route "+r.Method+" "+r.URL.Path)
+		writeError(w, http.StatusNotFound, "NotFoundError", "no management route "+scripts.Elide(r.Method)+" "+scripts.Elide(r.URL.Path))
 	})
 	r.MethodNotAllowed = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		writeError(w, http.StatusMethodNotAllowed, "MethodNotAllowedError", r.Method+" is not allowed on "+r.URL.Path)
+		writeError(w, http.StatusMethodNotAllowed, "MethodNotAllowedError", scripts.Elide(r.Method)+" is not allowed on "+scripts.Elide(r.URL.Path))
 	})
 	r.GET(wire.HealthPath, s.health)
 	for _, route := range []struct {
@@ -55,7 +55,8 @@ func (s *Server) managementRoutes() *httprouter.Router {
 	return r
 }
 
-// guard requires the admin token.
+// guard requires the admin token. ServeHTTP has seen to it that a request
+// without it is answered without reading its body.
 func (s *Server) guard(h httprouter.Handle) httprouter.Handle {
 	return func(w http.ResponseWriter, r *http.Request, ps httprouter.Params) {
 		if !s.authorized(r) {
@@ -161,7 +162,7 @@ func (s *Server) getEndpoints(w http.ResponseWriter, r *http.Request, _ httprout
 	}
 	e, ok := sol.Endpoint(path)
 	if !ok {
-		writeErr(w, missing("no endpoint %s", path))
+		writeErr(w, missing("no endpoint %s", scripts.Elide(path)))
 		return
 	}
 	writeJSON(w, http.StatusOK, struct {
@@ -194,9 +195,7 @@ func (s *Server) putEndpoints(w http.ResponseWriter, r *http.Request, _ httprout
 		}
 	}
 	s.respondChange(w, func(sol *scripts.Solution) error {
-		for _, e := range eps {
-			sol.PutEndpoint(e)
-		}
+		sol.PutEndpoints(eps...)
 		return nil
 	})
 }
@@ -209,7 +208,7 @@ func (s *Server) deleteEndpoint(w http.ResponseWriter, r *http.Request, _ httpro
 	}
 	s.respondChange(w, func(sol *scripts.Solution) error {
 		if !sol.DeleteEndpoint(path) {
-			return missing("no endpoint %s", path)
+			return missing("no endpoint %s", scripts.Elide(path))
 		}
 		return nil
 	})
@@ -231,7 +230,7 @@ func (s *Server) getNamed(k namedScripts, w http.ResponseWriter, name string) {
 	sol := s.current()
 	src, ok := k.pick(&sol)[name]
 	if !ok {
-		writeErr(w, missing("no %s %s", k.kind, name))
+		writeErr(w, missing("no %s %s", k.kind, scripts.Elide(name)))
 		return
 	}
 	w.Header().Set("Content-Type", "text/x-lua; charset=utf-8")
@@ -265,7 +264,7 @@ func (s *Server) deleteNamed(k namedScripts, w http.ResponseWriter, name string)
 	s.respondChange(w, func(sol *scripts.Solution) error {
 		m := k.pick(sol)
 		if _, ok := m[name]; !ok {
-			return missing("no %s %s", k.kind, name)
+			return missing("no %s %s", k.kind, scripts.Elide(name))
 		}
 		delete(m, name)
 		return nil

@@ -15,37 +15,115 @@ import (
 	"github.com/luagate/luagate/storage"
 )
 
+// openServer starts a server on the database in dir, as the binary does,
+// and returns it with the function that stops it.
+func openServer(b *testing.B, dir string) (*Server, func()) {
+	b.Helper()
+	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
+	engine, err := runtime.New(runtime.Config{Logger: logger})
+	if err != nil {
+		b.Fatal(err)
+	}
+	store, err := storage.Open(filepath.Join(dir, "luagate.db"), time.Second)
+	if err != nil {
+		b.Fatal(err)
+	}
+	s, err := New(Config{Engine: engine, Store: store, AdminToken: "t", Logger: logger})
+	if err != nil {
+		b.Fatal(err)
+	}
+	return s, func() {
+		store.Close()
+		_ = engine.Shutdown(context.Background())
+	}
+}
+
+// benchServer starts a server on a fresh database, deploys sol and stops
+// the server when the benchmark ends.
+func benchServer(b *testing.B, sol scripts.Solution) *Server {
+	b.Helper()
+	s, stop := openServer(b, b.TempDir())
+	b.Cleanup(stop)
+	if err := s.Deploy(sol); err != nil {
+		b.Fatal(err)
+	}
+	return s
+}
+
 // BenchmarkRouteLookup finds the endpoint of an upgrade request among 40.
 func BenchmarkRouteLookup(b *testing.B) {
-	engine, err := runtime.New(runtime.Config{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { _ = engine.Shutdown(context.Background()) })
-	store, err := storage.Open(filepath.Join(b.TempDir(), "luagate.db"), time.Second)
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { store.Close() })
-	s, err := New(Config{Engine: engine, Store: store, AdminToken: "t"})
-	if err != nil {
-		b.Fatal(err)
-	}
 	var sol scripts.Solution
 	for i := range 20 {
 		sol.Endpoints = append(sol.Endpoints,
 			scripts.Endpoint{Path: fmt.Sprintf("/app%d/{room}/{user}", i), Script: "return nil"},
 			scripts.Endpoint{Path: fmt.Sprintf("/static%d", i), Script: "return nil"})
 	}
-	compiled, err := scripts.Compile(sol)
-	if err != nil {
-		b.Fatal(err)
-	}
-	s.activate(compiled)
+	s := benchServer(b, sol)
 	b.ReportAllocs()
 	for b.Loop() {
 		if h, _, _ := s.routes.Load().Lookup(http.MethodGet, "/app13/lobby/ann"); h == nil {
 			b.Fatal("no route")
 		}
+	}
+}
+
+// benchSolution has n endpoints: static paths, parameter paths and paths
+// under shared prefixes, the shapes a router has to tell apart.
+func benchSolution(n int) scripts.Solution {
+	const script = `if websocketInfo.type == "data" then return websocketInfo.message end`
+	sol := scripts.Solution{Endpoints: make([]scripts.Endpoint, n)}
+	for i := range n {
+		var path string
+		switch i % 3 {
+		case 0:
+			path = fmt.Sprintf("/static%d", i)
+		case 1:
+			path = fmt.Sprintf("/app%d/{room}/{user}", i)
+		default:
+			path = fmt.Sprintf("/shared/s%d/feed", i)
+		}
+		sol.Endpoints[i] = scripts.Endpoint{Path: path, Script: script}
+	}
+	return sol
+}
+
+// BenchmarkDeploy measures a deploy's cost against the number of endpoints:
+// replacing a whole solution of n endpoints, adding one endpoint beside n,
+// and starting a server on a database that holds n.
+func BenchmarkDeploy(b *testing.B) {
+	for _, n := range []int{1000, 5000} {
+		sol := benchSolution(n)
+		b.Run(fmt.Sprintf("whole/endpoints=%d", n), func(b *testing.B) {
+			s := benchServer(b, scripts.Solution{})
+			for b.Loop() {
+				if err := s.Deploy(sol); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+		b.Run(fmt.Sprintf("one/endpoints=%d", n), func(b *testing.B) {
+			s := benchServer(b, sol)
+			one := scripts.Endpoint{Path: "/one/{x}", Script: "return 1"}
+			for b.Loop() {
+				if _, err := s.change(func(sol *scripts.Solution) error {
+					sol.PutEndpoints(one)
+					return nil
+				}); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+		b.Run(fmt.Sprintf("start/endpoints=%d", n), func(b *testing.B) {
+			dir := b.TempDir()
+			s, stop := openServer(b, dir)
+			if err := s.Deploy(sol); err != nil {
+				b.Fatal(err)
+			}
+			stop()
+			for b.Loop() {
+				_, stop := openServer(b, dir)
+				stop()
+			}
+		})
 	}
 }

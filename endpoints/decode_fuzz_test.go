@@ -36,7 +36,7 @@ func FuzzManagementBodies(f *testing.F) {
 				}
 			}
 			if errEp == nil {
-				sol.PutEndpoint(ep)
+				sol.PutEndpoints(ep)
 			}
 		} else {
 			eps, err := scripts.ParseEndpoints("body", string(body))
@@ -44,9 +44,7 @@ func FuzzManagementBodies(f *testing.F) {
 			if err != nil && !errors.As(err, &problems) {
 				t.Fatalf("parse error %v is not a list of problems", err)
 			}
-			for _, e := range eps {
-				sol.PutEndpoint(e)
-			}
+			sol.PutEndpoints(eps...)
 		}
 		if _, err := scripts.Compile(sol); err != nil {
 			var problems scripts.Problems

@@ -51,6 +51,10 @@ func (s *Server) change(edit func(*scripts.Solution) error) (deployResult, error
 	if err := edit(&sol); err != nil {
 		return deployResult{}, err
 	}
+	// Sizes first: compiling a script costs time in proportion to it.
+	if err := scripts.CheckSizes(sol, s.cfg.MaxScriptBytes, maxSolutionScripts*s.cfg.MaxScriptBytes); err != nil {
+		return deployResult{}, err
+	}
 	compiled, err := s.compile(sol)
 	if err != nil {
 		return deployResult{}, err
@@ -62,10 +66,12 @@ func (s *Server) change(edit func(*scripts.Solution) error) (deployResult, error
 	// The store stamps each endpoint's UpdatedAt; the running revision
 	// reports it.
 	compiled.Solution = stored
+	updated := make(map[string]time.Time, len(stored.Endpoints))
+	for _, e := range stored.Endpoints {
+		updated[e.Path] = e.UpdatedAt
+	}
 	for i := range compiled.Endpoints {
-		if e, ok := stored.Endpoint(compiled.Endpoints[i].Path); ok {
-			compiled.Endpoints[i].Endpoint = e
-		}
+		compiled.Endpoints[i].UpdatedAt = updated[compiled.Endpoints[i].Path]
 	}
 	s.activate(compiled)
 	s.cfg.Logger.Info("solution deployed", "revision", rev, "endpoints", len(stored.Endpoints),

@@ -6,6 +6,10 @@
 // API and the endpoints can be served together (Server.ServeHTTP) or on
 // listeners of their own (PublicHandler, AdminHandler).
 //
+// What one HTTP request may make the server hold is bounded here too: the
+// size of its headers and of those a socket keeps, its time, and the number
+// of connections that are not sockets (httplimits.go).
+//
 // A deploy runs here in one direction: parse and compile (scripts), one
 // transaction (storage), swap the revision (runtime), swap the routes. A
 // failure before the transaction changes nothing.

@@ -17,8 +17,11 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	_ = json.NewEncoder(w).Encode(v)
 }
 
+// maxErrorBytes bounds an error message, whatever input it repeats.
+const maxErrorBytes = 1024
+
 func writeError(w http.ResponseWriter, status int, typ, msg string) {
-	writeJSON(w, status, wire.Error{Type: typ, Message: msg, Status: status})
+	writeJSON(w, status, wire.Error{Type: typ, Message: scripts.Truncate(msg, maxErrorBytes), Status: status})
 }
 
 // writeErr maps err to its status: a list of script problems is a 400 with

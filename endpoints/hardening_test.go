@@ -23,11 +23,7 @@ func TestMalformedUpgradesAreAnswered400(t *testing.T) {
 		"wrong version": "GET /ws HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 8\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n",
 		"not GET":       "POST /ws HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nContent-Length: 0\r\n\r\n",
 	} {
-		conn, err := net.Dial("tcp", g.Addr())
-		if err != nil {
-			t.Fatal(err)
-		}
-		_, _ = io.WriteString(conn, req)
+		conn := lgtesting.RawConn(t, g.Addr(), req)
 		resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
 		if err != nil {
 			t.Fatalf("%s: %v", name, err)
@@ -43,15 +39,8 @@ func TestMalformedUpgradesAreAnswered400(t *testing.T) {
 func TestSlowHandshakesAreCutOff(t *testing.T) {
 	g := lgtesting.NewGateway(t, func(c *gateway.Config) { c.Server.HandshakeTimeout = 300 * time.Millisecond })
 	g.Deploy("/ws", `return nil`)
-	conn, err := net.Dial("tcp", g.Addr())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
-	_, _ = io.WriteString(conn, "GET /ws HTTP/1.1\r\nHost: x\r\n") // and then nothing
-	_ = conn.SetReadDeadline(time.Now().Add(5 * time.Second))
-	_, err = io.ReadAll(conn)
-	if ne, ok := err.(net.Error); ok && ne.Timeout() {
+	conn := lgtesting.RawConn(t, g.Addr(), "GET /ws HTTP/1.1\r\nHost: x\r\n") // and then nothing
+	if !lgtesting.ClosedByServer(t, conn) {
 		t.Fatal("the server kept a half-sent request open")
 	}
 }

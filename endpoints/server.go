@@ -42,8 +42,8 @@ type Config struct {
 	AllowedOrigins []string
 	// Compression negotiates permessage-deflate with clients that offer it.
 	Compression bool
-	// MaxScriptBytes bounds one script in a management request. Zero means
-	// 1 MiB.
+	// MaxScriptBytes bounds each script of a solution, however it is
+	// deployed, and, 64 times over, a whole solution. Zero means 1 MiB.
 	MaxScriptBytes int64
 	// HandshakeTimeout bounds reading a request's headers and completing
 	// an upgrade, against clients that send them slowly. Zero means 10s.
@@ -52,6 +52,15 @@ type Config struct {
 	// its own, which no endpoint may claim, besides wire.Prefix, which is
 	// always reserved. Nil means DefaultReserved.
 	Reserved []string
+	// RequestTimeout bounds reading a whole request, body included, and
+	// then again answering it. WebSocket sockets are not requests: their
+	// time is unbounded once upgraded. Zero means 60s.
+	RequestTimeout time.Duration
+	// MaxHTTPConnections bounds the connections open at once that are not
+	// WebSocket sockets: management requests, idle keep-alive connections
+	// and upgrades until they complete. A connection past it is closed as
+	// soon as it is accepted. Zero means 1024.
+	MaxHTTPConnections int
 }
 
 // DefaultReserved are the paths luagate keeps for its own pages besides the
@@ -60,8 +69,10 @@ var DefaultReserved = []string{"/console", "/metrics"}
 
 // Defaults of Config.
 const (
-	DefaultMaxScriptBytes   = 1 << 20
-	DefaultHandshakeTimeout = 10 * time.Second
+	DefaultMaxScriptBytes     = 1 << 20
+	DefaultHandshakeTimeout   = 10 * time.Second
+	DefaultRequestTimeout     = 60 * time.Second
+	DefaultMaxHTTPConnections = 1024
 )
 
 // Server routes upgrades to the solution's endpoints and serves the
@@ -74,6 +85,7 @@ type Server struct {
 	upgrader websocket.Upgrader
 	closing  atomic.Bool
 	limits   connLimits
+	conns    httpConns
 	// allowOrigin says whether a request's Origin may connect.
 	allowOrigin func(*http.Request) bool
 
@@ -93,6 +105,9 @@ func New(cfg Config) (*Server, error) {
 	case cfg.MaxConnections < 0 || cfg.MaxConnectionsPerIP < 0 || cfg.MaxScriptBytes < 0 || cfg.HandshakeTimeout < 0:
 		return nil, fmt.Errorf("endpoints: max connections %d, per IP %d, max script bytes %d and handshake timeout %s must not be negative",
 			cfg.MaxConnections, cfg.MaxConnectionsPerIP, cfg.MaxScriptBytes, cfg.HandshakeTimeout)
+	case cfg.RequestTimeout < 0 || cfg.MaxHTTPConnections < 0:
+		return nil, fmt.Errorf("endpoints: request timeout %s and max HTTP connections %d must not be negative",
+			cfg.RequestTimeout, cfg.MaxHTTPConnections)
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
@@ -112,10 +127,17 @@ func New(cfg Config) (*Server, error) {
 			return nil, fmt.Errorf("endpoints: reserved path %q must start with / and not end with one", r)
 		}
 	}
+	if cfg.RequestTimeout == 0 {
+		cfg.RequestTimeout = DefaultRequestTimeout
+	}
+	if cfg.MaxHTTPConnections == 0 {
+		cfg.MaxHTTPConnections = DefaultMaxHTTPConnections
+	}
 	s := &Server{
 		cfg:         cfg,
 		hub:         cfg.Engine.Hub(),
 		limits:      connLimits{max: cfg.MaxConnections, perIP: cfg.MaxConnectionsPerIP},
+		conns:       httpConns{max: int64(cfg.MaxHTTPConnections)},
 		allowOrigin: originChecker(cfg.AllowedOrigins),
 	}
 	s.upgrader = websocket.Upgrader{
@@ -157,7 +179,9 @@ func underPrefix(path, prefix string) bool {
 // ServeHTTP serves everything on one listener: the management API under
 // wire.Prefix, the solution's endpoints elsewhere.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if isAdmin(r.URL.Path) {
+	api := isAdmin(r.URL.Path)
+	s.refuseBody(w, r, api)
+	if api {
 		s.api.ServeHTTP(w, r)
 		return
 	}
@@ -169,6 +193,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // (AdminHandler); other management paths answer 404 there.
 func (s *Server) PublicHandler() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		api := isAdmin(r.URL.Path)
+		s.refuseBody(w, r, api)
 		switch {
 		case r.URL.Path == wire.HealthPath:
 			s.api.ServeHTTP(w, r)
@@ -181,17 +207,40 @@ func (s *Server) PublicHandler() http.Handler {
 }
 
 // AdminHandler serves the management API and its health check only.
-func (s *Server) AdminHandler() http.Handler { return s.api }
+func (s *Server) AdminHandler() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s.refuseBody(w, r, true)
+		s.api.ServeHTTP(w, r)
+	})
+}
+
+// refuseBody makes net/http close the connection rather than read an
+// unwanted body at the client's pace: no endpoint reads a body, and no
+// management route reads one without the token.
+func (s *Server) refuseBody(w http.ResponseWriter, r *http.Request, api bool) {
+	if !api || !s.authorized(r) {
+		answerWithoutBody(w, r)
+	}
+}
 
 // HTTPServer returns an http.Server serving h whose timeouts cut off
-// clients that send their request slowly. WebSocket connections outlive
-// these timeouts: they are hijacked once upgraded.
+// clients that send their request slowly, and which closes connections
+// past Config.MaxHTTPConnections. WebSocket connections outlive these
+// timeouts and do not count: they are hijacked once upgraded, and
+// gorilla/websocket clears the deadlines net/http set on the connection
+// when it takes it over.
 func (s *Server) HTTPServer(h http.Handler) *http.Server {
 	return &http.Server{
 		Handler:           h,
 		ReadHeaderTimeout: s.cfg.HandshakeTimeout,
-		IdleTimeout:       2 * time.Minute,
-		ErrorLog:          slog.NewLogLogger(s.cfg.Logger.Handler(), slog.LevelDebug),
+		ReadTimeout:       s.cfg.RequestTimeout,
+		// net/http starts this one once the headers are read: the body
+		// may take RequestTimeout, and the answer as long again.
+		WriteTimeout:   2 * s.cfg.RequestTimeout,
+		IdleTimeout:    2 * time.Minute,
+		MaxHeaderBytes: MaxHeaderBytes,
+		ConnState:      s.conns.track,
+		ErrorLog:       slog.NewLogLogger(s.cfg.Logger.Handler(), slog.LevelDebug),
 	}
 }
 
@@ -209,10 +258,10 @@ func (s *Server) activate(compiled *scripts.Compiled) {
 	r.NotFound = http.HandlerFunc(notFound)
 	r.MethodNotAllowed = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if websocket.IsWebSocketUpgrade(r) {
-			writeError(w, http.StatusBadRequest, "HandshakeError", "a WebSocket upgrade must be a GET, not "+r.Method)
+			writeError(w, http.StatusBadRequest, "HandshakeError", "a WebSocket upgrade must be a GET, not "+scripts.Elide(r.Method))
 			return
 		}
-		writeError(w, http.StatusMethodNotAllowed, "MethodNotAllowedError", r.Method+" is not allowed on a WebSocket endpoint")
+		writeError(w, http.StatusMethodNotAllowed, "MethodNotAllowedError", scripts.Elide(r.Method)+" is not allowed on a WebSocket endpoint")
 	})
 	for _, ep := range compiled.Endpoints {
 		r.GET(ep.Pattern.Router, s.upgrade(ep.Path))
@@ -221,7 +270,7 @@ func (s *Server) activate(compiled *scripts.Compiled) {
 }
 
 func notFound(w http.ResponseWriter, r *http.Request) {
-	writeError(w, http.StatusNotFound, "NotFoundError", "no endpoint at "+r.URL.Path)
+	writeError(w, http.StatusNotFound, "NotFoundError", "no endpoint at "+scripts.Elide(r.URL.Path))
 }
 
 // authorized checks the bearer token in constant time.

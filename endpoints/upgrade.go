@@ -10,6 +10,7 @@ import (
 
 	"github.com/luagate/luagate/hub"
 	"github.com/luagate/luagate/runtime"
+	"github.com/luagate/luagate/scripts"
 )
 
 // readBufferSize is each connection's read buffer.
@@ -28,7 +29,11 @@ func (s *Server) upgrade(route string) httprouter.Handle {
 			return
 		}
 		if !s.allowOrigin(r) {
-			writeError(w, http.StatusForbidden, "OriginError", "origin "+r.Header.Get("Origin")+" is not allowed")
+			writeError(w, http.StatusForbidden, "OriginError", "origin "+scripts.Elide(r.Header.Get("Origin"))+" is not allowed")
+			return
+		}
+		if err := checkHeaders(r.Header); err != nil {
+			writeError(w, http.StatusRequestHeaderFieldsTooLarge, "HeadersTooLargeError", err.Error())
 			return
 		}
 		ip := clientIP(r)

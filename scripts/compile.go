@@ -37,60 +37,62 @@ type Compiled struct {
 	Modules map[string]*lua.FunctionProto
 	// Handler is the custom event handler's chunk, nil when there is none.
 	Handler *lua.FunctionProto
+	// byPath indexes Endpoints by path: the runtime looks an endpoint up
+	// on every connect and, on every deploy, for every open socket.
+	byPath map[string]int
 }
 
 // Endpoint returns the compiled endpoint declared with this path.
 func (c *Compiled) Endpoint(path string) (*CompiledEndpoint, bool) {
-	for i := range c.Endpoints {
-		if c.Endpoints[i].Path == path {
-			return &c.Endpoints[i], true
-		}
+	i, ok := c.byPath[path]
+	if !ok {
+		return nil, false
 	}
-	return nil, false
+	return &c.Endpoints[i], true
 }
 
 // Compile checks every part of sol and compiles every script. It returns
 // Problems listing everything wrong, with line numbers for Lua syntax errors,
 // or the compiled revision.
 func Compile(sol Solution) (*Compiled, error) {
+	if err := checkCounts(sol); err != nil {
+		return nil, err
+	}
 	sol = sol.Clone()
-	c := &Compiled{Solution: sol, Modules: make(map[string]*lua.FunctionProto, len(sol.Modules))}
-	var problems Problems
-	seen := map[string]bool{}
-	var patterns []Pattern
+	c := &Compiled{
+		Solution: sol,
+		Modules:  make(map[string]*lua.FunctionProto, len(sol.Modules)),
+		byPath:   make(map[string]int, len(sol.Endpoints)),
+	}
+	var problems, conflicts Problems
+	// One router takes the patterns one at a time, so that every conflict
+	// is reported, not only the first.
+	var routes routeTable
 	for _, e := range sol.Endpoints {
 		pat, err := ParsePattern(e.Path)
 		if err != nil {
-			problems = append(problems, Problem{File: e.Path, Message: err.Error()})
+			problems = append(problems, Problem{File: Elide(e.Path), Message: err.Error()})
 			continue
 		}
-		if seen[e.Path] {
+		if _, dup := c.byPath[e.Path]; dup {
 			problems = append(problems, Problem{File: e.Path, Message: "endpoint declared twice"})
 			continue
 		}
-		seen[e.Path] = true
-		patterns = append(patterns, pat)
+		c.byPath[e.Path] = len(c.Endpoints)
+		if err := routes.add(pat); err != nil {
+			conflicts = append(conflicts, Problem{Message: err.Error()})
+		}
 		proto, err := CompileChunk(e.Path, endpointPrologue+e.Script)
 		if err != nil {
 			problems = append(problems, asProblem(e.Path, err))
-			continue
 		}
 		c.Endpoints = append(c.Endpoints, CompiledEndpoint{Endpoint: e, Pattern: pat, Proto: proto})
 	}
-	// Add the patterns one at a time, so that every conflict is reported,
-	// not only the first.
-	var routable []Pattern
-	for _, pat := range patterns {
-		if err := CheckRoutes(append(routable, pat)); err != nil {
-			problems = append(problems, Problem{Message: err.Error()})
-			continue
-		}
-		routable = append(routable, pat)
-	}
+	problems = append(problems, conflicts...)
 	for _, name := range slices.Sorted(maps.Keys(sol.Modules)) {
 		src := sol.Modules[name]
 		if err := CheckModuleName(name); err != nil {
-			problems = append(problems, Problem{File: name, Message: err.Error()})
+			problems = append(problems, Problem{File: Elide(name), Message: err.Error()})
 			continue
 		}
 		proto, err := CompileChunk(name, src)
@@ -103,7 +105,7 @@ func Compile(sol Solution) (*Compiled, error) {
 	for _, name := range slices.Sorted(maps.Keys(sol.EventHandlers)) {
 		src := sol.EventHandlers[name]
 		if name != EventHandlerWebsocketInfo {
-			problems = append(problems, Problem{File: name, Message: fmt.Sprintf("unknown event handler: the only one is %q", EventHandlerWebsocketInfo)})
+			problems = append(problems, Problem{File: Elide(name), Message: fmt.Sprintf("unknown event handler: the only one is %q", EventHandlerWebsocketInfo)})
 			continue
 		}
 		proto, err := CompileChunk(name, src)
@@ -119,9 +121,25 @@ func Compile(sol Solution) (*Compiled, error) {
 	return c, nil
 }
 
+// checkCounts refuses a solution with more endpoints or modules than a
+// solution may have, before any of them is compiled.
+func checkCounts(sol Solution) error {
+	var problems Problems
+	if n := len(sol.Endpoints); n > MaxEndpoints {
+		problems = append(problems, Problem{Message: fmt.Sprintf("%d endpoints: over the limit of %d endpoints in a solution", n, MaxEndpoints)})
+	}
+	if n := len(sol.Modules); n > MaxModules {
+		problems = append(problems, Problem{Message: fmt.Sprintf("%d modules: over the limit of %d modules in a solution", n, MaxModules)})
+	}
+	return problems.orNil()
+}
+
 // CheckModuleName rejects module names require could not load or that could
 // be mistaken for a path.
 func CheckModuleName(name string) error {
+	if len(name) > MaxNameBytes {
+		return fmt.Errorf("invalid module name %q: longer than %d bytes, the limit of a module name", Elide(name), MaxNameBytes)
+	}
 	if !moduleNameRE.MatchString(name) {
 		return fmt.Errorf("invalid module name %q: use letters, digits, _ and - in dot-separated parts (src.utils)", name)
 	}
@@ -129,8 +147,13 @@ func CheckModuleName(name string) error {
 }
 
 // CompileChunk compiles Lua source under the chunk name name. A syntax error
-// comes back as a Problem carrying its line.
+// comes back as a Problem carrying its line, and so does source nested deeper
+// than MaxSyntaxDepth or defining more than MaxFunctions functions, which is
+// refused before gopher-lua spends time on it.
 func CompileChunk(name, src string) (*lua.FunctionProto, error) {
+	if err := scanDepth(name, src); err != nil {
+		return nil, err
+	}
 	chunk, err := parse.Parse(strings.NewReader(src), name)
 	if err != nil {
 		var pe *parse.Error
@@ -141,11 +164,14 @@ func CompileChunk(name, src string) (*lua.FunctionProto, error) {
 				line = strings.Count(src, "\n") + 1
 				msg += " at end of script"
 			} else if pe.Token != "" {
-				msg += fmt.Sprintf(" near '%s'", pe.Token)
+				msg += fmt.Sprintf(" near '%s'", Elide(pe.Token))
 			}
 			return nil, Problem{File: name, Line: line, Message: msg}
 		}
 		return nil, Problem{File: name, Message: err.Error()}
+	}
+	if err := checkTree(name, chunk); err != nil {
+		return nil, err
 	}
 	proto, err := lua.Compile(chunk, name)
 	if err != nil {
@@ -155,6 +181,7 @@ func CompileChunk(name, src string) (*lua.FunctionProto, error) {
 		}
 		return nil, Problem{File: name, Message: err.Error()}
 	}
+	compact(proto)
 	return proto, nil
 }
 

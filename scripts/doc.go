@@ -2,7 +2,9 @@
 // pattern plus a Lua script), shared modules and the optional custom event
 // handler, together a Solution. It parses path patterns and the
 // "--#ENDPOINT" header format, and compiles every script once so that a
-// deploy is checked, with file and line, before anything changes. It reads
+// deploy is checked, with file and line, before anything changes. The limits
+// every solution is held to (limits.go) keep that check's time and memory
+// proportional to the solution's size. It reads
 // and writes project directories (endpoints/, modules/, services/), reports
 // their problems as project file and line, diffs two solutions, and watches
 // a project for changes.

@@ -67,7 +67,7 @@ func parseEndpoints(file, src string) ([]locatedEndpoint, error) {
 		start, path, supported = i, m[2], strings.EqualFold(m[1], "WEBSOCKET")
 		if !supported {
 			problems = append(problems, Problem{File: file, Line: i + 1,
-				Message: "method " + m[1] + " is not supported: luagate serves WEBSOCKET endpoints only"})
+				Message: "method " + Elide(m[1]) + " is not supported: luagate serves WEBSOCKET endpoints only"})
 		}
 		lines[i] = trimmed
 	}

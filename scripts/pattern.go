@@ -30,7 +30,10 @@ type Pattern struct {
 // router. A parameter must be a whole segment ("/a/{id}", not "/a/x{id}").
 func ParsePattern(raw string) (Pattern, error) {
 	fail := func(format string, args ...any) (Pattern, error) {
-		return Pattern{}, fmt.Errorf("%w %q: %s", ErrInvalidPath, raw, fmt.Sprintf(format, args...))
+		return Pattern{}, fmt.Errorf("%w %q: %s", ErrInvalidPath, Elide(raw), fmt.Sprintf(format, args...))
+	}
+	if len(raw) > MaxNameBytes {
+		return fail("longer than %d bytes, the limit of an endpoint path", MaxNameBytes)
 	}
 	if !strings.HasPrefix(raw, "/") {
 		return fail("must start with /")
@@ -82,18 +85,38 @@ func ParsePattern(raw string) (Pattern, error) {
 // CheckRoutes reports whether the router can hold all these patterns at once.
 // httprouter panics on conflicts such as "/a/{x}" beside "/a/b"; finding that
 // here keeps the panic out of the serving path.
-func CheckRoutes(patterns []Pattern) (err error) {
-	r := httprouter.New()
-	noop := func(http.ResponseWriter, *http.Request, httprouter.Params) {}
-	var current Pattern
-	defer func() {
-		if v := recover(); v != nil {
-			err = fmt.Errorf("%w %q: conflicts with another endpoint: %v", ErrInvalidPath, current.Raw, v)
-		}
-	}()
+func CheckRoutes(patterns []Pattern) error {
+	var t routeTable
 	for _, p := range patterns {
-		current = p
-		r.GET(p.Router, noop)
+		if err := t.add(p); err != nil {
+			return err
+		}
 	}
 	return nil
 }
+
+// routeTable checks patterns against one router, one at a time, so that
+// checking n patterns costs n insertions.
+type routeTable struct {
+	r *httprouter.Router
+}
+
+// add registers p, or reports that it conflicts with a pattern added
+// before. A refused pattern leaves the router as it would be without it for
+// every later lookup and insertion: httprouter panics before it changes the
+// tree, apart from splitting a node in two equivalent ones and raising
+// counters that only order the search.
+func (t *routeTable) add(p Pattern) (err error) {
+	if t.r == nil {
+		t.r = httprouter.New()
+	}
+	defer func() {
+		if v := recover(); v != nil {
+			err = fmt.Errorf("%w %q: conflicts with another endpoint: %v", ErrInvalidPath, p.Raw, v)
+		}
+	}()
+	t.r.GET(p.Router, noopHandle)
+	return nil
+}
+
+func noopHandle(http.ResponseWriter, *http.Request, httprouter.Params) {}

@@ -275,3 +275,14 @@ func parsePatterns(t *testing.T, raws []string) []scripts.Pattern {
 	}
 	return pats
 }
+
+func TestParsePatternRefusesAPathOverTheLimitWithoutRepeatingIt(t *testing.T) {
+	t.Parallel()
+	if _, err := scripts.ParsePattern("/" + strings.Repeat("a", scripts.MaxNameBytes-1)); err != nil {
+		t.Errorf("path of MaxNameBytes: %v", err)
+	}
+	_, err := scripts.ParsePattern("/" + strings.Repeat("a", 500_000))
+	if !errors.Is(err, scripts.ErrInvalidPath) || !strings.Contains(err.Error(), "longer than 2048 bytes") || len(err.Error()) > 300 {
+		t.Errorf("path of 500 KB: %.300v", err)
+	}
+}

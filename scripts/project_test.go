@@ -190,3 +190,24 @@ func TestWatchCallsOnChangeWhenAFileChanges(t *testing.T) {
 		time.Sleep(5 * time.Millisecond)
 	}
 }
+
+func TestReadProjectLocatesTooDeepSyntaxInItsFile(t *testing.T) {
+	t.Parallel()
+	dir := writeFiles(t, map[string]string{
+		"endpoints/chat.lua": "-- chat\n--#ENDPOINT WEBSOCKET /a\nreturn 1\n--#ENDPOINT WEBSOCKET /b\nlocal x = 1\nreturn x" + strings.Repeat(" .. x", 300) + "\n",
+		"modules/deep.lua":   "local t =\n" + strings.Repeat("{", 300) + strings.Repeat("}", 300) + "\n",
+	})
+	_, _, err := ReadProject(dir)
+	got := ""
+	if err != nil {
+		got = err.Error()
+	}
+	for _, want := range []string{
+		"endpoints/chat.lua:6: more than 200 operators in one expression",
+		"modules/deep.lua:2: brackets and blocks are nested more than 200 levels deep",
+	} {
+		if !strings.Contains(got, want) {
+			t.Errorf("ReadProject error %q does not say %q", got, want)
+		}
+	}
+}

@@ -87,15 +87,24 @@ func (s Solution) Endpoint(path string) (Endpoint, bool) {
 	return Endpoint{}, false
 }
 
-// PutEndpoint adds e or replaces the endpoint with the same path.
-func (s *Solution) PutEndpoint(e Endpoint) {
-	for i := range s.Endpoints {
-		if s.Endpoints[i].Path == e.Path {
-			s.Endpoints[i] = e
-			return
+// PutEndpoints adds each of eps, or replaces the endpoint with the same
+// path; of several in eps with one path, the last wins. It indexes the
+// solution once, so putting k endpoints beside n costs n + k, not n times k.
+func (s *Solution) PutEndpoints(eps ...Endpoint) {
+	at := make(map[string]int, len(s.Endpoints)+len(eps))
+	for i, e := range s.Endpoints {
+		if _, dup := at[e.Path]; !dup {
+			at[e.Path] = i
 		}
 	}
-	s.Endpoints = append(s.Endpoints, e)
+	for _, e := range eps {
+		if i, ok := at[e.Path]; ok {
+			s.Endpoints[i] = e
+			continue
+		}
+		at[e.Path] = len(s.Endpoints)
+		s.Endpoints = append(s.Endpoints, e)
+	}
 	s.Normalize()
 }
 

@@ -305,10 +305,16 @@ func (s *Store) Save(sol scripts.Solution) (scripts.Solution, uint64, error) {
 			return err
 		}
 		rev = oldRev + 1
+		// Indexed once: a lookup per endpoint would make a deploy
+		// quadratic in their number.
+		prev := make(map[string]scripts.Endpoint, len(old.Endpoints))
+		for _, e := range old.Endpoints {
+			prev[e.Path] = e
+		}
 		for i, e := range sol.Endpoints {
 			sol.Endpoints[i].UpdatedAt = now
-			if prev, ok := old.Endpoint(e.Path); ok && prev.Script == e.Script {
-				sol.Endpoints[i].UpdatedAt = prev.UpdatedAt
+			if p, ok := prev[e.Path]; ok && p.Script == e.Script {
+				sol.Endpoints[i].UpdatedAt = p.UpdatedAt
 			}
 		}
 		return write(tx, sol, rev)

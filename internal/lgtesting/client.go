@@ -3,6 +3,7 @@ package lgtesting
 import (
 	"errors"
 	"io"
+	"net"
 	"net/http"
 	"strings"
 	"testing"
@@ -111,4 +112,30 @@ func Request(tb testing.TB, token, method, url, body string) (int, string) {
 		tb.Fatalf("%s %s: read answer: %v", method, url, err)
 	}
 	return resp.StatusCode, string(b)
+}
+
+// RawConn opens a TCP connection to addr and writes head to it, for
+// requests no well-behaved client would send. The connection closes when
+// the test ends.
+func RawConn(tb testing.TB, addr, head string) net.Conn {
+	tb.Helper()
+	conn, err := net.Dial("tcp", addr)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { conn.Close() })
+	if _, err := io.WriteString(conn, head); err != nil {
+		tb.Fatal(err)
+	}
+	return conn
+}
+
+// ClosedByServer reports whether the server closes conn within WaitLimit,
+// reading whatever it sends first.
+func ClosedByServer(tb testing.TB, conn net.Conn) bool {
+	tb.Helper()
+	_ = conn.SetReadDeadline(time.Now().Add(WaitLimit))
+	_, err := io.Copy(io.Discard, conn)
+	var ne net.Error
+	return !errors.As(err, &ne) || !ne.Timeout()
 }
