@@ -9,6 +9,8 @@
 // their problems as project file and line, diffs two solutions, and watches
 // a project for changes.
 //
-// scripts knows nothing of sockets, HTTP or storage, and imports no other
-// luagate package.
+// scripts knows nothing of sockets, storage or serving HTTP, and imports no
+// other luagate package. It does use httprouter, the router endpoints serves
+// paths with, to find conflicting patterns: the router's own rules are the
+// only ones that cannot drift from what it will accept.
 package scripts
