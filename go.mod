@@ -13,3 +13,5 @@ require (
 )
 
 require golang.org/x/sys v0.45.0 // indirect
+
+replace github.com/yuin/gopher-lua => ./third_party/gopher-lua
