@@ -72,6 +72,9 @@ func (tb *LTable) Append(value LValue) {
 	}
 	if len(tb.array) == 0 || tb.array[len(tb.array)-1] != LNil {
 		tb.array = append(tb.array, value)
+		if len(tb.dict) != 0 {
+			tb.adoptHashKeys(len(tb.array) - 1)
+		}
 	} else {
 		i := len(tb.array) - 2
 		for ; i >= 0; i-- {
@@ -100,19 +103,26 @@ func (tb *LTable) Insert(i int, value LValue) {
 	tb.array = append(tb.array, LNil)
 	copy(tb.array[i+1:], tb.array[i:])
 	tb.array[i] = value
+	if len(tb.dict) != 0 {
+		tb.adoptHashKeys(len(tb.array) - 1)
+	}
 }
 
-// MaxN returns a maximum number key that nil value does not exist before it.
+// MaxN returns the largest positive integer key, as table.maxn does.
 func (tb *LTable) MaxN() int {
-	if tb.array == nil {
-		return 0
-	}
+	max := 0
 	for i := len(tb.array) - 1; i >= 0; i-- {
 		if tb.array[i] != LNil {
-			return i + 1
+			max = i + 1
+			break
 		}
 	}
-	return 0
+	for k := range tb.dict {
+		if n, ok := k.(LNumber); ok && isInteger(n) && int(n) > max {
+			max = int(n)
+		}
+	}
+	return max
 }
 
 // Remove removes from this table the element at a given position.
@@ -148,22 +158,7 @@ func (tb *LTable) RawSet(key LValue, value LValue) {
 	switch v := key.(type) {
 	case LNumber:
 		if isArrayKey(v) {
-			if tb.array == nil {
-				tb.array = make([]LValue, 0, defaultArrayCap)
-			}
-			index := int(v) - 1
-			alen := len(tb.array)
-			switch {
-			case index == alen:
-				tb.array = append(tb.array, value)
-			case index > alen:
-				for i := 0; i < (index - alen); i++ {
-					tb.array = append(tb.array, LNil)
-				}
-				tb.array = append(tb.array, value)
-			case index < alen:
-				tb.array[index] = value
-			}
+			tb.setArrayKey(int(v)-1, value)
 			return
 		}
 	case LString:
@@ -180,21 +175,61 @@ func (tb *LTable) RawSetInt(key int, value LValue) {
 		tb.RawSetH(LNumber(key), value)
 		return
 	}
+	tb.setArrayKey(key-1, value)
+}
+
+// MaxArrayGap is how far past the end of a table's array part an integer key
+// may be and still extend the array part, which fills the gap with nils. A
+// key further out is kept in the hash part: upstream filled any gap, so that
+// t[67108863] = 1 appended 67 million nils in one instruction.
+const MaxArrayGap = 1024
+
+// setArrayKey sets the integer key index+1, which isArrayKey accepts.
+func (tb *LTable) setArrayKey(index int, value LValue) {
 	if tb.array == nil {
-		tb.array = make([]LValue, 0, 32)
+		tb.array = make([]LValue, 0, defaultArrayCap)
 	}
-	index := key - 1
 	alen := len(tb.array)
 	switch {
-	case index == alen:
-		tb.array = append(tb.array, value)
-	case index > alen:
-		for i := 0; i < (index - alen); i++ {
-			tb.array = append(tb.array, LNil)
-		}
-		tb.array = append(tb.array, value)
 	case index < alen:
 		tb.array[index] = value
+		return
+	case index-alen > MaxArrayGap:
+		tb.RawSetH(LNumber(index+1), value)
+		return
+	}
+	for i := alen; i < index; i++ {
+		tb.array = append(tb.array, LNil)
+	}
+	tb.array = append(tb.array, value)
+	if len(tb.dict) != 0 {
+		tb.adoptHashKeys(alen)
+	}
+}
+
+// adoptHashKeys keeps an integer key from being in both parts of the table
+// after the array part grew from alen to its length: keys the hash part
+// holds that the array part now covers move into it, except the last,
+// which the caller has just set, and so do the keys that continue it. The
+// hash part then never holds a key from 1 to len(array)+1, which is what
+// RawGet, Len and Next rely on.
+func (tb *LTable) adoptHashKeys(alen int) {
+	last := len(tb.array) - 1
+	for i := alen; i < last; i++ {
+		if v, ok := tb.dict[LNumber(i+1)]; ok {
+			tb.array[i] = v
+			delete(tb.dict, LNumber(i+1))
+		}
+	}
+	delete(tb.dict, LNumber(last+1))
+	for {
+		k := LNumber(len(tb.array) + 1)
+		v, ok := tb.dict[k]
+		if !ok {
+			return
+		}
+		tb.array = append(tb.array, v)
+		delete(tb.dict, k)
 	}
 }
 
@@ -252,12 +287,9 @@ func (tb *LTable) RawGet(key LValue) LValue {
 	switch v := key.(type) {
 	case LNumber:
 		if isArrayKey(v) {
-			if tb.array == nil {
-				return LNil
-			}
 			index := int(v) - 1
 			if index >= len(tb.array) {
-				return LNil
+				break
 			}
 			return tb.array[index]
 		}
@@ -281,11 +313,11 @@ func (tb *LTable) RawGet(key LValue) LValue {
 
 // RawGetInt returns an LValue at position `key` without __index metamethod.
 func (tb *LTable) RawGetInt(key int) LValue {
-	if tb.array == nil {
-		return LNil
-	}
-	index := int(key) - 1
+	index := key - 1
 	if index >= len(tb.array) || index < 0 {
+		if v, ok := tb.dict[LNumber(key)]; ok {
+			return v
+		}
 		return LNil
 	}
 	return tb.array[index]

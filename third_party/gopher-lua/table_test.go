@@ -137,12 +137,12 @@ func TestTableRemove(t *testing.T) {
 func TestTableRawSetInt(t *testing.T) {
 	tbl := newLTable(0, 0)
 	tbl.RawSetInt(MaxArrayIndex+1, LTrue)
-	errorIfNotEqual(t, 0, tbl.MaxN())
+	errorIfNotEqual(t, MaxArrayIndex+1, tbl.MaxN())
 	errorIfNotEqual(t, LTrue, tbl.RawGet(LNumber(MaxArrayIndex+1)))
 
 	tbl.RawSetInt(1, LTrue)
 	tbl.RawSetInt(3, LTrue)
-	errorIfNotEqual(t, 3, tbl.MaxN())
+	errorIfNotEqual(t, MaxArrayIndex+1, tbl.MaxN())
 	errorIfNotEqual(t, LTrue, tbl.RawGetInt(1))
 	errorIfNotEqual(t, LNil, tbl.RawGetInt(2))
 	errorIfNotEqual(t, LTrue, tbl.RawGetInt(3))
