@@ -701,10 +701,11 @@ func (ls *LState) stackTrace(level int) string {
 			cf := dbg.frame
 			buf = append(buf, fmt.Sprintf("\t%v in %v", ls.Where(i), ls.formattedFrameFuncName(cf)))
 			if !cf.Fn.IsG && cf.TailCall > 0 {
-				for tc := cf.TailCall; tc > 0; tc-- {
-					buf = append(buf, "\t(tailcall): ?")
-					i++
-				}
+				// One line however many tail calls the frame made: a line
+				// each made the traceback of a tail-calling loop as long as
+				// the loop had run.
+				buf = append(buf, "\t(tailcall): ?")
+				i += cf.TailCall
 			}
 			i++
 		}

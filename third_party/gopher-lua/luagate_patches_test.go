@@ -1,6 +1,10 @@
 package lua
 
-import "testing"
+import (
+	"runtime"
+	"strings"
+	"testing"
+)
 
 // Tests of the changes PATCHES.md lists.
 
@@ -77,5 +81,33 @@ func TestRawGetIntReadsKeysOutsideTheArrayPart(t *testing.T) {
 	tb.RawSetInt(1<<20, LString("far"))
 	if tb.RawGetInt(-1) != LString("neg") || tb.RawGetInt(1<<20) != LString("far") || tb.RawGetInt(2) != LNil {
 		t.Fatalf("got %v, %v, %v", tb.RawGetInt(-1), tb.RawGetInt(1<<20), tb.RawGetInt(2))
+	}
+}
+
+func TestTracebackOfATailCallLoopCostsLittle(t *testing.T) {
+	L := NewState()
+	defer L.Close()
+	var allocated uint64
+	var trace string
+	L.SetGlobal("check", L.NewFunction(func(L *LState) int {
+		var before, after runtime.MemStats
+		runtime.ReadMemStats(&before)
+		trace = L.stackTrace(0)
+		runtime.ReadMemStats(&after)
+		allocated = after.TotalAlloc - before.TotalAlloc
+		return 0
+	}))
+	if err := L.DoString(`
+		local n = 0
+		local function f() n = n + 1 if n == 1000000 then return check() end return f() end
+		f()`); err != nil {
+		t.Fatal(err)
+	}
+	// A line for each of the million tail calls took 16 MB or more.
+	if allocated > 1<<20 {
+		t.Errorf("the traceback of a million tail calls allocated %d bytes", allocated)
+	}
+	if !strings.Contains(trace, "(tailcall): ?") {
+		t.Errorf("the traceback does not show the tail calls:\n%s", trace)
 	}
 }
