@@ -28,6 +28,15 @@ const (
 	// capture and per repeated or optional item that is still being tried
 	// (Lua 5.2's MAXCCALLS). A deeper pattern is "too complex".
 	MaxPatternDepth = 200
+	// MaxJSONDepth is how deeply to_json and from_json nest arrays and
+	// objects; a cyclic table fails as nested too deeply.
+	MaxJSONDepth = 1000
+	// MaxJSONBytes is the longest text to_json produces.
+	MaxJSONBytes = 16 << 20
+	// MaxJSONDecodedBytes bounds, roughly, the memory of the Lua values
+	// from_json builds: a document of empty arrays takes some 40 times its
+	// size.
+	MaxJSONDecodedBytes = 64 << 20
 	// MaxUnpack is how many values unpack may return at once; gopher-lua's
 	// value stack holds no more (registryMaxSize).
 	MaxUnpack = registryMaxSize / 2

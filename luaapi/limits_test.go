@@ -27,7 +27,19 @@ func TestOneCallCannotBuildAHugeResult(t *testing.T) {
 	t.Parallel()
 	vm := luaapi.NewVM(luaapi.Options{Sockets: noSockets{}})
 	defer vm.Close()
+	nested := `local t = {} for i = 1, 2000 do t = {t} end `
 	for name, c := range map[string]struct{ src, want string }{
+		"to_json of a table nested 450,000 deep": {`local t = {} for i = 1, 450000 do t = {t} end
+			local s, err = to_json(t) assert(s == nil) error(err)`, "nested deeper than 1000"},
+		"json.encode of it":        {nested + `local s, err = json.encode(t) assert(s == nil) error(err)`, "nested deeper than 1000"},
+		"websocketInfo.send of it": {nested + `local r = websocketInfo.send(t) error(r.error)`, "nested deeper than 1000"},
+		"replying with it":         {nested + `return t`, "nested deeper than 1000"},
+		"to_json of a table reached by 2^40 paths": {`local t = {} for i = 1, 40 do t = {t, t} end local s, err = to_json(t) error(err)`,
+			fmt.Sprintf("over the limit of %d bytes", luaapi.MaxJSONBytes)},
+		"from_json nested 2000 deep": {`local v, err = from_json(string.rep("[", 2000) .. string.rep("]", 2000)) assert(v == nil) error(err)`,
+			"nested deeper than 1000"},
+		"from_json of 600,000 empty arrays": {`local v, err = from_json("[" .. string.rep("[],", 600000) .. "[]]") assert(v == nil) error(err)`,
+			fmt.Sprintf("over the limit of %d bytes", luaapi.MaxJSONDecodedBytes)},
 		"table.concat with a 1 MiB separator over 100,000 items": {`local t = {} for i = 1, 100000 do t[i] = "x" end
 			return table.concat(t, string.rep("s", 2^20))`, "over the limit of 16777216 bytes"},
 		"table.concat of 20 items of 1 MiB": {`local t = {} for i = 1, 20 do t[i] = string.rep("x", 2^20) end return table.concat(t)`,

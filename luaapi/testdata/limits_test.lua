@@ -106,3 +106,23 @@ function test_table_functions_keep_their_meaning(info)
   assert(select("#", unpack({1, 2, 3})) == 3 and select(2, unpack({1, 2, 3}, 2)) == 3)
   assert(select("#", unpack({}, 1, 3)) == 3 and select("#", unpack({1}, 3, 2)) == 0)
 end
+
+function test_json_keeps_its_shapes(info)
+  assert(to_json({}) == "[]" and to_json({1, 2}) == "[1,2]")
+  assert(to_json({b = 1, a = {true, false}}) == '{"a":[true,false],"b":1}')
+  assert(to_json("<a&b>\n") == '"\\u003ca\\u0026b\\u003e\\n"')
+  assert(to_json(0.1) == "0.1" and to_json(1e21) == "1e+21" and to_json(1e-7) == "1e-7")
+  local shared = {1}
+  assert(to_json({shared, shared}) == "[[1],[1]]", "a table reached twice is not a cycle")
+  assert(select(2, to_json({1, nil, 3})):find("sparse"))
+  assert(select(2, to_json({1, a = 2})):find("mixed"))
+  assert(select(2, to_json(0/0)) ~= nil)
+  local v = from_json('{"a":[1,null,2],"b":null,"c":"\\u00e9\\ud83d\\ude00","d":-1.5e2}')
+  assert(#v.a == 2 and v.a[2] == 2 and v.b == nil and v.c == "é😀" and v.d == -150)
+  assert(from_json("null") == nil and select(2, from_json("null")) == nil)
+  for _, bad in ipairs({"", "[1,]", "{\"a\" 1}", "01", "1.", "tru", "\"\\x\"", "[1] 2", "1e999"}) do
+    local v2, err = from_json(bad)
+    assert(v2 == nil and err:find("from_json"), "accepted " .. bad)
+  end
+  assert(json.decode(json.encode({x = "y"})).x == "y")
+end
