@@ -5,7 +5,6 @@ go 1.25.0
 require (
 	github.com/gorilla/websocket v1.5.3
 	github.com/julienschmidt/httprouter v1.3.0
-	github.com/layeh/gopher-json v0.0.0-20201124131017-552bb3c4c3bf
 	github.com/yuin/gopher-lua v1.1.2
 	go.etcd.io/bbolt v1.5.0
 	go.uber.org/goleak v1.3.0
@@ -13,3 +12,5 @@ require (
 )
 
 require golang.org/x/sys v0.45.0 // indirect
+
+replace github.com/yuin/gopher-lua => ./third_party/gopher-lua

@@ -11,9 +11,12 @@ import (
 
 // FuzzJSONRoundTrip feeds arbitrary text to from_json and the result back
 // to to_json, through a real state: nothing may panic, from_json accepts
-// exactly the valid JSON documents, and what to_json produces is valid JSON.
+// exactly the valid JSON documents (but those nested deeper than
+// MaxJSONDepth), and what to_json makes of the value is what encoding/json
+// makes of the same document read the way from_json reads it.
 func FuzzJSONRoundTrip(f *testing.F) {
-	for _, seed := range []string{`{"a":[1,2,{"b":null}],"c":"d"}`, `[]`, `{}`, `"x"`, `1e308`, `[[[[[]]]]]`, `{"a":`, `nul`, "\xff"} {
+	for _, seed := range []string{`{"a":[1,2,{"b":null}],"c":"d"}`, `[]`, `{}`, `"x"`, `1e308`, `[[[[[]]]]]`, `{"a":`, `nul`, "\xff",
+		`"\ud83d\ude00\ud800x\udc00"`, `{"a":1,"a":null}`, `-0`, `1e-7`, `"<&>\u2028"`, `[1,null,2]`} {
 		f.Add(seed)
 	}
 	vm := luaapi.NewVM(luaapi.Options{Sockets: noSockets{}})
@@ -37,15 +40,73 @@ return s`)
 			t.Fatalf("no reply for %q", in)
 		}
 		out := p.sent[0]
+		var v any
+		valid := json.Unmarshal([]byte(in), &v) == nil
 		switch {
 		case out == "ERR":
-			var v any
-			if json.Unmarshal([]byte(in), &v) == nil {
+			if valid && jsonDepth(in) <= luaapi.MaxJSONDepth {
 				t.Fatalf("from_json refused valid JSON %q", in)
 			}
+		case !valid:
+			t.Fatalf("from_json accepted invalid JSON %q", in)
 		case out == "ENCERR":
-		case !json.Valid([]byte(out)):
-			t.Fatalf("to_json produced invalid JSON %q from %q", out, in)
+			t.Fatalf("to_json refused what from_json made of %q", in)
+		default:
+			want, err := json.Marshal(asDecoded(v))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if out != string(want) {
+				t.Fatalf("to_json(from_json(%q)) = %q, want %q", in, out, want)
+			}
 		}
 	})
+}
+
+// asDecoded is v as from_json reads a document into Lua: nulls in arrays
+// dropped, null members absent, and an empty object an empty table, which
+// to_json writes as [].
+func asDecoded(v any) any {
+	switch v := v.(type) {
+	case []any:
+		out := []any{}
+		for _, e := range v {
+			if e != nil {
+				out = append(out, asDecoded(e))
+			}
+		}
+		return out
+	case map[string]any:
+		out := map[string]any{}
+		for k, e := range v {
+			if e != nil {
+				out[k] = asDecoded(e)
+			}
+		}
+		if len(out) == 0 {
+			return []any{}
+		}
+		return out
+	}
+	return v
+}
+
+// jsonDepth is how deeply a valid JSON document nests arrays and objects.
+func jsonDepth(s string) int {
+	depth, most, inString := 0, 0, false
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case inString && c == '\\':
+			i++
+		case c == '"':
+			inString = !inString
+		case inString:
+		case c == '[' || c == '{':
+			depth++
+			most = max(most, depth)
+		case c == ']' || c == '}':
+			depth--
+		}
+	}
+	return most
 }

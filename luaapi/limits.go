@@ -1,90 +1,75 @@
 package luaapi
 
 import (
-	"fmt"
-	"strconv"
-
 	lua "github.com/yuin/gopher-lua"
 )
 
-// Bounds on built-in string functions. gopher-lua checks an execution's
-// deadline between VM instructions only, so a single built-in call must
-// itself be bounded: these keep one call from allocating gigabytes or from
-// running (and recursing on the Go stack) far past the script timeout.
+// Every limit on what one call of a built-in function may build or how long
+// it may run. gopher-lua checks an execution's deadline between VM
+// instructions only, and luagate's memory watchdog acts between them too,
+// so a single call must bound itself: each of these checks its size before
+// allocating and raises a script error naming the limit, and the
+// long-running ones check the deadline as they go. README.md's table of
+// limits lists the same.
 const (
-	// MaxRepBytes is the largest string string.rep may build.
-	MaxRepBytes = 16 << 20
+	// MaxStringBytes is the largest string a built-in builds: string.rep,
+	// gsub, format, table.concat and os.date.
+	MaxStringBytes = 16 << 20
 	// MaxPatternSubject is the longest string the pattern functions
-	// (string.find, match, gmatch, gsub) accept. gopher-lua's matcher
-	// backtracks recursively, so its time and Go stack depth grow with the
-	// subject; a plain string.find (fourth argument true) is linear and not
-	// bounded.
+	// (string.find, match, gmatch, gfind, gsub) search; a plain
+	// string.find (fourth argument true, or no special characters) takes
+	// any. The matcher checks the deadline, so this bounds no time, but it
+	// keeps a pathological pattern's work per step small.
 	MaxPatternSubject = 64 << 10
-	// MaxFormatWidth bounds the width and precision in string.format, which
-	// gopher-lua hands to fmt.Sprintf as they are.
-	MaxFormatWidth = 1000
+	// MaxCaptures is how many captures a pattern may have (Lua's
+	// LUA_MAXCAPTURES).
+	MaxCaptures = 32
+	// MaxPatternDepth bounds the matcher's recursion, one level per
+	// capture and per repeated or optional item that is still being tried
+	// (Lua 5.2's MAXCCALLS). A deeper pattern is "too complex".
+	MaxPatternDepth = 200
+	// MaxJSONDepth is how deeply to_json and from_json nest arrays and
+	// objects; a cyclic table fails as nested too deeply.
+	MaxJSONDepth = 1000
+	// MaxJSONBytes is the longest text to_json produces.
+	MaxJSONBytes = 16 << 20
+	// MaxJSONDecodedBytes bounds, roughly, the memory of the Lua values
+	// from_json builds: a document of empty arrays takes some 40 times its
+	// size.
+	MaxJSONDecodedBytes = 64 << 20
+	// MaxUnpack is how many values unpack may return at once; gopher-lua's
+	// value stack holds no more (registryMaxSize).
+	MaxUnpack = registryMaxSize / 2
+	// MaxArrayGap is how far past the end of a table's array part an
+	// integer key may extend it; a key further out is kept in the hash
+	// part (see third_party/gopher-lua/PATCHES.md).
+	MaxArrayGap = lua.MaxArrayGap
 )
 
-// boundStringLib replaces the string functions that can run or allocate
-// without bound with checked versions, in the library table itself so that
-// method calls on strings ("x"):rep(n) are covered too.
-func boundStringLib(L *lua.LState, str *lua.LTable) {
-	rep := str.RawGetString("rep").(*lua.LFunction).GFunction
-	str.RawSetString("rep", L.NewFunction(func(L *lua.LState) int {
-		s, n := L.CheckString(1), L.CheckInt(2)
-		if n > 0 && int64(len(s))*int64(n) > MaxRepBytes {
-			L.RaiseError("string.rep: result of %d bytes is over the limit of %d", int64(len(s))*int64(n), MaxRepBytes)
-		}
-		return rep(L)
-	}))
-	for _, name := range []string{"find", "match", "gmatch", "gsub"} {
-		orig := str.RawGetString(name).(*lua.LFunction).GFunction
-		name := name
-		str.RawSetString(name, L.NewFunction(func(L *lua.LState) int {
-			s := L.CheckString(1)
-			plain := name == "find" && lua.LVAsBool(L.Get(4))
-			if !plain && len(s) > MaxPatternSubject {
-				L.RaiseError("string.%s: subject of %d bytes is over the pattern limit of %d (use a plain string.find, or split the input)", name, len(s), MaxPatternSubject)
-			}
-			return orig(L)
-		}))
-	}
-	format := str.RawGetString("format").(*lua.LFunction).GFunction
-	str.RawSetString("format", L.NewFunction(func(L *lua.LState) int {
-		if err := checkFormat(L.CheckString(1)); err != nil {
-			L.RaiseError("string.format: %v", err)
-		}
-		return format(L)
-	}))
-}
+// Limits of one Lua state. The registry (gopher-lua's value stack) may grow
+// to registryMaxSize; past that a script gets a clean error instead of the
+// process growing without bound. It grows in large steps because each step
+// copies it whole.
+const (
+	callStackSize    = 200
+	registrySize     = 1024 * 4
+	registryMaxSize  = 1024 * 256
+	registryGrowStep = 16 * 1024
+)
 
-// checkFormat rejects widths and precisions over MaxFormatWidth.
-func checkFormat(f string) error {
-	for i := 0; i < len(f); i++ {
-		if f[i] != '%' {
-			continue
-		}
-		i++
-		for i < len(f) && (f[i] == '-' || f[i] == '+' || f[i] == ' ' || f[i] == '#' || f[i] == '0') {
-			i++
-		}
-		for _, part := range []bool{true, false} { // width, then precision
-			if !part {
-				if i >= len(f) || f[i] != '.' {
-					break
-				}
-				i++
-			}
-			start := i
-			for i < len(f) && f[i] >= '0' && f[i] <= '9' {
-				i++
-			}
-			if i > start {
-				if n, err := strconv.Atoi(f[start:i]); err != nil || n > MaxFormatWidth {
-					return fmt.Errorf("width or precision %s is over the limit of %d", f[start:i], MaxFormatWidth)
-				}
-			}
+// deadlineCheckSteps is how many steps of work a long-running built-in
+// does between checks of the deadline: a few tens of microseconds.
+const deadlineCheckSteps = 1 << 12
+
+// stopIfDone raises the error of the execution's context once it has
+// ended, as gopher-lua does between instructions, so that the execution
+// stops with its timeout (or whatever ended it) from inside a built-in.
+// It only reads the context: deriving one from it would keep the VM from
+// reusing it (see deadline.go).
+func stopIfDone(L *lua.LState) {
+	if ctx := L.Context(); ctx != nil {
+		if err := ctx.Err(); err != nil {
+			L.RaiseError("%s", err.Error())
 		}
 	}
-	return nil
 }

@@ -43,6 +43,7 @@ func (vm *VM) openSandbox() {
 	}
 	base.RawSetString("package", lua.LNil)
 	base.RawSetString("_G", lua.LNil)
+	boundBuiltins(L, base)
 
 	osFull := base.RawGetString("os").(*lua.LTable)
 	osLimited := L.CreateTable(0, len(allowedOS))

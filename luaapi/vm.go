@@ -11,17 +11,6 @@ import (
 	lua "github.com/yuin/gopher-lua"
 )
 
-// Limits of one Lua state. The registry (gopher-lua's value stack) may grow
-// to registryMaxSize; past that a script gets a clean error instead of the
-// process growing without bound. It grows in large steps because each step
-// copies it whole: table.concat of 100,000 items pushes 200,000 values.
-const (
-	callStackSize    = 200
-	registrySize     = 1024 * 4
-	registryMaxSize  = 1024 * 256
-	registryGrowStep = 16 * 1024
-)
-
 // ErrTimeout is wrapped by the error of an execution stopped because it ran
 // past its deadline.
 var ErrTimeout = errors.New("script timed out")

@@ -51,22 +51,6 @@ function test_string_rep_is_bounded(info)
   assert(#string.rep("ab", 1000) == 2000)
 end
 
-function test_pattern_functions_bound_their_input(info)
-  local big = string.rep("a", 70000)
-  fails(function() return string.find(big, "(.-)b") end, "pattern limit")
-  fails(function() return big:match("a+b") end, "pattern limit")
-  fails(function() return string.gsub(big, "a", "b") end, "pattern limit")
-  fails(function() return big:gmatch("a")() end, "pattern limit")
-  assert(string.find(big, "b", 1, true) == nil, "a plain find is not bounded")
-  assert(string.find(big:sub(1, 1000), "a+") == 1)
-end
-
-function test_format_width_is_bounded(info)
-  fails(function() return string.format("%999999999d", 1) end, "over the limit")
-  fails(function() return string.format("%.99999s", "x") end, "over the limit")
-  assert(string.format("%5.2f|%-3d|%%|%s", 1.5, 7, "x") == " 1.50|7  |%|x")
-end
-
 function test_require_loads_a_module_per_execution(info)
   local utils = require("src.utils")
   assert(utils.double(21) == 42)

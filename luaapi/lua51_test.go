@@ -1,0 +1,53 @@
+package luaapi_test
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/luagate/luagate/luaapi"
+)
+
+// TestStringFunctionsMatchLua51 runs the case files in testdata/lua51 and
+// compares what they build with what Lua 5.1.5 built from them.
+func TestStringFunctionsMatchLua51(t *testing.T) {
+	t.Parallel()
+	files, _ := filepath.Glob("testdata/lua51/*.lua")
+	if len(files) == 0 {
+		t.Fatal("no case files")
+	}
+	vm := luaapi.NewVM(luaapi.Options{Sockets: noSockets{}})
+	defer vm.Close()
+	for _, file := range files {
+		t.Run(filepath.Base(file), func(t *testing.T) {
+			src, err := os.ReadFile(file)
+			if err != nil {
+				t.Fatal(err)
+			}
+			golden, err := os.ReadFile(strings.TrimSuffix(file, ".lua") + ".golden")
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := runOn(t, vm, string(src)+"\nreturn RESULT", 10*time.Second)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := strings.Split(strings.TrimSuffix(string(golden), "\n"), "\n")
+			lines := strings.Split(got, "\n")
+			for i := range max(len(lines), len(want)) {
+				if i >= len(lines) || i >= len(want) || lines[i] != want[i] {
+					t.Errorf("line %d differs from Lua 5.1:\n got: %q\nwant: %q", i+1, at(lines, i), at(want, i))
+				}
+			}
+		})
+	}
+}
+
+func at(lines []string, i int) string {
+	if i < len(lines) {
+		return lines[i]
+	}
+	return "(none)"
+}

@@ -1,0 +1,113 @@
+package lua
+
+import (
+	"runtime"
+	"strings"
+	"testing"
+)
+
+// Tests of the changes PATCHES.md lists.
+
+func TestFarIntegerKeyStaysInTheHashPart(t *testing.T) {
+	L := NewState()
+	defer L.Close()
+	if err := L.DoString(`
+		t = {}
+		t[67108863] = 1
+		assert(t[67108863] == 1 and #t == 0 and table.maxn(t) == 67108863)
+		local n = 0
+		for k, v in pairs(t) do n = n + 1 assert(k == 67108863 and v == 1) end
+		assert(n == 1)
+		t[67108863] = nil
+		assert(next(t) == nil)
+		table.insert(t, 5000000, "x")
+		assert(t[5000000] == "x" and rawget(t, 5000000) == "x")
+	`); err != nil {
+		t.Fatal(err)
+	}
+	tb := L.GetGlobal("t").(*LTable)
+	if len(tb.array) > MaxArrayGap+1 {
+		t.Errorf("the array part grew to %d slots", len(tb.array))
+	}
+}
+
+func TestArrayPartTakesOverHashKeysItReaches(t *testing.T) {
+	L := NewState()
+	defer L.Close()
+	if err := L.DoString(`
+		t = {}
+		t[3000] = "c"
+		t[2000] = "b"
+		for i = 1, 1999 do t[i] = i end
+		assert(#t == 2000, "length " .. #t)
+		t[2001] = "x"
+		for i = 2002, 2999 do t[i] = i end
+		assert(#t == 3000 and t[3000] == "c" and t[2000] == "b")
+		local n = 0
+		for _ in pairs(t) do n = n + 1 end
+		assert(n == 3000, "pairs saw " .. n)
+		local m = 0
+		for _ in ipairs(t) do m = m + 1 end
+		assert(m == 3000, "ipairs saw " .. m)
+
+		u = {}
+		u[1500] = "far"
+		for i = 1, 600 do u[i] = i end
+		u[1500] = "near"
+		for i = 601, 1499 do u[i] = i end
+		assert(#u == 1500 and u[1500] == "near")
+		local k = 0
+		for _, v in pairs(u) do k = k + 1 end
+		assert(k == 1500, "pairs saw " .. k)
+
+		v = {}
+		v[1100] = "y"
+		for i = 1, 1098 do v[i] = i end
+		table.insert(v, 1, 0)
+		assert(#v == 1100 and v[1100] == "y" and v[1099] == 1098)
+	`); err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"t", "u", "v"} {
+		if tb := L.GetGlobal(name).(*LTable); len(tb.dict) != 0 {
+			t.Errorf("%s: the hash part still holds %d integer keys", name, len(tb.dict))
+		}
+	}
+}
+
+func TestRawGetIntReadsKeysOutsideTheArrayPart(t *testing.T) {
+	tb := newLTable(0, 0)
+	tb.RawSetInt(-1, LString("neg"))
+	tb.RawSetInt(1<<20, LString("far"))
+	if tb.RawGetInt(-1) != LString("neg") || tb.RawGetInt(1<<20) != LString("far") || tb.RawGetInt(2) != LNil {
+		t.Fatalf("got %v, %v, %v", tb.RawGetInt(-1), tb.RawGetInt(1<<20), tb.RawGetInt(2))
+	}
+}
+
+func TestTracebackOfATailCallLoopCostsLittle(t *testing.T) {
+	L := NewState()
+	defer L.Close()
+	var allocated uint64
+	var trace string
+	L.SetGlobal("check", L.NewFunction(func(L *LState) int {
+		var before, after runtime.MemStats
+		runtime.ReadMemStats(&before)
+		trace = L.stackTrace(0)
+		runtime.ReadMemStats(&after)
+		allocated = after.TotalAlloc - before.TotalAlloc
+		return 0
+	}))
+	if err := L.DoString(`
+		local n = 0
+		local function f() n = n + 1 if n == 1000000 then return check() end return f() end
+		f()`); err != nil {
+		t.Fatal(err)
+	}
+	// A line for each of the million tail calls took 16 MB or more.
+	if allocated > 1<<20 {
+		t.Errorf("the traceback of a million tail calls allocated %d bytes", allocated)
+	}
+	if !strings.Contains(trace, "(tailcall): ?") {
+		t.Errorf("the traceback does not show the tail calls:\n%s", trace)
+	}
+}
