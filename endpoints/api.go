@@ -301,6 +301,7 @@ func viewOf(sn hub.Snapshot) wire.Socket {
 		Headers: sn.Headers, Parameters: sn.Parameters,
 		Timestamp: sn.ConnectedAt.UnixMilli(), ConnectedAt: sn.ConnectedAt,
 		MessagesIn: sn.MessagesIn, MessagesOut: sn.MessagesOut,
+		Subprotocol: sn.Subprotocol, LastActivityAt: sn.LastActivityAt,
 	}
 }
 
