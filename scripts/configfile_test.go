@@ -93,3 +93,21 @@ func TestServiceConfigSurvivesWriteAndRead(t *testing.T) {
 		t.Errorf("services/websocket.yaml still there: %v", err)
 	}
 }
+
+func TestDiffSolutionsNamesTheConfig(t *testing.T) {
+	with := Solution{Config: Config{Defaults: Defaults{IdleTimeout: "90s"}}}
+	changed := Solution{Config: Config{Defaults: Defaults{IdleTimeout: "2min"}}}
+	for _, tt := range []struct {
+		from, to Solution
+		want     string
+	}{
+		{Solution{}, with, "+ config services/websocket.yaml\n"},
+		{with, changed, "~ config services/websocket.yaml\n"},
+		{with, Solution{}, "- config services/websocket.yaml\n"},
+		{with, with.Clone(), "no changes\n"},
+	} {
+		if got := DiffSolutions(tt.from, tt.to).String(); got != tt.want {
+			t.Errorf("diff %+v -> %+v = %q, want %q", tt.from.Config, tt.to.Config, got, tt.want)
+		}
+	}
+}
