@@ -337,3 +337,31 @@ return table.concat({r.requests, r.window_ms, r.burst, r["then"], p.idle_timeout
 		t.Errorf("a message over --#MAXMESSAGE: close %d", code)
 	}
 }
+
+func TestActivityEitherWayPostponesTheIdleClose(t *testing.T) {
+	t.Parallel()
+	g := lgtesting.NewGateway(t, lgtesting.NoRateLimit)
+	deployRouted(t, g, "/idle", "--#ENDPOINT WEBSOCKET /idle\n--#IDLE 400ms\n")
+	c := g.Dial("/idle")
+	id := g.SocketIDs(1)[0]
+	start := time.Now()
+	// Messages in, then messages out, each well within the idle timeout,
+	// for longer than it: the socket stays open throughout.
+	for range 4 {
+		time.Sleep(150 * time.Millisecond)
+		c.Send("in")
+	}
+	for range 4 {
+		time.Sleep(150 * time.Millisecond)
+		if status, body := g.API(http.MethodPost, "/api/v1/solution/sockets/"+id+"/messages", `{"message":"out"}`); status != http.StatusNoContent {
+			t.Fatalf("push: %d %s", status, body)
+		}
+		c.Expect("out")
+	}
+	if code, text := c.ExpectClose(); code != 1001 || text != "idle timeout" {
+		t.Errorf("close %d %q", code, text)
+	}
+	if open := time.Since(start); open < 1200*time.Millisecond {
+		t.Errorf("closed after %s, before the activity stopped", open)
+	}
+}
