@@ -139,6 +139,7 @@ type infoTables struct {
 	info            *lua.LTable
 	headers, params reusedTable
 	policy          policyTables
+	optionalFields
 }
 
 // reusedTable is a table refilled with a connection's fields.
@@ -153,7 +154,7 @@ func infoKey(k string) bool {
 	switch k {
 	case "uri", "type", "route", "socket_id", "timestamp", "headers", "parameters",
 		"message", "message_type", "close_code", "close_reason", "send", "close",
-		"policy", "route_key", "route_value", "subprotocol":
+		"policy":
 		return true
 	}
 	return false

@@ -33,6 +33,13 @@ type policyTables struct {
 	proxy, rate *lua.LTable
 }
 
+// optionalFields remembers which of the websocketInfo fields that are
+// usually nil the last fill of a table set (see setPolicyFields).
+type optionalFields struct {
+	optionalOf          *lua.LTable // the table the flags are about
+	routed, subprotocol bool
+}
+
 // table returns websocketInfo.policy for p.
 func (pt *policyTables) table(L *lua.LState, p *Policy) lua.LValue {
 	if p == nil {
@@ -81,16 +88,33 @@ func readOnlyTable(L *lua.LState, name string, t *lua.LTable) *lua.LTable {
 
 // setPolicyFields sets the websocketInfo fields that endpoint policies
 // add: policy, route_key, route_value and subprotocol.
+//
+// The last three are nil on the events of most endpoints, so they are set
+// only when this event or the last fill of t had them: on most events
+// they cost nothing. That is sound because they are not infoKeys: a
+// script that gives one a value where it is nil replaces the table (see
+// touched), and one that changes a value luagate set is undone by the
+// next fill, which sets the field whenever the last one did.
 func (it *infoTables) setPolicyFields(L *lua.LState, t *lua.LTable, ev *Event) {
 	setField(t, "policy", it.policy.table(L, ev.Policy))
-	routeKey, routeValue := lua.LValue(lua.LNil), lua.LValue(lua.LNil)
-	if ev.RouteKey != "" {
-		routeKey = lua.LString(ev.RouteKey)
+	if t != it.optionalOf {
+		it.optionalOf, it.routed, it.subprotocol = t, false, false
 	}
-	if ev.HasRouteValue {
-		routeValue = lua.LString(ev.RouteValue)
+	routed := ev.RouteKey != "" || ev.HasRouteValue
+	if routed || it.routed {
+		routeKey, routeValue := lua.LValue(lua.LNil), lua.LValue(lua.LNil)
+		if ev.RouteKey != "" {
+			routeKey = lua.LString(ev.RouteKey)
+		}
+		if ev.HasRouteValue {
+			routeValue = lua.LString(ev.RouteValue)
+		}
+		setField(t, "route_key", routeKey)
+		setField(t, "route_value", routeValue)
 	}
-	setField(t, "route_key", routeKey)
-	setField(t, "route_value", routeValue)
-	setField(t, "subprotocol", ev.Conn.luaSubprotocol)
+	sub := ev.Conn.luaSubprotocol
+	if hasSub := sub != lua.LNil; hasSub || it.subprotocol {
+		setField(t, "subprotocol", sub)
+	}
+	it.routed, it.subprotocol = routed, sub != lua.LNil
 }

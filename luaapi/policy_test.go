@@ -74,3 +74,45 @@ func TestAReplyGoesToReplyInsteadOfTheSocketWhenSet(t *testing.T) {
 		t.Fatalf("reply %q, socket got %q", got, peer.sent)
 	}
 }
+
+// TestRouteFieldsNeverOutliveTheirEvent alternates routed and unrouted
+// events on one state, with scripts that set the route fields themselves:
+// each event sees only its own.
+func TestRouteFieldsNeverOutliveTheirEvent(t *testing.T) {
+	vm := NewVM(Options{Sockets: nopSockets{}})
+	defer vm.Close()
+	seen := `local seen = tostring(websocketInfo.route_key) .. " " .. tostring(websocketInfo.route_value) .. " " .. tostring(websocketInfo.subprotocol)
+`
+	// Each program sets the fields only where luagate did, so that the
+	// table is kept (setting one that is nil replaces it).
+	progs := map[string]*Program{
+		"route": compileEndpoint(t, seen+`if websocketInfo.route_key then websocketInfo.route_key, websocketInfo.route_value = "mine", "mine" end return seen`),
+		"sub":   compileEndpoint(t, seen+`if websocketInfo.subprotocol then websocketInfo.subprotocol = "mine" end return seen`),
+		"new":   compileEndpoint(t, seen+`websocketInfo.route_key, websocketInfo.subprotocol = "mine", "mine" return seen`),
+	}
+	plain := benchEvent()
+	routed := benchEvent()
+	routed.RouteKey, routed.RouteValue, routed.HasRouteValue = "add", "v", true
+	withSub := benchEvent()
+	withSub.Conn = NewConn(Conn{ID: "s", Route: "/r", Subprotocol: "v1"})
+	for i, tt := range []struct {
+		prog string
+		ev   *Event
+		want string
+	}{
+		{"new", plain, "nil nil nil"}, {"route", plain, "nil nil nil"},
+		{"route", routed, "add v nil"}, {"route", plain, "nil nil nil"},
+		{"route", routed, "add v nil"}, {"route", routed, "add v nil"}, {"route", plain, "nil nil nil"},
+		{"sub", withSub, "nil nil v1"}, {"sub", withSub, "nil nil v1"}, {"sub", plain, "nil nil nil"},
+		{"new", plain, "nil nil nil"}, {"route", plain, "nil nil nil"},
+	} {
+		peer := &recordingPeer{}
+		tt.ev.Peer = peer
+		if err := vm.RunFor(time.Second, progs[tt.prog], tt.ev); err != nil {
+			t.Fatal(err)
+		}
+		if len(peer.sent) != 1 || peer.sent[0] != tt.want {
+			t.Fatalf("event %d sees %q, want %q", i, peer.sent, tt.want)
+		}
+	}
+}
