@@ -156,10 +156,15 @@ func routeChunk(path string, r scripts.Route) *lua.FunctionProto {
 type socketPolicy struct {
 	rev *revision
 	cur *endpointPolicy
-	// decision is the $ratelimited route's answer, reused until
-	// decisionUntil.
-	decision      rateDecision
-	decisionUntil time.Time
+	// decided is the $ratelimited route's last answer; nil until one is
+	// asked for, so a socket that is never over its limit holds none.
+	decided *rateDecided
+}
+
+// rateDecided is a $ratelimited route's answer and until when it holds.
+type rateDecided struct {
+	decision rateDecision
+	until    time.Time
 }
 
 // policy is the socket's endpoint policy in the current revision. When
@@ -176,7 +181,7 @@ func (s *socket) policy() *endpointPolicy {
 		s.limiter = nil
 	} else if s.limiter == nil || s.limiter.Limit() != r.limit || s.limiter.Burst() != r.burst {
 		s.limiter = rate.NewLimiter(r.limit, r.burst)
-		s.pol.decisionUntil = time.Time{}
+		s.pol.decided = nil
 	}
 	return cur
 }

@@ -24,11 +24,11 @@ func (s *socket) overLimit(pol *endpointPolicy, typ int, data []byte, now time.T
 	prog := pol.routes[scripts.RouteRateLimited]
 	switch {
 	case prog == nil || s.e.rev.Load().handler != nil:
-	case now.Before(s.pol.decisionUntil):
-		d = s.pol.decision
+	case s.pol.decided != nil && now.Before(s.pol.decided.until):
+		d = s.pol.decided.decision
 	default:
 		d = s.decide(typ, data, now, d)
-		s.pol.decision, s.pol.decisionUntil = d, now.Add(r.window)
+		s.pol.decided = &rateDecided{d, now.Add(r.window)}
 	}
 	switch {
 	case d.close:
