@@ -44,6 +44,8 @@ func (s *Server) managementRoutes() *httprouter.Router {
 		{http.MethodGet, "/eventhandlers/:name", s.getHandler},
 		{http.MethodPut, "/eventhandlers/:name", s.putHandler},
 		{http.MethodDelete, "/eventhandlers/:name", s.deleteHandler},
+		{http.MethodGet, "/config", s.getConfig},
+		{http.MethodPut, "/config", s.putConfig},
 		{http.MethodGet, "/sockets", s.getSockets},
 		{http.MethodDelete, "/sockets", s.deleteSockets},
 		{http.MethodGet, "/sockets/:id", s.getSocket},
@@ -301,6 +303,7 @@ func viewOf(sn hub.Snapshot) wire.Socket {
 		Headers: sn.Headers, Parameters: sn.Parameters,
 		Timestamp: sn.ConnectedAt.UnixMilli(), ConnectedAt: sn.ConnectedAt,
 		MessagesIn: sn.MessagesIn, MessagesOut: sn.MessagesOut,
+		Subprotocol: sn.Subprotocol, LastActivityAt: sn.LastActivityAt,
 	}
 }
 

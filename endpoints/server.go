@@ -303,5 +303,8 @@ func (s *Server) compile(sol scripts.Solution) (*scripts.Compiled, error) {
 	if len(problems) > 0 {
 		return nil, problems
 	}
+	if err := s.cfg.Engine.CheckRoutes(compiled); err != nil {
+		return nil, err
+	}
 	return compiled, nil
 }

@@ -41,13 +41,21 @@ func (s *Server) upgrade(route string) httprouter.Handle {
 			writeError(w, http.StatusServiceUnavailable, "ConnectionLimitError", reason)
 			return
 		}
-		ws, err := s.upgrader.Upgrade(w, r, nil)
+		id := hub.NewID()
+		subprotocol, answer, err := s.handshakeHeaders(route, r, id)
+		if err != nil {
+			s.limits.release(ip)
+			writeError(w, http.StatusBadRequest, "SubprotocolError", err.Error())
+			return
+		}
+		ws, err := s.upgrader.Upgrade(w, r, answer)
 		if err != nil {
 			s.limits.release(ip)
 			return // the upgrader has answered through upgradeError
 		}
 		conn := hub.Conn{
-			ID:          hub.NewID(),
+			ID:          id,
+			Subprotocol: subprotocol,
 			URI:         requestURI(r),
 			Route:       route,
 			Headers:     headers(r.Header),

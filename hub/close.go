@@ -18,11 +18,15 @@ func (c CloseReason) Error() string { return c.Text }
 // tell them apart even where codes are shared.
 //
 //	1000 normal closure    CloseByScript, CloseByAPI
-//	1001 going away       CloseShutdown, CloseEndpointRemoved
+//	1001 going away       CloseShutdown, CloseEndpointRemoved, CloseIdle,
+//	                      CloseMaxAge
 //	1002 protocol error   (text from the violation, sent by gorilla/websocket)
 //	1006 abnormal closure CloseLost, CloseStalled: never sent in a frame,
 //	                      reported to the close event only
 //	1007 invalid payload  CloseInvalidUTF8
+//	1008 policy violation CloseRateLimited: the endpoint's rate limit
+//	                      message, for "then close" and a $ratelimited
+//	                      route's "close"
 //	1009 message too big  CloseTooBig
 var (
 	// CloseByScript: websocketInfo.close, Websocket.close or closeAll.
@@ -33,6 +37,12 @@ var (
 	CloseShutdown = CloseReason{websocket.CloseGoingAway, "server shutting down"}
 	// CloseEndpointRemoved: a deploy removed the socket's endpoint.
 	CloseEndpointRemoved = CloseReason{websocket.CloseGoingAway, "endpoint removed"}
+	// CloseIdle: no data message went either way for the endpoint's
+	// idle timeout.
+	CloseIdle = CloseReason{websocket.CloseGoingAway, "idle timeout"}
+	// CloseMaxAge: the socket reached the endpoint's maximum connection
+	// age.
+	CloseMaxAge = CloseReason{websocket.CloseGoingAway, "max connection age"}
 	// CloseTooBig: a message exceeded the size limit.
 	CloseTooBig = CloseReason{websocket.CloseMessageTooBig, "message too big"}
 	// CloseInvalidUTF8: a text message was not valid UTF-8.
@@ -44,3 +54,10 @@ var (
 	// reading; no close frame can reach it.
 	CloseStalled = CloseReason{websocket.CloseAbnormalClosure, "client stopped reading"}
 )
+
+// CloseRateLimited is the close for a message over an endpoint's rate
+// limit whose policy closes the socket; message is the policy's, which
+// scripts tell apart from the fixed reasons above.
+func CloseRateLimited(message string) CloseReason {
+	return CloseReason{websocket.ClosePolicyViolation, message}
+}

@@ -26,6 +26,8 @@ type Conn struct {
 	Parameters map[string]string
 	// ConnectedAt is when the upgrade completed.
 	ConnectedAt time.Time
+	// Subprotocol is the subprotocol the handshake chose, "" for none.
+	Subprotocol string
 }
 
 // NewID returns an unguessable socket id: 128 random bits in hex.
@@ -40,5 +42,6 @@ func (c Conn) view() *luaapi.Conn {
 	return luaapi.NewConn(luaapi.Conn{
 		ID: c.ID, URI: c.URI, Route: c.Route,
 		Headers: c.Headers, Parameters: c.Parameters, ConnectedAt: c.ConnectedAt,
+		Subprotocol: c.Subprotocol,
 	})
 }

@@ -5,6 +5,7 @@ import (
 	"slices"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/luagate/luagate/luaapi"
 )
@@ -33,6 +34,9 @@ type Socket interface {
 type Stats struct {
 	MessagesIn  uint64
 	MessagesOut uint64
+	// LastActivityAt is when a data message last went either way, or
+	// when the socket connected.
+	LastActivityAt time.Time
 }
 
 // Snapshot describes an open socket for operators.
@@ -200,7 +204,10 @@ func (h *Hub) Info(id string) (*luaapi.Conn, error) {
 		if e.closed.Load() {
 			return nil, luaapi.ErrUnknownSocket
 		}
-		return e.view, nil
+		// A copy, so the shared view does not change under other readers.
+		v := *e.view
+		v.LastActivityAt = e.sock.Stats().LastActivityAt
+		return &v, nil
 	}
 	c, err := h.broker.Info(id)
 	if err != nil {

@@ -52,7 +52,7 @@ func (f *fakeSocket) Drop() {
 func (f *fakeSocket) Stats() hub.Stats {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	return hub.Stats{MessagesOut: uint64(len(f.sent))}
+	return hub.Stats{MessagesOut: uint64(len(f.sent)), LastActivityAt: time.UnixMilli(5678)}
 }
 
 func (f *fakeSocket) closes() []hub.CloseReason {
@@ -102,8 +102,11 @@ func TestInfoDescribesTheConnection(t *testing.T) {
 	if c.ID != e.Conn().ID || c.Route != "/room/{id}" || c.Headers["host"] != "x" || c.Parameters["p"] != "1" || c.ConnectedAt.UnixMilli() != 1234 {
 		t.Fatalf("info %+v", c)
 	}
-	if c != e.View() {
-		t.Fatal("info builds a new view instead of the entry's")
+	if c.LastActivityAt.UnixMilli() != 5678 {
+		t.Fatalf("info's last activity %s, want the socket's", c.LastActivityAt)
+	}
+	if e.View().LastActivityAt != (time.Time{}) {
+		t.Fatal("info changed the entry's shared view")
 	}
 }
 

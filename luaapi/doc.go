@@ -15,6 +15,9 @@
 // pooled state carries from one execution to the next is therefore
 // invisible to scripts: compiled functions of the base, the string
 // metatable, those refilled tables, and buffers gopher-lua keeps.
+// websocketInfo.policy is immutable to scripts (read-only proxies with a
+// protected metatable) and is rebuilt when an execution wrote into it with
+// rawset (policy.go; policy_test.go checks it).
 //
 // luaapi never imports runtime: it declares the small interfaces it needs
 // (Sockets, Peer, Logger) and runtime implements them.

@@ -39,10 +39,16 @@ type Conn struct {
 	Parameters map[string]string
 	// ConnectedAt is when the upgrade completed.
 	ConnectedAt time.Time
+	// Subprotocol is the subprotocol the handshake chose, "" for none.
+	Subprotocol string
+	// LastActivityAt is when a data message last went either way. Only
+	// Sockets.Info sets it, for Websocket.info.
+	LastActivityAt time.Time
 
 	// The Lua values of the fields above, built once so that building
 	// websocketInfo for each event does not convert them again.
 	luaID, luaURI, luaRoute lua.LValue
+	luaSubprotocol          lua.LValue // nil when none
 	luaHeaders, luaParams   []field
 }
 
@@ -54,6 +60,10 @@ type field struct {
 // NewConn fills a Conn's cached Lua values.
 func NewConn(c Conn) *Conn {
 	c.luaID, c.luaURI, c.luaRoute = lua.LString(c.ID), lua.LString(c.URI), lua.LString(c.Route)
+	c.luaSubprotocol = lua.LNil
+	if c.Subprotocol != "" {
+		c.luaSubprotocol = lua.LString(c.Subprotocol)
+	}
 	c.luaHeaders = fields(c.Headers)
 	c.luaParams = fields(c.Parameters)
 	return &c
@@ -93,6 +103,19 @@ type Event struct {
 	// CloseCode and CloseReason are set for close events.
 	CloseCode   int
 	CloseReason string
+
+	// Policy is what websocketInfo.policy describes; nil leaves it unset.
+	Policy *Policy
+	// RouteKey is the --#ROUTE key that chose the program, "" when the
+	// endpoint's own script runs.
+	RouteKey string
+	// RouteValue is the value the route selection found in the message,
+	// when HasRouteValue.
+	RouteValue    string
+	HasRouteValue bool
+	// Reply, when set, receives the script's reply instead of the socket:
+	// the runtime asks a script for a decision that way.
+	Reply func(msg []byte, binary bool) error
 }
 
 // Values of websocketInfo fields boxed once: converting a string variable
@@ -115,6 +138,8 @@ const maxReusedKeys = 64
 type infoTables struct {
 	info            *lua.LTable
 	headers, params reusedTable
+	policy          policyTables
+	optionalFields
 }
 
 // reusedTable is a table refilled with a connection's fields.
@@ -128,7 +153,8 @@ type reusedTable struct {
 func infoKey(k string) bool {
 	switch k {
 	case "uri", "type", "route", "socket_id", "timestamp", "headers", "parameters",
-		"message", "message_type", "close_code", "close_reason", "send", "close":
+		"message", "message_type", "close_code", "close_reason", "send", "close",
+		"policy":
 		return true
 	}
 	return false
@@ -200,7 +226,7 @@ func luaEventType(typ string) lua.LValue {
 func (it *infoTables) newInfo(L *lua.LState, ev *Event, send, close *lua.LFunction, mt *lua.LTable) *lua.LTable {
 	c := ev.Conn
 	if it.info == nil || it.info.Metatable != mt {
-		it.info = L.CreateTable(0, 14)
+		it.info = L.CreateTable(0, 18)
 		it.info.Metatable = mt
 	}
 	t := it.info
@@ -231,13 +257,14 @@ func (it *infoTables) newInfo(L *lua.LState, ev *Event, send, close *lua.LFuncti
 	setField(t, "close_reason", closeReason)
 	setField(t, "send", send)
 	setField(t, "close", close)
+	it.setPolicyFields(L, t, ev)
 	return t
 }
 
 // connInfo is what Websocket.info returns: every field of websocketInfo but
 // message and message_type, for a connection that is open.
 func connInfo(L *lua.LState, c *Conn) *lua.LTable {
-	t := L.CreateTable(0, 7)
+	t := L.CreateTable(0, 9)
 	t.RawSetString("uri", c.luaURI)
 	t.RawSetString("type", luaEventType(EventOpen))
 	t.RawSetString("route", c.luaRoute)
@@ -245,6 +272,10 @@ func connInfo(L *lua.LState, c *Conn) *lua.LTable {
 	t.RawSetString("timestamp", lua.LNumber(c.ConnectedAt.UnixMilli()))
 	t.RawSetString("headers", table(L, c.luaHeaders))
 	t.RawSetString("parameters", table(L, c.luaParams))
+	t.RawSetString("subprotocol", c.luaSubprotocol)
+	if !c.LastActivityAt.IsZero() {
+		t.RawSetString("last_activity_at", lua.LNumber(c.LastActivityAt.UnixMilli()))
+	}
 	return t
 }
 

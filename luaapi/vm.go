@@ -206,7 +206,11 @@ func (vm *VM) Run(ctx context.Context, p *Program, ev *Event) (err error) {
 		return nil
 	}
 	msg, binary, err := encodeMessage(reply, MessageText)
-	if err == nil {
+	switch {
+	case err != nil:
+	case ev.Reply != nil:
+		err = ev.Reply(msg, binary)
+	default:
 		err = ev.Peer.Send(msg, binary)
 	}
 	if err != nil {

@@ -21,6 +21,13 @@ type Config struct {
 	// NoRateLimit turns the per-socket rate limit off; RateLimit must then
 	// be zero.
 	NoRateLimit bool
+	// IdleTimeout closes a socket with 1001 when no data message has gone
+	// either way for that long. Zero means none. An endpoint's --#IDLE
+	// overrides it.
+	IdleTimeout time.Duration
+	// MaxConnectionAge closes a socket with 1001 that long after it
+	// connected. Zero means none. An endpoint's --#MAXAGE overrides it.
+	MaxConnectionAge time.Duration
 	// MaxMessageBytes is the largest incoming message; a larger one closes
 	// the socket with 1009. Zero means 1 MiB.
 	MaxMessageBytes int64
@@ -137,6 +144,8 @@ func (c Config) withDefaults() (Config, error) {
 			c.MaxSendBytes, c.SendQueueBytes, c.SendTotalBytes)
 	case c.LuaStates < 0:
 		return c, fmt.Errorf("lua states %d: must be positive", c.LuaStates)
+	case c.IdleTimeout < 0 || c.MaxConnectionAge < 0:
+		return c, fmt.Errorf("idle timeout %s, max connection age %s: must not be negative", c.IdleTimeout, c.MaxConnectionAge)
 	case c.PingInterval < 0 || c.PongTimeout < 0 || c.WriteTimeout < 0:
 		return c, fmt.Errorf("ping interval %s, pong timeout %s, write timeout %s: must be positive", c.PingInterval, c.PongTimeout, c.WriteTimeout)
 	}

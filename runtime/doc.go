@@ -21,10 +21,18 @@
 // lock shared by all sockets is taken per event (BenchmarkPoolGetPut
 // measures it contended).
 //
+// Endpoint policies (policy.go) are built once per revision. Before
+// dispatch, choose picks what runs an event (a --#ROUTE's program or the
+// endpoint's script); the reader finds its endpoint's policy again only
+// when the revision pointer changed. Idle and age timers are the only
+// goroutines policies add, one time.AfterFunc each, armed at open and on
+// every deploy and stopped when the reader ends.
+//
 // Lock order (a lock on the left may be held while taking one on its
 // right, never the reverse): pool.mu → running.mu → luaapi's deadline.mu.
 // socket.mu is taken with none of those held, and hub's shard locks are
-// leaves. The watchdog holds running.mu while it interrupts an execution,
+// leaves. A socket's policyTimers.mu is taken with none held and released
+// before the socket is closed, so a timer's close takes socket.mu after it. The watchdog holds running.mu while it interrupts an execution,
 // which takes the execution's deadline lock.
 //
 // runtime imports hub, luaapi and scripts; it never imports endpoints or

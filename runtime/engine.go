@@ -43,6 +43,9 @@ type revision struct {
 	compiled *scripts.Compiled
 	programs map[string]*luaapi.Program
 	handler  *luaapi.Program
+	// policies and fallback are the endpoints' policies (policy.go).
+	policies map[string]*endpointPolicy
+	fallback *endpointPolicy
 }
 
 func newRevision(c *scripts.Compiled) *revision {
@@ -84,7 +87,7 @@ func New(cfg Config) (*Engine, error) {
 	if err != nil {
 		return nil, fmt.Errorf("compile empty solution: %w", err)
 	}
-	e.rev.Store(newRevision(empty))
+	e.rev.Store(e.withPolicies(newRevision(empty)))
 	return e, nil
 }
 
@@ -95,11 +98,12 @@ func (e *Engine) Hub() *hub.Hub { return e.hub }
 // from their next event; sockets whose endpoint c no longer has are closed
 // with hub.CloseEndpointRemoved.
 func (e *Engine) Load(c *scripts.Compiled) {
-	e.rev.Store(newRevision(c))
+	e.rev.Store(e.withPolicies(newRevision(c)))
 	e.hub.DisconnectIf(hub.CloseEndpointRemoved, func(conn *hub.Conn) bool {
 		_, ok := c.Endpoint(conn.Route)
 		return !ok
 	})
+	e.rearmAll()
 }
 
 // Solution returns the running revision's compiled solution.
@@ -125,8 +129,10 @@ func (e *Engine) Serve(ws *websocket.Conn, c hub.Conn) error {
 	_ = s.extendReadDeadline()
 	ws.SetPongHandler(func(string) error { return s.extendReadDeadline() })
 	s.startPinger()
+	s.touch(c.ConnectedAt)
 	s.entry = e.hub.Register(c, s)
 	s.conn = s.entry.View()
+	s.startTimers()
 	// A deploy may have removed the route between the upgrade and Register;
 	// Load swaps the revision before it looks at the hub, so one of the two
 	// sees the other.
@@ -136,6 +142,7 @@ func (e *Engine) Serve(ws *websocket.Conn, c hub.Conn) error {
 
 	s.run(&luaapi.Event{Type: luaapi.EventOpen, Conn: s.conn, Peer: s, Timestamp: time.Now()})
 	reason := s.readLoop()
+	s.stopTimers()
 	s.end()
 	s.entry.Unregister()
 	e.dispatch(s, &luaapi.Event{Type: luaapi.EventClose, Conn: s.conn, Peer: s, Timestamp: time.Now(),
@@ -145,7 +152,7 @@ func (e *Engine) Serve(ws *websocket.Conn, c hub.Conn) error {
 
 // dispatch runs the script for ev on a pooled state.
 func (e *Engine) dispatch(s *socket, ev *luaapi.Event) {
-	prog := e.rev.Load().program(s.conn.Route)
+	prog := e.choose(s, ev)
 	if prog == nil {
 		prog = s.prog
 	}

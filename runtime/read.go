@@ -54,7 +54,8 @@ func (s *socket) readLoop() hub.CloseReason {
 // receive reads the message r into buf and handles it: it runs the data
 // event, unless the message breaks a rule or the socket is closing.
 func (s *socket) receive(typ int, r io.Reader, buf *[]byte) error {
-	data, err := readAll(r, buf, s.e.cfg.MaxMessageBytes)
+	pol := s.policy()
+	data, err := readAll(r, buf, pol.maxMessage)
 	if err == errInflatedTooBig {
 		_ = s.entry.Close(hub.CloseTooBig)
 		return nil // closing: wait for the client's answer
@@ -63,25 +64,32 @@ func (s *socket) receive(typ int, r io.Reader, buf *[]byte) error {
 		return err
 	}
 	s.in.Add(1)
+	now := time.Now()
+	s.touch(now)
 	switch {
 	case s.isClosing():
 	case typ == websocket.TextMessage && !utf8.Valid(data):
 		_ = s.entry.Close(hub.CloseInvalidUTF8)
 	case s.limiter != nil && !s.limiter.Allow():
-		_ = s.Send(rateLimitFrame, false)
+		s.overLimit(pol, typ, data, now)
 	default:
-		s.data = luaapi.Event{
-			Type:      luaapi.EventData,
-			Conn:      s.conn,
-			Peer:      s,
-			Message:   data,
-			Binary:    typ == websocket.BinaryMessage,
-			Timestamp: time.Now(),
-		}
+		s.data = s.dataEvent(typ, data, now)
 		s.run(&s.data)
 		s.data = luaapi.Event{}
 	}
 	return nil
+}
+
+// dataEvent is the data event of the message data of type typ.
+func (s *socket) dataEvent(typ int, data []byte, now time.Time) luaapi.Event {
+	return luaapi.Event{
+		Type:      luaapi.EventData,
+		Conn:      s.conn,
+		Peer:      s,
+		Message:   data,
+		Binary:    typ == websocket.BinaryMessage,
+		Timestamp: now,
+	}
 }
 
 // readAll reads r to its end into *buf's storage, growing it as needed,

@@ -15,10 +15,6 @@ import (
 	"github.com/luagate/luagate/luaapi"
 )
 
-// rateLimitFrame is what a client gets instead of having a message over the
-// rate limit reach the script.
-var rateLimitFrame = []byte(`{"type":"RateLimitError","error":"message rate limit exceeded","status":429}`)
-
 type outMsg struct {
 	data   []byte
 	binary bool
@@ -58,6 +54,12 @@ type socket struct {
 	pinger  *time.Timer    // fires every PingInterval
 
 	in, out atomic.Uint64
+	// lastActivity is when a data message last went either way, in Unix
+	// nanoseconds.
+	lastActivity atomic.Int64
+	timers       policyTimers
+	// pol is the endpoint policy in force; only the reader touches it.
+	pol socketPolicy
 
 	// prog is the program that ran the socket's last event; a close event
 	// still runs it after a deploy removed the socket's endpoint. Only the
@@ -220,6 +222,9 @@ func (s *socket) writeNext() bool {
 		}
 		s.out.Add(1)
 	}
+	if len(batch) > 0 {
+		s.touch(time.Now())
+	}
 	if batch != nil {
 		s.recycle(batch)
 	}
@@ -274,7 +279,7 @@ func (s *socket) Drop() { _ = s.ws.NetConn().Close() }
 
 // Stats implements hub.Socket.
 func (s *socket) Stats() hub.Stats {
-	return hub.Stats{MessagesIn: s.in.Load(), MessagesOut: s.out.Load()}
+	return hub.Stats{MessagesIn: s.in.Load(), MessagesOut: s.out.Load(), LastActivityAt: s.lastActive()}
 }
 
 // writeFailed ends a socket the writer can no longer write to. A timeout

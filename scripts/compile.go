@@ -26,6 +26,9 @@ type CompiledEndpoint struct {
 	Endpoint
 	Pattern Pattern
 	Proto   *lua.FunctionProto
+	// Policy is what the endpoint's header lines declare, with the
+	// solution's defaults filled in.
+	Policy Policy
 }
 
 // Compiled is one revision of a solution, checked and compiled once. Its
@@ -64,7 +67,8 @@ func Compile(sol Solution) (*Compiled, error) {
 		Modules:  make(map[string]*lua.FunctionProto, len(sol.Modules)),
 		byPath:   make(map[string]int, len(sol.Endpoints)),
 	}
-	var problems, conflicts Problems
+	rc, problems := sol.Config.resolve()
+	var conflicts Problems
 	// One router takes the patterns one at a time, so that every conflict
 	// is reported, not only the first.
 	var routes routeTable
@@ -86,7 +90,9 @@ func Compile(sol Solution) (*Compiled, error) {
 		if err != nil {
 			problems = append(problems, asProblem(e.Path, err))
 		}
-		c.Endpoints = append(c.Endpoints, CompiledEndpoint{Endpoint: e, Pattern: pat, Proto: proto})
+		pol, more := endpointPolicy(e, rc, sol.Modules)
+		problems = append(problems, more...)
+		c.Endpoints = append(c.Endpoints, CompiledEndpoint{Endpoint: e, Pattern: pat, Proto: proto, Policy: pol})
 	}
 	problems = append(problems, conflicts...)
 	for _, name := range slices.Sorted(maps.Keys(sol.Modules)) {

@@ -1,6 +1,7 @@
 package scripts
 
 import (
+	"encoding/json"
 	"maps"
 	"slices"
 	"strings"
@@ -8,18 +9,31 @@ import (
 
 // Diff is what replacing one solution by another adds, changes and removes.
 // Each entry names a script: "endpoint /chat/{room}", "module src.utils" or
-// "event handler websocket_info", in sorted order.
+// "event handler websocket_info", or the config ("config
+// services/websocket.yaml"), in sorted order.
 type Diff struct {
 	Added, Changed, Removed []string
 }
 
-// DiffSolutions compares the scripts of from and to.
+// DiffSolutions compares the scripts and the config of from and to.
 func DiffSolutions(from, to Solution) Diff {
 	var d Diff
 	d.compare("endpoint ", endpointScripts(from), endpointScripts(to))
 	d.compare("module ", from.Modules, to.Modules)
 	d.compare("event handler ", from.EventHandlers, to.EventHandlers)
+	d.compare("config ", configFiles(from), configFiles(to))
 	return d
+}
+
+// configFiles is s's config as the one file a project keeps it in, or
+// nothing when it configures nothing.
+func configFiles(s Solution) map[string]string {
+	if s.Config.Empty() {
+		return nil
+	}
+	// Maps encode with sorted keys, so equal configs encode alike.
+	b, _ := json.Marshal(s.Config.clone())
+	return map[string]string{ConfigFile: string(b)}
 }
 
 func endpointScripts(s Solution) map[string]string {

@@ -1,7 +1,10 @@
 // Package scripts is the solution model of luagate: endpoints (a path
 // pattern plus a Lua script), shared modules and the optional custom event
 // handler, together a Solution. It parses path patterns and the
-// "--#ENDPOINT" header format, and compiles every script once so that a
+// "--#ENDPOINT" header format and the policy lines that may follow it
+// (policy.go: routes, rate limits, timeouts, subprotocols), with the
+// solution's Config of named rate policies and defaults (a project's
+// services/websocket.yaml), and compiles every script once so that a
 // deploy is checked, with file and line, before anything changes. The limits
 // every solution is held to (limits.go) keep that check's time and memory
 // proportional to the solution's size. It reads

@@ -37,6 +37,7 @@ type origins struct {
 	endpoints map[string]Problem // path -> file and header line
 	modules   map[string]string  // module name -> file
 	handler   string             // event handler file, "" when none
+	config    map[string]int     // key path in ConfigFile -> line
 }
 
 // locate rewrites a problem about a solution part into one about the
@@ -55,6 +56,9 @@ func (o origins) locate(p Problem) Problem {
 		p.File = f
 		return p
 	}
+	if p.File == ConfigFile && p.Line == 0 {
+		return locateConfig(p, o.config)
+	}
 	if p.File == EventHandlerWebsocketInfo && o.handler != "" {
 		p.File = o.handler
 	}
@@ -64,8 +68,9 @@ func (o origins) locate(p Problem) Problem {
 // ReadProject reads the project in dir: endpoints from endpoints/**/*.lua
 // (each "--#ENDPOINT WEBSOCKET /path" header starts one, whatever the file's
 // name), modules from modules/**/*.lua (modules/src/utils.lua is
-// "src.utils") and the custom event handler from HandlerFile or any services
-// file whose first line is "--#EVENT websocket websocket_info".
+// "src.utils"), the custom event handler from HandlerFile or any services
+// file whose first line is "--#EVENT websocket websocket_info", and the
+// rate policies and endpoint defaults from ConfigFile.
 //
 // It checks and compiles everything. The error, when not nil, is Problems
 // naming every project file and line at fault. warnings list files that
@@ -97,6 +102,10 @@ func ReadProject(dir string) (sol Solution, warnings Problems, err error) {
 			}
 			src := string(b)
 			switch {
+			case rel == ConfigFile:
+				cfg, lines, more := readConfigFile(b)
+				problems = append(problems, more...)
+				sol.Config, o.config = cfg, lines
 			case path.Ext(rel) != ".lua":
 				warnings = append(warnings, Problem{File: rel, Message: "ignored: not a .lua file"})
 			case sub == EndpointsDir:
@@ -211,8 +220,9 @@ func appendProblems(ps Problems, err error) Problems {
 
 // WriteProject writes sol as a project in dir, one file per script:
 // endpoints/<name from path>.lua, modules/<name with dots as
-// directories>.lua and HandlerFile. The .lua files already under
-// endpoints/, modules/ and services/ are removed first, so that what is in
+// directories>.lua, HandlerFile and, when the solution has a config,
+// ConfigFile. The .lua files already under endpoints/, modules/ and
+// services/, and ConfigFile, are removed first, so that what is in
 // dir afterwards is exactly sol; other files are left alone. Reading the
 // result with ReadProject gives back sol.
 func WriteProject(dir string, sol Solution) error {
@@ -222,7 +232,7 @@ func WriteProject(dir string, sol Solution) error {
 			return fmt.Errorf("write project: %w", err)
 		}
 		for _, rel := range files {
-			if path.Ext(rel) != ".lua" {
+			if path.Ext(rel) != ".lua" && rel != ConfigFile {
 				continue
 			}
 			if err := os.Remove(filepath.Join(dir, filepath.FromSlash(rel))); err != nil {
@@ -249,6 +259,13 @@ func WriteProject(dir string, sol Solution) error {
 	}
 	if src, ok := sol.EventHandlers[EventHandlerWebsocketInfo]; ok {
 		files[HandlerFile] = src
+	}
+	if !sol.Config.Empty() {
+		b, err := configFileContent(sol.Config)
+		if err != nil {
+			return fmt.Errorf("write project: %w", err)
+		}
+		files[ConfigFile] = string(b)
 	}
 	for _, rel := range slices.Sorted(maps.Keys(files)) {
 		p := filepath.Join(dir, filepath.FromSlash(rel))

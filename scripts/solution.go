@@ -42,6 +42,9 @@ type Solution struct {
 	// EventHandlers maps an event handler name to its Lua source. The only
 	// name is EventHandlerWebsocketInfo.
 	EventHandlers map[string]string `json:"eventhandlers"`
+	// Config holds the named rate policies and the defaults of every
+	// endpoint: a project's ConfigFile.
+	Config Config `json:"config"`
 }
 
 // Normalize sorts endpoints by path and replaces nil maps with empty ones, so
@@ -57,6 +60,9 @@ func (s *Solution) Normalize() {
 	if s.EventHandlers == nil {
 		s.EventHandlers = map[string]string{}
 	}
+	if s.Config.Policies == nil {
+		s.Config.Policies = map[string]RatePolicy{}
+	}
 }
 
 // Clone returns a deep copy, so a caller can derive a new revision without
@@ -66,6 +72,7 @@ func (s Solution) Clone() Solution {
 		Endpoints:     append([]Endpoint(nil), s.Endpoints...),
 		Modules:       make(map[string]string, len(s.Modules)),
 		EventHandlers: make(map[string]string, len(s.EventHandlers)),
+		Config:        s.Config.clone(),
 	}
 	for k, v := range s.Modules {
 		c.Modules[k] = v

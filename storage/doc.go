@@ -13,6 +13,7 @@
 //	eventhandlers  handler name  -> Lua source
 //	meta           "revision"    -> 8-byte big-endian uint64, bumped by every Save
 //	               "schema"      -> "1"
+//	               "config"      -> JSON of scripts.Config, absent when empty
 //
 // UpdatedAt lives only here: scripts.Endpoint does not serialise it, and
 // Save decides it (kept when the script is byte-identical to the stored one,

@@ -26,6 +26,7 @@ var (
 
 	keyRevision = []byte("revision")
 	keySchema   = []byte("schema")
+	keyConfig   = []byte("config")
 
 	// contentBuckets are the ones Save replaces wholesale.
 	contentBuckets = [][]byte{bucketEndpoints, bucketModules, bucketEventHandlers}
@@ -382,6 +383,12 @@ func read(tx *bolt.Tx) (scripts.Solution, uint64, error) {
 	}
 	var rev uint64
 	if b := tx.Bucket(bucketMeta); b != nil {
+		if v := b.Get(keyConfig); v != nil {
+			// json.Unmarshal copies what it keeps.
+			if err := json.Unmarshal(v, &sol.Config); err != nil {
+				return scripts.Solution{}, 0, fmt.Errorf("%w: meta/config: %v", ErrCorrupt, err)
+			}
+		}
 		switch v := b.Get(keyRevision); len(v) {
 		case 0:
 		case 8:
@@ -431,6 +438,17 @@ func write(tx *bolt.Tx, sol scripts.Solution, rev uint64) error {
 	meta, err := tx.CreateBucketIfNotExists(bucketMeta)
 	if err != nil {
 		return fmt.Errorf("create bucket %s: %w", bucketMeta, err)
+	}
+	if sol.Config.Empty() {
+		err = meta.Delete(keyConfig)
+	} else {
+		var v []byte
+		if v, err = json.Marshal(sol.Config); err == nil {
+			err = meta.Put(keyConfig, v)
+		}
+	}
+	if err != nil {
+		return fmt.Errorf("set config: %w", err)
 	}
 	var buf [8]byte
 	binary.BigEndian.PutUint64(buf[:], rev)

@@ -54,6 +54,10 @@ type Socket struct {
 	ConnectedAt time.Time         `json:"connected_at"`
 	MessagesIn  uint64            `json:"messages_in"`
 	MessagesOut uint64            `json:"messages_out"`
+	// Subprotocol is the one the handshake chose, "" for none.
+	Subprotocol string `json:"subprotocol"`
+	// LastActivityAt is when a data message last went either way.
+	LastActivityAt time.Time `json:"last_activity_at"`
 }
 
 // SendRequest is the body of POST /sockets/:id/messages. Type is

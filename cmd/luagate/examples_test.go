@@ -1,6 +1,8 @@
 package main
 
 import (
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -69,5 +71,38 @@ func TestDeployRouterExampleRoutesByAction(t *testing.T) {
 		if got := c.next(); got != tc.want {
 			t.Errorf("sent %s: got %s, want %s", tc.send, got, tc.want)
 		}
+	}
+}
+
+func TestDeployTasksExampleRoutesByModuleAndPullKeepsItsConfig(t *testing.T) {
+	s := startServer(t, t.TempDir(), nil)
+	out := s.mustLuagate("deploy", example("tasks"))
+	if !strings.Contains(out, "+ config services/websocket.yaml\n") {
+		t.Fatalf("deploy printed %q", out)
+	}
+	c := s.dial("/tasks")
+	if got := c.nextJSON(); got["type"] != "welcome" || got["rate_limit"] != 100.0 {
+		t.Fatalf("connect route answered %v", got)
+	}
+	for _, tc := range []struct{ send, want string }{
+		{`{"module":"task_engine","task":"build"}`, `{"module":"task_engine","task":"build","type":"started"}`},
+		{`{"module":"db_engine","query":"count"}`, `{"module":"db_engine","query":"count","rows":0,"type":"result"}`},
+		{`{"module":"mail"}`, `{"error":"no module mail","modules":["task_engine","db_engine"],"type":"error"}`},
+		{`not json`, `{"error":"no module nil","modules":["task_engine","db_engine"],"type":"error"}`},
+	} {
+		c.say(tc.send)
+		if got := c.next(); got != tc.want {
+			t.Errorf("sent %s: got %s, want %s", tc.send, got, tc.want)
+		}
+	}
+
+	dir := t.TempDir()
+	s.mustLuagate("pull", dir)
+	b, err := os.ReadFile(filepath.Join(dir, "services", "websocket.yaml"))
+	if err != nil || !strings.Contains(string(b), "rate_limit: standard") || !strings.Contains(string(b), "error_code: 4429") {
+		t.Fatalf("pulled services/websocket.yaml: %v\n%s", err, b)
+	}
+	if out := s.mustLuagate("deploy", dir); out != "no changes\n" {
+		t.Fatalf("deploy after pull printed %q", out)
 	}
 }

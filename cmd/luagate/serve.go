@@ -32,6 +32,8 @@ func serve(args []string, stderr io.Writer) error {
 	fs.StringVar(&c.AddrFile, "addr-file", "", "once serving, write the --addr listener's address (host:port and a newline) to this file: for tools that start luagate on port 0")
 	fs.Float64Var(&rateLimit, "rate-limit", runtime.DefaultRateLimit, "incoming messages per second allowed per socket; 0 turns limiting off")
 	fs.Int64Var(&c.Runtime.MaxMessageBytes, "max-message-bytes", runtime.DefaultMaxMessageBytes, "largest incoming message; a larger one closes the socket with 1009")
+	fs.DurationVar(&c.Runtime.IdleTimeout, "idle-timeout", 0, "close a socket with 1001 when no data message has gone either way for this long (an endpoint's --#IDLE wins); 0 means never")
+	fs.DurationVar(&c.Runtime.MaxConnectionAge, "max-connection-age", 0, "close a socket with 1001 this long after it connected (an endpoint's --#MAXAGE wins); 0 means never")
 	fs.DurationVar(&c.Runtime.ScriptTimeout, "script-timeout", runtime.DefaultScriptTimeout, "longest one script execution may run")
 	fs.IntVar(&c.Runtime.SendQueue, "send-queue", runtime.DefaultSendQueue, "outgoing messages buffered per socket; a send to a full queue fails with status 503")
 	fs.Int64Var(&c.Runtime.SendQueueBytes, "send-queue-bytes", runtime.DefaultSendQueueBytes, "outgoing bytes buffered per socket; a send past them fails with status 503")

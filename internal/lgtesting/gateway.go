@@ -11,6 +11,7 @@ import (
 
 	"github.com/luagate/luagate/gateway"
 	"github.com/luagate/luagate/hub"
+	"github.com/luagate/luagate/scripts"
 	"github.com/luagate/luagate/wire"
 )
 
@@ -127,4 +128,15 @@ func (g *Gateway) SocketIDs(n int) []string {
 	})
 	slices.Sort(ids)
 	return ids
+}
+
+// PutSolution replaces the whole solution and returns the status and body
+// of the answer.
+func (g *Gateway) PutSolution(sol scripts.Solution) (int, string) {
+	g.tb.Helper()
+	body, err := json.Marshal(sol)
+	if err != nil {
+		g.tb.Fatal(err)
+	}
+	return g.API(http.MethodPut, wire.Prefix, string(body))
 }

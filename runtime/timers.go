@@ -1,0 +1,114 @@
+package runtime
+
+import (
+	"sync"
+	"time"
+
+	"github.com/luagate/luagate/hub"
+)
+
+// policyTimers close a socket that has been idle, or open, for longer than
+// its endpoint allows. They are armed when the socket opens and again on
+// every deploy (Engine.Load), from the revision current at that moment, so
+// a deploy that changes the limits applies them to open sockets: the idle
+// deadline counts from the last activity, the age from the connect.
+type policyTimers struct {
+	mu sync.Mutex // guards the fields below; never held while closing
+	// started is set once the socket's hub entry is in place (Serve);
+	// a deploy arms no timer before.
+	started, stopped bool
+	idle, maxAge     time.Duration // what the timers are armed for
+	idleTimer        *time.Timer
+	ageTimer         *time.Timer
+	// idleGen tells a firing idle timer whether it is still the current
+	// one: Stop cannot take back a callback that has started.
+	idleGen uint64
+}
+
+// touch records activity: a data message went one way or the other.
+func (s *socket) touch(now time.Time) { s.lastActivity.Store(now.UnixNano()) }
+
+func (s *socket) lastActive() time.Time { return time.Unix(0, s.lastActivity.Load()) }
+
+// startTimers arms the timers of a socket that has just opened.
+func (s *socket) startTimers() {
+	s.timers.mu.Lock()
+	s.timers.started = true
+	s.timers.mu.Unlock()
+	s.armTimers()
+}
+
+// armTimers makes the socket's timers follow its endpoint's policy in the
+// current revision.
+func (s *socket) armTimers() {
+	t := &s.timers
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if !t.started || t.stopped {
+		return
+	}
+	conn := s.entry.Conn()
+	pol := s.e.rev.Load().policyOf(conn.Route)
+	if pol.idle != t.idle {
+		t.idle = pol.idle
+		t.idleGen++
+		if t.idleTimer != nil {
+			t.idleTimer.Stop()
+			t.idleTimer = nil
+		}
+		if t.idle > 0 {
+			gen := t.idleGen
+			t.idleTimer = time.AfterFunc(time.Until(s.lastActive().Add(t.idle)), func() { s.idleCheck(gen) })
+		}
+	}
+	if pol.maxAge != t.maxAge {
+		t.maxAge = pol.maxAge
+		if t.ageTimer != nil {
+			t.ageTimer.Stop()
+			t.ageTimer = nil
+		}
+		if t.maxAge > 0 {
+			t.ageTimer = time.AfterFunc(time.Until(conn.ConnectedAt.Add(t.maxAge)), func() { _ = s.entry.Close(hub.CloseMaxAge) })
+		}
+	}
+}
+
+// idleCheck runs when the idle deadline armed as generation gen passes:
+// it closes the socket, or waits again when there was activity since.
+func (s *socket) idleCheck(gen uint64) {
+	t := &s.timers
+	t.mu.Lock()
+	if t.stopped || gen != t.idleGen {
+		t.mu.Unlock()
+		return
+	}
+	if wait := time.Until(s.lastActive().Add(t.idle)); wait > 0 {
+		t.idleTimer.Reset(wait)
+		t.mu.Unlock()
+		return
+	}
+	t.mu.Unlock()
+	_ = s.entry.Close(hub.CloseIdle)
+}
+
+// stopTimers stops the timers for good once the socket has ended.
+func (s *socket) stopTimers() {
+	t := &s.timers
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.stopped = true
+	for _, tm := range []*time.Timer{t.idleTimer, t.ageTimer} {
+		if tm != nil {
+			tm.Stop()
+		}
+	}
+}
+
+// rearmAll applies the current revision's timers to every open socket.
+func (e *Engine) rearmAll() {
+	e.hub.Each(func(hs hub.Socket) {
+		if s, ok := hs.(*socket); ok {
+			s.armTimers()
+		}
+	})
+}
