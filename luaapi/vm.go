@@ -67,7 +67,10 @@ type VM struct {
 	opts    Options
 	base    *lua.LTable
 	envMeta *lua.LTable
-	proxies []*lua.LTable
+	// stringMeta is the metatable of every string: its __index is the
+	// string library's read-only proxy.
+	stringMeta *lua.LTable
+	proxies    []*lua.LTable
 	// rawWritten is set when an execution called a function that writes
 	// past metamethods (rawset, table.insert, table.remove): only then can
 	// a read-only proxy hold something scrub must remove.
@@ -83,6 +86,7 @@ type VM struct {
 	// unless it may have added keys to them: see touched.
 	env, response *lua.LTable
 	deadline      *deadline
+	frames        callFrames
 	// chunk is the function of the last program run, reused while the
 	// same program runs again.
 	chunk *lua.LFunction
@@ -116,6 +120,11 @@ func NewVM(opts Options) *VM {
 		opts:     opts,
 		deadline: newDeadline(),
 	}
+	frames, err := newCallFrames(vm.L)
+	if err != nil {
+		panic(fmt.Sprintf("luaapi: %v", err))
+	}
+	vm.frames = frames
 	vm.infoSend = vm.L.NewFunction(vm.websocketInfoSend)
 	vm.infoClose = vm.L.NewFunction(vm.websocketInfoClose)
 	vm.openSandbox()
@@ -159,8 +168,10 @@ func (vm *VM) RunFor(timeout time.Duration, p *Program, ev *Event) error {
 // script does; a failure comes back as a *ScriptError.
 func (vm *VM) Run(ctx context.Context, p *Program, ev *Event) (err error) {
 	L := vm.L
-	env := reuse(L, &vm.env, vm.envMeta)
-	setField(env, "_G", env)
+	env, fresh := reuse(L, &vm.env, vm.envMeta)
+	if fresh {
+		env.RawSetString("_G", env)
+	}
 	vm.exec = execution{ev: ev, prog: p, env: env}
 	vm.cur = &vm.exec
 	vm.cur.info = vm.tables.newInfo(L, ev, vm.infoSend, vm.infoClose, vm.reusedMeta)
@@ -169,6 +180,7 @@ func (vm *VM) Run(ctx context.Context, p *Program, ev *Event) (err error) {
 		L.RemoveContext()
 		L.SetTop(0)
 		vm.cur, vm.exec = nil, execution{}
+		vm.release()
 		vm.scrub()
 		if r := recover(); r != nil {
 			err = &ScriptError{Message: fmt.Sprintf("script aborted: %v", r)}
@@ -199,8 +211,7 @@ func (vm *VM) Run(ctx context.Context, p *Program, ev *Event) (err error) {
 		}
 		return nil
 	}
-	response := reuse(L, &vm.response, vm.reusedMeta)
-	setField(response, "message", lua.LNil)
+	response, _ := reuse(L, &vm.response, vm.reusedMeta)
 	L.Push(vm.cur.info)
 	L.Push(response)
 	if err := L.PCall(2, 1, nil); err != nil {
