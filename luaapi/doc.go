@@ -16,8 +16,8 @@
 //     through to the base;
 //   - websocketInfo, its headers and parameters, and response;
 //   - what the functions return: tables from Websocket.info and list,
-//     from_json and json.decode, os.date("*t"), string.gmatch's iterator
-//     state, coroutines, and the values of modules require runs.
+//     from_json and json.decode, os.date("*t"), string.gmatch's iterator,
+//     coroutines, and the values of modules require runs.
 //
 // Immutable, and shared by every execution on the state:
 //   - the library tables string, table, math, os, coroutine, Websocket and

@@ -38,16 +38,20 @@ func boundStringLib(L *lua.LState, str *lua.LTable) {
 		return rep(L)
 	}))
 	for _, name := range []string{"find", "match", "gmatch", "gsub"} {
-		orig := str.RawGetString(name).(*lua.LFunction).GFunction
+		fn := str.RawGetString(name).(*lua.LFunction)
+		orig := fn.GFunction
 		name := name
-		str.RawSetString(name, L.NewFunction(func(L *lua.LState) int {
+		bounded := L.NewFunction(func(L *lua.LState) int {
 			s := L.CheckString(1)
 			plain := name == "find" && lua.LVAsBool(L.Get(4))
 			if !plain && len(s) > MaxPatternSubject {
 				L.RaiseError("string.%s: subject of %d bytes is over the pattern limit of %d (use a plain string.find, or split the input)", name, len(s), MaxPatternSubject)
 			}
 			return orig(L)
-		}))
+		})
+		// gmatch returns its iterator from its upvalue.
+		bounded.Upvalues = fn.Upvalues
+		str.RawSetString(name, bounded)
 	}
 	format := str.RawGetString("format").(*lua.LFunction).GFunction
 	str.RawSetString("format", L.NewFunction(func(L *lua.LState) int {

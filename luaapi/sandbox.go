@@ -60,6 +60,8 @@ func (vm *VM) openSandbox() {
 	string_.RawSetString("__index", lua.LNil)
 	string_.RawSetString("dump", lua.LNil)
 	boundStringLib(L, string_)
+	closeGmatch(L, string_)
+	vm.limitCoroutines(base.RawGetString("coroutine").(*lua.LTable))
 
 	vm.registerModules(base)
 
@@ -102,7 +104,10 @@ func (vm *VM) wrapRawWriters(base *lua.LTable) {
 // every execution. gopher-lua's setmetatable accepts any value and keeps
 // the metatable of a number, boolean, function or thread in the state,
 // for every value of that type and every later execution: it takes
-// tables only here, as in Lua 5.1.
+// tables only here, as in Lua 5.1. gopher-lua's collectgarbage forces a
+// full collection of the whole process's heap, which a script calling it
+// in a loop made every other socket wait for; Go collects on its own, and
+// here collectgarbage does nothing and answers 0.
 func (vm *VM) guardBase(base *lua.LTable) {
 	L := vm.L
 	setmetatable := base.RawGetString("setmetatable").(*lua.LFunction).GFunction
@@ -110,6 +115,32 @@ func (vm *VM) guardBase(base *lua.LTable) {
 		L.CheckTable(1)
 		return setmetatable(L)
 	}))
+	base.RawSetString("collectgarbage", L.NewFunction(func(L *lua.LState) int {
+		L.Push(lua.LNumber(0))
+		return 1
+	}))
+}
+
+// closeGmatch makes string.gmatch return one function holding its state,
+// as in Lua 5.1. gopher-lua's returns an iterator and a state for the
+// generic for to pass back, so an iterator called on its own, as in
+// local word = s:gmatch("%a+"); word(), failed.
+func closeGmatch(L *lua.LState, str *lua.LTable) {
+	gmatch := str.RawGetString("gmatch").(*lua.LFunction)
+	closed := L.NewFunction(func(L *lua.LState) int {
+		gmatch.GFunction(L)
+		iter, state := L.Get(-2).(*lua.LFunction).GFunction, L.Get(-1)
+		L.Pop(2)
+		L.Push(L.NewFunction(func(L *lua.LState) int {
+			L.SetTop(0)
+			L.Push(state)
+			return iter(L)
+		}))
+		return 1
+	})
+	// gmatch finds its iterator in the upvalues of the function called.
+	closed.Upvalues = gmatch.Upvalues
+	str.RawSetString("gmatch", closed)
 }
 
 // readOnly returns a proxy that reads through to t and refuses writes.

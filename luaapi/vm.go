@@ -102,6 +102,8 @@ type execution struct {
 	info    *lua.LTable
 	env     *lua.LTable
 	modules map[string]lua.LValue
+	// coroutines counts the coroutines created, up to MaxCoroutines.
+	coroutines int
 }
 
 // NewVM creates a sandboxed state.
