@@ -54,6 +54,15 @@
 // each execution (frames.go), as they would keep the functions last called
 // alive.
 //
+// # Limits
+//
+// A script's output is bounded: a line of print, and the message and
+// traceback of a failed execution, are cut at MaxLogLine; print and
+// LogFailure, with which the host logs failed executions, are limited to
+// SocketLogRate lines per second per socket and EndpointLogRate per
+// endpoint, shared through a ScriptLog (log.go). An execution may create
+// MaxCoroutines coroutines.
+//
 // luaapi never imports runtime: it declares the small interfaces it needs
 // (Sockets, Peer) and runtime implements them.
 package luaapi

@@ -44,6 +44,8 @@ type Conn struct {
 	// websocketInfo for each event does not convert them again.
 	luaID, luaURI, luaRoute lua.LValue
 	luaHeaders, luaParams   []field
+	// log limits how fast the connection's scripts log.
+	log *logLimiter
 }
 
 type field struct {
@@ -56,6 +58,7 @@ func NewConn(c Conn) *Conn {
 	c.luaID, c.luaURI, c.luaRoute = lua.LString(c.ID), lua.LString(c.URI), lua.LString(c.Route)
 	c.luaHeaders = fields(c.Headers)
 	c.luaParams = fields(c.Parameters)
+	c.log = newLogLimiter(SocketLogRate, SocketLogBurst)
 	return &c
 }
 

@@ -58,6 +58,9 @@ type Options struct {
 	// Logger receives print output and is tagged per event. Nil means
 	// slog.Default().
 	Logger *slog.Logger
+	// ScriptLog limits how fast each endpoint's scripts log, for every VM
+	// given the same one. Nil means one shared by the whole process.
+	ScriptLog *ScriptLog
 }
 
 // VM is one sandboxed Lua state. It is not safe for concurrent use: the
@@ -110,6 +113,9 @@ type execution struct {
 func NewVM(opts Options) *VM {
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
+	}
+	if opts.ScriptLog == nil {
+		opts.ScriptLog = defaultScriptLog
 	}
 	vm := &VM{
 		L: lua.NewState(lua.Options{
@@ -182,6 +188,9 @@ func (vm *VM) Run(ctx context.Context, p *Program, ev *Event) (err error) {
 		L.RemoveContext()
 		L.SetTop(0)
 		vm.cur, vm.exec = nil, execution{}
+		if ev.Type == EventClose {
+			vm.closeLog(ev.Conn)
+		}
 		vm.release()
 		vm.scrub()
 		if r := recover(); r != nil {
@@ -239,12 +248,17 @@ func (vm *VM) Run(ctx context.Context, p *Program, ev *Event) (err error) {
 	return nil
 }
 
+// scriptError describes the failure err of an execution under ctx. Its
+// message, which a script can make as long as it likes (error(s)), is cut
+// at MaxLogLine, as is the traceback.
 func scriptError(ctx context.Context, err error) *ScriptError {
-	se := &ScriptError{Message: err.Error(), cause: err}
-	var api *lua.ApiError
-	if errors.As(err, &api) {
-		se.Message = api.Object.String()
-		se.Traceback = api.StackTrace
+	se := &ScriptError{cause: err}
+	// An ApiError's Error() joins the message and the traceback whole.
+	if api := (*lua.ApiError)(nil); errors.As(err, &api) {
+		se.Message = truncateLine(api.Object.String())
+		se.Traceback = truncateLine(api.StackTrace)
+	} else {
+		se.Message = truncateLine(err.Error())
 	}
 	if ctx.Err() != nil {
 		// The cause says why the execution was stopped: ErrTimeout, or
