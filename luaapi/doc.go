@@ -2,23 +2,69 @@
 // sandboxed standard library, the websocketInfo table, the Websocket module,
 // JSON, print and require.
 //
-// A VM wraps one lua.LState. The state's globals are a read-only base: the
-// allowed libraries, each behind a read-only proxy, and luagate's modules.
-// Every execution gets an environment table that holds nothing but _G and
-// whose metatable reads through to that base, so a global a script sets
-// lives only for that execution, and nothing a script can reach lets it
-// change what the next execution on the same state sees. For speed a VM
-// refills its environment, websocketInfo, headers, parameters and response
-// tables rather than building them per event; a table an execution may
-// have added keys to is replaced instead (reuse.go says how a VM knows,
-// reuse_test.go checks it). What a
+// # Isolation
+//
+// A VM wraps one lua.LState, which runs one execution at a time for any
+// endpoint. Nothing one execution can reach may be shared with another
+// unless it is immutable, and nothing may outlive the execution. Every
+// value a script can reach is one of these (STYLE.md rule 17; a value
+// added to the API goes here and into isolation_test.go, whose walk of
+// everything reachable fails on a table it cannot classify):
+//
+// Rebuilt, or refilled, for each execution:
+//   - the global table (_G): empty but for _G, its metatable reading
+//     through to the base;
+//   - websocketInfo, its headers and parameters, and response;
+//   - what the functions return: tables from Websocket.info and list,
+//     from_json and json.decode, os.date("*t"), string.gmatch's iterator,
+//     coroutines, and the values of modules require runs.
+//
+// Immutable, and shared by every execution on the state:
+//   - the library tables string, table, math, os, coroutine, Websocket and
+//     json: each an empty proxy whose protected metatable reads through to
+//     the library and refuses assignment. rawset, table.insert and
+//     table.remove can still write into a proxy itself; scrub empties the
+//     proxies after such an execution;
+//   - the libraries behind the proxies and the base behind _G, which a
+//     script reads through __index and never holds: they hold only
+//     functions, strings, numbers and proxies;
+//   - the functions of the libraries and of websocketInfo (send and close
+//     act on the execution running when they are called): Go functions,
+//     which have no fields, and whose environment no script can reach, as
+//     getfenv, setfenv, module and debug are absent;
+//   - strings, numbers, booleans and nil. Strings have luagate's own
+//     metatable, not gopher-lua's (which is the string library itself): its
+//     __index is the string proxy, and getmetatable("") answers false. No
+//     other type has a metatable, and setmetatable takes tables only, as in
+//     Lua 5.1: gopher-lua would keep a number's or a function's metatable
+//     in the state, for every later execution.
+//
+// So an execution can leave nothing where a later one could find it, and
+// a closure or coroutine it makes is unreachable once it ends. For speed a
+// VM refills its environment, websocketInfo, headers, parameters and
+// response tables rather than building them per event; a table an
+// execution may have added keys to is replaced instead (reuse.go says how
+// a VM knows, reuse_test.go and isolation_test.go check it), and what a
+// script assigned to the keys luagate sets is put back when it ends. What a
 // pooled state carries from one execution to the next is therefore
-// invisible to scripts: compiled functions of the base, the string
-// metatable, those refilled tables, and buffers gopher-lua keeps.
-// websocketInfo.policy is immutable to scripts (read-only proxies with a
-// protected metatable) and is rebuilt when an execution wrote into it with
-// rawset (policy.go; policy_test.go checks it).
+// invisible to scripts and holds nothing of theirs: compiled functions of
+// the base, the string metatable, the refilled tables holding luagate's
+// values (the last event's message among them), and buffers gopher-lua
+// keeps. The call frames gopher-lua leaves in its stack are cleared after
+// each execution (frames.go), as they would keep the functions last called
+// alive. websocketInfo.policy is immutable to scripts (read-only proxies
+// with a protected metatable) and is rebuilt when an execution wrote into
+// it with rawset (policy.go; policy_test.go checks it).
+//
+// # Limits
+//
+// A script's output is bounded: a line of print, and the message and
+// traceback of a failed execution, are cut at MaxLogLine; print and
+// LogFailure, with which the host logs failed executions, are limited to
+// SocketLogRate lines per second per socket and EndpointLogRate per
+// endpoint, shared through a ScriptLog (log.go). An execution may create
+// MaxCoroutines coroutines.
 //
 // luaapi never imports runtime: it declares the small interfaces it needs
-// (Sockets, Peer, Logger) and runtime implements them.
+// (Sockets, Peer); hub and runtime implement them.
 package luaapi

@@ -48,8 +48,10 @@ type Conn struct {
 	// The Lua values of the fields above, built once so that building
 	// websocketInfo for each event does not convert them again.
 	luaID, luaURI, luaRoute lua.LValue
-	luaSubprotocol          lua.LValue // nil when none
 	luaHeaders, luaParams   []field
+	luaSubprotocol          lua.LValue // nil when none
+	// log limits how fast the connection's scripts log.
+	log *logLimiter
 }
 
 type field struct {
@@ -60,12 +62,13 @@ type field struct {
 // NewConn fills a Conn's cached Lua values.
 func NewConn(c Conn) *Conn {
 	c.luaID, c.luaURI, c.luaRoute = lua.LString(c.ID), lua.LString(c.URI), lua.LString(c.Route)
+	c.luaHeaders = fields(c.Headers)
+	c.luaParams = fields(c.Parameters)
 	c.luaSubprotocol = lua.LNil
 	if c.Subprotocol != "" {
 		c.luaSubprotocol = lua.LString(c.Subprotocol)
 	}
-	c.luaHeaders = fields(c.Headers)
-	c.luaParams = fields(c.Parameters)
+	c.log = newLogLimiter(SocketLogRate, SocketLogBurst)
 	return &c
 }
 
@@ -134,28 +137,56 @@ const maxReusedKeys = 64
 // tables, refilled for each execution rather than built anew: building them
 // was most of what dispatching an event cost. fill overwrites or removes
 // every key the last fill set; a table an execution may have added other
-// keys to is dropped (see VM.touched).
+// keys to is dropped (see VM.touched). After the execution release puts
+// back what a script assigned to those keys, so a table does not keep a
+// script's values while its state is idle, and the next fill knows what
+// each table holds without reading it.
 type infoTables struct {
-	info            *lua.LTable
+	info *lua.LTable
+	// vals is what info holds at each of infoKeys.
+	vals [len(infoKeys)]lua.LValue
+	// conn is the connection whose fields info holds.
+	conn            *Conn
 	headers, params reusedTable
 	policy          policyTables
 	optionalFields
 }
 
+// infoKeys are the keys newInfo sets on websocketInfo.
+var infoKeys = [...]string{"uri", "type", "route", "socket_id", "timestamp", "headers", "parameters",
+	"message", "message_type", "close_code", "close_reason", "send", "close", "policy"}
+
+// Indexes of infoKeys.
+const (
+	infoURI = iota
+	infoType
+	infoRoute
+	infoSocketID
+	infoTimestamp
+	infoHeaders
+	infoParameters
+	infoMessage
+	infoMessageType
+	infoCloseCode
+	infoCloseReason
+	infoSend
+	infoClose
+	infoPolicy
+)
+
 // reusedTable is a table refilled with a connection's fields.
 type reusedTable struct {
 	t    *lua.LTable
-	last []field // what the last fill set: all t may hold
+	last []field // what the last fill set: all t holds
 	seen int     // at least the distinct keys t has held
 }
 
 // infoKey reports whether newInfo sets k on websocketInfo.
 func infoKey(k string) bool {
-	switch k {
-	case "uri", "type", "route", "socket_id", "timestamp", "headers", "parameters",
-		"message", "message_type", "close_code", "close_reason", "send", "close",
-		"policy":
-		return true
+	for _, ik := range infoKeys {
+		if k == ik {
+			return true
+		}
 	}
 	return false
 }
@@ -167,27 +198,40 @@ func (r *reusedTable) fill(L *lua.LState, fs []field, mt *lua.LTable) *lua.LTabl
 		r.t, r.last, r.seen, same = L.CreateTable(0, len(fs)), nil, 0, false
 		r.t.Metatable = mt
 	}
-	if !same {
+	switch {
+	case same && len(fs) > 0 && &fs[0] == &r.last[0]:
+		// Another event of the same connection: the fields are the same.
+	case same:
+		for i, f := range fs {
+			if r.last[i].value != f.value {
+				r.t.RawSetString(f.key, f.value)
+			}
+		}
+	default:
 		for _, f := range r.last {
 			r.t.RawSetString(f.key, lua.LNil)
 		}
 		// This over-counts keys the table already had; the bound only
 		// has to hold, not be tight.
 		r.seen += len(fs)
-	}
-	for _, f := range fs {
-		setField(r.t, f.key, f.value)
+		for _, f := range fs {
+			r.t.RawSetString(f.key, f.value)
+		}
 	}
 	r.last = fs
 	return r.t
 }
 
-// setField sets t[key] = v unless t holds v there already. Setting costs
-// gopher-lua two map operations, one of them keyed by an interface, and
-// reading one: most fields of a refilled table hold the same value event
-// after event (the event type, the functions, headers every client sends
-// alike), so most sets are skipped.
-func setField(t *lua.LTable, key string, v lua.LValue) {
+// release undoes what an execution assigned to the keys fill set.
+func (r *reusedTable) release() {
+	for _, f := range r.last {
+		restore(r.t, f.key, f.value)
+	}
+}
+
+// restore sets t[key] = v unless t holds v there already, which it does
+// unless a script assigned to key.
+func restore(t *lua.LTable, key string, v lua.LValue) {
 	if t.RawGetString(key) != v {
 		t.RawSetString(key, v)
 	}
@@ -204,6 +248,16 @@ func sameKeys(a, b []field) bool {
 		}
 	}
 	return true
+}
+
+// forget makes websocketInfo hold nil at infoKeys[i] where it holds a
+// reused table other than t, and reports whether it did.
+func (it *infoTables) forget(i int, t *lua.LTable) bool {
+	if held, _ := it.vals[i].(*lua.LTable); held != t {
+		it.vals[i] = lua.LNil
+		return true
+	}
+	return false
 }
 
 // luaEventType is websocketInfo.type, boxed without allocating for the
@@ -226,20 +280,29 @@ func luaEventType(typ string) lua.LValue {
 func (it *infoTables) newInfo(L *lua.LState, ev *Event, send, close *lua.LFunction, mt *lua.LTable) *lua.LTable {
 	c := ev.Conn
 	if it.info == nil || it.info.Metatable != mt {
-		it.info = L.CreateTable(0, 18)
+		// The optional fields (route_key, route_value, subprotocol) take
+		// the rest.
+		it.info = L.CreateTable(0, len(infoKeys)+3)
+		it.optionalFields = optionalFields{}
 		it.info.Metatable = mt
+		it.vals = [len(infoKeys)]lua.LValue{}
+		it.conn = nil
+		it.set(infoSend, send)
+		it.set(infoClose, close)
 	}
-	t := it.info
-	setField(t, "uri", c.luaURI)
-	setField(t, "type", luaEventType(ev.Type))
-	setField(t, "route", c.luaRoute)
-	setField(t, "socket_id", c.luaID)
+	if it.conn != c {
+		it.conn = c
+		it.set(infoURI, c.luaURI)
+		it.set(infoRoute, c.luaRoute)
+		it.set(infoSocketID, c.luaID)
+		it.set(infoHeaders, it.headers.fill(L, c.luaHeaders, mt))
+		it.set(infoParameters, it.params.fill(L, c.luaParams, mt))
+	}
+	it.set(infoType, luaEventType(ev.Type))
 	// Boxing a number allocates; events of the same millisecond share it.
-	if ms := lua.LNumber(ev.Timestamp.UnixMilli()); t.RawGetString("timestamp") != ms {
-		t.RawSetString("timestamp", ms)
+	if ms := lua.LNumber(ev.Timestamp.UnixMilli()); it.vals[infoTimestamp] != ms {
+		it.set(infoTimestamp, ms)
 	}
-	setField(t, "headers", it.headers.fill(L, c.luaHeaders, mt))
-	setField(t, "parameters", it.params.fill(L, c.luaParams, mt))
 	message, messageType, closeCode, closeReason := lua.LValue(lua.LNil), lua.LValue(lua.LNil), lua.LValue(lua.LNil), lua.LValue(lua.LNil)
 	switch ev.Type {
 	case EventData:
@@ -251,14 +314,43 @@ func (it *infoTables) newInfo(L *lua.LState, ev *Event, send, close *lua.LFuncti
 	case EventClose:
 		closeCode, closeReason = lua.LNumber(ev.CloseCode), lua.LString(ev.CloseReason)
 	}
-	setField(t, "message", message)
-	setField(t, "message_type", messageType)
-	setField(t, "close_code", closeCode)
-	setField(t, "close_reason", closeReason)
-	setField(t, "send", send)
-	setField(t, "close", close)
-	it.setPolicyFields(L, t, ev)
-	return t
+	it.set(infoMessage, message)
+	it.set(infoMessageType, messageType)
+	it.set(infoCloseCode, closeCode)
+	it.set(infoCloseReason, closeReason)
+	it.set(infoPolicy, it.policy.table(L, ev.Policy))
+	it.setOptionalFields(it.info, ev)
+	return it.info
+}
+
+// set makes websocketInfo hold v at infoKeys[i]. Setting costs gopher-lua
+// two map operations, one of them keyed by an interface: most fields hold
+// the same value event after event (the event type, the functions, the
+// connection's), so most sets are skipped.
+func (it *infoTables) set(i int, v lua.LValue) {
+	if it.vals[i] != v {
+		it.info.RawSetString(infoKeys[i], v)
+		it.vals[i] = v
+	}
+}
+
+// release undoes what an execution assigned to the fields newInfo set.
+func (it *infoTables) release() {
+	it.headers.release()
+	it.params.release()
+	if it.info == nil {
+		it.vals = [len(infoKeys)]lua.LValue{}
+		return
+	}
+	// A headers or parameters table the execution added keys to has been
+	// dropped, and websocketInfo must not keep it either.
+	headers, params := it.forget(infoHeaders, it.headers.t), it.forget(infoParameters, it.params.t)
+	if headers || params {
+		it.conn = nil
+	}
+	for i, k := range infoKeys {
+		restore(it.info, k, it.vals[i])
+	}
 }
 
 // connInfo is what Websocket.info returns: every field of websocketInfo but

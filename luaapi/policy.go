@@ -36,7 +36,8 @@ type policyTables struct {
 // optionalFields remembers which of the websocketInfo fields that are
 // usually nil the last fill of a table set (see setPolicyFields).
 type optionalFields struct {
-	optionalOf          *lua.LTable // the table the flags are about
+	// routed and subprotocol say whether the last fill of websocketInfo
+	// set those fields; newInfo clears them with a new table.
 	routed, subprotocol bool
 }
 
@@ -86,20 +87,16 @@ func readOnlyTable(L *lua.LState, name string, t *lua.LTable) *lua.LTable {
 	return proxy
 }
 
-// setPolicyFields sets the websocketInfo fields that endpoint policies
-// add: policy, route_key, route_value and subprotocol.
+// setOptionalFields sets the websocketInfo fields that endpoint policies
+// add besides policy: route_key, route_value and subprotocol.
 //
-// The last three are nil on the events of most endpoints, so they are set
-// only when this event or the last fill of t had them: on most events
-// they cost nothing. That is sound because they are not infoKeys: a
+// They are nil on the events of most endpoints, so they are set only when
+// this event or the last fill of t had them: on most events they cost
+// nothing. That is sound because they are not infoKeys: a
 // script that gives one a value where it is nil replaces the table (see
 // touched), and one that changes a value luagate set is undone by the
 // next fill, which sets the field whenever the last one did.
-func (it *infoTables) setPolicyFields(L *lua.LState, t *lua.LTable, ev *Event) {
-	setField(t, "policy", it.policy.table(L, ev.Policy))
-	if t != it.optionalOf {
-		it.optionalOf, it.routed, it.subprotocol = t, false, false
-	}
+func (it *infoTables) setOptionalFields(t *lua.LTable, ev *Event) {
 	routed := ev.RouteKey != "" || ev.HasRouteValue
 	if routed || it.routed {
 		routeKey, routeValue := lua.LValue(lua.LNil), lua.LValue(lua.LNil)
@@ -117,4 +114,12 @@ func (it *infoTables) setPolicyFields(L *lua.LState, t *lua.LTable, ev *Event) {
 		setField(t, "subprotocol", sub)
 	}
 	it.routed, it.subprotocol = routed, sub != lua.LNil
+}
+
+// setField sets t[key] = v unless t holds v there already: a set costs
+// gopher-lua two map operations, a read one.
+func setField(t *lua.LTable, key string, v lua.LValue) {
+	if t.RawGetString(key) != v {
+		t.RawSetString(key, v)
+	}
 }

@@ -7,9 +7,10 @@ import (
 // A VM hands every execution the same environment, websocketInfo, headers,
 // parameters and response tables, refilled, because building them anew was
 // most of what an event cost. No execution may see what an earlier one
-// left, and refilling overwrites every key luagate sets; a table an
-// execution may have given other keys is dropped instead, and the next
-// execution gets a new one.
+// left, nor keep anything alive after it: when an execution ends, release
+// puts back what it assigned to the keys luagate sets, and a table it may
+// have given other keys is dropped instead, so that the next execution
+// gets a new one.
 //
 // The VM learns of new keys without walking the tables after each
 // execution, which cost more than the script of a simple event: a key can
@@ -67,11 +68,33 @@ func (vm *VM) rawWriter(f *lua.LFunction, key func(L *lua.LState) lua.LValue) *l
 }
 
 // reuse returns *t, or a new table with metatable mt in its place when
-// there is none or it lost mt.
-func reuse(L *lua.LState, t **lua.LTable, mt *lua.LTable) *lua.LTable {
+// there is none or it lost mt, and whether it is new.
+func reuse(L *lua.LState, t **lua.LTable, mt *lua.LTable) (*lua.LTable, bool) {
 	if *t == nil || (*t).Metatable != mt {
 		*t = L.CreateTable(0, 4)
 		(*t).Metatable = mt
+		return *t, true
 	}
-	return *t
+	return *t, false
+}
+
+// release ends an execution: it undoes what the script assigned to the
+// keys of the reused tables, so that nothing of the script's stays
+// reachable from the state while it waits for the next execution, and
+// the next finds them as their fills left them.
+func (vm *VM) release() {
+	vm.tables.release()
+	if env := vm.env; env != nil {
+		restore(env, "_G", env)
+	}
+	if r := vm.response; r != nil {
+		restore(r, "message", lua.LNil)
+	}
+	if vm.chunk != nil {
+		vm.chunk.Env = vm.base
+	}
+	// A coroutine that fails inside coroutine.wrap leaves itself as the
+	// current thread, keeping its stack alive.
+	vm.L.G.CurrentThread = vm.L
+	vm.frames.clear()
 }

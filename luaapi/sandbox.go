@@ -52,13 +52,16 @@ func (vm *VM) openSandbox() {
 	}
 	base.RawSetString("os", osLimited)
 
-	if mt, ok := L.GetMetatable(lua.LString("")).(*lua.LTable); ok {
-		mt.RawSetString("__metatable", lua.LFalse)
-	}
 	vm.wrapRawWriters(base)
+	vm.guardBase(base)
 	string_ := base.RawGetString("string").(*lua.LTable)
+	// gopher-lua makes the string library the strings' metatable too, with
+	// __index pointing at itself: ("").__index would be the raw, writable
+	// library. It gets a metatable of its own below.
+	string_.RawSetString("__index", lua.LNil)
 	string_.RawSetString("dump", lua.LNil)
 	boundStringLib(L, string_)
+	vm.limitCoroutines(base.RawGetString("coroutine").(*lua.LTable))
 
 	vm.registerModules(base)
 
@@ -67,6 +70,13 @@ func (vm *VM) openSandbox() {
 			base.RawSetString(name, vm.readOnly(name, t))
 		}
 	}
+	// Strings index the read-only proxy, as the global string does, so
+	// ("x"):upper() and string.upper are the same function and neither
+	// leads to the library table itself.
+	vm.stringMeta = L.CreateTable(0, 2)
+	vm.stringMeta.RawSetString("__index", base.RawGetString("string"))
+	vm.stringMeta.RawSetString("__metatable", lua.LFalse)
+	L.SetMetatable(lua.LString(""), vm.stringMeta)
 	vm.base = base
 	newIndex := L.NewFunction(vm.newIndex)
 	vm.envMeta = L.CreateTable(0, 3)
@@ -88,6 +98,27 @@ func (vm *VM) wrapRawWriters(base *lua.LTable) {
 	for _, name := range []string{"insert", "remove"} {
 		table.RawSetString(name, vm.rawWriter(table.RawGetString(name).(*lua.LFunction), array))
 	}
+}
+
+// guardBase replaces the base functions that would reach state shared by
+// every execution. gopher-lua's setmetatable accepts any value and keeps
+// the metatable of a number, boolean, function or thread in the state,
+// for every value of that type and every later execution: it takes
+// tables only here, as in Lua 5.1. gopher-lua's collectgarbage forces a
+// full collection of the whole process's heap, which a script calling it
+// in a loop made every other socket wait for; Go collects on its own, and
+// here collectgarbage does nothing and answers 0.
+func (vm *VM) guardBase(base *lua.LTable) {
+	L := vm.L
+	setmetatable := base.RawGetString("setmetatable").(*lua.LFunction).GFunction
+	base.RawSetString("setmetatable", L.NewFunction(func(L *lua.LState) int {
+		L.CheckTable(1)
+		return setmetatable(L)
+	}))
+	base.RawSetString("collectgarbage", L.NewFunction(func(L *lua.LState) int {
+		L.Push(lua.LNumber(0))
+		return 1
+	}))
 }
 
 // readOnly returns a proxy that reads through to t and refuses writes.

@@ -47,6 +47,9 @@ type Options struct {
 	// Logger receives print output and is tagged per event. Nil means
 	// slog.Default().
 	Logger *slog.Logger
+	// ScriptLog limits how fast each endpoint's scripts log, for every VM
+	// given the same one. Nil means one shared by the whole process.
+	ScriptLog *ScriptLog
 }
 
 // VM is one sandboxed Lua state. It is not safe for concurrent use: the
@@ -56,7 +59,10 @@ type VM struct {
 	opts    Options
 	base    *lua.LTable
 	envMeta *lua.LTable
-	proxies []*lua.LTable
+	// stringMeta is the metatable of every string: its __index is the
+	// string library's read-only proxy.
+	stringMeta *lua.LTable
+	proxies    []*lua.LTable
 	// rawWritten is set when an execution called a function that writes
 	// past metamethods (rawset, table.insert, table.remove): only then can
 	// a read-only proxy hold something scrub must remove.
@@ -72,6 +78,7 @@ type VM struct {
 	// unless it may have added keys to them: see touched.
 	env, response *lua.LTable
 	deadline      *deadline
+	frames        callFrames
 	// chunk is the function of the last program run, reused while the
 	// same program runs again.
 	chunk *lua.LFunction
@@ -87,12 +94,17 @@ type execution struct {
 	info    *lua.LTable
 	env     *lua.LTable
 	modules map[string]lua.LValue
+	// coroutines counts the coroutines created, up to MaxCoroutines.
+	coroutines int
 }
 
 // NewVM creates a sandboxed state.
 func NewVM(opts Options) *VM {
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
+	}
+	if opts.ScriptLog == nil {
+		opts.ScriptLog = defaultScriptLog
 	}
 	vm := &VM{
 		L: lua.NewState(lua.Options{
@@ -105,6 +117,11 @@ func NewVM(opts Options) *VM {
 		opts:     opts,
 		deadline: newDeadline(),
 	}
+	frames, err := newCallFrames(vm.L)
+	if err != nil {
+		panic(fmt.Sprintf("luaapi: %v", err))
+	}
+	vm.frames = frames
 	vm.infoSend = vm.L.NewFunction(vm.websocketInfoSend)
 	vm.infoClose = vm.L.NewFunction(vm.websocketInfoClose)
 	vm.openSandbox()
@@ -148,8 +165,10 @@ func (vm *VM) RunFor(timeout time.Duration, p *Program, ev *Event) error {
 // script does; a failure comes back as a *ScriptError.
 func (vm *VM) Run(ctx context.Context, p *Program, ev *Event) (err error) {
 	L := vm.L
-	env := reuse(L, &vm.env, vm.envMeta)
-	setField(env, "_G", env)
+	env, fresh := reuse(L, &vm.env, vm.envMeta)
+	if fresh {
+		env.RawSetString("_G", env)
+	}
 	vm.exec = execution{ev: ev, prog: p, env: env}
 	vm.cur = &vm.exec
 	vm.cur.info = vm.tables.newInfo(L, ev, vm.infoSend, vm.infoClose, vm.reusedMeta)
@@ -158,6 +177,10 @@ func (vm *VM) Run(ctx context.Context, p *Program, ev *Event) (err error) {
 		L.RemoveContext()
 		L.SetTop(0)
 		vm.cur, vm.exec = nil, execution{}
+		if ev.Type == EventClose {
+			vm.closeLog(ev.Conn)
+		}
+		vm.release()
 		vm.scrub()
 		if r := recover(); r != nil {
 			err = &ScriptError{Message: fmt.Sprintf("script aborted: %v", r)}
@@ -188,8 +211,7 @@ func (vm *VM) Run(ctx context.Context, p *Program, ev *Event) (err error) {
 		}
 		return nil
 	}
-	response := reuse(L, &vm.response, vm.reusedMeta)
-	setField(response, "message", lua.LNil)
+	response, _ := reuse(L, &vm.response, vm.reusedMeta)
 	L.Push(vm.cur.info)
 	L.Push(response)
 	if err := L.PCall(2, 1, nil); err != nil {
@@ -219,12 +241,17 @@ func (vm *VM) Run(ctx context.Context, p *Program, ev *Event) (err error) {
 	return nil
 }
 
+// scriptError describes the failure err of an execution under ctx. Its
+// message, which a script can make as long as it likes (error(s)), is cut
+// at MaxLogLine, as is the traceback.
 func scriptError(ctx context.Context, err error) *ScriptError {
-	se := &ScriptError{Message: err.Error(), cause: err}
-	var api *lua.ApiError
-	if errors.As(err, &api) {
-		se.Message = api.Object.String()
-		se.Traceback = api.StackTrace
+	se := &ScriptError{cause: err}
+	// An ApiError's Error() joins the message and the traceback whole.
+	if api := (*lua.ApiError)(nil); errors.As(err, &api) {
+		se.Message = truncateLine(api.Object.String())
+		se.Traceback = truncateLine(api.StackTrace)
+	} else {
+		se.Message = truncateLine(err.Error())
 	}
 	if ctx.Err() != nil {
 		// The cause says why the execution was stopped: ErrTimeout, or

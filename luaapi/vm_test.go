@@ -179,3 +179,37 @@ response.message = {n = 1}`)
 		}
 	}
 }
+
+func TestRepliesThatCannotBeSentAreScriptErrors(t *testing.T) {
+	t.Parallel()
+	vm := luaapi.NewVM(luaapi.Options{Sockets: noSockets{}})
+	defer vm.Close()
+	for _, c := range []struct{ script, err, sent string }{
+		{`return "fine"`, "", "fine"},
+		{`return 42`, "", "42"},
+		{`return true`, "", "true"},
+		{`return {a = "\255"}`, "", `{"a":"\ufffd"}`},
+		{`response.message = "é"`, "", "é"},
+		{`return function() end`, "reply not sent: bad argument: a message must be a string, number, boolean or table, not a function", ""},
+		{`return coroutine.create(print)`, "not a thread", ""},
+		{`response.message = print`, "not a function", ""},
+		{`return "\255\254"`, "reply not sent: bad argument: a data-text message must be valid UTF-8", ""},
+		{`response.message = "ok \237\160\128"`, "must be valid UTF-8", ""},
+	} {
+		p := &peer{}
+		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+		err := vm.Run(ctx, &luaapi.Program{Proto: compile(t, "/r", "local websocketInfo, response = ...\n"+c.script)}, newEvent(luaapi.EventData, p))
+		cancel()
+		switch {
+		case c.err == "" && err != nil:
+			t.Errorf("%s: %v", c.script, err)
+		case c.err != "" && (err == nil || !strings.Contains(err.Error(), c.err) || !errors.Is(err, luaapi.ErrBadArgument)):
+			t.Errorf("%s: got error %v, want one saying %q", c.script, err, c.err)
+		case c.err != "" && !strings.HasPrefix(err.Error(), "/r: "):
+			t.Errorf("%s: error %q does not name the script", c.script, err)
+		}
+		if got := strings.Join(p.sent, "|"); got != c.sent {
+			t.Errorf("%s: sent %q, want %q", c.script, got, c.sent)
+		}
+	}
+}

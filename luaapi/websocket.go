@@ -3,6 +3,7 @@ package luaapi
 import (
 	"encoding/base64"
 	"fmt"
+	"unicode/utf8"
 
 	lua "github.com/yuin/gopher-lua"
 )
@@ -176,16 +177,25 @@ func parseMessageType(s string) (string, error) {
 }
 
 // encodeMessage turns a Lua value into the bytes of a WebSocket message: a
-// table becomes JSON text, a data-binary string is base64-decoded.
+// table becomes JSON text, a data-binary string is base64-decoded. A text
+// message must be UTF-8, or the client fails the connection (1007); a
+// function, thread or userdata has no message to make.
 func encodeMessage(v lua.LValue, typ string) ([]byte, bool, error) {
-	if t, ok := v.(*lua.LTable); ok {
-		b, err := encodeJSON(t)
+	var s string
+	switch v := v.(type) {
+	case *lua.LTable:
+		b, err := encodeJSON(v)
 		if err != nil {
 			return nil, false, fmt.Errorf("%w: message table: %w", ErrBadArgument, err)
 		}
 		return b, false, nil
+	case lua.LString:
+		s = string(v)
+	case lua.LNumber, lua.LBool:
+		s = v.String()
+	default:
+		return nil, false, fmt.Errorf("%w: a message must be a string, number, boolean or table, not a %s", ErrBadArgument, v.Type())
 	}
-	s := lua.LVAsString(v)
 	if typ == MessageBinary {
 		b, err := base64.StdEncoding.DecodeString(s)
 		if err != nil {
@@ -193,8 +203,8 @@ func encodeMessage(v lua.LValue, typ string) ([]byte, bool, error) {
 		}
 		return b, true, nil
 	}
-	if s == "" && v.Type() != lua.LTString {
-		s = v.String()
+	if !utf8.ValidString(s) {
+		return nil, false, fmt.Errorf("%w: a %s message must be valid UTF-8 (send other bytes as %s, base64-encoded)", ErrBadArgument, MessageText, MessageBinary)
 	}
 	return []byte(s), false, nil
 }

@@ -79,8 +79,10 @@ func New(cfg Config) (*Engine, error) {
 		return nil, fmt.Errorf("runtime config: %w", err)
 	}
 	e := &Engine{cfg: cfg, hub: cfg.Hub}
+	// One per engine, so that the endpoint log rates are this gateway's.
+	scriptLog := luaapi.NewScriptLog()
 	e.pool = newPool(cfg.LuaStates, func() *luaapi.VM {
-		return luaapi.NewVM(luaapi.Options{Sockets: e.hub, Logger: cfg.Logger})
+		return luaapi.NewVM(luaapi.Options{Sockets: e.hub, Logger: cfg.Logger, ScriptLog: scriptLog})
 	})
 	e.watchdog = newWatchdog(uint64(cfg.ScriptMemory), e.pool)
 	empty, err := scripts.Compile(scripts.Solution{})
@@ -164,19 +166,16 @@ func (e *Engine) dispatch(s *socket, ev *luaapi.Event) {
 	pv.begin(e.watchdog.live.Load())
 	err := pv.vm.RunFor(e.cfg.ScriptTimeout, prog, ev)
 	pv.end()
+	if err != nil {
+		// Before the state goes back: it counts the failure against the
+		// socket's and the endpoint's log rates.
+		pv.vm.LogFailure(ev, err)
+	}
 	if errors.Is(err, ErrMemoryLimit) {
 		e.pool.discard(pv)
 		e.watchdog.refresh()
 	} else {
 		e.pool.put(pv)
-	}
-	if err != nil {
-		attrs := []any{"route", s.conn.Route, "socket_id", s.conn.ID, "event", ev.Type, "error", err.Error()}
-		var se *luaapi.ScriptError
-		if errors.As(err, &se) && se.Traceback != "" {
-			attrs = append(attrs, "traceback", se.Traceback)
-		}
-		e.cfg.Logger.Error("script failed", attrs...)
 	}
 }
 

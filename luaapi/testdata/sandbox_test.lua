@@ -69,3 +69,16 @@ function test_table_concat_of_many_items_works(info)
   assert(#table.concat(t) == 100000)
   assert(#table.concat(t, ",") == 199999)
 end
+
+function test_coroutines_per_execution_are_capped(info)
+  local kept = {}
+  for i = 1, 999 do kept[i] = coroutine.create(function() end) end
+  kept[1000] = coroutine.wrap(function() end)
+  fails(function() coroutine.create(function() end) end, "at most 1000 coroutines %(MaxCoroutines%)")
+  fails(function() coroutine.wrap(function() end) end, "coroutine.wrap: an execution may create at most 1000")
+end
+
+function test_the_coroutine_cap_is_per_execution(info)
+  local co = coroutine.wrap(function() coroutine.yield(1) end)
+  assert(co() == 1)
+end

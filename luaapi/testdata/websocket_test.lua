@@ -34,3 +34,17 @@ function test_websocket_info_fields(info)
   assert(math.floor(info.timestamp) == info.timestamp)
   assert(info.send("hi") == nil)
 end
+
+function test_text_that_is_not_utf8_is_refused_with_400(info)
+  for i, r in ipairs({
+    info.send("\255\254"),
+    info.send("ok \237\160\128", "data-text"),
+    Websocket.send({socket_id = "a", message = "\192\128"}),
+  }) do
+    assert(r and r.status == 400 and r.type == "ArgumentError", "case " .. i .. ": " .. tostring(r and r.status))
+    assert(r.error:find("UTF%-8"), r.error)
+  end
+  assert(info.send("//4=", "data-binary") == nil, "the same bytes as data-binary are fine")
+  assert(info.send("héllo ✓") == nil, "UTF-8 text is fine")
+  assert(info.send({bad = "\255"}) == nil, "a table becomes JSON, which is UTF-8")
+end
