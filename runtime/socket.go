@@ -142,8 +142,12 @@ func (s *socket) startWriterLocked() {
 	go s.writeLoop()
 }
 
-// startPinger pings the socket every PingInterval from now on.
+// startPinger pings the socket every PingInterval from now on. The timer
+// is stored under s.mu, which its function takes first, so that the writer
+// it starts sees it even if it fires before startPinger returns.
 func (s *socket) startPinger() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	s.pinger = time.AfterFunc(s.e.cfg.PingInterval, func() {
 		s.mu.Lock()
 		if s.closing == nil {
