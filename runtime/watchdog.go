@@ -6,7 +6,6 @@ import (
 	goruntime "runtime"
 	"runtime/metrics"
 	"sync"
-	"sync/atomic"
 	"time"
 )
 
@@ -33,10 +32,15 @@ const (
 	gogcMetric = "/gc/gogc:percent"
 )
 
-// watchdog stops executions that make the heap grow too much. gopher-lua
-// has no allocation limit of its own and Go cannot attribute allocations to
-// a goroutine, so the watchdog compares the heap with the live heap when
-// each running execution started.
+// watchdog looks at the running executions every few milliseconds. It
+// stops executions that make the heap grow too much; at shutdown it stops
+// the executions of open and data events (see pool.abandonEvents); and it
+// counts its looks, so that an execution that ran for a while is known
+// (its socket then checks that its client is still there).
+//
+// Memory. gopher-lua has no allocation limit of its own and Go cannot
+// attribute allocations to a goroutine, so the watchdog compares the heap
+// with the live heap when each running execution started.
 //
 // Garbage alone never stops a script, and never costs a collection of its
 // own: an execution is over the limit when a collection found that much
@@ -49,7 +53,6 @@ const (
 type watchdog struct {
 	limit     uint64
 	pool      *pool
-	live      atomic.Uint64 // the live heap at the latest sample
 	stop      chan struct{}
 	done      chan struct{}
 	closeOnce sync.Once
@@ -57,7 +60,7 @@ type watchdog struct {
 
 func newWatchdog(limit uint64, p *pool) *watchdog {
 	w := &watchdog{limit: limit, pool: p, stop: make(chan struct{}), done: make(chan struct{})}
-	w.live.Store(readHeap().live)
+	p.live.Store(readHeap().live)
 	go w.run()
 	return w
 }
@@ -93,7 +96,7 @@ func (w *watchdog) run() {
 				w.check()
 				next = watchdogInterval
 			} else {
-				w.live.Store(readHeap().live)
+				w.pool.live.Store(readHeap().live)
 			}
 			t.Reset(next)
 		}
@@ -102,27 +105,66 @@ func (w *watchdog) run() {
 
 func (w *watchdog) check() {
 	h := readHeap()
-	w.live.Store(h.live)
-	if over := w.pool.overLimit(h.live, w.limit); len(over) > 0 {
-		w.interrupt(over, h.live)
+	w.pool.live.Store(h.live)
+	w.look()
+	if w.over(h.live, true) {
 		return
 	}
 	if h.collecting && h.heap <= h.goal {
 		return
 	}
-	if len(w.pool.overLimit(h.heap, w.limit)) == 0 {
+	if !w.over(h.heap, false) {
 		return
 	}
 	goruntime.GC()
 	h = readHeap()
-	w.live.Store(h.live)
-	w.interrupt(w.pool.overLimit(h.heap, w.limit), h.heap)
+	w.pool.live.Store(h.live)
+	w.over(h.heap, true)
 }
 
-func (w *watchdog) interrupt(over []*pooledVM, heap uint64) {
-	for _, pv := range over {
-		pv.interruptIfOver(heap, w.limit)
+// look goes over the running executions: it counts the look and stops
+// open and data events once the pool is abandoned. Interrupting again is
+// harmless, and needed for an execution told before it started running.
+func (w *watchdog) look() {
+	p := w.pool
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for _, pv := range p.all {
+		x := &pv.exec
+		if !x.active {
+			continue
+		}
+		x.looks++
+		switch {
+		case x.stopped:
+			pv.vm.Interrupt(x.cause)
+		case p.abandon && x.kind != closeEvent:
+			pv.vm.Interrupt(ErrShuttingDown)
+		}
 	}
+}
+
+// over reports whether an execution has grown the heap past the limit,
+// now that it is heap, and with stop stops every such execution.
+func (w *watchdog) over(heap uint64, stop bool) bool {
+	p := w.pool
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	found := false
+	for _, pv := range p.all {
+		x := &pv.exec
+		if !x.active || heap <= x.live+w.limit {
+			continue
+		}
+		found = true
+		if stop && !x.stopped {
+			x.stopped = true
+			x.cause = fmt.Errorf("%w: the heap grew by %d MiB while it ran (limit %d MiB)",
+				ErrMemoryLimit, (heap-x.live)>>20, w.limit>>20)
+			pv.vm.Interrupt(x.cause)
+		}
+	}
+	return found
 }
 
 // refresh collects the garbage a stopped memory hog left and resamples the
@@ -130,46 +172,11 @@ func (w *watchdog) interrupt(over []*pooledVM, heap uint64) {
 // really live rather than from the hog's peak.
 func (w *watchdog) refresh() {
 	goruntime.GC()
-	w.live.Store(readHeap().live)
+	w.pool.live.Store(readHeap().live)
 }
 
 // close stops the watchdog and waits for it; calling it again does nothing.
 func (w *watchdog) close() {
 	w.closeOnce.Do(func() { close(w.stop) })
 	<-w.done
-}
-
-// running is the execution in progress on a pooled state, as the watchdog
-// sees it.
-type running struct {
-	mu        sync.Mutex // held while the watchdog interrupts, so never after end
-	active    bool
-	startHeap uint64
-}
-
-func (r *running) begin(heap uint64) {
-	r.mu.Lock()
-	r.active, r.startHeap = true, heap
-	r.mu.Unlock()
-}
-
-func (r *running) end() {
-	r.mu.Lock()
-	r.active = false
-	r.mu.Unlock()
-}
-
-func (r *running) over(heap, limit uint64) bool {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return r.active && heap > r.startHeap+limit
-}
-
-func (pv *pooledVM) interruptIfOver(heap, limit uint64) {
-	pv.mu.Lock()
-	defer pv.mu.Unlock()
-	if pv.active && heap > pv.startHeap+limit {
-		pv.vm.Interrupt(fmt.Errorf("%w: the heap grew by %d MiB while it ran (limit %d MiB)",
-			ErrMemoryLimit, (heap-pv.startHeap)>>20, limit>>20))
-	}
 }

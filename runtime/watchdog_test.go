@@ -95,10 +95,8 @@ func TestWatchdogDoesNotCollectForGarbage(t *testing.T) {
 	}
 	goruntime.GC()
 	e.watchdog.refresh()
-	pv := e.pool.get()
+	pv, _ := e.pool.get(e.pool.join("/b"), &waitSlot{}, dataEvent)
 	defer e.pool.put(pv)
-	pv.begin(e.watchdog.live.Load())
-	defer pv.end()
 
 	var sink [][]byte
 	for range 16 { // 8 MiB of garbage: twice the limit
