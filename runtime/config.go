@@ -33,8 +33,11 @@ type Config struct {
 	MaxMessageBytes int64
 	// ScriptTimeout bounds one execution. Zero means 2s.
 	ScriptTimeout time.Duration
-	// ScriptMemory is how much the heap may grow while one execution runs
-	// before the execution is stopped. Zero means 64 MiB.
+	// ScriptMemory is each running execution's share of heap growth: the
+	// memory watchdog stops an execution only when the heap grew, while
+	// the executions running ran, by more than they could hold within this
+	// much each, and then only the one charged with the most growth (see
+	// watchdog.go). Zero means 64 MiB.
 	ScriptMemory int64
 	// SendQueue is how many outgoing messages a socket buffers. Zero means 256.
 	SendQueue int

@@ -42,10 +42,10 @@
 // holds pool.mu while it interrupts an execution, which takes the
 // execution's deadline lock; the pool's lock also guards what it knows of
 // each running execution, so an interrupt never reaches the execution
-// after the one it was meant for.
-// socket.mu is taken with none of those held, and hub's shard locks are
-// leaves. A socket's policyTimers.mu is taken with none held and released
-// before the socket is closed, so a timer's close takes socket.mu after it.
+// after the one it was meant for. watchdog.mu and socket.mu are taken
+// with none of those held, and hub's shard locks are leaves. A socket's
+// policyTimers.mu is taken with none held and released before the socket
+// is closed, so a timer's close takes socket.mu after it.
 //
 // runtime imports hub, luaapi and scripts; it never imports endpoints or
 // storage.

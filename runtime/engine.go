@@ -84,7 +84,7 @@ func New(cfg Config) (*Engine, error) {
 	e.pool = newPool(cfg.LuaStates, cfg.CloseStates, cfg.RouteStates, func() *luaapi.VM {
 		return luaapi.NewVM(luaapi.Options{Sockets: e.hub, Logger: cfg.Logger, ScriptLog: scriptLog})
 	})
-	e.watchdog = newWatchdog(uint64(cfg.ScriptMemory), e.pool)
+	e.watchdog = newWatchdog(uint64(cfg.ScriptMemory), e.pool, &e.queued)
 	empty, err := scripts.Compile(scripts.Solution{})
 	if err != nil {
 		return nil, fmt.Errorf("compile empty solution: %w", err)

@@ -21,8 +21,9 @@ type execution struct {
 	route  *route
 	kind   eventKind
 	seq    uint64 // the order it started in
-	live   uint64 // the live heap it is measured from (see watchdog)
-	looks  int    // how many of the watchdog's looks found it running
+	// live and allocs are the heap it is measured from (see watchdog).
+	live, allocs uint64
+	looks        int // how many of the watchdog's looks found it running
 	// stopped is set when the watchdog stops it for memory, with why;
 	// its state is then discarded.
 	stopped bool
@@ -72,9 +73,9 @@ type pool struct {
 	size    int
 	reserve int
 	share   int
-	// live is what an execution starting now is measured from: the
-	// watchdog's latest reading of the live heap.
-	live atomic.Uint64
+	// live and allocs are what an execution starting now is measured
+	// from: the watchdog's latest reading.
+	live, allocs atomic.Uint64
 
 	mu     sync.Mutex // guards the fields below and every state's exec
 	used   int        // states handed out
@@ -88,10 +89,19 @@ type pool struct {
 	// abandon is set by Shutdown: executions of open and data events are
 	// stopped, close events still run.
 	abandon bool
+	// refreshing is set while a state stopped for memory has been
+	// discarded and its memory not yet collected: the watchdog stops no
+	// other execution meanwhile.
+	refreshing bool
+	// resting is set while the watchdog looks rarely, no execution having
+	// run for a while; the next execution to start wakes it.
+	resting bool
+	wake    chan struct{}
 }
 
 func newPool(size, reserve, share int, newVM func() *luaapi.VM) *pool {
-	return &pool{newVM: newVM, size: size, reserve: reserve, share: share, routes: map[string]*route{}}
+	return &pool{newVM: newVM, size: size, reserve: reserve, share: share, routes: map[string]*route{},
+		wake: make(chan struct{}, 1)}
 }
 
 // get hands out a state for an event of kind on route r, waiting while
@@ -147,7 +157,11 @@ func (p *pool) startLocked(r *route, kind eventKind) execution {
 	p.used++
 	r.held++
 	p.seq++
-	return execution{active: true, route: r, kind: kind, seq: p.seq, live: p.live.Load()}
+	if p.resting {
+		p.resting = false
+		p.wake <- struct{}{}
+	}
+	return execution{active: true, route: r, kind: kind, seq: p.seq, live: p.live.Load(), allocs: p.allocs.Load()}
 }
 
 func (p *pool) popIdleLocked() *pooledVM {
@@ -186,6 +200,7 @@ func (p *pool) put(pv *pooledVM) (long, stopped bool) {
 	next := pv
 	if x.stopped {
 		p.removeLocked(pv)
+		p.refreshing = true
 		next = nil
 	}
 	if w := p.nextLocked(x.route); w != nil {
@@ -221,11 +236,20 @@ func (p *pool) removeLocked(pv *pooledVM) {
 }
 
 // inUse is how many states are running an execution; the watchdog uses it
-// only to choose how often to look.
+// to choose how often to look.
 func (p *pool) inUse() int {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	return p.used
+}
+
+// rest tells that the watchdog will look rarely, unless an execution is
+// running: then it reports false.
+func (p *pool) rest() bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.resting = p.used == 0
+	return p.resting
 }
 
 // abandonEvents stops every execution of an open or data event, now and
