@@ -3,6 +3,7 @@ package runtime_test
 import (
 	"context"
 	"fmt"
+	"net/http"
 	goruntime "runtime"
 	"strings"
 	"testing"
@@ -10,6 +11,7 @@ import (
 
 	"github.com/luagate/luagate/gateway"
 	"github.com/luagate/luagate/internal/lgtesting"
+	"github.com/luagate/luagate/wire"
 )
 
 // stuck loops forever on every data event, after saying so; its close
@@ -38,31 +40,55 @@ func drain(c *lgtesting.Client) {
 	}()
 }
 
-func TestAStuckRouteLeavesTheRestOfThePoolToOtherRoutes(t *testing.T) {
-	g := lgtesting.NewGateway(t, lgtesting.NoRateLimit, func(c *gateway.Config) {
-		c.Runtime.LuaStates = 4
-		c.Runtime.RouteStates = 2
-		c.Runtime.ScriptTimeout = time.Minute // stuck for the whole test; the shutdown stops them
-	})
-	g.Deploy("/stuck", stuck)
-	g.Deploy("/echo", `if websocketInfo.type == "data" then return websocketInfo.message end`)
-	defer func() {
-		if t.Failed() {
-			t.Log(g.Logs.String())
-		}
-	}()
-	for i := range 6 {
-		g.Dial(fmt.Sprintf("/stuck?who=s%d", i)).Send("loop")
-	}
-	lgtesting.Eventually(t, "the stuck route to hold its two states", func() bool { return count(g, "data s") == 2 })
+// stuckHandler is the custom event handler's version of stuck on /stuck
+// and of an echo elsewhere.
+const stuckHandler = `function handle_websocket_websocket_info(info)
+  if info.type ~= "data" then return end
+  if info.route == "/stuck" then
+    print("handler " .. info.parameters.who .. " " .. info.message)
+    while true do end
+  end
+  info.send(info.message)
+end`
 
-	echo := g.Dial("/echo")
-	for i := range 20 {
-		echo.Send(fmt.Sprint(i))
-		echo.Expect(fmt.Sprint(i))
-	}
-	if n := count(g, "data s"); n != 2 {
-		t.Fatalf("%d of the stuck route's events ran at once, want its share of 2", n)
+func TestAStuckRouteLeavesTheRestOfThePoolToOtherRoutes(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		handler bool
+		ran     string // what each stuck event logs
+	}{{"endpoint scripts", false, "data s"}, {"one custom event handler for every route", true, "handler s"}} {
+		t.Run(tc.name, func(t *testing.T) {
+			g := lgtesting.NewGateway(t, lgtesting.NoRateLimit, func(c *gateway.Config) {
+				c.Runtime.LuaStates = 4
+				c.Runtime.RouteStates = 2
+				c.Runtime.ScriptTimeout = time.Minute // stuck for the whole test; the shutdown stops them
+			})
+			g.Deploy("/stuck", stuck)
+			g.Deploy("/echo", `if websocketInfo.type == "data" then return websocketInfo.message end`)
+			if tc.handler {
+				if status, body := g.API(http.MethodPut, wire.Prefix+"/eventhandlers/websocket_info", stuckHandler); status != http.StatusOK {
+					t.Fatalf("deploy the event handler: %d %s", status, body)
+				}
+			}
+			defer func() {
+				if t.Failed() {
+					t.Log(g.Logs.String())
+				}
+			}()
+			for i := range 6 {
+				g.Dial(fmt.Sprintf("/stuck?who=s%d", i)).Send("loop")
+			}
+			lgtesting.Eventually(t, "the stuck route to hold its two states", func() bool { return count(g, tc.ran) == 2 })
+
+			echo := g.Dial("/echo")
+			for i := range 20 {
+				echo.Send(fmt.Sprint(i))
+				echo.Expect(fmt.Sprint(i))
+			}
+			if n := count(g, tc.ran); n != 2 {
+				t.Fatalf("%d of the stuck route's events ran at once, want its share of 2", n)
+			}
+		})
 	}
 }
 
