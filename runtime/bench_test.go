@@ -137,12 +137,12 @@ func BenchmarkEchoRoundTrip(b *testing.B) {
 // until the test ends, for dispatching events to directly.
 func detachedSocket(tb testing.TB, e *Engine, c hub.Conn) *socket {
 	s := newSocket(e, nil)
-	s.route = e.pool.join(c.Route)
+	s.share = e.pool.join(c.Route)
 	s.entry = e.hub.Register(c, s)
 	s.conn = s.entry.View()
 	tb.Cleanup(func() {
 		s.entry.Unregister()
-		e.pool.leave(s.route)
+		e.pool.leave(s.share)
 	})
 	return s
 }

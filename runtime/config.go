@@ -56,17 +56,18 @@ type Config struct {
 	// LuaStates bounds the pool of Lua states, and so how many scripts run at
 	// once. Zero means 8 per CPU, at least 16.
 	LuaStates int
-	// RouteStates is the most Lua states the executions of one route (an
-	// endpoint's path pattern) hold at once, so that a route whose scripts
-	// are stuck leaves the rest of the pool to the others. It applies per
-	// route with the custom event handler too, although every route then
-	// runs the same program. Zero means a quarter of LuaStates, at least 1;
-	// it may not exceed LuaStates.
-	RouteStates int
+	// EndpointStates is the most Lua states the executions of one endpoint
+	// (its path pattern, whichever of its --#ROUTE programs runs) hold at
+	// once, so that an endpoint whose scripts are stuck leaves the rest of
+	// the pool to the others. It applies per endpoint with the custom
+	// event handler too, although every endpoint then runs the same
+	// program. Zero means a quarter of LuaStates, at least 1; it may not
+	// exceed LuaStates.
+	EndpointStates int
 	// CloseStates is how many Lua states, beyond LuaStates, only close
 	// events may use, so that sockets' close events run while every other
-	// state is stuck in a script. A route's close events count towards its
-	// RouteStates. Zero means an eighth of LuaStates, at least 1.
+	// state is stuck in a script. An endpoint's close events count towards
+	// its EndpointStates. Zero means an eighth of LuaStates, at least 1.
 	CloseStates int
 	// PingInterval is how often a socket is pinged. Zero means 30s. A peer
 	// that answers nothing for PingInterval plus PongTimeout is dropped.
@@ -129,8 +130,8 @@ func (c Config) withDefaults() (Config, error) {
 	if c.LuaStates == 0 {
 		c.LuaStates = max(16, 8*goruntime.GOMAXPROCS(0))
 	}
-	if c.RouteStates == 0 {
-		c.RouteStates = max(1, c.LuaStates/4)
+	if c.EndpointStates == 0 {
+		c.EndpointStates = max(1, c.LuaStates/4)
 	}
 	if c.CloseStates == 0 {
 		c.CloseStates = max(1, c.LuaStates/8)
@@ -167,8 +168,8 @@ func (c Config) withDefaults() (Config, error) {
 		return c, fmt.Errorf("lua states %d: must be positive", c.LuaStates)
 	case c.IdleTimeout < 0 || c.MaxConnectionAge < 0:
 		return c, fmt.Errorf("idle timeout %s, max connection age %s: must not be negative", c.IdleTimeout, c.MaxConnectionAge)
-	case c.RouteStates < 0 || c.RouteStates > c.LuaStates:
-		return c, fmt.Errorf("route states %d: must be positive and at most lua states (%d)", c.RouteStates, c.LuaStates)
+	case c.EndpointStates < 0 || c.EndpointStates > c.LuaStates:
+		return c, fmt.Errorf("endpoint states %d: must be positive and at most lua states (%d)", c.EndpointStates, c.LuaStates)
 	case c.CloseStates < 0:
 		return c, fmt.Errorf("close states %d: must be positive", c.CloseStates)
 	case c.PingInterval < 0 || c.PongTimeout < 0 || c.WriteTimeout < 0:

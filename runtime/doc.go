@@ -19,10 +19,10 @@
 // from a bounded pool and serve one execution at a time; the pool's mutex
 // is held to hand a state out and take it back, twice per event, and no
 // other lock shared by all sockets is taken per event (BenchmarkPoolGetPut
-// measures it contended). The pool gives each route (an endpoint's path
-// pattern) a share of its states, keeps a reserve for close events, and
-// hands a state that comes back to the next waiting event itself, taking
-// the routes in turn (pool.go, share.go). A socket's data event that waits
+// measures it contended). The pool gives each endpoint a share of its
+// states, keeps a reserve for close events, and hands a state that comes
+// back to the next waiting event itself, taking the endpoints in turn
+// (pool.go, share.go). A socket's data event that waits
 // is dropped if the socket closes meanwhile; its close event still runs
 // once.
 //

@@ -81,7 +81,7 @@ func New(cfg Config) (*Engine, error) {
 	e := &Engine{cfg: cfg, hub: cfg.Hub}
 	// One per engine, so that the endpoint log rates are this gateway's.
 	scriptLog := luaapi.NewScriptLog()
-	e.pool = newPool(cfg.LuaStates, cfg.CloseStates, cfg.RouteStates, func() *luaapi.VM {
+	e.pool = newPool(cfg.LuaStates, cfg.CloseStates, cfg.EndpointStates, func() *luaapi.VM {
 		return luaapi.NewVM(luaapi.Options{Sockets: e.hub, Logger: cfg.Logger, ScriptLog: scriptLog})
 	})
 	e.watchdog = newWatchdog(uint64(cfg.ScriptMemory), e.pool, &e.queued)
@@ -132,8 +132,8 @@ func (e *Engine) Serve(ws *websocket.Conn, c hub.Conn) error {
 	ws.SetPongHandler(func(string) error { return s.extendReadDeadline() })
 	s.startPinger()
 	s.touch(c.ConnectedAt)
-	s.route = e.pool.join(c.Route)
-	defer e.pool.leave(s.route)
+	s.share = e.pool.join(c.Route)
+	defer e.pool.leave(s.share)
 	s.entry = e.hub.Register(c, s)
 	s.conn = s.entry.View()
 	s.startTimers()
@@ -179,13 +179,13 @@ func (e *Engine) dispatch(s *socket, ev *luaapi.Event) {
 	// state, or ran long) may have left meanwhile, with messages of its
 	// still unread; so may that of one whose data event has just waited.
 	// Such a socket's data events are dropped from then on: nobody is there
-	// for their replies, and running them kept a stuck route's states busy
+	// for their replies, and running them kept a stuck endpoint's states busy
 	// long after its clients had gone.
 	if kind == dataEvent && s.late && s.clientGone() {
 		s.gone = true
 		return
 	}
-	pv, waited := e.pool.get(s.route, &s.wait, kind)
+	pv, waited := e.pool.get(s.share, &s.wait, kind)
 	if pv == nil {
 		return // the socket closed while the event waited
 	}

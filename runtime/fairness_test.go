@@ -51,16 +51,16 @@ const stuckHandler = `function handle_websocket_websocket_info(info)
   info.send(info.message)
 end`
 
-func TestAStuckRouteLeavesTheRestOfThePoolToOtherRoutes(t *testing.T) {
+func TestAStuckEndpointLeavesTheRestOfThePoolToOthers(t *testing.T) {
 	for _, tc := range []struct {
 		name    string
 		handler bool
 		ran     string // what each stuck event logs
-	}{{"endpoint scripts", false, "data s"}, {"one custom event handler for every route", true, "handler s"}} {
+	}{{"endpoint scripts", false, "data s"}, {"one custom event handler for every endpoint", true, "handler s"}} {
 		t.Run(tc.name, func(t *testing.T) {
 			g := lgtesting.NewGateway(t, lgtesting.NoRateLimit, func(c *gateway.Config) {
 				c.Runtime.LuaStates = 4
-				c.Runtime.RouteStates = 2
+				c.Runtime.EndpointStates = 2
 				c.Runtime.ScriptTimeout = time.Minute // stuck for the whole test; the shutdown stops them
 			})
 			g.Deploy("/stuck", stuck)
@@ -78,7 +78,7 @@ func TestAStuckRouteLeavesTheRestOfThePoolToOtherRoutes(t *testing.T) {
 			for i := range 6 {
 				g.Dial(fmt.Sprintf("/stuck?who=s%d", i)).Send("loop")
 			}
-			lgtesting.Eventually(t, "the stuck route to hold its two states", func() bool { return count(g, tc.ran) == 2 })
+			lgtesting.Eventually(t, "the stuck endpoint to hold its two states", func() bool { return count(g, tc.ran) == 2 })
 
 			echo := g.Dial("/echo")
 			for i := range 20 {
@@ -86,7 +86,7 @@ func TestAStuckRouteLeavesTheRestOfThePoolToOtherRoutes(t *testing.T) {
 				echo.Expect(fmt.Sprint(i))
 			}
 			if n := count(g, tc.ran); n != 2 {
-				t.Fatalf("%d of the stuck route's events ran at once, want its share of 2", n)
+				t.Fatalf("%d of the stuck endpoint's events ran at once, want its share of 2", n)
 			}
 		})
 	}
@@ -97,7 +97,7 @@ func TestTheUnreadMessagesOfAClientThatLeftAreDropped(t *testing.T) {
 		t.Skip("only Linux tells that a client left before its messages are read")
 	}
 	g := lgtesting.NewGateway(t, lgtesting.NoRateLimit, func(c *gateway.Config) {
-		c.Runtime.RouteStates = 1
+		c.Runtime.EndpointStates = 1
 		c.Runtime.ScriptTimeout = time.Second
 	})
 	g.Deploy("/stuck", stuck)
@@ -106,7 +106,7 @@ func TestTheUnreadMessagesOfAClientThatLeftAreDropped(t *testing.T) {
 			t.Log(g.Logs.String())
 		}
 	}()
-	// a's first message holds the route's one state until it times out;
+	// a's first message holds the endpoint's one state until it times out;
 	// b's events wait for it. Both clients leave with messages unread.
 	a := g.Dial("/stuck?who=a")
 	a.Send("1")
@@ -131,7 +131,7 @@ func TestTheUnreadMessagesOfAClientThatLeftAreDropped(t *testing.T) {
 func TestCloseEventsAndShutdownRunWhileEveryStateIsStuck(t *testing.T) {
 	g := lgtesting.NewGateway(t, lgtesting.NoRateLimit, func(c *gateway.Config) {
 		c.Runtime.LuaStates = 4
-		c.Runtime.RouteStates = 2
+		c.Runtime.EndpointStates = 2
 		c.Runtime.ScriptTimeout = time.Minute // longer than the shutdown may take
 	})
 	g.Deploy("/stuck1", stuck)

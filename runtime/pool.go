@@ -18,7 +18,7 @@ type pooledVM struct {
 // running on a state. The zero value is a state no one holds.
 type execution struct {
 	active bool
-	route  *route
+	share  *endpointShare
 	kind   eventKind
 	seq    uint64 // the order it started in
 	// live and allocs are the heap it is measured from (see watchdog).
@@ -58,34 +58,35 @@ func kindOf(typ string) eventKind {
 //   - at most size states run open and data events;
 //   - reserve more states run only close events, so that a socket's close
 //     event runs while every other state is stuck in a script;
-//   - the executions of one route hold at most share states, so that a
-//     route whose scripts are stuck leaves the rest to other routes.
+//   - the executions of one endpoint hold at most perEndpoint states, so
+//     that an endpoint whose scripts are stuck leaves the rest to others.
 //
 // A state that comes back goes straight to the next waiter that may have
-// it, taking the routes in turn. Executions are bounded by the script
+// it, taking the endpoints in turn. Executions are bounded by the script
 // timeout, so every wait is too.
 //
 // Idle states are a stack: the state used last is handed out next, so a
 // busy gateway keeps running on the few states whose memory is still in
 // the CPU's caches instead of cycling through all of them.
 type pool struct {
-	newVM   func() *luaapi.VM
-	size    int
-	reserve int
-	share   int
+	newVM       func() *luaapi.VM
+	size        int
+	reserve     int
+	perEndpoint int
 	// live and allocs are what an execution starting now is measured
 	// from: the watchdog's latest reading.
 	live, allocs atomic.Uint64
 
-	mu     sync.Mutex // guards the fields below and every state's exec
-	used   int        // states handed out
-	seq    uint64     // executions started
-	idle   []*pooledVM
-	all    []*pooledVM
-	routes map[string]*route
-	// ready holds, for each line (see waitLine), the routes with waiters
-	// in it, in the order they are served.
-	ready [lines]routeQueue
+	mu   sync.Mutex // guards the fields below and every state's exec
+	used int        // states handed out
+	seq  uint64     // executions started
+	idle []*pooledVM
+	all  []*pooledVM
+	// endpoints holds the shares of the endpoints with sockets, by path.
+	endpoints map[string]*endpointShare
+	// ready holds, for each line (see waitLine), the endpoints with
+	// waiters in it, in the order they are served.
+	ready [lines]shareQueue
 	// abandon is set by Shutdown: executions of open and data events are
 	// stopped, close events still run.
 	abandon bool
@@ -99,19 +100,19 @@ type pool struct {
 	wake    chan struct{}
 }
 
-func newPool(size, reserve, share int, newVM func() *luaapi.VM) *pool {
-	return &pool{newVM: newVM, size: size, reserve: reserve, share: share, routes: map[string]*route{},
-		wake: make(chan struct{}, 1)}
+func newPool(size, reserve, perEndpoint int, newVM func() *luaapi.VM) *pool {
+	return &pool{newVM: newVM, size: size, reserve: reserve, perEndpoint: perEndpoint,
+		endpoints: map[string]*endpointShare{}, wake: make(chan struct{}, 1)}
 }
 
-// get hands out a state for an event of kind on route r, waiting while
-// the rules above say no. It returns nil if the wait of a data event was
+// get hands out a state for an event of kind on the endpoint of share
+// sh, waiting while the rules above say no. It returns nil if the wait of a data event was
 // cancelled (see cancel); waited says whether the event had to wait.
 // slot is the waiting place of the event's socket.
-func (p *pool) get(r *route, slot *waitSlot, kind eventKind) (pv *pooledVM, waited bool) {
+func (p *pool) get(sh *endpointShare, slot *waitSlot, kind eventKind) (pv *pooledVM, waited bool) {
 	p.mu.Lock()
-	if p.fitsLocked(r, kind) {
-		x := p.startLocked(r, kind)
+	if p.fitsLocked(sh, kind) {
+		x := p.startLocked(sh, kind)
 		pv = p.popIdleLocked()
 		if pv != nil {
 			pv.exec = x
@@ -127,7 +128,7 @@ func (p *pool) get(r *route, slot *waitSlot, kind eventKind) (pv *pooledVM, wait
 		w = &waiter{wake: make(chan struct{}, 1)}
 		slot.w = w
 	}
-	w.route, w.kind = r, kind
+	w.share, w.kind = sh, kind
 	p.enqueueLocked(w)
 	p.mu.Unlock()
 	<-w.wake
@@ -140,28 +141,28 @@ func (p *pool) get(r *route, slot *waitSlot, kind eventKind) (pv *pooledVM, wait
 	return w.pv, true
 }
 
-// fitsLocked reports whether an event of kind on r may have a state now.
+// fitsLocked reports whether an event of kind on sh may have a state now.
 // When it may, no one waiting may: put hands every state that comes back
 // to a waiter that may have it. p.mu must be held.
-func (p *pool) fitsLocked(r *route, kind eventKind) bool {
+func (p *pool) fitsLocked(sh *endpointShare, kind eventKind) bool {
 	limit := p.size
 	if kind == closeEvent {
 		limit += p.reserve
 	}
-	return r.held < p.share && p.used < limit
+	return sh.held < p.perEndpoint && p.used < limit
 }
 
-// startLocked counts a state handed out for an event of kind on r and
+// startLocked counts a state handed out for an event of kind on sh and
 // returns its execution. p.mu must be held.
-func (p *pool) startLocked(r *route, kind eventKind) execution {
+func (p *pool) startLocked(sh *endpointShare, kind eventKind) execution {
 	p.used++
-	r.held++
+	sh.held++
 	p.seq++
 	if p.resting {
 		p.resting = false
 		p.wake <- struct{}{}
 	}
-	return execution{active: true, route: r, kind: kind, seq: p.seq, live: p.live.Load(), allocs: p.allocs.Load()}
+	return execution{active: true, share: sh, kind: kind, seq: p.seq, live: p.live.Load(), allocs: p.allocs.Load()}
 }
 
 func (p *pool) popIdleLocked() *pooledVM {
@@ -196,14 +197,14 @@ func (p *pool) put(pv *pooledVM) (long, stopped bool) {
 	x := pv.exec
 	pv.exec = execution{}
 	p.used--
-	x.route.held--
+	x.share.held--
 	next := pv
 	if x.stopped {
 		p.removeLocked(pv)
 		p.refreshing = true
 		next = nil
 	}
-	if w := p.nextLocked(x.route); w != nil {
+	if w := p.nextLocked(x.share); w != nil {
 		p.handLocked(w, next)
 	} else if next != nil {
 		p.idle = append(p.idle, next)
@@ -218,7 +219,7 @@ func (p *pool) put(pv *pooledVM) (long, stopped bool) {
 // handLocked gives w the state pv, or, when pv is nil, the right to create
 // one, and wakes it. p.mu must be held.
 func (p *pool) handLocked(w *waiter, pv *pooledVM) {
-	x := p.startLocked(w.route, w.kind)
+	x := p.startLocked(w.share, w.kind)
 	if pv != nil {
 		pv.exec = x
 	}

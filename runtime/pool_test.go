@@ -20,13 +20,13 @@ func testPool(t *testing.T, size, reserve, share int) *pool {
 
 // waiting starts an event of kind on r that must wait, and returns what it
 // gets once it has its state (nil if its wait was cancelled).
-func waiting(t *testing.T, p *pool, r *route, slot *waitSlot, kind eventKind) <-chan *pooledVM {
+func waiting(t *testing.T, p *pool, sh *endpointShare, slot *waitSlot, kind eventKind) <-chan *pooledVM {
 	t.Helper()
 	got := make(chan *pooledVM, 1)
 	go func() {
-		pv, waited := p.get(r, slot, kind)
+		pv, waited := p.get(sh, slot, kind)
 		if !waited {
-			t.Errorf("an event of %s got a state at once", r.name)
+			t.Errorf("an event of %s got a state at once", sh.path)
 		}
 		got <- pv
 	}()
@@ -39,17 +39,17 @@ func waiting(t *testing.T, p *pool, r *route, slot *waitSlot, kind eventKind) <-
 			return got
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("the event of %s does not wait", r.name)
+			t.Fatalf("the event of %s does not wait", sh.path)
 		}
 		time.Sleep(time.Millisecond)
 	}
 }
 
-func now(t *testing.T, p *pool, r *route, kind eventKind) *pooledVM {
+func now(t *testing.T, p *pool, sh *endpointShare, kind eventKind) *pooledVM {
 	t.Helper()
-	pv, waited := p.get(r, &waitSlot{}, kind)
+	pv, waited := p.get(sh, &waitSlot{}, kind)
 	if waited {
-		t.Fatalf("an event of %s waited", r.name)
+		t.Fatalf("an event of %s waited", sh.path)
 	}
 	return pv
 }
@@ -65,7 +65,7 @@ func receive(t *testing.T, ch <-chan *pooledVM) *pooledVM {
 	}
 }
 
-func TestPoolKeepsRoutesToTheirShareAndCloseEventsToTheReserve(t *testing.T) {
+func TestPoolKeepsEndpointsToTheirShareAndCloseEventsToTheReserve(t *testing.T) {
 	p := testPool(t, 2, 1, 1)
 	a, b, c, d := p.join("/a"), p.join("/b"), p.join("/c"), p.join("/d")
 
@@ -97,7 +97,7 @@ func TestPoolKeepsRoutesToTheirShareAndCloseEventsToTheReserve(t *testing.T) {
 	}
 }
 
-func TestPoolServesWaitingRoutesInTurn(t *testing.T) {
+func TestPoolServesWaitingEndpointsInTurn(t *testing.T) {
 	p := testPool(t, 1, 0, 1)
 	a, b, z := p.join("/a"), p.join("/b"), p.join("/z")
 	first := now(t, p, z, dataEvent)

@@ -1,14 +1,15 @@
 package runtime
 
-// route is one route's part in the pool: the states its executions hold
-// and its events waiting for one. Every socket of a route shares it, from
+// endpointShare is one endpoint's part in the pool: the states its
+// executions hold and its events waiting for one. Every socket of the
+// endpoint (its path pattern, whatever --#ROUTE of it runs) shares it, from
 // Serve's join to its leave. Its fields are guarded by pool.mu.
-type route struct {
-	name  string
-	refs  int // sockets on the route
+type endpointShare struct {
+	path  string
+	refs  int // sockets on the endpoint
 	held  int // states its executions hold
 	waits [lines]waitList
-	// queued says, for each line, whether the route is in pool.ready's
+	// queued says, for each line, whether the share is in pool.ready's
 	// queue of that line.
 	queued [lines]bool
 }
@@ -41,7 +42,7 @@ type waitSlot struct{ w *waiter }
 // wait (not granted); either then wakes it. Its fields are guarded by
 // pool.mu until it is woken.
 type waiter struct {
-	route      *route
+	share      *endpointShare
 	kind       eventKind
 	queued     bool
 	prev, next *waiter
@@ -52,7 +53,7 @@ type waiter struct {
 	wake    chan struct{} // one signal per wait
 }
 
-// waitList is a route's waiters of one line, oldest first.
+// waitList is an endpoint's waiters of one line, oldest first.
 type waitList struct{ head, tail *waiter }
 
 func (l *waitList) push(w *waiter) {
@@ -79,71 +80,73 @@ func (l *waitList) remove(w *waiter) {
 	w.prev, w.next, w.queued = nil, nil, false
 }
 
-// routeQueue is a line's routes with waiters, in the order they are served.
-type routeQueue struct{ routes []*route }
+// shareQueue is a line's endpoints with waiters, in the order they are
+// served.
+type shareQueue struct{ shares []*endpointShare }
 
-func (q *routeQueue) push(r *route) { q.routes = append(q.routes, r) }
+func (q *shareQueue) push(sh *endpointShare) { q.shares = append(q.shares, sh) }
 
-func (q *routeQueue) pop() *route {
-	r := q.routes[0]
-	q.routes[0] = nil
-	q.routes = q.routes[1:]
-	return r
+func (q *shareQueue) pop() *endpointShare {
+	sh := q.shares[0]
+	q.shares[0] = nil
+	q.shares = q.shares[1:]
+	return sh
 }
 
-// join returns the part of route name in the pool, for a socket that
-// starts on it; leave gives it back when the socket's close event has run.
-func (p *pool) join(name string) *route {
+// join returns the share of the endpoint path in the pool, for a socket
+// that starts on it; leave gives it back when the socket's close event has
+// run.
+func (p *pool) join(path string) *endpointShare {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	r := p.routes[name]
-	if r == nil {
-		r = &route{name: name}
-		p.routes[name] = r
+	sh := p.endpoints[path]
+	if sh == nil {
+		sh = &endpointShare{path: path}
+		p.endpoints[path] = sh
 	}
-	r.refs++
-	return r
+	sh.refs++
+	return sh
 }
 
-// leave: see join. A route with no socket left holds no state and has no
+// leave: see join. A share with no socket left holds no state and has no
 // waiter; one still in a ready queue is dropped when its turn comes.
-func (p *pool) leave(r *route) {
+func (p *pool) leave(sh *endpointShare) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	r.refs--
-	if r.refs == 0 && p.routes[r.name] == r {
-		delete(p.routes, r.name)
+	sh.refs--
+	if sh.refs == 0 && p.endpoints[sh.path] == sh {
+		delete(p.endpoints, sh.path)
 	}
 }
 
-// enqueueLocked makes w wait in its route's line, and puts the route in
-// the line's queue if the route is under its share (so that only missing
-// states keep it waiting). p.mu must be held.
+// enqueueLocked makes w wait in its endpoint's line, and puts the
+// endpoint in the line's queue if it is under its share (so that only
+// missing states keep it waiting). p.mu must be held.
 func (p *pool) enqueueLocked(w *waiter) {
 	w.granted, w.pv = false, nil
 	l := lineOf(w.kind)
-	w.route.waits[l].push(w)
-	if w.route.held < p.share {
-		p.readyLocked(w.route, l)
+	w.share.waits[l].push(w)
+	if w.share.held < p.perEndpoint {
+		p.readyLocked(w.share, l)
 	}
 }
 
-// readyLocked puts r in line l's queue unless it is there already or has
+// readyLocked puts sh in line l's queue unless it is there already or has
 // no one waiting in that line. p.mu must be held.
-func (p *pool) readyLocked(r *route, l waitLine) {
-	if !r.queued[l] && r.waits[l].head != nil {
-		r.queued[l] = true
-		p.ready[l].push(r)
+func (p *pool) readyLocked(sh *endpointShare, l waitLine) {
+	if !sh.queued[l] && sh.waits[l].head != nil {
+		sh.queued[l] = true
+		p.ready[l].push(sh)
 	}
 }
 
 // nextLocked picks the waiter a state that just came back goes to, now
-// that r, whose execution it ran, holds one fewer; nil if no one waiting
+// that sh, whose execution it ran, holds one fewer; nil if no one waiting
 // may have it. Close events go first. p.mu must be held.
-func (p *pool) nextLocked(r *route) *waiter {
-	if r.held < p.share {
+func (p *pool) nextLocked(sh *endpointShare) *waiter {
+	if sh.held < p.perEndpoint {
 		for l := range lines {
-			p.readyLocked(r, l)
+			p.readyLocked(sh, l)
 		}
 	}
 	if p.used < p.size+p.reserve {
@@ -157,24 +160,24 @@ func (p *pool) nextLocked(r *route) *waiter {
 	return nil
 }
 
-// takeLocked takes the oldest waiter of line l of the first route in
-// turn that is under its share, and sends that route to the back of the
-// queue if it has more waiting, so that routes take turns. Routes found at
-// their share or with no one waiting leave the queue; put brings them back
-// when one of their states comes back. p.mu must be held.
+// takeLocked takes the oldest waiter of line l of the first endpoint in
+// turn that is under its share, and sends that endpoint to the back of the
+// queue if it has more waiting, so that endpoints take turns. Endpoints
+// found at their share or with no one waiting leave the queue; put brings
+// them back when one of their states comes back. p.mu must be held.
 func (p *pool) takeLocked(l waitLine) *waiter {
 	q := &p.ready[l]
-	for len(q.routes) > 0 {
-		r := q.pop()
-		r.queued[l] = false
-		list := &r.waits[l]
-		if r.held >= p.share || list.head == nil {
+	for len(q.shares) > 0 {
+		sh := q.pop()
+		sh.queued[l] = false
+		list := &sh.waits[l]
+		if sh.held >= p.perEndpoint || list.head == nil {
 			continue
 		}
 		w := list.head
 		list.remove(w)
-		if r.held+1 < p.share {
-			p.readyLocked(r, l)
+		if sh.held+1 < p.perEndpoint {
+			p.readyLocked(sh, l)
 		}
 		return w
 	}
@@ -191,7 +194,7 @@ func (p *pool) cancel(slot *waitSlot) {
 	if w == nil || !w.queued || w.kind != dataEvent {
 		return
 	}
-	w.route.waits[eventsLine].remove(w)
+	w.share.waits[eventsLine].remove(w)
 	w.granted = false
 	w.wake <- struct{}{}
 }

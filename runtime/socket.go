@@ -69,9 +69,10 @@ type socket struct {
 	// message does not allocate one. Only the reader goroutine touches it.
 	data luaapi.Event
 
-	// route is the socket's route's part in the pool, set once by Serve;
-	// wait is where its events wait for a state (guarded by pool.mu).
-	route *route
+	// share is the socket's endpoint's share of the pool, set once by
+	// Serve; wait is where its events wait for a state (guarded by
+	// pool.mu).
+	share *endpointShare
 	wait  waitSlot
 	// late is set when the socket's last event waited for a state or ran
 	// long, and gone once its client is known to have left: its messages

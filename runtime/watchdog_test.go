@@ -149,16 +149,16 @@ func TestAShutdownThatTimesOutStillStopsTheWatchdog(t *testing.T) {
 }
 
 // watchdogEngine runs scripts, one endpoint per path, with a memory limit
-// of limit and room for 8 executions on one route; what fails is logged to
+// of limit and room for 8 executions on one endpoint; what fails is logged to
 // logs.
 func watchdogEngine(t *testing.T, logs *lockedBuffer, limit int64, endpoints map[string]string) *Engine {
 	t.Helper()
 	e, err := New(Config{
-		ScriptMemory:  limit,
-		ScriptTimeout: 30 * time.Second, // the watchdog, not the timeout, must stop a hog
-		LuaStates:     8,
-		RouteStates:   8,
-		Logger:        slog.New(slog.NewTextHandler(logs, nil)),
+		ScriptMemory:   limit,
+		ScriptTimeout:  30 * time.Second, // the watchdog, not the timeout, must stop a hog
+		LuaStates:      8,
+		EndpointStates: 8,
+		Logger:         slog.New(slog.NewTextHandler(logs, nil)),
 	})
 	if err != nil {
 		t.Fatal(err)

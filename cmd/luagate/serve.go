@@ -40,7 +40,7 @@ func serve(args []string, stderr io.Writer) error {
 	fs.Int64Var(&c.Runtime.SendTotalBytes, "send-total-bytes", runtime.DefaultSendTotalBytes, "outgoing bytes buffered for all sockets together; a send past them fails with status 503")
 	fs.Int64Var(&c.Runtime.MaxSendBytes, "max-send-bytes", runtime.DefaultMaxSendBytes, "largest outgoing message; a larger send fails with status 400")
 	fs.IntVar(&c.Runtime.LuaStates, "lua-states", 0, "most Lua states kept, and so scripts running at once; 0 means 8 per CPU, at least 16")
-	fs.IntVar(&c.Runtime.RouteStates, "route-states", 0, "most Lua states one route's scripts hold at once, so that a stuck endpoint leaves the rest to the others; 0 means a quarter of --lua-states, at least 1")
+	fs.IntVar(&c.Runtime.EndpointStates, "endpoint-states", 0, "most Lua states one endpoint's scripts hold at once, so that a stuck endpoint leaves the rest to the others; 0 means a quarter of --lua-states, at least 1")
 	fs.IntVar(&c.Runtime.CloseStates, "close-states", 0, "Lua states beyond --lua-states that only close events use, so that they run while every other state is stuck; 0 means an eighth of --lua-states, at least 1")
 	fs.Int64Var(&c.Runtime.ScriptMemory, "script-memory", runtime.DefaultScriptMemory, "each running execution's share of heap growth; past the shares of all those running, the one that grew it the most is stopped")
 	fs.IntVar(&c.Server.MaxConnections, "max-connections", 0, "most open sockets; more are refused with 503; 0 means no limit")
