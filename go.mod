@@ -9,9 +9,8 @@ require (
 	go.etcd.io/bbolt v1.5.0
 	go.uber.org/goleak v1.3.0
 	go.yaml.in/yaml/v3 v3.0.6
+	golang.org/x/sys v0.45.0
 	golang.org/x/time v0.12.0
 )
-
-require golang.org/x/sys v0.45.0 // indirect
 
 replace github.com/yuin/gopher-lua => ./third_party/gopher-lua

@@ -28,7 +28,7 @@
 // Lock order, across the packages a socket's life spans (a lock on the left
 // may be held while taking one on its right, never the reverse):
 //
-//	runtime pool.mu → runtime running.mu (watchdog) → luaapi deadline.mu
+//	runtime pool.mu → luaapi deadline.mu
 //	runtime socket.mu (independent of the three above; taken with none held)
 //	hub shard.mu (a leaf: nothing is taken while it is held)
 //

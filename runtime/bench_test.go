@@ -137,9 +137,13 @@ func BenchmarkEchoRoundTrip(b *testing.B) {
 // until the test ends, for dispatching events to directly.
 func detachedSocket(tb testing.TB, e *Engine, c hub.Conn) *socket {
 	s := newSocket(e, nil)
+	s.share = e.pool.join(c.Route)
 	s.entry = e.hub.Register(c, s)
 	s.conn = s.entry.View()
-	tb.Cleanup(s.entry.Unregister)
+	tb.Cleanup(func() {
+		s.entry.Unregister()
+		e.pool.leave(s.share)
+	})
 	return s
 }
 
@@ -148,10 +152,13 @@ func detachedSocket(tb testing.TB, e *Engine, c hub.Conn) *socket {
 // socket's, so this is what it costs under contention.
 func BenchmarkPoolGetPut(b *testing.B) {
 	e := benchEngine(b, `return nil`)
+	r := e.pool.join("/b")
 	b.ReportAllocs()
 	b.RunParallel(func(pb *testing.PB) {
+		var slot waitSlot
 		for pb.Next() {
-			e.pool.put(e.pool.get())
+			pv, _ := e.pool.get(r, &slot, dataEvent)
+			e.pool.put(pv)
 		}
 	})
 }

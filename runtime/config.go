@@ -33,8 +33,11 @@ type Config struct {
 	MaxMessageBytes int64
 	// ScriptTimeout bounds one execution. Zero means 2s.
 	ScriptTimeout time.Duration
-	// ScriptMemory is how much the heap may grow while one execution runs
-	// before the execution is stopped. Zero means 64 MiB.
+	// ScriptMemory is each running execution's share of heap growth: the
+	// memory watchdog stops an execution only when the heap grew, while
+	// the executions running ran, by more than they could hold within this
+	// much each, and then only the one charged with the most growth (see
+	// watchdog.go). Zero means 64 MiB.
 	ScriptMemory int64
 	// SendQueue is how many outgoing messages a socket buffers. Zero means 256.
 	SendQueue int
@@ -53,6 +56,19 @@ type Config struct {
 	// LuaStates bounds the pool of Lua states, and so how many scripts run at
 	// once. Zero means 8 per CPU, at least 16.
 	LuaStates int
+	// EndpointStates is the most Lua states the executions of one endpoint
+	// (its path pattern, whichever of its --#ROUTE programs runs) hold at
+	// once, so that an endpoint whose scripts are stuck leaves the rest of
+	// the pool to the others. It applies per endpoint with the custom
+	// event handler too, although every endpoint then runs the same
+	// program. Zero means a quarter of LuaStates, at least 1; it may not
+	// exceed LuaStates.
+	EndpointStates int
+	// CloseStates is how many Lua states, beyond LuaStates, only close
+	// events may use, so that sockets' close events run while every other
+	// state is stuck in a script. An endpoint's close events count towards
+	// its EndpointStates. Zero means an eighth of LuaStates, at least 1.
+	CloseStates int
 	// PingInterval is how often a socket is pinged. Zero means 30s. A peer
 	// that answers nothing for PingInterval plus PongTimeout is dropped.
 	PingInterval time.Duration
@@ -114,6 +130,12 @@ func (c Config) withDefaults() (Config, error) {
 	if c.LuaStates == 0 {
 		c.LuaStates = max(16, 8*goruntime.GOMAXPROCS(0))
 	}
+	if c.EndpointStates == 0 {
+		c.EndpointStates = max(1, c.LuaStates/4)
+	}
+	if c.CloseStates == 0 {
+		c.CloseStates = max(1, c.LuaStates/8)
+	}
 	if c.PingInterval == 0 {
 		c.PingInterval = DefaultPingInterval
 	}
@@ -146,6 +168,10 @@ func (c Config) withDefaults() (Config, error) {
 		return c, fmt.Errorf("lua states %d: must be positive", c.LuaStates)
 	case c.IdleTimeout < 0 || c.MaxConnectionAge < 0:
 		return c, fmt.Errorf("idle timeout %s, max connection age %s: must not be negative", c.IdleTimeout, c.MaxConnectionAge)
+	case c.EndpointStates < 0 || c.EndpointStates > c.LuaStates:
+		return c, fmt.Errorf("endpoint states %d: must be positive and at most lua states (%d)", c.EndpointStates, c.LuaStates)
+	case c.CloseStates < 0:
+		return c, fmt.Errorf("close states %d: must be positive", c.CloseStates)
 	case c.PingInterval < 0 || c.PongTimeout < 0 || c.WriteTimeout < 0:
 		return c, fmt.Errorf("ping interval %s, pong timeout %s, write timeout %s: must be positive", c.PingInterval, c.PongTimeout, c.WriteTimeout)
 	}

@@ -17,9 +17,18 @@
 // and flags, never while writing or while a script runs. The current
 // revision is an atomic pointer swapped whole on deploy. Lua states come
 // from a bounded pool and serve one execution at a time; the pool's mutex
-// is held to pop and push its idle stack, twice per event, and no other
-// lock shared by all sockets is taken per event (BenchmarkPoolGetPut
-// measures it contended).
+// is held to hand a state out and take it back, twice per event, and no
+// other lock shared by all sockets is taken per event (BenchmarkPoolGetPut
+// measures it contended). The pool gives each endpoint a share of its
+// states, keeps a reserve for close events, and hands a state that comes
+// back to the next waiting event itself, taking the endpoints in turn
+// (pool.go, share.go). A socket's data event that waits
+// is dropped if the socket closes meanwhile; its close event still runs
+// once.
+//
+// The watchdog (watchdog.go) looks at the running executions every few
+// milliseconds: it stops memory hogs, stops the executions of open and
+// data events at shutdown, and tells which ran long.
 //
 // Endpoint policies (policy.go) are built once per revision. Before
 // dispatch, choose picks what runs an event (a --#ROUTE's program or the
@@ -29,11 +38,14 @@
 // every deploy and stopped when the reader ends.
 //
 // Lock order (a lock on the left may be held while taking one on its
-// right, never the reverse): pool.mu → running.mu → luaapi's deadline.mu.
-// socket.mu is taken with none of those held, and hub's shard locks are
-// leaves. A socket's policyTimers.mu is taken with none held and released
-// before the socket is closed, so a timer's close takes socket.mu after it. The watchdog holds running.mu while it interrupts an execution,
-// which takes the execution's deadline lock.
+// right, never the reverse): pool.mu → luaapi's deadline.mu. The watchdog
+// holds pool.mu while it interrupts an execution, which takes the
+// execution's deadline lock; the pool's lock also guards what it knows of
+// each running execution, so an interrupt never reaches the execution
+// after the one it was meant for. watchdog.mu and socket.mu are taken
+// with none of those held, and hub's shard locks are leaves. A socket's
+// policyTimers.mu is taken with none held and released before the socket
+// is closed, so a timer's close takes socket.mu after it.
 //
 // runtime imports hub, luaapi and scripts; it never imports endpoints or
 // storage.

@@ -81,10 +81,10 @@ func New(cfg Config) (*Engine, error) {
 	e := &Engine{cfg: cfg, hub: cfg.Hub}
 	// One per engine, so that the endpoint log rates are this gateway's.
 	scriptLog := luaapi.NewScriptLog()
-	e.pool = newPool(cfg.LuaStates, func() *luaapi.VM {
+	e.pool = newPool(cfg.LuaStates, cfg.CloseStates, cfg.EndpointStates, func() *luaapi.VM {
 		return luaapi.NewVM(luaapi.Options{Sockets: e.hub, Logger: cfg.Logger, ScriptLog: scriptLog})
 	})
-	e.watchdog = newWatchdog(uint64(cfg.ScriptMemory), e.pool)
+	e.watchdog = newWatchdog(uint64(cfg.ScriptMemory), e.pool, &e.queued)
 	empty, err := scripts.Compile(scripts.Solution{})
 	if err != nil {
 		return nil, fmt.Errorf("compile empty solution: %w", err)
@@ -132,14 +132,20 @@ func (e *Engine) Serve(ws *websocket.Conn, c hub.Conn) error {
 	ws.SetPongHandler(func(string) error { return s.extendReadDeadline() })
 	s.startPinger()
 	s.touch(c.ConnectedAt)
+	s.share = e.pool.join(c.Route)
+	defer e.pool.leave(s.share)
 	s.entry = e.hub.Register(c, s)
 	s.conn = s.entry.View()
 	s.startTimers()
-	// A deploy may have removed the route between the upgrade and Register;
-	// Load swaps the revision before it looks at the hub, so one of the two
-	// sees the other.
+	// A deploy may have removed the route between the upgrade and Register,
+	// or a shutdown begun: Load swaps the revision, and Shutdown sets
+	// shuttingDown, before they look at the hub, so one of the two sees the
+	// other.
 	if _, ok := e.rev.Load().compiled.Endpoint(c.Route); !ok {
 		_ = s.entry.Close(hub.CloseEndpointRemoved)
+	}
+	if e.isShuttingDown() {
+		_ = s.entry.Close(hub.CloseShutdown)
 	}
 
 	s.run(&luaapi.Event{Type: luaapi.EventOpen, Conn: s.conn, Peer: s, Timestamp: time.Now()})
@@ -152,6 +158,12 @@ func (e *Engine) Serve(ws *websocket.Conn, c hub.Conn) error {
 	return nil
 }
 
+func (e *Engine) isShuttingDown() bool {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.shuttingDown
+}
+
 // dispatch runs the script for ev on a pooled state.
 func (e *Engine) dispatch(s *socket, ev *luaapi.Event) {
 	prog := e.choose(s, ev)
@@ -162,33 +174,52 @@ func (e *Engine) dispatch(s *socket, ev *luaapi.Event) {
 		return
 	}
 	s.prog = prog
-	pv := e.pool.get()
-	pv.begin(e.watchdog.live.Load())
+	kind := kindOf(ev.Type)
+	// The client of a socket whose last event was late (it waited for a
+	// state, or ran long) may have left meanwhile, with messages of its
+	// still unread; so may that of one whose data event has just waited.
+	// Such a socket's data events are dropped from then on: nobody is there
+	// for their replies, and running them kept a stuck endpoint's states busy
+	// long after its clients had gone.
+	if kind == dataEvent && s.late && s.clientGone() {
+		s.gone = true
+		return
+	}
+	pv, waited := e.pool.get(s.share, &s.wait, kind)
+	if pv == nil {
+		return // the socket closed while the event waited
+	}
+	if waited && kind == dataEvent && (s.isClosing() || s.clientGone()) {
+		s.gone = true
+		e.pool.put(pv)
+		return
+	}
 	err := pv.vm.RunFor(e.cfg.ScriptTimeout, prog, ev)
-	pv.end()
 	if err != nil {
 		// Before the state goes back: it counts the failure against the
 		// socket's and the endpoint's log rates.
 		pv.vm.LogFailure(ev, err)
 	}
-	if errors.Is(err, ErrMemoryLimit) {
-		e.pool.discard(pv)
+	long, stopped := e.pool.put(pv)
+	s.late = waited || long
+	if stopped {
 		e.watchdog.refresh()
-	} else {
-		e.pool.put(pv)
 	}
 }
 
 // Shutdown refuses new sockets, closes every open one with
 // hub.CloseShutdown and waits until all their close events have run, or ctx
-// ends. When ctx ends first, it cuts the remaining connections and stops
-// the memory watchdog; executions still running are left to end on their
-// own timeout.
+// ends. Executions of open and data events still running are stopped,
+// stuck or not: their sockets are closing, so their replies would reach no
+// one, and their states are needed for the close events. When ctx ends
+// first, it cuts the remaining connections and stops the watchdog; close
+// events still running are left to end on their own timeout.
 func (e *Engine) Shutdown(ctx context.Context) error {
 	e.mu.Lock()
 	e.shuttingDown = true
 	e.mu.Unlock()
 	e.hub.DisconnectIf(hub.CloseShutdown, nil)
+	e.pool.abandonEvents()
 	done := make(chan struct{})
 	go func() {
 		e.live.Wait()

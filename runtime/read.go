@@ -67,7 +67,7 @@ func (s *socket) receive(typ int, r io.Reader, buf *[]byte) error {
 	now := time.Now()
 	s.touch(now)
 	switch {
-	case s.isClosing():
+	case s.gone || s.isClosing():
 	case typ == websocket.TextMessage && !utf8.Valid(data):
 		_ = s.entry.Close(hub.CloseInvalidUTF8)
 	case s.limiter != nil && !s.limiter.Allow():

@@ -68,6 +68,17 @@ type socket struct {
 	// data is the event of the message being handled, kept so that each
 	// message does not allocate one. Only the reader goroutine touches it.
 	data luaapi.Event
+
+	// share is the socket's endpoint's share of the pool, set once by
+	// Serve; wait is where its events wait for a state (guarded by
+	// pool.mu).
+	share *endpointShare
+	wait  waitSlot
+	// late is set when the socket's last event waited for a state or ran
+	// long, and gone once its client is known to have left: its messages
+	// still unread are then dropped (see dispatch). Only the reader
+	// goroutine touches them.
+	late, gone bool
 }
 
 func newSocket(e *Engine, ws *websocket.Conn) *socket {
@@ -127,6 +138,7 @@ func (s *socket) CloseWith(reason hub.CloseReason) error {
 	s.closing = &reason
 	s.startWriterLocked()
 	s.mu.Unlock()
+	s.e.pool.cancel(&s.wait)
 	return nil
 }
 
@@ -142,8 +154,12 @@ func (s *socket) startWriterLocked() {
 	go s.writeLoop()
 }
 
-// startPinger pings the socket every PingInterval from now on.
+// startPinger pings the socket every PingInterval from now on. The timer
+// is stored under s.mu, which its function takes first, so that the writer
+// it starts sees it even if it fires before startPinger returns.
 func (s *socket) startPinger() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	s.pinger = time.AfterFunc(s.e.cfg.PingInterval, func() {
 		s.mu.Lock()
 		if s.closing == nil {
@@ -275,7 +291,14 @@ func (s *socket) run(ev *luaapi.Event) {
 
 // Drop cuts the connection, which ends the reader. It implements
 // hub.Socket.
-func (s *socket) Drop() { _ = s.ws.NetConn().Close() }
+func (s *socket) Drop() {
+	_ = s.ws.NetConn().Close()
+	s.e.pool.cancel(&s.wait)
+}
+
+// clientGone reports whether the client has left, although messages it
+// sent before may still be unread.
+func (s *socket) clientGone() bool { return s.ws != nil && connClosed(s.ws.NetConn()) }
 
 // Stats implements hub.Socket.
 func (s *socket) Stats() hub.Stats {

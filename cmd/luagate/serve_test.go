@@ -260,7 +260,7 @@ func (s *server) dialConn(path string) *websocket.Conn {
 var serveFlags = []string{
 	"addr", "data-dir", "admin-token", "rate-limit", "max-message-bytes",
 	"script-timeout", "send-queue", "send-queue-bytes", "send-total-bytes", "max-send-bytes",
-	"shutdown-timeout", "lua-states", "admin-addr", "addr-file",
+	"shutdown-timeout", "lua-states", "endpoint-states", "close-states", "admin-addr", "addr-file",
 }
 
 func TestHelpExitsZeroAndServeHelpDescribesEveryFlagWithItsVariable(t *testing.T) {
