@@ -29,7 +29,7 @@
 // may be held while taking one on its right, never the reverse):
 //
 //	runtime pool.mu → luaapi deadline.mu
-//	runtime socket.mu (independent of the three above; taken with none held)
+//	runtime socket.mu (independent of those; taken with none held)
 //	hub shard.mu (a leaf: nothing is taken while it is held)
 //
 // hub imports luaapi for the interface it implements and the errors scripts
