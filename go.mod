@@ -12,6 +12,9 @@ require (
 	golang.org/x/time v0.12.0
 )
 
-require golang.org/x/sys v0.45.0 // indirect
+require (
+	github.com/golang-jwt/jwt/v5 v5.3.1 // indirect
+	golang.org/x/sys v0.45.0 // indirect
+)
 
 replace github.com/yuin/gopher-lua => ./third_party/gopher-lua
