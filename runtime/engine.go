@@ -162,6 +162,11 @@ func (e *Engine) dispatch(s *socket, ev *luaapi.Event) {
 		return
 	}
 	s.prog = prog
+	e.run(prog, ev)
+}
+
+// run runs prog for ev on a pooled state, logs its failure and returns it.
+func (e *Engine) run(prog *luaapi.Program, ev *luaapi.Event) error {
 	pv := e.pool.get()
 	pv.begin(e.watchdog.live.Load())
 	err := pv.vm.RunFor(e.cfg.ScriptTimeout, prog, ev)
@@ -177,6 +182,7 @@ func (e *Engine) dispatch(s *socket, ev *luaapi.Event) {
 	} else {
 		e.pool.put(pv)
 	}
+	return err
 }
 
 // Shutdown refuses new sockets, closes every open one with
