@@ -34,6 +34,10 @@ type identity struct {
 }
 
 func (id *identity) UnmarshalJSON(b []byte) error {
+	if string(b) == "[]" { // to_json of an empty table: no identity at all
+		*id = identity{}
+		return nil
+	}
 	var m map[string]string
 	if err := json.Unmarshal(b, &m); err != nil {
 		return err
@@ -327,4 +331,26 @@ func TestSecurityLinesAreCheckedAtDeploy(t *testing.T) {
 			t.Errorf("deploy %q: %d %s, want 400 with %s", tc.script, status, resp, tc.want)
 		}
 	}
+}
+
+func TestDefaultSecurityAndBearerKeys(t *testing.T) {
+	t.Parallel()
+	g := lgtesting.NewGateway(t, func(c *gateway.Config) { c.Server.DefaultSecurity = "apikey" })
+	g.Deploy("/default", "--#ENDPOINT WEBSOCKET /default\n"+whoAmI)
+	g.Deploy("/public", "--#ENDPOINT WEBSOCKET /public\n--#SECURITY none\n"+whoAmI)
+	g.Deploy("/either", "--#ENDPOINT WEBSOCKET /either\n--#SECURITY bearer\n"+whoAmI)
+	k := createKey(t, g, wire.KeyRequest{Name: "k", UserID: "bo", Scopes: []string{"connect"}})
+
+	expectRefused(t, g, "/default", nil, http.StatusUnauthorized, "UnauthorizedError")
+	lgtesting.DialHeader(t, g.WSURL("/default"), keyHeader(k.Secret)).Next()
+	if id := whoIs(t, g.Dial("/public?auth_type=apikey")); id.Scheme != "" || id.UserID != "" {
+		t.Errorf("an endpoint with --#SECURITY none: %+v", id)
+	}
+	for _, h := range []http.Header{{"Authorization": {"Bearer " + k.Secret}}, keyHeader(k.Secret)} {
+		if id := whoIs(t, lgtesting.DialHeader(t, g.WSURL("/either?auth_type=apikey"), h)); id.Scheme != "apikey" || id.UserID != "bo" {
+			t.Errorf("a key on a bearer endpoint: %+v", id)
+		}
+	}
+	// Without JWT keys, a token is refused rather than misread.
+	expectRefused(t, g, "/either", http.Header{"Authorization": {"Bearer eyJhbGciOiJIUzI1NiJ9.e30.x"}}, http.StatusUnauthorized, "UnauthorizedError")
 }
