@@ -324,6 +324,7 @@ func TestSecurityLinesAreCheckedAtDeploy(t *testing.T) {
 		{"--#ENDPOINT WEBSOCKET /a\n\n--#SECURITY magic\n", `"line":3`},
 		{"--#ENDPOINT WEBSOCKET /a\n--#SECURITY script nomodule.check\n", `no module nomodule`},
 		{"--#ENDPOINT WEBSOCKET /a\n--#SECURITY jwt extra\n", `"line":2`},
+		{"--#ENDPOINT WEBSOCKET /a\n--#SECURITY jwt\n", `the server has no JWT keys`},
 	} {
 		body, _ := json.Marshal(map[string]string{"path": "/a", "script": tc.script})
 		status, resp := g.API(http.MethodPut, wire.Prefix+"/endpoints", string(body))

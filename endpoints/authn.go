@@ -68,6 +68,27 @@ func (s *Server) authenticate(u upgradeRequest) error {
 	return nil
 }
 
+// checkSecurity refuses, at its line, a --#SECURITY jwt endpoint on a
+// server that has no JWT keys: it could never be opened. A stored solution
+// loads all the same (its endpoint refuses every token), so that a server
+// restarted without its keys still starts.
+func (s *Server) checkSecurity(c *scripts.Compiled) error {
+	if s.auth.HasJWT() {
+		return nil
+	}
+	var problems scripts.Problems
+	for _, ep := range c.Endpoints {
+		if sec := ep.Policy.Security; sec != nil && sec.Scheme == scripts.SecurityJWT {
+			problems = append(problems, scripts.Problem{File: ep.Path, Line: sec.Line,
+				Message: "--#SECURITY jwt: the server has no JWT keys: start it with --jwt-key or --jwt-secret-file"})
+		}
+	}
+	if len(problems) > 0 {
+		return problems
+	}
+	return nil
+}
+
 // checkScript runs the endpoint's script check.
 func (s *Server) checkScript(sec scripts.Security, u upgradeRequest) error {
 	ans, err := s.cfg.Engine.CheckAuth(sec.Module, sec.Function, runtime.AuthRequest{

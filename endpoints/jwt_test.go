@@ -193,3 +193,18 @@ func TestJWTExpiryClosesTheSocket(t *testing.T) {
 	c.Send("x")
 	c.Expect("still ann")
 }
+
+func TestJWTEndpointLoadsOnAServerWithoutKeys(t *testing.T) {
+	t.Parallel()
+	k := newJWTKeys(t)
+	dir := t.TempDir()
+	g := lgtesting.StartGateway(t, dir, k.files(t, 0))
+	g.Deploy("/jwt", "--#ENDPOINT WEBSOCKET /jwt\n--#SECURITY jwt\n"+whoAmI)
+	g.Stop()
+
+	g = lgtesting.StartGateway(t, dir)
+	tok := sign(t, jwt.SigningMethodRS256, k.rsa, "", goodClaims(nil))
+	if msg := expectRefused(t, g, "/jwt", bearerHeader(tok), http.StatusUnauthorized, "UnauthorizedError"); !strings.Contains(msg, "no JWT keys") {
+		t.Errorf("refusal %q does not say the server has no keys", msg)
+	}
+}

@@ -162,6 +162,8 @@ func New(cfg Config) (*Server, error) {
 		if verifier, err = auth.NewJWTVerifier(cfg.JWT); err != nil {
 			return nil, fmt.Errorf("endpoints: %w", err)
 		}
+	} else if defaultSecurity.Scheme == scripts.SecurityJWT {
+		return nil, errors.New("endpoints: default security jwt needs JWT keys: give a key file or a secret file")
 	}
 	s := &Server{
 		auth:            auth.New(auth.Config{Keys: cfg.Store, JWT: verifier}),

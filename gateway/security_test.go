@@ -14,6 +14,7 @@ func TestBadSecurityConfigurationStopsTheStart(t *testing.T) {
 		"unknown default":  func(c *gateway.Config) { c.Server.DefaultSecurity = "magic" },
 		"script default":   func(c *gateway.Config) { c.Server.DefaultSecurity = "script auth.check" },
 		"missing key file": func(c *gateway.Config) { c.Server.JWT.KeyFiles = []string{filepath.Join(c.DataDir, "none.pem")} },
+		"jwt without keys": func(c *gateway.Config) { c.Server.DefaultSecurity = "jwt" },
 	} {
 		cfg := gateway.Config{DataDir: t.TempDir(), Addr: "127.0.0.1:0", AdminToken: "t"}
 		edit(&cfg)
