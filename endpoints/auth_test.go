@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/luagate/luagate/gateway"
+	"github.com/luagate/luagate/hub"
 	"github.com/luagate/luagate/internal/lgtesting"
 	"github.com/luagate/luagate/wire"
 )
@@ -354,4 +355,23 @@ func TestDefaultSecurityAndBearerKeys(t *testing.T) {
 	}
 	// Without JWT keys, a token is refused rather than misread.
 	expectRefused(t, g, "/either", http.Header{"Authorization": {"Bearer eyJhbGciOiJIUzI1NiJ9.e30.x"}}, http.StatusUnauthorized, "UnauthorizedError")
+}
+
+// TestAKeyRevokedDuringItsUpgradeClosesItsSocket stands in for a
+// revocation that lands between an upgrade's authentication and its
+// registration, which the sweep of DELETE /keys/:id cannot see: the
+// runtime asks again once the socket is listed.
+func TestAKeyRevokedDuringItsUpgradeClosesItsSocket(t *testing.T) {
+	t.Parallel()
+	g := lgtesting.NewGateway(t, func(c *gateway.Config) {
+		c.Runtime.Revoked = func(c hub.Conn) bool { return c.Auth.KeyName == "revoked meanwhile" }
+	})
+	g.Deploy("/keyed", "--#ENDPOINT WEBSOCKET /keyed\n--#SECURITY apikey\n"+whoAmI)
+	k := createKey(t, g, wire.KeyRequest{Name: "revoked meanwhile", Scopes: []string{"connect"}})
+	c := lgtesting.DialHeader(t, g.WSURL("/keyed"), keyHeader(k.Secret))
+	if code, reason := c.ExpectClose(); code != 1008 || reason != "credential revoked" {
+		t.Errorf("closed with %d %q, want 1008 credential revoked", code, reason)
+	}
+	ok := createKey(t, g, wire.KeyRequest{Name: "fine", Scopes: []string{"connect"}})
+	lgtesting.DialHeader(t, g.WSURL("/keyed"), keyHeader(ok.Secret)).Next()
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/luagate/luagate/auth"
 	"github.com/luagate/luagate/hub"
 	"github.com/luagate/luagate/scripts"
+	"github.com/luagate/luagate/storage"
 	"github.com/luagate/luagate/wire"
 )
 
@@ -76,8 +77,22 @@ func (s *Server) getKeys(w http.ResponseWriter, _ *http.Request, _ httprouter.Pa
 	writeJSON(w, http.StatusOK, out)
 }
 
+// KeyRevoked returns what runtime.Config.Revoked needs: whether the API key
+// a socket connected with is gone from store. Sockets without one are
+// never revoked here.
+func KeyRevoked(store *storage.Store) func(hub.Conn) bool {
+	return func(c hub.Conn) bool {
+		if c.Auth == nil || c.Auth.KeyID == "" {
+			return false
+		}
+		_, err := store.KeyByID(c.Auth.KeyID)
+		return errors.Is(err, auth.ErrUnknownKey)
+	}
+}
+
 // deleteKey revokes a key at once: it opens nothing from now on, and the
-// sockets it opened are closed.
+// sockets it opened are closed: those listed now here, those registering
+// by runtime.Config.Revoked (KeyRevoked), as the key is deleted first.
 func (s *Server) deleteKey(w http.ResponseWriter, _ *http.Request, ps httprouter.Params) {
 	id := ps.ByName("id")
 	if _, err := s.cfg.Store.DeleteKey(id); err != nil {

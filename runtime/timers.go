@@ -34,12 +34,18 @@ func (s *socket) lastActive() time.Time { return time.Unix(0, s.lastActivity.Loa
 
 // startTimers arms the timers of a socket that has just opened.
 func (s *socket) startTimers() {
+	conn := s.entry.Conn()
 	s.timers.mu.Lock()
 	s.timers.started = true
-	if a := s.entry.Conn().Auth; a != nil && !a.ExpiresAt.IsZero() {
+	if a := conn.Auth; a != nil && !a.ExpiresAt.IsZero() {
 		s.timers.expiryTimer = time.AfterFunc(time.Until(a.ExpiresAt), func() { _ = s.entry.Close(hub.CloseTokenExpired) })
 	}
 	s.timers.mu.Unlock()
+	// Now that the socket is listed, a revocation from here on closes it;
+	// one since its upgrade was authenticated must be caught here.
+	if revoked := s.e.cfg.Revoked; conn.Auth != nil && revoked != nil && revoked(conn) {
+		_ = s.entry.Close(hub.CloseCredentialRevoked)
+	}
 	s.armTimers()
 }
 

@@ -72,6 +72,25 @@ func (s *Store) KeyByHash(hash []byte) (auth.Key, error) {
 	return k, nil
 }
 
+// KeyByID returns the key id, or auth.ErrUnknownKey.
+func (s *Store) KeyByID(id string) (auth.Key, error) {
+	if s.closed.Load() {
+		return auth.Key{}, ErrClosed
+	}
+	var k auth.Key
+	err := s.db.View(func(tx *bolt.Tx) error {
+		keys := tx.Bucket(bucketKeys)
+		if keys == nil {
+			return auth.ErrUnknownKey
+		}
+		return decodeKey(keys, []byte(id), &k)
+	})
+	if err != nil {
+		return auth.Key{}, s.opError("look up key", err)
+	}
+	return k, nil
+}
+
 // Keys returns every key, oldest first. It implements auth.KeyStore.
 func (s *Store) Keys() ([]auth.Key, error) {
 	if s.closed.Load() {

@@ -41,6 +41,9 @@ func TestKeysAreKeptByHashAndSurviveARestart(t *testing.T) {
 	if err != nil || got.ID != k.ID || got.UserID != "ann" {
 		t.Fatalf("after a restart: %+v, %v", got, err)
 	}
+	if byID, err := s.KeyByID(k.ID); err != nil || byID.Name != "app" {
+		t.Fatalf("by id: %+v, %v", byID, err)
+	}
 	if all, err := s.Keys(); err != nil || len(all) != 1 {
 		t.Fatalf("keys: %v, %v", all, err)
 	}
@@ -49,6 +52,9 @@ func TestKeysAreKeptByHashAndSurviveARestart(t *testing.T) {
 	}
 	if _, err := s.KeyByHash(auth.HashSecret(secret)); !errors.Is(err, auth.ErrUnknownKey) {
 		t.Errorf("a deleted key is found: %v", err)
+	}
+	if _, err := s.KeyByID(k.ID); !errors.Is(err, auth.ErrUnknownKey) {
+		t.Errorf("a deleted key is found by id: %v", err)
 	}
 	if _, err := s.DeleteKey(k.ID); !errors.Is(err, auth.ErrUnknownKey) {
 		t.Errorf("deleting again: %v", err)
