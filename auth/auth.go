@@ -13,14 +13,14 @@ import (
 // line names it.
 type Scheme string
 
-// The schemes. A script check is run by the runtime, not here.
+// The schemes auth checks. A script check ("script") needs Lua and is run
+// by the runtime.
 const (
 	SchemeNone   Scheme = "none"
 	SchemeAPIKey Scheme = "apikey"
 	SchemeJWT    Scheme = "jwt"
 	// SchemeBearer takes a JWT or an API key as a bearer token.
 	SchemeBearer Scheme = "bearer"
-	SchemeScript Scheme = "script"
 )
 
 // Where a client may put its credential. Browsers cannot set headers on a
@@ -49,11 +49,9 @@ type Request struct {
 type Identity struct {
 	Scheme Scheme
 	UserID string
-	// SessionName is set by a script check that names one.
-	SessionName string
 	// KeyID and KeyName are the API key's, when one was used.
 	KeyID, KeyName string
-	// Claims are the token's claims, or what a script check returned.
+	// Claims are the token's claims.
 	Claims map[string]any
 	// ExpiresAt is when the credential stops being valid while a socket
 	// holds it; zero for never.
@@ -80,7 +78,7 @@ func New(cfg Config) *Authenticator { return &Authenticator{cfg: cfg} }
 func (a *Authenticator) HasJWT() bool { return a.cfg.JWT != nil }
 
 // Connect checks the credential of an upgrade on an endpoint with scheme
-// (not SchemeScript) and returns who made it. A refusal is a *Refusal.
+// and returns who made it. A refusal is a *Refusal.
 func (a *Authenticator) Connect(scheme Scheme, req *Request) (Identity, error) {
 	if scheme == SchemeNone {
 		return Identity{}, nil

@@ -41,7 +41,8 @@ func (s *Server) security(route string) scripts.Security {
 
 // authenticate checks the upgrade's credential against its endpoint's
 // scheme and fills the identity into u.conn. A refusal is an
-// *auth.Refusal; any other error is the server's.
+// *auth.Refusal, or a statusError for a bad session name; any other error
+// is the server's.
 func (s *Server) authenticate(u upgradeRequest) error {
 	query := u.r.URL.Query()
 	name := query.Get(querySessionName)
