@@ -3,6 +3,7 @@ module github.com/luagate/luagate
 go 1.25.0
 
 require (
+	github.com/golang-jwt/jwt/v5 v5.3.1
 	github.com/gorilla/websocket v1.5.3
 	github.com/julienschmidt/httprouter v1.3.0
 	github.com/yuin/gopher-lua v1.1.2
@@ -12,9 +13,6 @@ require (
 	golang.org/x/time v0.12.0
 )
 
-require (
-	github.com/golang-jwt/jwt/v5 v5.3.1 // indirect
-	golang.org/x/sys v0.45.0 // indirect
-)
+require golang.org/x/sys v0.45.0 // indirect
 
 replace github.com/yuin/gopher-lua => ./third_party/gopher-lua
