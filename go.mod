@@ -3,6 +3,7 @@ module github.com/luagate/luagate
 go 1.25.0
 
 require (
+	github.com/golang-jwt/jwt/v5 v5.3.1
 	github.com/gorilla/websocket v1.5.3
 	github.com/julienschmidt/httprouter v1.3.0
 	github.com/yuin/gopher-lua v1.1.2

@@ -93,6 +93,32 @@ func (c *Client) CloseAll(ctx context.Context) (int, error) {
 	return out.Closed, err
 }
 
+// Key is an API key as the management API shows it.
+type Key = wire.Key
+
+// CreateKey creates an API key; the answer holds its secret, shown this
+// once.
+func (c *Client) CreateKey(ctx context.Context, req wire.KeyRequest) (Key, error) {
+	var out Key
+	err := c.do(ctx, http.MethodPost, "/keys", req, &out)
+	return out, err
+}
+
+// Keys lists the API keys, without their secrets.
+func (c *Client) Keys(ctx context.Context) ([]Key, error) {
+	var out []Key
+	err := c.do(ctx, http.MethodGet, "/keys", nil, &out)
+	return out, err
+}
+
+// RevokeKey deletes an API key and returns how many of its sockets were
+// closed.
+func (c *Client) RevokeKey(ctx context.Context, id string) (int, error) {
+	var out wire.Closed
+	err := c.do(ctx, http.MethodDelete, "/keys/"+url.PathEscape(id), nil, &out)
+	return out.Closed, err
+}
+
 // do sends body (when not nil) as JSON and decodes a successful answer into
 // out (when not nil).
 func (c *Client) do(ctx context.Context, method, route string, body, out any) error {

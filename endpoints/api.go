@@ -11,6 +11,7 @@ import (
 
 	"github.com/julienschmidt/httprouter"
 
+	"github.com/luagate/luagate/auth"
 	"github.com/luagate/luagate/hub"
 	"github.com/luagate/luagate/scripts"
 	"github.com/luagate/luagate/wire"
@@ -31,39 +32,43 @@ func (s *Server) managementRoutes() *httprouter.Router {
 	r.GET(wire.HealthPath, s.health)
 	for _, route := range []struct {
 		method, path string
+		scope        auth.Scope
 		h            httprouter.Handle
 	}{
-		{http.MethodGet, "", s.getSolution},
-		{http.MethodPut, "", s.putSolution},
-		{http.MethodGet, "/endpoints", s.getEndpoints},
-		{http.MethodPut, "/endpoints", s.putEndpoints},
-		{http.MethodDelete, "/endpoints", s.deleteEndpoint},
-		{http.MethodGet, "/modules/:name", s.getModule},
-		{http.MethodPut, "/modules/:name", s.putModule},
-		{http.MethodDelete, "/modules/:name", s.deleteModule},
-		{http.MethodGet, "/eventhandlers/:name", s.getHandler},
-		{http.MethodPut, "/eventhandlers/:name", s.putHandler},
-		{http.MethodDelete, "/eventhandlers/:name", s.deleteHandler},
-		{http.MethodGet, "/config", s.getConfig},
-		{http.MethodPut, "/config", s.putConfig},
-		{http.MethodGet, "/sockets", s.getSockets},
-		{http.MethodDelete, "/sockets", s.deleteSockets},
-		{http.MethodGet, "/sockets/:id", s.getSocket},
-		{http.MethodDelete, "/sockets/:id", s.deleteSocket},
-		{http.MethodPost, "/sockets/:id/messages", s.postMessage},
+		{http.MethodGet, "", auth.ScopeAdmin, s.getSolution},
+		{http.MethodPut, "", auth.ScopeAdmin, s.putSolution},
+		{http.MethodGet, "/endpoints", auth.ScopeAdmin, s.getEndpoints},
+		{http.MethodPut, "/endpoints", auth.ScopeAdmin, s.putEndpoints},
+		{http.MethodDelete, "/endpoints", auth.ScopeAdmin, s.deleteEndpoint},
+		{http.MethodGet, "/modules/:name", auth.ScopeAdmin, s.getModule},
+		{http.MethodPut, "/modules/:name", auth.ScopeAdmin, s.putModule},
+		{http.MethodDelete, "/modules/:name", auth.ScopeAdmin, s.deleteModule},
+		{http.MethodGet, "/eventhandlers/:name", auth.ScopeAdmin, s.getHandler},
+		{http.MethodPut, "/eventhandlers/:name", auth.ScopeAdmin, s.putHandler},
+		{http.MethodDelete, "/eventhandlers/:name", auth.ScopeAdmin, s.deleteHandler},
+		{http.MethodGet, "/config", auth.ScopeAdmin, s.getConfig},
+		{http.MethodPut, "/config", auth.ScopeAdmin, s.putConfig},
+		{http.MethodGet, "/sockets", auth.ScopeRead, s.getSockets},
+		{http.MethodDelete, "/sockets", auth.ScopeAdmin, s.deleteSockets},
+		{http.MethodGet, "/sockets/:id", auth.ScopeRead, s.getSocket},
+		{http.MethodDelete, "/sockets/:id", auth.ScopeAdmin, s.deleteSocket},
+		{http.MethodPost, "/sockets/:id/messages", auth.ScopePush, s.postMessage},
+		{http.MethodPost, "/keys", auth.ScopeAdmin, s.postKey},
+		{http.MethodGet, "/keys", auth.ScopeAdmin, s.getKeys},
+		{http.MethodDelete, "/keys/:id", auth.ScopeAdmin, s.deleteKey},
 	} {
-		r.Handle(route.method, wire.Prefix+route.path, s.guard(route.h))
+		r.Handle(route.method, wire.Prefix+route.path, s.guard(route.scope, route.h))
 	}
 	return r
 }
 
-// guard requires the admin token. ServeHTTP has seen to it that a request
-// without it is answered without reading its body.
-func (s *Server) guard(h httprouter.Handle) httprouter.Handle {
+// guard requires the admin token or an API key with scope. ServeHTTP has
+// seen to it that a request without a credential is answered without
+// reading its body.
+func (s *Server) guard(scope auth.Scope, h httprouter.Handle) httprouter.Handle {
 	return func(w http.ResponseWriter, r *http.Request, ps httprouter.Params) {
-		if !s.authorized(r) {
-			w.Header().Set("WWW-Authenticate", `Bearer realm="luagate"`)
-			writeError(w, http.StatusUnauthorized, "UnauthorizedError", "missing or wrong admin token: send Authorization: Bearer <token>")
+		if err := s.authorize(r, scope); err != nil {
+			s.refuseAuth(w, r.URL.Path, err)
 			return
 		}
 		h(w, r, ps)
@@ -304,7 +309,15 @@ func viewOf(sn hub.Snapshot) wire.Socket {
 		Timestamp: sn.ConnectedAt.UnixMilli(), ConnectedAt: sn.ConnectedAt,
 		MessagesIn: sn.MessagesIn, MessagesOut: sn.MessagesOut,
 		Subprotocol: sn.Subprotocol, LastActivityAt: sn.LastActivityAt,
+		UserID: sn.UserID, SessionName: sn.SessionName, Auth: authView(sn.Auth),
 	}
+}
+
+func authView(a *hub.Auth) *wire.SocketAuth {
+	if a == nil {
+		return nil
+	}
+	return &wire.SocketAuth{Scheme: a.Scheme, KeyID: a.KeyID, KeyName: a.KeyName, Claims: a.Claims}
 }
 
 func (s *Server) getSockets(w http.ResponseWriter, _ *http.Request, _ httprouter.Params) {

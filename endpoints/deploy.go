@@ -59,6 +59,9 @@ func (s *Server) change(edit func(*scripts.Solution) error) (deployResult, error
 	if err != nil {
 		return deployResult{}, err
 	}
+	if err := s.checkSecurity(compiled); err != nil {
+		return deployResult{}, err
+	}
 	stored, rev, err := s.cfg.Store.Save(compiled.Solution)
 	if err != nil {
 		return deployResult{}, err

@@ -10,10 +10,17 @@
 // size of its headers and of those a socket keeps, its time, and the number
 // of connections that are not sockets (httplimits.go).
 //
+// An upgrade is authenticated here, before a connection place, a socket
+// or an event exists (authn.go): the endpoint's --#SECURITY scheme, or the
+// server's default, is checked by auth (API keys, JWT) or by the runtime
+// (a script check), and the identity goes into the hub.Conn. The client's
+// address is found through trusted proxies (remoteaddr.go). Management
+// routes each name the API key scope they need; the admin token has all.
+//
 // A deploy runs here in one direction: parse and compile (scripts), one
 // transaction (storage), swap the revision (runtime), swap the routes. A
 // failure before the transaction changes nothing.
 //
-// endpoints imports runtime, hub, scripts, storage and wire; it never
+// endpoints imports auth, runtime, hub, scripts, storage and wire; it never
 // imports luaapi. Only gateway and tests import it.
 package endpoints

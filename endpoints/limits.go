@@ -1,11 +1,10 @@
 package endpoints
 
 import (
-	"net"
 	"net/http"
-	"net/url"
-	"strings"
 	"sync"
+
+	"github.com/luagate/luagate/auth"
 )
 
 // connLimits counts open sockets, in all and per client IP. It is touched
@@ -46,14 +45,6 @@ func (l *connLimits) release(ip string) {
 	}
 }
 
-func clientIP(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return host
-}
-
 // originChecker allows the listed origins ("https://app.example.com"), or
 // any origin when the list is empty. A request without an Origin header
 // (not from a browser) is always allowed: the check exists to stop other
@@ -64,21 +55,10 @@ func originChecker(allowed []string) func(*http.Request) bool {
 	}
 	set := make(map[string]bool, len(allowed))
 	for _, o := range allowed {
-		set[normalizeOrigin(o)] = true
+		set[auth.NormalizeOrigin(o)] = true
 	}
 	return func(r *http.Request) bool {
 		origin := r.Header.Get("Origin")
-		return origin == "" || set["*"] || set[normalizeOrigin(origin)]
+		return origin == "" || set["*"] || set[auth.NormalizeOrigin(origin)]
 	}
-}
-
-func normalizeOrigin(o string) string {
-	if o == "*" {
-		return o
-	}
-	u, err := url.Parse(strings.TrimSpace(o))
-	if err != nil || u.Host == "" {
-		return strings.ToLower(strings.TrimSpace(o))
-	}
-	return strings.ToLower(u.Scheme + "://" + u.Host)
 }

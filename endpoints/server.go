@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -14,6 +15,7 @@ import (
 	"github.com/gorilla/websocket"
 	"github.com/julienschmidt/httprouter"
 
+	"github.com/luagate/luagate/auth"
 	"github.com/luagate/luagate/hub"
 	"github.com/luagate/luagate/runtime"
 	"github.com/luagate/luagate/scripts"
@@ -61,6 +63,18 @@ type Config struct {
 	// and upgrades until they complete. A connection past it is closed as
 	// soon as it is accepted. Zero means 1024.
 	MaxHTTPConnections int
+	// DefaultSecurity is the scheme of endpoints without a --#SECURITY
+	// line: none, apikey, jwt or bearer. Empty means none.
+	DefaultSecurity string
+	// JWT says which tokens the jwt and bearer schemes accept; without
+	// keys, every token is refused and an endpoint that needs one is a
+	// deploy error.
+	JWT auth.JWTConfig
+	// TrustedProxies are the networks of proxies whose X-Forwarded-For
+	// names the client: the right-most address in it that is not one of
+	// them is the client's, for API keys' allowed_cidrs and the per-IP
+	// connection limit.
+	TrustedProxies []netip.Prefix
 }
 
 // DefaultReserved are the paths luagate keeps for its own pages besides the
@@ -86,6 +100,9 @@ type Server struct {
 	closing  atomic.Bool
 	limits   connLimits
 	conns    httpConns
+	auth     *auth.Authenticator
+	// defaultSecurity is Config.DefaultSecurity, parsed.
+	defaultSecurity scripts.Security
 	// allowOrigin says whether a request's Origin may connect.
 	allowOrigin func(*http.Request) bool
 
@@ -133,12 +150,29 @@ func New(cfg Config) (*Server, error) {
 	if cfg.MaxHTTPConnections == 0 {
 		cfg.MaxHTTPConnections = DefaultMaxHTTPConnections
 	}
+	if cfg.DefaultSecurity == "" {
+		cfg.DefaultSecurity = scripts.SecurityNone
+	}
+	defaultSecurity, err := scripts.ParseSecurity(cfg.DefaultSecurity)
+	if err != nil || defaultSecurity.Scheme == scripts.SecurityScript {
+		return nil, fmt.Errorf("endpoints: default security %q: none, apikey, jwt or bearer", cfg.DefaultSecurity)
+	}
+	var verifier *auth.JWTVerifier
+	if cfg.JWT.Configured() {
+		if verifier, err = auth.NewJWTVerifier(cfg.JWT); err != nil {
+			return nil, fmt.Errorf("endpoints: %w", err)
+		}
+	} else if defaultSecurity.Scheme == scripts.SecurityJWT {
+		return nil, errors.New("endpoints: default security jwt needs JWT keys: give a key file or a secret file")
+	}
 	s := &Server{
-		cfg:         cfg,
-		hub:         cfg.Engine.Hub(),
-		limits:      connLimits{max: cfg.MaxConnections, perIP: cfg.MaxConnectionsPerIP},
-		conns:       httpConns{max: int64(cfg.MaxHTTPConnections)},
-		allowOrigin: originChecker(cfg.AllowedOrigins),
+		auth:            auth.New(auth.Config{Keys: cfg.Store, JWT: verifier}),
+		defaultSecurity: defaultSecurity,
+		cfg:             cfg,
+		hub:             cfg.Engine.Hub(),
+		limits:          connLimits{max: cfg.MaxConnections, perIP: cfg.MaxConnectionsPerIP},
+		conns:           httpConns{max: int64(cfg.MaxHTTPConnections)},
+		allowOrigin:     originChecker(cfg.AllowedOrigins),
 	}
 	s.upgrader = websocket.Upgrader{
 		HandshakeTimeout: cfg.HandshakeTimeout,
@@ -273,10 +307,24 @@ func notFound(w http.ResponseWriter, r *http.Request) {
 	writeError(w, http.StatusNotFound, "NotFoundError", "no endpoint at "+scripts.Elide(r.URL.Path))
 }
 
-// authorized checks the bearer token in constant time.
-func (s *Server) authorized(r *http.Request) bool {
-	token, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
-	return ok && subtle.ConstantTimeCompare([]byte(token), []byte(s.cfg.AdminToken)) == 1
+// authorized reports whether r carries the admin token or an API key in
+// force, whatever its scopes.
+func (s *Server) authorized(r *http.Request) bool { return s.authorize(r, "") == nil }
+
+// authorize checks r's credential for a management route that needs
+// scope: the admin token, compared in constant time, or an API key with
+// scope ("" for any). A refusal is an *auth.Refusal.
+func (s *Server) authorize(r *http.Request, scope auth.Scope) error {
+	secret := auth.ManagementSecret(r.Header)
+	if subtle.ConstantTimeCompare([]byte(secret), []byte(s.cfg.AdminToken)) == 1 {
+		return nil
+	}
+	if !strings.HasPrefix(secret, auth.SecretPrefix) {
+		return &auth.Refusal{Status: http.StatusUnauthorized, Type: "UnauthorizedError",
+			Message: "missing or wrong admin token: send Authorization: Bearer <token>"}
+	}
+	_, err := s.auth.Key(secret, scope, &auth.Request{Header: r.Header, RemoteAddr: s.remoteAddr(r)})
+	return err
 }
 
 // compile compiles sol and refuses an endpoint that claims a reserved path,

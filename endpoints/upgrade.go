@@ -36,12 +36,26 @@ func (s *Server) upgrade(route string) httprouter.Handle {
 			writeError(w, http.StatusRequestHeaderFieldsTooLarge, "HeadersTooLargeError", err.Error())
 			return
 		}
-		ip := clientIP(r)
+		id := hub.NewID()
+		conn := hub.Conn{
+			ID:         id,
+			URI:        requestURI(r),
+			Route:      route,
+			Headers:    headers(r.Header),
+			Parameters: parameters(r, ps),
+		}
+		// Before a connection place is taken: a refused client holds
+		// none, and no socket, event or listing ever sees it.
+		remote := s.remoteAddr(r)
+		if err := s.authenticate(upgradeRequest{route: route, r: r, id: id, remote: remote, conn: &conn}); err != nil {
+			s.refuseAuth(w, route, err)
+			return
+		}
+		ip := remote.String()
 		if ok, reason := s.limits.acquire(ip); !ok {
 			writeError(w, http.StatusServiceUnavailable, "ConnectionLimitError", reason)
 			return
 		}
-		id := hub.NewID()
 		subprotocol, answer, err := s.handshakeHeaders(route, r, id)
 		if err != nil {
 			s.limits.release(ip)
@@ -53,15 +67,8 @@ func (s *Server) upgrade(route string) httprouter.Handle {
 			s.limits.release(ip)
 			return // the upgrader has answered through upgradeError
 		}
-		conn := hub.Conn{
-			ID:          id,
-			Subprotocol: subprotocol,
-			URI:         requestURI(r),
-			Route:       route,
-			Headers:     headers(r.Header),
-			Parameters:  parameters(r, ps),
-			ConnectedAt: time.Now(),
-		}
+		conn.Subprotocol = subprotocol
+		conn.ConnectedAt = time.Now()
 		// Serve on a goroutine of its own and let this handler return, so
 		// that net/http drops what it holds for the connection (its
 		// buffered reader and writer, the request, a deeper stack): an

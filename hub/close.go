@@ -26,7 +26,8 @@ func (c CloseReason) Error() string { return c.Text }
 //	1007 invalid payload  CloseInvalidUTF8
 //	1008 policy violation CloseRateLimited: the endpoint's rate limit
 //	                      message, for "then close" and a $ratelimited
-//	                      route's "close"
+//	                      route's "close"; CloseCredentialRevoked,
+//	                      CloseTokenExpired
 //	1009 message too big  CloseTooBig
 var (
 	// CloseByScript: websocketInfo.close, Websocket.close or closeAll.
@@ -43,6 +44,11 @@ var (
 	// CloseMaxAge: the socket reached the endpoint's maximum connection
 	// age.
 	CloseMaxAge = CloseReason{websocket.CloseGoingAway, "max connection age"}
+	// CloseCredentialRevoked: the API key the socket connected with was
+	// revoked.
+	CloseCredentialRevoked = CloseReason{websocket.ClosePolicyViolation, "credential revoked"}
+	// CloseTokenExpired: the token the socket connected with expired.
+	CloseTokenExpired = CloseReason{websocket.ClosePolicyViolation, "token expired"}
 	// CloseTooBig: a message exceeded the size limit.
 	CloseTooBig = CloseReason{websocket.CloseMessageTooBig, "message too big"}
 	// CloseInvalidUTF8: a text message was not valid UTF-8.

@@ -28,6 +28,28 @@ type Conn struct {
 	ConnectedAt time.Time
 	// Subprotocol is the subprotocol the handshake chose, "" for none.
 	Subprotocol string
+	// UserID is who the upgrade authenticated as, "" for nobody.
+	UserID string
+	// SessionName is the client's name for the session (?session_name=),
+	// or the one a script check chose; "" for none.
+	SessionName string
+	// Auth is how the upgrade authenticated; nil for an endpoint without
+	// authentication.
+	Auth *Auth
+}
+
+// Auth is how a socket's upgrade authenticated.
+type Auth struct {
+	// Scheme is apikey, jwt or script.
+	Scheme string
+	// KeyID and KeyName are the API key's, when one was used.
+	KeyID, KeyName string
+	// Claims are the token's claims or what a script check returned.
+	// They must not change once the socket is registered.
+	Claims map[string]any
+	// ExpiresAt, when not zero, is when the socket is closed with
+	// CloseTokenExpired.
+	ExpiresAt time.Time
 }
 
 // NewID returns an unguessable socket id: 128 random bits in hex.
@@ -42,6 +64,14 @@ func (c Conn) view() *luaapi.Conn {
 	return luaapi.NewConn(luaapi.Conn{
 		ID: c.ID, URI: c.URI, Route: c.Route,
 		Headers: c.Headers, Parameters: c.Parameters, ConnectedAt: c.ConnectedAt,
-		Subprotocol: c.Subprotocol,
+		Subprotocol: c.Subprotocol, UserID: c.UserID, SessionName: c.SessionName,
+		Auth: c.Auth.view(),
 	})
+}
+
+func (a *Auth) view() *luaapi.Auth {
+	if a == nil {
+		return nil
+	}
+	return &luaapi.Auth{Scheme: a.Scheme, KeyID: a.KeyID, KeyName: a.KeyName, Claims: a.Claims}
 }

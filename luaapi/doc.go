@@ -52,9 +52,11 @@
 // values (the last event's message among them), and buffers gopher-lua
 // keeps. The call frames gopher-lua leaves in its stack are cleared after
 // each execution (frames.go), as they would keep the functions last called
-// alive. websocketInfo.policy is immutable to scripts (read-only proxies
-// with a protected metatable) and is rebuilt when an execution wrote into
-// it with rawset (policy.go; policy_test.go checks it).
+// alive. websocketInfo.policy and websocketInfo.auth (with its claims) are
+// immutable to scripts (read-only proxies with a protected metatable) and
+// are rebuilt when an execution wrote into one with rawset (policy.go,
+// identity.go; policy_test.go, identity_test.go and isolation_test.go
+// check them). user_id and session_name are strings.
 //
 // # Limits
 //

@@ -44,12 +44,17 @@ type Conn struct {
 	// LastActivityAt is when a data message last went either way. Only
 	// Sockets.Info sets it, for Websocket.info.
 	LastActivityAt time.Time
+	// UserID and SessionName are "" for none.
+	UserID, SessionName string
+	// Auth is nil for an endpoint without authentication.
+	Auth *Auth
 
 	// The Lua values of the fields above, built once so that building
 	// websocketInfo for each event does not convert them again.
-	luaID, luaURI, luaRoute lua.LValue
-	luaHeaders, luaParams   []field
-	luaSubprotocol          lua.LValue // nil when none
+	luaID, luaURI, luaRoute   lua.LValue
+	luaHeaders, luaParams     []field
+	luaSubprotocol            lua.LValue // nil when none
+	luaUserID, luaSessionName lua.LValue // nil when none
 	// log limits how fast the connection's scripts log.
 	log *logLimiter
 }
@@ -64,10 +69,8 @@ func NewConn(c Conn) *Conn {
 	c.luaID, c.luaURI, c.luaRoute = lua.LString(c.ID), lua.LString(c.URI), lua.LString(c.Route)
 	c.luaHeaders = fields(c.Headers)
 	c.luaParams = fields(c.Parameters)
-	c.luaSubprotocol = lua.LNil
-	if c.Subprotocol != "" {
-		c.luaSubprotocol = lua.LString(c.Subprotocol)
-	}
+	c.luaSubprotocol = optionalString(c.Subprotocol)
+	c.luaUserID, c.luaSessionName = optionalString(c.UserID), optionalString(c.SessionName)
 	c.log = newLogLimiter(SocketLogRate, SocketLogBurst)
 	return &c
 }
@@ -149,6 +152,7 @@ type infoTables struct {
 	conn            *Conn
 	headers, params reusedTable
 	policy          policyTables
+	auth            authTables
 	optionalFields
 }
 
@@ -280,9 +284,9 @@ func luaEventType(typ string) lua.LValue {
 func (it *infoTables) newInfo(L *lua.LState, ev *Event, send, close *lua.LFunction, mt *lua.LTable) *lua.LTable {
 	c := ev.Conn
 	if it.info == nil || it.info.Metatable != mt {
-		// The optional fields (route_key, route_value, subprotocol) take
-		// the rest.
-		it.info = L.CreateTable(0, len(infoKeys)+3)
+		// The optional fields (route_key, route_value, subprotocol,
+		// user_id, session_name, auth) take the rest.
+		it.info = L.CreateTable(0, len(infoKeys)+6)
 		it.optionalFields = optionalFields{}
 		it.info.Metatable = mt
 		it.vals = [len(infoKeys)]lua.LValue{}
@@ -320,6 +324,7 @@ func (it *infoTables) newInfo(L *lua.LState, ev *Event, send, close *lua.LFuncti
 	it.set(infoCloseReason, closeReason)
 	it.set(infoPolicy, it.policy.table(L, ev.Policy))
 	it.setOptionalFields(it.info, ev)
+	it.setIdentityFields(L, it.info, c)
 	return it.info
 }
 
@@ -356,7 +361,7 @@ func (it *infoTables) release() {
 // connInfo is what Websocket.info returns: every field of websocketInfo but
 // message and message_type, for a connection that is open.
 func connInfo(L *lua.LState, c *Conn) *lua.LTable {
-	t := L.CreateTable(0, 9)
+	t := L.CreateTable(0, 12)
 	t.RawSetString("uri", c.luaURI)
 	t.RawSetString("type", luaEventType(EventOpen))
 	t.RawSetString("route", c.luaRoute)
@@ -365,6 +370,11 @@ func connInfo(L *lua.LState, c *Conn) *lua.LTable {
 	t.RawSetString("headers", table(L, c.luaHeaders))
 	t.RawSetString("parameters", table(L, c.luaParams))
 	t.RawSetString("subprotocol", c.luaSubprotocol)
+	t.RawSetString("user_id", c.luaUserID)
+	t.RawSetString("session_name", c.luaSessionName)
+	if c.Auth != nil {
+		t.RawSetString("auth", authTable(L, c.Auth, func(_ string, t *lua.LTable) *lua.LTable { return t }))
+	}
 	if !c.LastActivityAt.IsZero() {
 		t.RawSetString("last_activity_at", lua.LNumber(c.LastActivityAt.UnixMilli()))
 	}

@@ -327,7 +327,11 @@ func TestNoExecutionReachesAnotherEndpointsExecution(t *testing.T) {
 func TestEverythingAScriptCanReachIsRebuiltOrReadOnly(t *testing.T) {
 	vm := NewVM(Options{Sockets: nopSockets{}})
 	defer vm.Close()
-	if err := vm.RunFor(time.Second, compileEndpoint(t, `return`), benchEvent()); err != nil {
+	// A connection with an identity, so that websocketInfo.auth and its
+	// claims are walked too.
+	ev := benchEvent()
+	ev.Conn = idConn
+	if err := vm.RunFor(time.Second, compileEndpoint(t, `return`), ev); err != nil {
 		t.Fatal(err)
 	}
 	kinds := map[*lua.LTable]string{
@@ -335,9 +339,12 @@ func TestEverythingAScriptCanReachIsRebuiltOrReadOnly(t *testing.T) {
 		vm.tables.headers.t: "rebuilt", vm.tables.params.t: "rebuilt",
 		vm.base: "library",
 	}
-	for _, p := range vm.proxies {
+	for _, p := range append(vm.proxies, vm.tables.auth.proxies...) {
 		kinds[p] = "proxy"
 		kinds[p.Metatable.(*lua.LTable).RawGetString("__index").(*lua.LTable)] = "library"
+	}
+	if len(vm.tables.auth.proxies) != 4 {
+		t.Fatalf("websocketInfo.auth has %d read-only tables, want 4: auth, claims, groups, org", len(vm.tables.auth.proxies))
 	}
 	seen := map[*lua.LTable]bool{}
 	// walk visits v, which a script reaches at where; behindIndex says it

@@ -36,9 +36,10 @@ type policyTables struct {
 // optionalFields remembers which of the websocketInfo fields that are
 // usually nil the last fill of a table set (see setPolicyFields).
 type optionalFields struct {
-	// routed and subprotocol say whether the last fill of websocketInfo
-	// set those fields; newInfo clears them with a new table.
-	routed, subprotocol bool
+	// routed, subprotocol and identity say whether the last fill of
+	// websocketInfo set those fields; newInfo clears them with a new
+	// table.
+	routed, subprotocol, identity bool
 }
 
 // table returns websocketInfo.policy for p.

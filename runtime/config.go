@@ -78,6 +78,13 @@ type Config struct {
 	WriteTimeout time.Duration
 	// Logger receives script output and errors. Nil means slog.Default().
 	Logger *slog.Logger
+	// Revoked, when set, reports whether the credential of a socket with
+	// an Auth was revoked after its upgrade was authenticated; such a
+	// socket is closed with hub.CloseCredentialRevoked as soon as it is
+	// registered. A revocation closes the sockets the hub lists, and this
+	// closes the ones that were between authentication and registration
+	// then, the way Serve's route check does for a deploy.
+	Revoked func(hub.Conn) bool
 }
 
 // Defaults of Config.

@@ -35,7 +35,13 @@
 // endpoint's script); the reader finds its endpoint's policy again only
 // when the revision pointer changed. Idle and age timers are the only
 // goroutines policies add, one time.AfterFunc each, armed at open and on
-// every deploy and stopped when the reader ends.
+// every deploy and stopped when the reader ends; a socket whose credential
+// expires (hub.Auth.ExpiresAt) has one more, armed at open, which closes
+// it with hub.CloseTokenExpired.
+//
+// A --#SECURITY script check (authcheck.go) runs before the upgrade, for
+// endpoints, on a pooled state like any event, and its failure is logged
+// with its line; it never accepts.
 //
 // Lock order (a lock on the left may be held while taking one on its
 // right, never the reverse): pool.mu → luaapi's deadline.mu. The watchdog

@@ -194,17 +194,36 @@ func (e *Engine) dispatch(s *socket, ev *luaapi.Event) {
 		e.pool.put(pv)
 		return
 	}
-	err := pv.vm.RunFor(e.cfg.ScriptTimeout, prog, ev)
+	long, _ := e.execute(pv, prog, ev)
+	s.late = waited || long
+}
+
+// run runs prog for ev, an event with no socket (an upgrade's script
+// check), on a pooled state within the share of ev's endpoint, and returns
+// its failure.
+func (e *Engine) run(prog *luaapi.Program, ev *luaapi.Event) error {
+	sh := e.pool.join(ev.Conn.Route)
+	defer e.pool.leave(sh)
+	var slot waitSlot
+	pv, _ := e.pool.get(sh, &slot, openEvent) // only a data event's wait is cancelled
+	_, err := e.execute(pv, prog, ev)
+	return err
+}
+
+// execute runs prog for ev on pv, logs a failure and gives pv back. It
+// reports whether the execution ran long (see pool.put).
+func (e *Engine) execute(pv *pooledVM, prog *luaapi.Program, ev *luaapi.Event) (long bool, err error) {
+	err = pv.vm.RunFor(e.cfg.ScriptTimeout, prog, ev)
 	if err != nil {
 		// Before the state goes back: it counts the failure against the
 		// socket's and the endpoint's log rates.
 		pv.vm.LogFailure(ev, err)
 	}
 	long, stopped := e.pool.put(pv)
-	s.late = waited || long
 	if stopped {
 		e.watchdog.refresh()
 	}
+	return long, err
 }
 
 // Shutdown refuses new sockets, closes every open one with

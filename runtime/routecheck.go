@@ -23,16 +23,16 @@ type checkPeer struct{}
 func (checkPeer) Send([]byte, bool) error { return errNoSocket }
 func (checkPeer) Close() error            { return errNoSocket }
 
-// CheckRoutes loads every module a route of c names, once, in a sandboxed
+// CheckRoutes loads every module a route or a script check of c names, once, in a sandboxed
 // state of its own under the script timeout, and refuses a route whose
 // module fails to load, does not return a table, or does not export the
-// function. The problems are at the --#ROUTE lines.
+// function. The problems are at the --#ROUTE and --#SECURITY lines.
 func (e *Engine) CheckRoutes(c *scripts.Compiled) error {
 	needs := map[string][]string{} // module -> functions routes call
 	for _, ep := range c.Endpoints {
-		for _, r := range ep.Policy.Routes {
-			if !slices.Contains(needs[r.Module], r.Function) {
-				needs[r.Module] = append(needs[r.Module], r.Function)
+		for _, t := range targets(ep.Policy) {
+			if !slices.Contains(needs[t.module], t.function) {
+				needs[t.module] = append(needs[t.module], t.function)
 			}
 		}
 	}
@@ -59,14 +59,14 @@ func (e *Engine) CheckRoutes(c *scripts.Compiled) error {
 	}
 	var problems scripts.Problems
 	for _, ep := range c.Endpoints {
-		for _, r := range ep.Policy.Routes {
-			why, ok := failed[r.Module]
+		for _, t := range targets(ep.Policy) {
+			why, ok := failed[t.module]
 			if !ok {
-				why, ok = failed[r.Module+"."+r.Function]
+				why, ok = failed[t.module+"."+t.function]
 			}
 			if ok {
-				problems = append(problems, scripts.Problem{File: ep.Path, Line: r.Line,
-					Message: fmt.Sprintf("--#ROUTE %s %s.%s: %s", scripts.Elide(r.Key), r.Module, r.Function, why)})
+				problems = append(problems, scripts.Problem{File: ep.Path, Line: t.line,
+					Message: fmt.Sprintf("%s %s.%s: %s", t.header, t.module, t.function, why)})
 			}
 		}
 	}
@@ -74,6 +74,25 @@ func (e *Engine) CheckRoutes(c *scripts.Compiled) error {
 		return nil
 	}
 	return problems
+}
+
+// target is a module function an endpoint's header line calls.
+type target struct {
+	header, module, function string
+	line                     int
+}
+
+// targets lists the functions p's --#ROUTE and --#SECURITY script lines
+// call.
+func targets(p scripts.Policy) []target {
+	var out []target
+	for _, r := range p.Routes {
+		out = append(out, target{"--#ROUTE " + scripts.Elide(r.Key), r.Module, r.Function, r.Line})
+	}
+	if sec := p.Security; sec != nil && sec.Scheme == scripts.SecurityScript {
+		out = append(out, target{"--#SECURITY script", sec.Module, sec.Function, sec.Line})
+	}
+	return out
 }
 
 // loadForCheck requires module name on vm and returns which of fns it does

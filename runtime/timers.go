@@ -8,7 +8,7 @@ import (
 )
 
 // policyTimers close a socket that has been idle, or open, for longer than
-// its endpoint allows. They are armed when the socket opens and again on
+// its endpoint allows, or whose credential has expired. They are armed when the socket opens and again on
 // every deploy (Engine.Load), from the revision current at that moment, so
 // a deploy that changes the limits applies them to open sockets: the idle
 // deadline counts from the last activity, the age from the connect.
@@ -20,6 +20,8 @@ type policyTimers struct {
 	idle, maxAge     time.Duration // what the timers are armed for
 	idleTimer        *time.Timer
 	ageTimer         *time.Timer
+	// expiryTimer closes the socket when its credential expires.
+	expiryTimer *time.Timer
 	// idleGen tells a firing idle timer whether it is still the current
 	// one: Stop cannot take back a callback that has started.
 	idleGen uint64
@@ -32,9 +34,18 @@ func (s *socket) lastActive() time.Time { return time.Unix(0, s.lastActivity.Loa
 
 // startTimers arms the timers of a socket that has just opened.
 func (s *socket) startTimers() {
+	conn := s.entry.Conn()
 	s.timers.mu.Lock()
 	s.timers.started = true
+	if a := conn.Auth; a != nil && !a.ExpiresAt.IsZero() {
+		s.timers.expiryTimer = time.AfterFunc(time.Until(a.ExpiresAt), func() { _ = s.entry.Close(hub.CloseTokenExpired) })
+	}
 	s.timers.mu.Unlock()
+	// Now that the socket is listed, a revocation from here on closes it;
+	// one since its upgrade was authenticated must be caught here.
+	if revoked := s.e.cfg.Revoked; conn.Auth != nil && revoked != nil && revoked(conn) {
+		_ = s.entry.Close(hub.CloseCredentialRevoked)
+	}
 	s.armTimers()
 }
 
@@ -97,7 +108,7 @@ func (s *socket) stopTimers() {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	t.stopped = true
-	for _, tm := range []*time.Timer{t.idleTimer, t.ageTimer} {
+	for _, tm := range []*time.Timer{t.idleTimer, t.ageTimer, t.expiryTimer} {
 		if tm != nil {
 			tm.Stop()
 		}

@@ -46,6 +46,9 @@ type Policy struct {
 	MaxMessageBytes int64
 	// Subprotocols are offered in the handshake in preference order.
 	Subprotocols []string
+	// Security is how upgrades authenticate; nil means the server's
+	// default.
+	Security *Security
 }
 
 // Routed reports whether the endpoint declares any route.
@@ -80,7 +83,7 @@ var headerLineRE = regexp.MustCompile(`^--#([A-Za-z_]+)(?:[ \t]+(.*))?$`)
 
 // headerWords are the header lines an endpoint may carry, in the order an
 // error lists them.
-var headerWords = []string{"ENDPOINT", "ROUTESELECT", "ROUTE", "RATELIMIT", "IDLE", "MAXAGE", "MAXMESSAGE", "SUBPROTOCOLS"}
+var headerWords = []string{"ENDPOINT", "ROUTESELECT", "ROUTE", "RATELIMIT", "IDLE", "MAXAGE", "MAXMESSAGE", "SUBPROTOCOLS", "SECURITY"}
 
 // functionNameRE is a Lua identifier: what a route may name in a module.
 var functionNameRE = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
@@ -155,6 +158,12 @@ func parsePolicy(script string, rc *resolvedConfig) (Policy, Problems) {
 			pol.MaxMessageBytes, err = parseSize(args)
 		case "SUBPROTOCOLS":
 			pol.Subprotocols, err = parseSubprotocols(args)
+		case "SECURITY":
+			var sec Security
+			if sec, err = ParseSecurity(args); err == nil {
+				sec.Line = n
+				pol.Security = &sec
+			}
 		}
 		if err != nil {
 			problem("%v", err)
@@ -209,18 +218,28 @@ func parseRoute(args string, line int) (Route, error) {
 				Elide(key), RouteConnect, RouteDisconnect, RouteDefault, RouteRateLimited)
 		}
 	}
-	dot := strings.LastIndexByte(target, '.')
-	if dot < 0 {
-		return Route{}, fmt.Errorf("route %s: %q names no function: write <module>.<function>", Elide(key), Elide(target))
-	}
-	module, fn := target[:dot], target[dot+1:]
-	if err := CheckModuleName(module); err != nil {
+	module, fn, err := parseTarget(target)
+	if err != nil {
 		return Route{}, fmt.Errorf("route %s: %w", Elide(key), err)
 	}
-	if !functionNameRE.MatchString(fn) {
-		return Route{}, fmt.Errorf("route %s: invalid function name %q: use a Lua name", Elide(key), Elide(fn))
-	}
 	return Route{Key: key, Module: module, Function: fn, Line: line}, nil
+}
+
+// parseTarget reads "<module>.<function>", what a route or a script check
+// calls.
+func parseTarget(target string) (module, fn string, err error) {
+	dot := strings.LastIndexByte(target, '.')
+	if dot < 0 {
+		return "", "", fmt.Errorf("%q names no function: write <module>.<function>", Elide(target))
+	}
+	module, fn = target[:dot], target[dot+1:]
+	if err := CheckModuleName(module); err != nil {
+		return "", "", err
+	}
+	if !functionNameRE.MatchString(fn) {
+		return "", "", fmt.Errorf("invalid function name %q: use a Lua name", Elide(fn))
+	}
+	return module, fn, nil
 }
 
 // parseRateLimit reads what follows --#RATELIMIT: "off", a policy name of
@@ -398,6 +417,12 @@ func endpointPolicy(e Endpoint, rc *resolvedConfig, modules map[string]string) (
 		if _, ok := modules[r.Module]; !ok {
 			problems = append(problems, Problem{Line: r.Line, Message: fmt.Sprintf(
 				"--#ROUTE %s: no module %s in the solution (modules/%s.lua)", Elide(r.Key), r.Module, strings.ReplaceAll(r.Module, ".", "/"))})
+		}
+	}
+	if sec := pol.Security; sec != nil && sec.Scheme == SecurityScript {
+		if _, ok := modules[sec.Module]; !ok {
+			problems = append(problems, Problem{Line: sec.Line, Message: fmt.Sprintf(
+				"--#SECURITY script %s.%s: no module %s in the solution (modules/%s.lua)", sec.Module, sec.Function, sec.Module, strings.ReplaceAll(sec.Module, ".", "/"))})
 		}
 	}
 	for i := range problems {

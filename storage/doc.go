@@ -14,6 +14,12 @@
 //	meta           "revision"    -> 8-byte big-endian uint64, bumped by every Save
 //	               "schema"      -> "1"
 //	               "config"      -> JSON of scripts.Config, absent when empty
+//	keys           key id        -> JSON of auth.Key (the secret's SHA-256, never the secret)
+//	keyhashes      SHA-256       -> key id, to find a presented secret's key
+//
+// The key buckets are created by the first key stored and are not part of
+// a solution: Save leaves them alone. Adding or removing a key, with its
+// hash, is one transaction.
 //
 // UpdatedAt lives only here: scripts.Endpoint does not serialise it, and
 // Save decides it (kept when the script is byte-identical to the stored one,
@@ -45,6 +51,7 @@
 //
 // # Imports
 //
-// storage imports scripts and nothing else of luagate, so the HTTP and
-// runtime layers can depend on it without a cycle.
+// storage imports scripts and auth (whose KeyStore it implements) and
+// nothing else of luagate, so the HTTP and runtime layers can depend on it
+// without a cycle.
 package storage

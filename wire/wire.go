@@ -58,6 +58,11 @@ type Socket struct {
 	Subprotocol string `json:"subprotocol"`
 	// LastActivityAt is when a data message last went either way.
 	LastActivityAt time.Time `json:"last_activity_at"`
+	// UserID and SessionName are "" for none.
+	UserID      string `json:"user_id,omitempty"`
+	SessionName string `json:"session_name,omitempty"`
+	// Auth is nil for an endpoint without authentication.
+	Auth *SocketAuth `json:"auth,omitempty"`
 }
 
 // SendRequest is the body of POST /sockets/:id/messages. Type is
@@ -70,4 +75,33 @@ type SendRequest struct {
 // Closed answers DELETE /sockets: how many sockets were closed.
 type Closed struct {
 	Closed int `json:"closed"`
+}
+
+// SocketAuth is how a socket's upgrade authenticated.
+type SocketAuth struct {
+	// Scheme is apikey, jwt or script.
+	Scheme  string         `json:"scheme"`
+	KeyID   string         `json:"key_id,omitempty"`
+	KeyName string         `json:"key_name,omitempty"`
+	Claims  map[string]any `json:"claims,omitempty"`
+}
+
+// KeyRequest is the body of POST /keys.
+type KeyRequest struct {
+	Name           string     `json:"name"`
+	UserID         string     `json:"user_id,omitempty"`
+	Scopes         []string   `json:"scopes"`
+	Routes         []string   `json:"routes,omitempty"`
+	AllowedOrigins []string   `json:"allowed_origins,omitempty"`
+	AllowedCIDRs   []string   `json:"allowed_cidrs,omitempty"`
+	ExpiresAt      *time.Time `json:"expires_at,omitempty"`
+}
+
+// Key is an API key as GET /keys lists it. Secret is set only in the
+// answer of POST /keys, the one time it is shown.
+type Key struct {
+	ID string `json:"id"`
+	KeyRequest
+	CreatedAt time.Time `json:"created_at"`
+	Secret    string    `json:"secret,omitempty"`
 }

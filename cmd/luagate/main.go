@@ -23,9 +23,10 @@ Usage:
   luagate sockets                     list the open sockets
   luagate send SOCKET_ID MESSAGE      send a text message to a socket
   luagate close SOCKET_ID | --all     close one socket, or all of them
+  luagate keys create|list|revoke     manage API keys
 
 "luagate COMMAND --help" lists a command's flags. Client commands (deploy,
-pull, sockets, send, close) find the server with --server (default
+pull, sockets, send, close, keys) find the server with --server (default
 http://127.0.0.1:8080) and the token with --admin-token, else
 <data-dir>/admin-token.
 
@@ -76,6 +77,7 @@ var commands = map[string]func(args []string, stdout, stderr io.Writer) error{
 	"sockets": sockets,
 	"send":    send,
 	"close":   closeSockets,
+	"keys":    keys,
 }
 
 // errUsage marks a command line that could not be parsed; the flag package

@@ -4,13 +4,16 @@ import (
 	"context"
 	"errors"
 	"flag"
+	"fmt"
 	"io"
 	"log/slog"
+	"net/netip"
 	"os"
 	"os/signal"
 	"strings"
 	"syscall"
 
+	"github.com/luagate/luagate/auth"
 	"github.com/luagate/luagate/endpoints"
 	"github.com/luagate/luagate/gateway"
 	"github.com/luagate/luagate/runtime"
@@ -21,6 +24,9 @@ func serve(args []string, stderr io.Writer) error {
 		c              gateway.Config
 		rateLimit      float64
 		allowedOrigins string
+		trustedProxies string
+		jwtKeys        listFlag
+		jwtExpiryClose bool
 	)
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -53,6 +59,15 @@ func serve(args []string, stderr io.Writer) error {
 	fs.StringVar(&c.TLSCert, "tls-cert", "", "certificate file (PEM): serve HTTPS and wss:// (needs --tls-key)")
 	fs.StringVar(&c.TLSKey, "tls-key", "", "private key file (PEM) of --tls-cert")
 	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", gateway.DefaultShutdownTimeout, "how long shutdown waits for sockets to close and their close events to run")
+	fs.StringVar(&c.Server.DefaultSecurity, "default-security", "none", "authentication of endpoints without a --#SECURITY line: none, apikey, jwt or bearer")
+	fs.Var(&jwtKeys, "jwt-key", "file of PEM public keys (RSA, ECDSA, Ed25519) or a JWKS file that JWTs are verified with; repeat it, or separate files with commas")
+	fs.StringVar(&c.Server.JWT.SecretFile, "jwt-secret-file", "", "file holding the HS256 secret (at least 32 bytes) that JWTs may be signed with")
+	fs.DurationVar(&c.Server.JWT.Leeway, "jwt-leeway", auth.DefaultJWTLeeway, "how far a JWT's exp, nbf and iat may be off")
+	fs.StringVar(&c.Server.JWT.Issuer, "jwt-issuer", "", "the iss a JWT must have; empty for any")
+	fs.StringVar(&c.Server.JWT.Audience, "jwt-audience", "", "an aud a JWT must have; empty for any")
+	fs.StringVar(&c.Server.JWT.UserClaim, "jwt-user-claim", "sub", "the JWT claim that is the socket's user_id")
+	fs.BoolVar(&jwtExpiryClose, "jwt-expiry-close", true, "close a socket with 1008 (token expired) when its JWT expires")
+	fs.StringVar(&trustedProxies, "trusted-proxies", "", "comma-separated CIDRs of proxies whose X-Forwarded-For names the client (the right-most address in it that is not a proxy)")
 	fs.StringVar(&c.Project, "project", "", "project directory to deploy at start, replacing the stored solution")
 	fs.BoolVar(&c.Watch, "watch", false, "with --project: redeploy when a file changes; a save with errors logs them and keeps the last good revision")
 	if err := parseFlags(fs, args); err != nil {
@@ -69,6 +84,18 @@ func serve(args []string, stderr io.Writer) error {
 	}
 	c.Runtime.RateLimit = rateLimit
 	c.Server.AllowedOrigins = splitList(allowedOrigins)
+	c.Server.JWT.KeyFiles = jwtKeys
+	c.Server.JWT.KeepOnExpiry = !jwtExpiryClose
+	if c.Server.JWT.Leeway == 0 {
+		c.Server.JWT.Leeway = -1 // the flag's 0 means none; the config's zero means the default
+	}
+	for _, cidr := range splitList(trustedProxies) {
+		p, err := netip.ParsePrefix(cidr)
+		if err != nil {
+			return fmt.Errorf("--trusted-proxies: %w", err)
+		}
+		c.Server.TrustedProxies = append(c.Server.TrustedProxies, p)
+	}
 	c.Logger = slog.New(slog.NewTextHandler(stderr, nil))
 
 	g, err := gateway.New(c)
@@ -78,6 +105,17 @@ func serve(args []string, stderr io.Writer) error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	return g.Run(ctx)
+}
+
+// listFlag is a flag that may be given more than once, each time with one
+// or more comma-separated values.
+type listFlag []string
+
+func (l *listFlag) String() string { return strings.Join(*l, ",") }
+
+func (l *listFlag) Set(v string) error {
+	*l = append(*l, splitList(v)...)
+	return nil
 }
 
 // splitList reads a comma-separated flag value.

@@ -139,3 +139,39 @@ func ClosedByServer(tb testing.TB, conn net.Conn) bool {
 	var ne net.Error
 	return !errors.As(err, &ne) || !ne.Timeout()
 }
+
+// DialHeader connects to url with the request headers h, and closes the
+// connection when the test ends.
+func DialHeader(tb testing.TB, url string, h http.Header) *Client {
+	tb.Helper()
+	ws, resp, err := websocket.DefaultDialer.Dial(url, h)
+	if err != nil {
+		status, body := 0, ""
+		if resp != nil {
+			status = resp.StatusCode
+			b, _ := io.ReadAll(resp.Body)
+			body = string(b)
+		}
+		tb.Fatalf("dial %s: %v (status %d %s)", url, err, status, body)
+	}
+	tb.Cleanup(func() { ws.Close() })
+	return &Client{tb: tb, Conn: ws}
+}
+
+// DialRefused tries to connect to url with the request headers h, fails
+// the test if the upgrade succeeds, and returns the refusal's status and
+// body.
+func DialRefused(tb testing.TB, url string, h http.Header) (int, string) {
+	tb.Helper()
+	ws, resp, err := websocket.DefaultDialer.Dial(url, h)
+	if err == nil {
+		ws.Close()
+		tb.Fatalf("dial %s: the upgrade succeeded, want a refusal", url)
+	}
+	if resp == nil {
+		tb.Fatalf("dial %s: %v, without an answer", url, err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
+}

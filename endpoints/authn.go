@@ -1,0 +1,163 @@
+package endpoints
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"net/netip"
+	"net/url"
+	"unicode/utf8"
+
+	"github.com/luagate/luagate/auth"
+	"github.com/luagate/luagate/hub"
+	"github.com/luagate/luagate/runtime"
+	"github.com/luagate/luagate/scripts"
+)
+
+// maxSessionName bounds a session name, in characters.
+const maxSessionName = 128
+
+// querySessionName is where a client names its session.
+const querySessionName = "session_name"
+
+// upgradeRequest is what an upgrade's authentication reads and changes:
+// the socket's record as the upgrade will register it.
+type upgradeRequest struct {
+	route  string
+	r      *http.Request
+	id     string
+	remote netip.Addr
+	conn   *hub.Conn
+}
+
+// security is the scheme of route's endpoint: its --#SECURITY line, or
+// the server's default.
+func (s *Server) security(route string) scripts.Security {
+	if ep, ok := s.cfg.Engine.Solution().Endpoint(route); ok && ep.Policy.Security != nil {
+		return *ep.Policy.Security
+	}
+	return s.defaultSecurity
+}
+
+// authenticate checks the upgrade's credential against its endpoint's
+// scheme and fills the identity into u.conn. A refusal is an
+// *auth.Refusal, or a statusError for a bad session name; any other error
+// is the server's.
+func (s *Server) authenticate(u upgradeRequest) error {
+	query := u.r.URL.Query()
+	name := query.Get(querySessionName)
+	if err := checkSessionName(name); err != nil {
+		return err
+	}
+	u.conn.SessionName = name
+	sec := s.security(u.route)
+	switch sec.Scheme {
+	case scripts.SecurityNone:
+		return nil
+	case scripts.SecurityScript:
+		return s.checkScript(sec, u)
+	}
+	who, err := s.auth.Connect(auth.Scheme(sec.Scheme), &auth.Request{
+		Header: u.r.Header, Query: query, Route: u.route, Path: u.r.URL.Path, RemoteAddr: u.remote,
+	})
+	if err != nil {
+		return err
+	}
+	u.conn.UserID = who.UserID
+	u.conn.Auth = &hub.Auth{Scheme: string(who.Scheme), KeyID: who.KeyID, KeyName: who.KeyName, Claims: who.Claims, ExpiresAt: who.ExpiresAt}
+	stripCredentials(u.conn)
+	return nil
+}
+
+// checkSecurity refuses, at its line, a --#SECURITY jwt endpoint on a
+// server that has no JWT keys: it could never be opened. A stored solution
+// loads all the same (its endpoint refuses every token), so that a server
+// restarted without its keys still starts.
+func (s *Server) checkSecurity(c *scripts.Compiled) error {
+	if s.auth.HasJWT() {
+		return nil
+	}
+	var problems scripts.Problems
+	for _, ep := range c.Endpoints {
+		if sec := ep.Policy.Security; sec != nil && sec.Scheme == scripts.SecurityJWT {
+			problems = append(problems, scripts.Problem{File: ep.Path, Line: sec.Line,
+				Message: "--#SECURITY jwt: the server has no JWT keys: start it with --jwt-key or --jwt-secret-file"})
+		}
+	}
+	if len(problems) > 0 {
+		return problems
+	}
+	return nil
+}
+
+// checkScript runs the endpoint's script check.
+func (s *Server) checkScript(sec scripts.Security, u upgradeRequest) error {
+	ans, err := s.cfg.Engine.CheckAuth(sec.Module, sec.Function, runtime.AuthRequest{
+		ID: u.id, URI: u.conn.URI, Route: u.route, Headers: u.conn.Headers, Parameters: u.conn.Parameters,
+		RemoteAddr: u.remote.String(),
+	})
+	if err != nil {
+		return err
+	}
+	if !ans.Accept {
+		return auth.Refused(ans.Status, ans.Message)
+	}
+	if ans.SessionName != "" {
+		if err := checkSessionName(ans.SessionName); err != nil {
+			return fmt.Errorf("%w: its session_name: %w", runtime.ErrAuthCheck, err)
+		}
+		u.conn.SessionName = ans.SessionName
+	}
+	u.conn.UserID = ans.UserID
+	u.conn.Auth = &hub.Auth{Scheme: scripts.SecurityScript, Claims: ans.Claims}
+	return nil
+}
+
+func checkSessionName(name string) error {
+	if n := utf8.RuneCountInString(name); n > maxSessionName {
+		return badRequest(fmt.Errorf("session_name of %d characters: at most %d", n, maxSessionName))
+	}
+	return nil
+}
+
+// stripCredentials removes the credential from what scripts see of the
+// upgrade, so that no script logs or forwards it by accident.
+func stripCredentials(c *hub.Conn) {
+	delete(c.Headers, "authorization")
+	delete(c.Headers, "x-api-key")
+	delete(c.Parameters, auth.QueryAPIKey)
+	delete(c.Parameters, auth.QueryAccessToken)
+	u, err := url.Parse(c.URI)
+	if err != nil {
+		return
+	}
+	q := u.Query()
+	if !q.Has(auth.QueryAPIKey) && !q.Has(auth.QueryAccessToken) {
+		return
+	}
+	q.Del(auth.QueryAPIKey)
+	q.Del(auth.QueryAccessToken)
+	u.RawQuery = q.Encode()
+	c.URI = u.String()
+}
+
+// refuseAuth answers a request, an upgrade or a management call, whose
+// authentication failed.
+func (s *Server) refuseAuth(w http.ResponseWriter, route string, err error) {
+	if ref, ok := auth.AsRefusal(err); ok {
+		if ref.Status == http.StatusUnauthorized {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="luagate"`)
+		}
+		writeError(w, ref.Status, ref.Type, ref.Message)
+		return
+	}
+	var se statusError
+	if errors.As(err, &se) {
+		writeError(w, se.status, se.typ, se.Error())
+		return
+	}
+	// A script check that raised has logged its failure with its line
+	// already; this says that the upgrade was refused for it.
+	s.cfg.Logger.Error("request refused: authentication failed", "route", route, "error", err)
+	writeError(w, http.StatusInternalServerError, "AuthCheckError", "the endpoint's authentication failed on the server")
+}
