@@ -1,5 +1,6 @@
 // Package client is the luagate management API as Go calls: what the
-// command line's deploy, pull, sockets, send and close commands use.
+// command line's deploy, pull, sockets, sessions, send and close commands
+// use.
 //
 // Every error is one line a person can act on: an unreachable server, a
 // rejected token, or the API's own error message. client imports only
@@ -15,6 +16,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -91,6 +93,36 @@ func (c *Client) CloseAll(ctx context.Context) (int, error) {
 	var out wire.Closed
 	err := c.do(ctx, http.MethodDelete, "/sockets", nil, &out)
 	return out.Closed, err
+}
+
+// Session is one socket's life as the management API shows it.
+type Session = wire.Session
+
+// SessionQuery selects sessions; an empty field selects all.
+type SessionQuery struct {
+	// Status is "active", "closed" or "" for both.
+	Status, Route, UserID, SessionName string
+	// Limit is the page's size; zero means the server's largest.
+	Limit int
+	// NextToken is the previous page's, "" for the first.
+	NextToken string
+}
+
+// Sessions returns one page of sessions, newest first.
+func (c *Client) Sessions(ctx context.Context, q SessionQuery) (wire.Sessions, error) {
+	v := url.Values{}
+	for name, val := range map[string]string{"status": q.Status, "route": q.Route, "user_id": q.UserID,
+		"session_name": q.SessionName, "next_token": q.NextToken} {
+		if val != "" {
+			v.Set(name, val)
+		}
+	}
+	if q.Limit > 0 {
+		v.Set("limit", strconv.Itoa(q.Limit))
+	}
+	var out wire.Sessions
+	err := c.do(ctx, http.MethodGet, "/sessions?"+v.Encode(), nil, &out)
+	return out, err
 }
 
 // Key is an API key as the management API shows it.

@@ -53,6 +53,8 @@ func (s *Server) managementRoutes() *httprouter.Router {
 		{http.MethodGet, "/sockets/:id", auth.ScopeRead, s.getSocket},
 		{http.MethodDelete, "/sockets/:id", auth.ScopeAdmin, s.deleteSocket},
 		{http.MethodPost, "/sockets/:id/messages", auth.ScopePush, s.postMessage},
+		{http.MethodGet, "/sessions", auth.ScopeRead, s.getSessions},
+		{http.MethodGet, "/sessions/:id", auth.ScopeRead, s.getSession},
 		{http.MethodPost, "/keys", auth.ScopeAdmin, s.postKey},
 		{http.MethodGet, "/keys", auth.ScopeAdmin, s.getKeys},
 		{http.MethodDelete, "/keys/:id", auth.ScopeAdmin, s.deleteKey},

@@ -52,6 +52,7 @@ func (s *Server) upgrade(route string) httprouter.Handle {
 			return
 		}
 		ip := remote.String()
+		conn.RemoteAddr = ip
 		if ok, reason := s.limits.acquire(ip); !ok {
 			writeError(w, http.StatusServiceUnavailable, "ConnectionLimitError", reason)
 			return

@@ -133,6 +133,9 @@ func New(cfg Config) (_ *Gateway, err error) {
 	}
 	rc := cfg.Runtime
 	rc.Logger = cfg.Logger
+	if rc.Sessions == nil {
+		rc.Sessions = g.store
+	}
 	if rc.Revoked == nil {
 		rc.Revoked = endpoints.KeyRevoked(g.store)
 	}

@@ -36,6 +36,8 @@ type Conn struct {
 	// Auth is how the upgrade authenticated; nil for an endpoint without
 	// authentication.
 	Auth *Auth
+	// RemoteAddr is the client's address, through trusted proxies.
+	RemoteAddr string
 }
 
 // Auth is how a socket's upgrade authenticated.

@@ -34,6 +34,8 @@ type Socket interface {
 type Stats struct {
 	MessagesIn  uint64
 	MessagesOut uint64
+	// BytesIn and BytesOut count the data messages' payload bytes.
+	BytesIn, BytesOut uint64
 	// LastActivityAt is when a data message last went either way, or
 	// when the socket connected.
 	LastActivityAt time.Time

@@ -85,6 +85,12 @@ type Config struct {
 	// closes the ones that were between authentication and registration
 	// then, the way Serve's route check does for a deploy.
 	Revoked func(hub.Conn) bool
+	// Sessions keeps the sessions of closed sockets. Nil means they are
+	// not kept: only open sockets have sessions.
+	Sessions SessionStore
+	// SessionHistory is how many closed sessions Sessions keeps, the
+	// newest by connection time. Zero means DefaultSessionHistory.
+	SessionHistory int
 }
 
 // Defaults of Config.
@@ -100,6 +106,7 @@ const (
 	DefaultPingInterval    = 30 * time.Second
 	DefaultPongTimeout     = 10 * time.Second
 	DefaultWriteTimeout    = 10 * time.Second
+	DefaultSessionHistory  = 100_000
 )
 
 // closeGrace is how long a socket waits for the client to answer a close
@@ -155,6 +162,9 @@ func (c Config) withDefaults() (Config, error) {
 	if c.Logger == nil {
 		c.Logger = slog.Default()
 	}
+	if c.SessionHistory == 0 {
+		c.SessionHistory = DefaultSessionHistory
+	}
 	switch {
 	case c.RateLimit < 0:
 		return c, fmt.Errorf("rate limit %g: must be positive (NoRateLimit turns it off)", c.RateLimit)
@@ -177,6 +187,8 @@ func (c Config) withDefaults() (Config, error) {
 		return c, fmt.Errorf("idle timeout %s, max connection age %s: must not be negative", c.IdleTimeout, c.MaxConnectionAge)
 	case c.EndpointStates < 0 || c.EndpointStates > c.LuaStates:
 		return c, fmt.Errorf("endpoint states %d: must be positive and at most lua states (%d)", c.EndpointStates, c.LuaStates)
+	case c.SessionHistory < 0:
+		return c, fmt.Errorf("session history %d: must be positive", c.SessionHistory)
 	case c.CloseStates < 0:
 		return c, fmt.Errorf("close states %d: must be positive", c.CloseStates)
 	case c.PingInterval < 0 || c.PongTimeout < 0 || c.WriteTimeout < 0:

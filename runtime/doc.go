@@ -53,6 +53,17 @@
 // policyTimers.mu is taken with none held and released before the socket
 // is closed, so a timer's close takes socket.mu after it.
 //
+// Session history (sessions.go, history.go). A socket's session is read
+// from the hub while it is open; when it ends, Serve hands its closed
+// session to the history before the hub forgets the socket. The history
+// buffers closed sessions and one goroutine, started by New and stopped by
+// Shutdown, writes them to the SessionStore every half second and once
+// more at shutdown, so a kill loses at most the last second. Its mutex is
+// taken with no other lock held and held only to change or copy the
+// buffer, never while the store writes. Reading sessions looks at the hub,
+// then the buffer, then the store, the order a session moves in, so none is
+// missed.
+//
 // runtime imports hub, luaapi and scripts; it never imports endpoints or
-// storage.
+// storage. storage implements SessionStore.
 package runtime

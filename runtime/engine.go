@@ -27,6 +27,7 @@ type Engine struct {
 	hub      *hub.Hub
 	pool     *pool
 	watchdog *watchdog
+	history  *history // nil without Config.Sessions
 	// queued is the bytes sockets hold for their clients, all together
 	// (Config.SendTotalBytes).
 	queued atomic.Int64
@@ -90,6 +91,9 @@ func New(cfg Config) (*Engine, error) {
 		return nil, fmt.Errorf("compile empty solution: %w", err)
 	}
 	e.rev.Store(e.withPolicies(newRevision(empty)))
+	if cfg.Sessions != nil {
+		e.history = newHistory(cfg.Sessions, cfg.SessionHistory, cfg.Logger)
+	}
 	return e, nil
 }
 
@@ -152,10 +156,21 @@ func (e *Engine) Serve(ws *websocket.Conn, c hub.Conn) error {
 	reason := s.readLoop()
 	s.stopTimers()
 	s.end()
+	if e.history != nil {
+		// Before the hub forgets the socket: see Sessions.
+		e.history.add(s.closedSession(reason))
+	}
 	s.entry.Unregister()
 	e.dispatch(s, &luaapi.Event{Type: luaapi.EventClose, Conn: s.conn, Peer: s, Timestamp: time.Now(),
 		CloseCode: reason.Code, CloseReason: reason.Text})
 	return nil
+}
+
+// closeHistory stores the closed sessions still buffered.
+func (e *Engine) closeHistory() {
+	if e.history != nil {
+		e.history.close()
+	}
 }
 
 func (e *Engine) isShuttingDown() bool {
@@ -250,10 +265,12 @@ func (e *Engine) Shutdown(ctx context.Context) error {
 			e.watchdog.close()
 			e.pool.close()
 		})
+		e.closeHistory()
 		return nil
 	case <-ctx.Done():
 		e.hub.DropAll()
 		e.watchdog.close()
+		e.closeHistory()
 		return fmt.Errorf("shutdown: %d sockets still open: %w", e.hub.Registered(), ctx.Err())
 	}
 }

@@ -64,6 +64,7 @@ func (s *socket) receive(typ int, r io.Reader, buf *[]byte) error {
 		return err
 	}
 	s.in.Add(1)
+	s.bytesIn.Add(uint64(len(data)))
 	now := time.Now()
 	s.touch(now)
 	switch {

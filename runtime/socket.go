@@ -54,6 +54,8 @@ type socket struct {
 	pinger  *time.Timer    // fires every PingInterval
 
 	in, out atomic.Uint64
+	// bytesIn and bytesOut count data messages' payload bytes.
+	bytesIn, bytesOut atomic.Uint64
 	// lastActivity is when a data message last went either way, in Unix
 	// nanoseconds.
 	lastActivity atomic.Int64
@@ -237,6 +239,7 @@ func (s *socket) writeNext() bool {
 			return false
 		}
 		s.out.Add(1)
+		s.bytesOut.Add(uint64(len(m.data)))
 	}
 	if len(batch) > 0 {
 		s.touch(time.Now())
@@ -302,7 +305,8 @@ func (s *socket) clientGone() bool { return s.ws != nil && connClosed(s.ws.NetCo
 
 // Stats implements hub.Socket.
 func (s *socket) Stats() hub.Stats {
-	return hub.Stats{MessagesIn: s.in.Load(), MessagesOut: s.out.Load(), LastActivityAt: s.lastActive()}
+	return hub.Stats{MessagesIn: s.in.Load(), MessagesOut: s.out.Load(),
+		BytesIn: s.bytesIn.Load(), BytesOut: s.bytesOut.Load(), LastActivityAt: s.lastActive()}
 }
 
 // writeFailed ends a socket the writer can no longer write to. A timeout
@@ -336,4 +340,11 @@ func (s *socket) end() {
 	s.e.queued.Add(-s.queued)
 	s.queued, s.queue, s.spare = 0, nil, nil
 	s.mu.Unlock()
+}
+
+// closedSession is the socket's session once it has ended for reason.
+func (s *socket) closedSession(reason hub.CloseReason) Session {
+	rec := activeSession(hub.Snapshot{Conn: s.entry.Conn(), Stats: s.Stats()})
+	rec.Status, rec.ClosedAt, rec.CloseCode, rec.CloseReason = SessionClosed, time.Now(), reason.Code, reason.Text
+	return rec
 }

@@ -14,12 +14,20 @@
 //	meta           "revision"    -> 8-byte big-endian uint64, bumped by every Save
 //	               "schema"      -> "1"
 //	               "config"      -> JSON of scripts.Config, absent when empty
+//	               "sessions"    -> 8-byte big-endian count of the sessions bucket
 //	keys           key id        -> JSON of auth.Key (the secret's SHA-256, never the secret)
 //	keyhashes      SHA-256       -> key id, to find a presented secret's key
+//	sessions       8-byte big-endian connected_at (Unix ns) + socket id
+//	                             -> JSON of a closed session (runtime.Session)
+//	sessionids     socket id     -> its key in sessions
 //
-// The key buckets are created by the first key stored and are not part of
-// a solution: Save leaves them alone. Adding or removing a key, with its
-// hash, is one transaction.
+// The key and session buckets are created by the first key or session
+// stored and are not part of a solution: Save leaves them alone. Adding or
+// removing a key, with its hash, is one transaction. Sessions are keyed so
+// that bbolt's byte order is oldest connection first: a page walks back
+// from a cursor, and the history is trimmed from the front. A batch of
+// sessions, the trim to the history's size and the count are one
+// transaction.
 //
 // UpdatedAt lives only here: scripts.Endpoint does not serialise it, and
 // Save decides it (kept when the script is byte-identical to the stored one,
@@ -51,7 +59,7 @@
 //
 // # Imports
 //
-// storage imports scripts and auth (whose KeyStore it implements) and
-// nothing else of luagate, so the HTTP and runtime layers can depend on it
-// without a cycle.
+// storage imports scripts, auth (whose KeyStore it implements) and runtime
+// (whose SessionStore it implements), and nothing else of luagate; runtime
+// never imports storage.
 package storage

@@ -105,3 +105,31 @@ type Key struct {
 	CreatedAt time.Time `json:"created_at"`
 	Secret    string    `json:"secret,omitempty"`
 }
+
+// Session is one socket's life, as GET /sessions lists it. ClosedAt and
+// CloseCode are null while the socket is open.
+type Session struct {
+	SocketID    string     `json:"socket_id"`
+	Route       string     `json:"route"`
+	UserID      string     `json:"user_id"`
+	SessionName string     `json:"session_name"`
+	RemoteAddr  string     `json:"remote_addr"`
+	Subprotocol string     `json:"subprotocol"`
+	ConnectedAt time.Time  `json:"connected_at"`
+	ClosedAt    *time.Time `json:"closed_at"`
+	CloseCode   *int       `json:"close_code"`
+	CloseReason string     `json:"close_reason"`
+	MessagesIn  uint64     `json:"messages_in"`
+	MessagesOut uint64     `json:"messages_out"`
+	BytesIn     uint64     `json:"bytes_in"`
+	BytesOut    uint64     `json:"bytes_out"`
+	// Status is "active" or "closed".
+	Status string `json:"status"`
+}
+
+// Sessions answers GET /sessions: a page, newest first. NextToken, given
+// back as ?next_token=, asks for the next page; it is absent on the last.
+type Sessions struct {
+	Sessions  []Session `json:"sessions"`
+	NextToken string    `json:"next_token,omitempty"`
+}

@@ -21,12 +21,14 @@ Usage:
   luagate deploy [--dry-run] [DIR]    check a project and replace the server's solution
   luagate pull [DIR]                  write the deployed solution as a project
   luagate sockets                     list the open sockets
+  luagate sessions [--active|--closed] [--user U]
+                                      list sessions, open and closed, newest first
   luagate send SOCKET_ID MESSAGE      send a text message to a socket
   luagate close SOCKET_ID | --all     close one socket, or all of them
   luagate keys create|list|revoke     manage API keys
 
 "luagate COMMAND --help" lists a command's flags. Client commands (deploy,
-pull, sockets, send, close, keys) find the server with --server (default
+pull, sockets, sessions, send, close, keys) find the server with --server (default
 http://127.0.0.1:8080) and the token with --admin-token, else
 <data-dir>/admin-token.
 
@@ -70,14 +72,15 @@ func run(args []string, stdout, stderr io.Writer) int {
 
 // commands maps each command name to what runs it.
 var commands = map[string]func(args []string, stdout, stderr io.Writer) error{
-	"serve":   func(args []string, _, stderr io.Writer) error { return serve(args, stderr) },
-	"init":    initProject,
-	"deploy":  deploy,
-	"pull":    pull,
-	"sockets": sockets,
-	"send":    send,
-	"close":   closeSockets,
-	"keys":    keys,
+	"serve":    func(args []string, _, stderr io.Writer) error { return serve(args, stderr) },
+	"init":     initProject,
+	"deploy":   deploy,
+	"pull":     pull,
+	"sockets":  sockets,
+	"sessions": sessions,
+	"send":     send,
+	"close":    closeSockets,
+	"keys":     keys,
 }
 
 // errUsage marks a command line that could not be parsed; the flag package

@@ -49,6 +49,7 @@ func serve(args []string, stderr io.Writer) error {
 	fs.IntVar(&c.Runtime.EndpointStates, "endpoint-states", 0, "most Lua states one endpoint's scripts hold at once, so that a stuck endpoint leaves the rest to the others; 0 means a quarter of --lua-states, at least 1")
 	fs.IntVar(&c.Runtime.CloseStates, "close-states", 0, "Lua states beyond --lua-states that only close events use, so that they run while every other state is stuck; 0 means an eighth of --lua-states, at least 1")
 	fs.Int64Var(&c.Runtime.ScriptMemory, "script-memory", runtime.DefaultScriptMemory, "each running execution's share of heap growth; past the shares of all those running, the one that grew it the most is stopped")
+	fs.IntVar(&c.Runtime.SessionHistory, "session-history", runtime.DefaultSessionHistory, "closed sessions kept in the database, the newest by connection time (GET /api/v1/solution/sessions)")
 	fs.IntVar(&c.Server.MaxConnections, "max-connections", 0, "most open sockets; more are refused with 503; 0 means no limit")
 	fs.IntVar(&c.Server.MaxConnectionsPerIP, "max-connections-per-ip", 0, "most open sockets per client IP; more are refused with 503; 0 means no limit")
 	fs.StringVar(&allowedOrigins, "allowed-origins", "", "comma-separated browser origins allowed to connect (https://app.example.com); others get 403; empty allows all")
