@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/luagate/luagate/endpoints"
+	"github.com/luagate/luagate/hub"
 	"github.com/luagate/luagate/runtime"
 	"github.com/luagate/luagate/scripts"
 	"github.com/luagate/luagate/storage"
@@ -64,6 +65,8 @@ type Config struct {
 	// Logger: nil means slog.Default(). It is also the engine's and the
 	// server's.
 	Logger *slog.Logger
+	// Hub configures the set of live sockets, unless Runtime.Hub is given.
+	Hub hub.Config
 	// Runtime configures the engine; its Logger is Logger.
 	Runtime runtime.Config
 	// Server configures the HTTP surface; its Engine, Store, AdminToken and
@@ -133,6 +136,12 @@ func New(cfg Config) (_ *Gateway, err error) {
 	}
 	rc := cfg.Runtime
 	rc.Logger = cfg.Logger
+	if rc.Hub == nil {
+		if cfg.Hub.MaxGroupsPerSocket < 0 {
+			return nil, fmt.Errorf("max groups per socket is %d: it must be at least 1 (0 means %d)", cfg.Hub.MaxGroupsPerSocket, hub.DefaultMaxGroupsPerSocket)
+		}
+		rc.Hub = hub.New(cfg.Hub)
+	}
 	if rc.Revoked == nil {
 		rc.Revoked = endpoints.KeyRevoked(g.store)
 	}
