@@ -32,7 +32,9 @@ type Broker interface {
 	Leave(id, group string) error
 	// Groups returns the groups of the open remote socket id.
 	Groups(id string) ([]string, error)
-	// Presence counts the open remote sockets in group, by user.
+	// Presence counts the open remote sockets in group, by user. The hub
+	// adds its own counts to the Users map it returns, which must be the
+	// caller's to change.
 	Presence(group string) luaapi.Presence
 	// UserPresence counts user's open remote sockets in group.
 	UserPresence(group, user string) int
