@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"testing"
 
+	"github.com/luagate/luagate/gateway"
 	"github.com/luagate/luagate/internal/lgtesting"
 	"github.com/luagate/luagate/scripts"
 	"github.com/luagate/luagate/wire"
@@ -58,9 +59,9 @@ return M
 
 // groupsGateway serves groupsScript at /g, with the user and session
 // name the query names.
-func groupsGateway(t *testing.T) *lgtesting.Gateway {
+func groupsGateway(t *testing.T, opts ...lgtesting.Option) *lgtesting.Gateway {
 	t.Helper()
-	g := lgtesting.NewGateway(t, lgtesting.NoRateLimit)
+	g := lgtesting.NewGateway(t, append(opts, lgtesting.NoRateLimit)...)
 	if status, body := g.PutSolution(scripts.Solution{
 		Endpoints: []scripts.Endpoint{{Path: "/g", Script: groupsScript}},
 		Modules:   map[string]string{"auth": userCheck},
@@ -232,4 +233,16 @@ func TestTheUsersAPISendsListsAndClosesAUsersSockets(t *testing.T) {
 func containsSent(body string, n int) bool {
 	var s wire.Sent
 	return json.Unmarshal([]byte(body), &s) == nil && s.Sent == n
+}
+
+func TestASocketJoinsAtMostMaxGroupsPerSocket(t *testing.T) {
+	t.Parallel()
+	g := groupsGateway(t, func(c *gateway.Config) { c.Hub.MaxGroupsPerSocket = 1 })
+	c := g.Dial("/g?user=ann")
+	c.Send("join red")
+	c.Expect("nil")
+	c.Send("join blue")
+	c.Expect("error 400 ArgumentError")
+	c.Send("groups")
+	c.Expect("red")
 }

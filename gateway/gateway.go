@@ -109,6 +109,8 @@ func New(cfg Config) (_ *Gateway, err error) {
 		return nil, errors.New("gateway: watching needs a project directory")
 	case cfg.ShutdownTimeout < 0:
 		return nil, fmt.Errorf("gateway: shutdown timeout %s must not be negative", cfg.ShutdownTimeout)
+	case cfg.Hub.MaxGroupsPerSocket < 0:
+		return nil, fmt.Errorf("gateway: max groups per socket is %d: it must be at least 1 (0 means %d)", cfg.Hub.MaxGroupsPerSocket, hub.DefaultMaxGroupsPerSocket)
 	}
 	if cfg.Addr == "" {
 		cfg.Addr = DefaultAddr
@@ -137,9 +139,6 @@ func New(cfg Config) (_ *Gateway, err error) {
 	rc := cfg.Runtime
 	rc.Logger = cfg.Logger
 	if rc.Hub == nil {
-		if cfg.Hub.MaxGroupsPerSocket < 0 {
-			return nil, fmt.Errorf("max groups per socket is %d: it must be at least 1 (0 means %d)", cfg.Hub.MaxGroupsPerSocket, hub.DefaultMaxGroupsPerSocket)
-		}
 		rc.Hub = hub.New(cfg.Hub)
 	}
 	if rc.Revoked == nil {
