@@ -111,7 +111,7 @@ func (h *Hub) Register(c Conn, s Socket) *Entry {
 	sh.mu.Lock()
 	sh.entries[c.ID] = e
 	sh.mu.Unlock()
-	h.index(e)
+	h.addToIndexes(e)
 	h.count.Add(1)
 	return e
 }
@@ -149,7 +149,7 @@ func (e *Entry) Unregister() []string {
 		return nil
 	}
 	groups := e.leaveAll()
-	e.hub.unindex(e)
+	e.hub.removeFromIndexes(e)
 	e.hub.count.Add(-1)
 	return groups
 }

@@ -73,7 +73,7 @@ func (e *Entry) indexKeys(fn func(luaapi.TargetKind, string)) {
 	}
 }
 
-func (h *Hub) index(e *Entry) {
+func (h *Hub) addToIndexes(e *Entry) {
 	e.indexKeys(func(k luaapi.TargetKind, key string) {
 		sh := h.shard(key)
 		sh.mu.Lock()
@@ -88,7 +88,7 @@ func (h *Hub) index(e *Entry) {
 	})
 }
 
-func (h *Hub) unindex(e *Entry) {
+func (h *Hub) removeFromIndexes(e *Entry) {
 	e.indexKeys(func(k luaapi.TargetKind, key string) {
 		sh := h.shard(key)
 		sh.mu.Lock()
