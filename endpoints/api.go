@@ -55,6 +55,9 @@ func (s *Server) managementRoutes() *httprouter.Router {
 		{http.MethodPost, "/sockets/:id/messages", auth.ScopePush, s.postMessage},
 		{http.MethodGet, "/sessions", auth.ScopeRead, s.getSessions},
 		{http.MethodGet, "/sessions/:id", auth.ScopeRead, s.getSession},
+		{http.MethodGet, "/users/:user_id/sockets", auth.ScopeRead, s.getUserSockets},
+		{http.MethodDelete, "/users/:user_id/sockets", auth.ScopeAdmin, s.deleteUserSockets},
+		{http.MethodPost, "/users/:user_id/messages", auth.ScopePush, s.postUserMessage},
 		{http.MethodPost, "/keys", auth.ScopeAdmin, s.postKey},
 		{http.MethodGet, "/keys", auth.ScopeAdmin, s.getKeys},
 		{http.MethodDelete, "/keys/:id", auth.ScopeAdmin, s.deleteKey},
@@ -323,12 +326,35 @@ func authView(a *hub.Auth) *wire.SocketAuth {
 }
 
 func (s *Server) getSockets(w http.ResponseWriter, _ *http.Request, _ httprouter.Params) {
-	all := s.hub.Sockets()
+	writeSockets(w, s.hub.Sockets())
+}
+
+func writeSockets(w http.ResponseWriter, all []hub.Snapshot) {
 	out := make([]wire.Socket, len(all))
 	for i, st := range all {
 		out[i] = viewOf(st)
 	}
 	writeJSON(w, http.StatusOK, out)
+}
+
+func userTarget(ps httprouter.Params) hub.Target {
+	return hub.Target{By: hub.ByUser, Key: ps.ByName("user_id")}
+}
+
+func (s *Server) getUserSockets(w http.ResponseWriter, _ *http.Request, ps httprouter.Params) {
+	writeSockets(w, s.hub.SocketsOf(userTarget(ps)))
+}
+
+func (s *Server) deleteUserSockets(w http.ResponseWriter, _ *http.Request, ps httprouter.Params) {
+	writeJSON(w, http.StatusOK, wire.Closed{Closed: s.hub.DisconnectTo(userTarget(ps), hub.CloseByAPI)})
+}
+
+func (s *Server) postUserMessage(w http.ResponseWriter, r *http.Request, ps httprouter.Params) {
+	msg, binary, ok := s.readMessage(w, r)
+	if !ok {
+		return
+	}
+	writeJSON(w, http.StatusOK, wire.Sent{Sent: s.hub.SendTo(userTarget(ps), msg, binary)})
 }
 
 func (s *Server) getSocket(w http.ResponseWriter, _ *http.Request, ps httprouter.Params) {
@@ -352,24 +378,34 @@ func (s *Server) deleteSockets(w http.ResponseWriter, _ *http.Request, _ httprou
 	writeJSON(w, http.StatusOK, wire.Closed{Closed: s.hub.DisconnectAll(hub.CloseByAPI)})
 }
 
-func (s *Server) postMessage(w http.ResponseWriter, r *http.Request, ps httprouter.Params) {
+// readMessage reads a send request's body and the message it holds; when
+// it fails it has answered the request.
+func (s *Server) readMessage(w http.ResponseWriter, r *http.Request) ([]byte, bool, bool) {
 	b, err := readBody(w, r, s.cfg.MaxScriptBytes)
 	if err != nil {
 		writeErr(w, err)
-		return
+		return nil, false, false
 	}
 	var body wire.SendRequest
 	if err := decodeJSON(b, &body); err != nil {
 		writeErr(w, err)
-		return
+		return nil, false, false
 	}
 	if body.Message == nil {
 		writeErr(w, badRequest(errors.New(`the "message" field is required`)))
-		return
+		return nil, false, false
 	}
 	msg, binary, err := decodeMessage(body)
 	if err != nil {
 		writeErr(w, err)
+		return nil, false, false
+	}
+	return msg, binary, true
+}
+
+func (s *Server) postMessage(w http.ResponseWriter, r *http.Request, ps httprouter.Params) {
+	msg, binary, ok := s.readMessage(w, r)
+	if !ok {
 		return
 	}
 	if err := s.hub.Send(ps.ByName("id"), msg, binary); err != nil {

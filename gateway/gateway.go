@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/luagate/luagate/endpoints"
+	"github.com/luagate/luagate/hub"
 	"github.com/luagate/luagate/runtime"
 	"github.com/luagate/luagate/scripts"
 	"github.com/luagate/luagate/storage"
@@ -64,6 +65,8 @@ type Config struct {
 	// Logger: nil means slog.Default(). It is also the engine's and the
 	// server's.
 	Logger *slog.Logger
+	// Hub configures the set of live sockets, unless Runtime.Hub is given.
+	Hub hub.Config
 	// Runtime configures the engine; its Logger is Logger.
 	Runtime runtime.Config
 	// Server configures the HTTP surface; its Engine, Store, AdminToken and
@@ -106,6 +109,8 @@ func New(cfg Config) (_ *Gateway, err error) {
 		return nil, errors.New("gateway: watching needs a project directory")
 	case cfg.ShutdownTimeout < 0:
 		return nil, fmt.Errorf("gateway: shutdown timeout %s must not be negative", cfg.ShutdownTimeout)
+	case cfg.Hub.MaxGroupsPerSocket < 0:
+		return nil, fmt.Errorf("gateway: max groups per socket is %d: it must be at least 1 (0 means %d)", cfg.Hub.MaxGroupsPerSocket, hub.DefaultMaxGroupsPerSocket)
 	}
 	if cfg.Addr == "" {
 		cfg.Addr = DefaultAddr
@@ -135,6 +140,9 @@ func New(cfg Config) (_ *Gateway, err error) {
 	rc.Logger = cfg.Logger
 	if rc.Sessions == nil {
 		rc.Sessions = g.store
+	}
+	if rc.Hub == nil {
+		rc.Hub = hub.New(cfg.Hub)
 	}
 	if rc.Revoked == nil {
 		rc.Revoked = endpoints.KeyRevoked(g.store)

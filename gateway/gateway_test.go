@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/luagate/luagate/gateway"
+	"github.com/luagate/luagate/hub"
 	"github.com/luagate/luagate/internal/lgtesting"
 )
 
@@ -181,6 +182,7 @@ func TestBadConfigurationsAreRefused(t *testing.T) {
 		"cert without key": {DataDir: t.TempDir(), TLSCert: "c.pem"},
 		"watch no project": {DataDir: t.TempDir(), Watch: true},
 		"busy address":     {DataDir: t.TempDir(), Addr: "127.0.0.1:-1"},
+		"negative groups":  {DataDir: t.TempDir(), Hub: hub.Config{MaxGroupsPerSocket: -1}},
 	} {
 		if _, err := gateway.New(c); err == nil {
 			t.Errorf("%s: accepted", name)

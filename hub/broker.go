@@ -18,6 +18,26 @@ type Broker interface {
 	// CloseAll closes every open remote socket with reason and returns how
 	// many.
 	CloseAll(reason CloseReason) int
+
+	// SendTo queues a message to every open remote socket t names and
+	// returns how many took it.
+	SendTo(t luaapi.Target, msg []byte, binary bool) int
+	// CloseTo closes every open remote socket t names with reason and
+	// returns how many.
+	CloseTo(t luaapi.Target, reason CloseReason) int
+	// ListOf returns the ids of the open remote sockets t names.
+	ListOf(t luaapi.Target) []string
+	// Join and Leave change the groups of the remote socket id.
+	Join(id, group string) error
+	Leave(id, group string) error
+	// Groups returns the groups of the open remote socket id.
+	Groups(id string) ([]string, error)
+	// Presence counts the open remote sockets in group, by user. The hub
+	// adds its own counts to the Users map it returns, which must be the
+	// caller's to change.
+	Presence(group string) luaapi.Presence
+	// UserPresence counts user's open remote sockets in group.
+	UserPresence(group, user string) int
 }
 
 // LocalBroker is the broker of a gateway that is one process: there are no
@@ -38,3 +58,27 @@ func (LocalBroker) List() []string { return nil }
 
 // CloseAll implements Broker.
 func (LocalBroker) CloseAll(CloseReason) int { return 0 }
+
+// SendTo implements Broker.
+func (LocalBroker) SendTo(luaapi.Target, []byte, bool) int { return 0 }
+
+// CloseTo implements Broker.
+func (LocalBroker) CloseTo(luaapi.Target, CloseReason) int { return 0 }
+
+// ListOf implements Broker.
+func (LocalBroker) ListOf(luaapi.Target) []string { return nil }
+
+// Join implements Broker.
+func (LocalBroker) Join(string, string) error { return luaapi.ErrUnknownSocket }
+
+// Leave implements Broker.
+func (LocalBroker) Leave(string, string) error { return luaapi.ErrUnknownSocket }
+
+// Groups implements Broker.
+func (LocalBroker) Groups(string) ([]string, error) { return nil, luaapi.ErrUnknownSocket }
+
+// Presence implements Broker.
+func (LocalBroker) Presence(string) luaapi.Presence { return luaapi.Presence{} }
+
+// UserPresence implements Broker.
+func (LocalBroker) UserPresence(string, string) int { return 0 }

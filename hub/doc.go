@@ -1,6 +1,7 @@
 // Package hub owns the set of live sockets: the connection record of each,
 // socket ids, the close codes and reasons, and the operations scripts and
-// operators perform on sockets by id (send, close, info, list, close all).
+// operators perform on sockets by id (send, close, info, list, close all)
+// and by user, session name, route or group (send, close, list, presence).
 // It implements luaapi.Sockets, and runtime hands it every socket it
 // serves.
 //
@@ -14,23 +15,31 @@
 // under its own mutex, chosen by a hash of the socket id. A shard lock is
 // held only for a map operation: never while a socket queues or writes a
 // frame, never while a script runs, and never while another shard's lock is
-// held. Indexes by another key (a user, a session name, a group) belong in
-// the shard of that key, under the same rule. Operations on one socket take
-// the entry from its shard, release the lock, then act on the entry.
+// held. The indexes by another key (a user, a session name, a route, a
+// group) live in the shard of that key, under the same rule: a send to a
+// user or a group copies that key's entries out under the shard's read
+// lock, releases it, then queues the frame to each, so it costs O(those
+// sockets), never O(all sockets). Operations on one socket take the entry
+// from its shard, release the lock, then act on the entry. A socket's
+// groups are kept on its entry too, under the entry's own mutex, which
+// Join, Leave and Unregister hold while they change the group's shard, so
+// the two always agree. Unregister leaves every group before it returns,
+// and runtime runs the close event after it.
 //
 // Consistency. Closing a socket through the hub (Close, Disconnect,
 // CloseAll, DisconnectAll, or Entry.Close from runtime) marks its entry
 // closed before the call returns; from then on Info and Socket answer
 // ErrUnknownSocket for it and List and Sockets leave it out, although the
-// entry stays registered until its close event has run and runtime calls
-// Entry.Unregister.
+// entry stays registered until runtime calls Entry.Unregister, just before
+// its close event. Sends, lists and presence by user, name or group leave
+// a closed entry out likewise, although it is in the indexes until then.
 //
 // Lock order, across the packages a socket's life spans (a lock on the left
 // may be held while taking one on its right, never the reverse):
 //
 //	runtime pool.mu → luaapi deadline.mu
 //	runtime socket.mu (independent of those; taken with none held)
-//	hub shard.mu (a leaf: nothing is taken while it is held)
+//	hub Entry.mu → hub shard.mu (a leaf: nothing is taken while it is held)
 //
 // hub imports luaapi for the interface it implements and the errors scripts
 // see; it never imports runtime, endpoints or storage.

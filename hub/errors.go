@@ -11,6 +11,8 @@ var (
 	ErrSocketClosed = luaapi.ErrSocketClosed
 	// ErrQueueFull: the socket's send queue is full (503).
 	ErrQueueFull = luaapi.ErrQueueFull
+	// ErrTooManyGroups: the socket is in as many groups as it may be (400).
+	ErrTooManyGroups = luaapi.ErrTooManyGroups
 )
 
 // Classify names the error type and HTTP status of an error a hub

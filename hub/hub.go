@@ -52,19 +52,24 @@ type Config struct {
 	// Broker reaches sockets that are not on this process. Nil means
 	// LocalBroker: there are none.
 	Broker Broker
+	// MaxGroupsPerSocket is how many groups one socket may be in. Zero
+	// means DefaultMaxGroupsPerSocket.
+	MaxGroupsPerSocket int
 }
 
 // Hub is the set of live sockets. Its methods are safe for concurrent use.
 type Hub struct {
-	broker Broker
-	seed   maphash.Seed
-	count  atomic.Int64
-	shards [shards]shard
+	broker    Broker
+	maxGroups int
+	seed      maphash.Seed
+	count     atomic.Int64
+	shards    [shards]shard
 }
 
 type shard struct {
 	mu      sync.RWMutex
 	entries map[string]*Entry
+	idx     index
 }
 
 // New returns an empty hub.
@@ -72,9 +77,13 @@ func New(cfg Config) *Hub {
 	if cfg.Broker == nil {
 		cfg.Broker = LocalBroker{}
 	}
-	h := &Hub{broker: cfg.Broker, seed: maphash.MakeSeed()}
+	if cfg.MaxGroupsPerSocket == 0 {
+		cfg.MaxGroupsPerSocket = DefaultMaxGroupsPerSocket
+	}
+	h := &Hub{broker: cfg.Broker, maxGroups: cfg.MaxGroupsPerSocket, seed: maphash.MakeSeed()}
 	for i := range h.shards {
 		h.shards[i].entries = map[string]*Entry{}
+		h.shards[i].idx = newIndex()
 	}
 	return h
 }
@@ -88,6 +97,12 @@ type Entry struct {
 	view   *luaapi.Conn
 	sock   Socket
 	closed atomic.Bool // set once by Close: the socket is no longer listed
+
+	// mu guards groups and left; it is taken before the lock of a group's
+	// shard, never while another entry's is held.
+	mu     sync.Mutex
+	groups []string
+	left   bool // set by Unregister: the socket joins no more groups
 }
 
 // Register adds s, whose record is c, and returns its entry. c.ID must be
@@ -98,6 +113,7 @@ func (h *Hub) Register(c Conn, s Socket) *Entry {
 	sh.mu.Lock()
 	sh.entries[c.ID] = e
 	sh.mu.Unlock()
+	h.addToIndexes(e)
 	h.count.Add(1)
 	return e
 }
@@ -119,8 +135,10 @@ func (e *Entry) Close(reason CloseReason) error {
 }
 
 // Unregister removes the entry; the socket's id is unknown from then on.
-// Calling it again does nothing.
-func (e *Entry) Unregister() {
+// It returns the groups the socket was in, sorted, which it has left
+// before it returns: the close event lists them. Calling it
+// again does nothing and returns none.
+func (e *Entry) Unregister() []string {
 	e.closed.Store(true)
 	sh := e.hub.shard(e.conn.ID)
 	sh.mu.Lock()
@@ -129,9 +147,13 @@ func (e *Entry) Unregister() {
 		delete(sh.entries, e.conn.ID)
 	}
 	sh.mu.Unlock()
-	if ok && cur == e {
-		e.hub.count.Add(-1)
+	if !ok || cur != e {
+		return nil
 	}
+	groups := e.leaveAll()
+	e.hub.removeFromIndexes(e)
+	e.hub.count.Add(-1)
+	return groups
 }
 
 func (h *Hub) shard(id string) *shard {
@@ -270,8 +292,12 @@ func (h *Hub) Sockets() []Snapshot {
 			out = append(out, e.snapshot())
 		}
 	}
-	slices.SortFunc(out, func(a, b Snapshot) int { return a.ConnectedAt.Compare(b.ConnectedAt) })
+	sortSnapshots(out)
 	return out
+}
+
+func sortSnapshots(s []Snapshot) {
+	slices.SortFunc(s, func(a, b Snapshot) int { return a.ConnectedAt.Compare(b.ConnectedAt) })
 }
 
 // Socket describes the open socket id on this process.

@@ -242,6 +242,7 @@ func TestConcurrentOperationsAreSafe(t *testing.T) {
 
 // fakeBroker answers for one remote socket and records what it was asked.
 type fakeBroker struct {
+	hub.LocalBroker
 	mu     sync.Mutex
 	remote hub.Conn
 	asked  []string

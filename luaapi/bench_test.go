@@ -17,6 +17,14 @@ func (nopSockets) Close(string) error              { return nil }
 func (nopSockets) Info(string) (*Conn, error)      { return nil, ErrUnknownSocket }
 func (nopSockets) List() []string                  { return nil }
 func (nopSockets) CloseAll() int                   { return 0 }
+func (nopSockets) SendTo(Target, []byte, bool) int { return 0 }
+func (nopSockets) CloseTo(Target) int              { return 0 }
+func (nopSockets) ListOf(Target) []string          { return nil }
+func (nopSockets) Join(string, string) error       { return nil }
+func (nopSockets) Leave(string, string) error      { return nil }
+func (nopSockets) Groups(string) ([]string, error) { return nil, ErrUnknownSocket }
+func (nopSockets) Presence(string) Presence        { return Presence{} }
+func (nopSockets) UserPresence(string, string) int { return 0 }
 
 type nopPeer struct{}
 

@@ -56,7 +56,10 @@
 // immutable to scripts (read-only proxies with a protected metatable) and
 // are rebuilt when an execution wrote into one with rawset (policy.go,
 // identity.go; policy_test.go, identity_test.go and isolation_test.go
-// check them). user_id and session_name are strings.
+// check them). user_id and session_name are strings. websocketInfo.groups,
+// on a close event only, is a table built for that execution (groups.go);
+// the tables Websocket.presence, members, groups and list return are built
+// per call.
 //
 // # Limits
 //

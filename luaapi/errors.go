@@ -20,6 +20,9 @@ var (
 	ErrSocketClosed = errors.New("websocket is closed")
 	// ErrBadArgument means a script passed an argument of the wrong shape (400).
 	ErrBadArgument = errors.New("bad argument")
+	// ErrTooManyGroups means the socket is in as many groups as it may be
+	// (400, as the script asked for more than the limit allows).
+	ErrTooManyGroups = errors.New("the socket is in as many groups as it may join")
 )
 
 // ErrorTable builds the error shape every luagate operation returns to a
@@ -41,7 +44,7 @@ func Classify(err error) (typ string, status int) {
 		return "NotFoundError", http.StatusNotFound
 	case errors.Is(err, ErrQueueFull):
 		return "QueueFullError", http.StatusServiceUnavailable
-	case errors.Is(err, ErrBadArgument):
+	case errors.Is(err, ErrBadArgument), errors.Is(err, ErrTooManyGroups):
 		return "ArgumentError", http.StatusBadRequest
 	default:
 		return "InternalError", http.StatusInternalServerError

@@ -109,6 +109,9 @@ type Event struct {
 	// CloseCode and CloseReason are set for close events.
 	CloseCode   int
 	CloseReason string
+	// Groups, for a close event, are the groups the socket was in: it has
+	// left them by the time its close event runs.
+	Groups []string
 
 	// Policy is what websocketInfo.policy describes; nil leaves it unset.
 	Policy *Policy
@@ -153,6 +156,9 @@ type infoTables struct {
 	headers, params reusedTable
 	policy          policyTables
 	auth            authTables
+	// groupList is the close event's websocketInfo.groups, built for its
+	// execution.
+	groupList *lua.LTable
 	optionalFields
 }
 
@@ -285,8 +291,8 @@ func (it *infoTables) newInfo(L *lua.LState, ev *Event, send, close *lua.LFuncti
 	c := ev.Conn
 	if it.info == nil || it.info.Metatable != mt {
 		// The optional fields (route_key, route_value, subprotocol,
-		// user_id, session_name, auth) take the rest.
-		it.info = L.CreateTable(0, len(infoKeys)+6)
+		// user_id, session_name, auth, groups) take the rest.
+		it.info = L.CreateTable(0, len(infoKeys)+7)
 		it.optionalFields = optionalFields{}
 		it.info.Metatable = mt
 		it.vals = [len(infoKeys)]lua.LValue{}
@@ -325,6 +331,7 @@ func (it *infoTables) newInfo(L *lua.LState, ev *Event, send, close *lua.LFuncti
 	it.set(infoPolicy, it.policy.table(L, ev.Policy))
 	it.setOptionalFields(it.info, ev)
 	it.setIdentityFields(L, it.info, c)
+	it.setGroups(L, ev)
 	return it.info
 }
 

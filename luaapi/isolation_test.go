@@ -328,9 +328,18 @@ func TestEverythingAScriptCanReachIsRebuiltOrReadOnly(t *testing.T) {
 	vm := NewVM(Options{Sockets: nopSockets{}})
 	defer vm.Close()
 	// A connection with an identity, so that websocketInfo.auth and its
-	// claims are walked too.
+	// claims are walked too; then its close event, with groups.
 	ev := benchEvent()
 	ev.Conn = idConn
+	closeEv := *ev
+	closeEv.Type, closeEv.Groups = EventClose, []string{"red", "blue"}
+	for _, ev := range []*Event{ev, &closeEv} {
+		walkReachable(t, vm, ev)
+	}
+}
+
+func walkReachable(t *testing.T, vm *VM, ev *Event) {
+	t.Helper()
 	if err := vm.RunFor(time.Second, compileEndpoint(t, `return`), ev); err != nil {
 		t.Fatal(err)
 	}
@@ -338,6 +347,12 @@ func TestEverythingAScriptCanReachIsRebuiltOrReadOnly(t *testing.T) {
 		vm.env: "rebuilt", vm.response: "rebuilt", vm.tables.info: "rebuilt",
 		vm.tables.headers.t: "rebuilt", vm.tables.params.t: "rebuilt",
 		vm.base: "library",
+	}
+	if ev.Type == EventClose {
+		kinds[vm.tables.groupList] = "rebuilt"
+		if got := vm.tables.info.RawGetString("groups"); got != vm.tables.groupList || vm.tables.groupList.Len() != 2 {
+			t.Fatalf("websocketInfo.groups of a close event is %v", got)
+		}
 	}
 	for _, p := range append(vm.proxies, vm.tables.auth.proxies...) {
 		kinds[p] = "proxy"

@@ -36,10 +36,10 @@ type policyTables struct {
 // optionalFields remembers which of the websocketInfo fields that are
 // usually nil the last fill of a table set (see setPolicyFields).
 type optionalFields struct {
-	// routed, subprotocol and identity say whether the last fill of
+	// routed, subprotocol, identity and groups say whether the last fill of
 	// websocketInfo set those fields; newInfo clears them with a new
 	// table.
-	routed, subprotocol, identity bool
+	routed, subprotocol, identity, groups bool
 }
 
 // table returns websocketInfo.policy for p.

@@ -23,6 +23,25 @@ type Sockets interface {
 	Info(id string) (*Conn, error)
 	List() []string
 	CloseAll() int
+	// SendTo queues a message to every open socket t names and returns
+	// how many took it.
+	SendTo(t Target, msg []byte, binary bool) int
+	// CloseTo closes every open socket t names and returns how many.
+	CloseTo(t Target) int
+	// ListOf returns the ids of the open sockets t names.
+	ListOf(t Target) []string
+	// Join adds the socket id to group; joining a group again does
+	// nothing. It fails with ErrTooManyGroups past the socket's limit.
+	Join(id, group string) error
+	// Leave removes the socket id from group; leaving a group it is not
+	// in does nothing.
+	Leave(id, group string) error
+	// Groups returns the groups the socket id is in, sorted.
+	Groups(id string) ([]string, error)
+	// Presence counts the open sockets in group, by user.
+	Presence(group string) Presence
+	// UserPresence counts user's open sockets in group.
+	UserPresence(group, user string) int
 }
 
 // ModuleFinder returns the compiled shared module with this name.

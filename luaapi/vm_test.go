@@ -21,11 +21,19 @@ import (
 // an id fails as it would for a socket that closed.
 type noSockets struct{}
 
-func (noSockets) Send(string, []byte, bool) error   { return luaapi.ErrUnknownSocket }
-func (noSockets) Close(string) error                { return luaapi.ErrUnknownSocket }
-func (noSockets) Info(string) (*luaapi.Conn, error) { return nil, luaapi.ErrUnknownSocket }
-func (noSockets) List() []string                    { return nil }
-func (noSockets) CloseAll() int                     { return 0 }
+func (noSockets) Send(string, []byte, bool) error        { return luaapi.ErrUnknownSocket }
+func (noSockets) Close(string) error                     { return luaapi.ErrUnknownSocket }
+func (noSockets) Info(string) (*luaapi.Conn, error)      { return nil, luaapi.ErrUnknownSocket }
+func (noSockets) List() []string                         { return nil }
+func (noSockets) CloseAll() int                          { return 0 }
+func (noSockets) SendTo(luaapi.Target, []byte, bool) int { return 0 }
+func (noSockets) CloseTo(luaapi.Target) int              { return 0 }
+func (noSockets) ListOf(luaapi.Target) []string          { return nil }
+func (noSockets) Join(string, string) error              { return luaapi.ErrUnknownSocket }
+func (noSockets) Leave(string, string) error             { return luaapi.ErrUnknownSocket }
+func (noSockets) Groups(string) ([]string, error)        { return nil, luaapi.ErrUnknownSocket }
+func (noSockets) Presence(string) luaapi.Presence        { return luaapi.Presence{} }
+func (noSockets) UserPresence(string, string) int        { return 0 }
 
 // peer records what a script sends to its own socket.
 type peer struct {

@@ -11,13 +11,18 @@ import (
 // registerModules puts luagate's own modules and functions into the base.
 func (vm *VM) registerModules(base *lua.LTable) {
 	L := vm.L
-	ws := L.CreateTable(0, 5)
+	ws := L.CreateTable(0, 11)
 	for name, fn := range map[string]lua.LGFunction{
 		"send":     vm.wsSend,
 		"close":    vm.wsClose,
 		"info":     vm.wsInfo,
 		"list":     vm.wsList,
 		"closeAll": vm.wsCloseAll,
+		"join":     vm.wsJoin,
+		"leave":    vm.wsLeave,
+		"members":  vm.wsMembers,
+		"groups":   vm.wsGroups,
+		"presence": vm.wsPresence,
 	} {
 		ws.RawSetString(name, L.NewFunction(fn))
 	}
@@ -27,9 +32,9 @@ func (vm *VM) registerModules(base *lua.LTable) {
 	base.RawSetString("require", L.NewFunction(vm.require))
 }
 
-// Websocket.send{socket_id=, message=, type=}
+// Websocket.send{socket_id=|user_id=|session_name=|group=, message=, type=}
 func (vm *VM) wsSend(L *lua.LState) int {
-	args, id, err := socketArgs(L, "Websocket.send")
+	args, kind, id, err := targetArgs(L, "Websocket.send", sendTargets)
 	if err != nil {
 		return failure(L, err)
 	}
@@ -45,17 +50,25 @@ func (vm *VM) wsSend(L *lua.LState) int {
 	if err != nil {
 		return failure(L, err)
 	}
+	if kind != 0 {
+		L.Push(lua.LNumber(vm.opts.Sockets.SendTo(Target{kind, id}, msg, binary)))
+		return 1
+	}
 	if err := vm.opts.Sockets.Send(id, msg, binary); err != nil {
 		return failure(L, err)
 	}
 	return 0
 }
 
-// Websocket.close{socket_id=}
+// Websocket.close{socket_id=|user_id=|session_name=|group=}
 func (vm *VM) wsClose(L *lua.LState) int {
-	_, id, err := socketArgs(L, "Websocket.close")
+	_, kind, id, err := targetArgs(L, "Websocket.close", sendTargets)
 	if err != nil {
 		return failure(L, err)
+	}
+	if kind != 0 {
+		L.Push(lua.LNumber(vm.opts.Sockets.CloseTo(Target{kind, id})))
+		return 1
 	}
 	if err := vm.opts.Sockets.Close(id); err != nil {
 		return failure(L, err)
@@ -77,14 +90,17 @@ func (vm *VM) wsInfo(L *lua.LState) int {
 	return 1
 }
 
-// Websocket.list()
+// Websocket.list([{user_id=|session_name=|route=}])
 func (vm *VM) wsList(L *lua.LState) int {
-	ids := vm.opts.Sockets.List()
-	t := L.CreateTable(len(ids), 0)
-	for _, id := range ids {
-		t.Append(lua.LString(id))
+	if L.Get(1) == lua.LNil {
+		L.Push(stringList(L, vm.opts.Sockets.List()))
+		return 1
 	}
-	L.Push(t)
+	_, kind, key, err := targetArgs(L, "Websocket.list", listTargets)
+	if err != nil {
+		return failure(L, err)
+	}
+	L.Push(stringList(L, vm.opts.Sockets.ListOf(Target{kind, key})))
 	return 1
 }
 

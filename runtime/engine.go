@@ -160,9 +160,9 @@ func (e *Engine) Serve(ws *websocket.Conn, c hub.Conn) error {
 		// Before the hub forgets the socket: see Sessions.
 		e.history.add(s.closedSession(reason))
 	}
-	s.entry.Unregister()
+	groups := s.entry.Unregister()
 	e.dispatch(s, &luaapi.Event{Type: luaapi.EventClose, Conn: s.conn, Peer: s, Timestamp: time.Now(),
-		CloseCode: reason.Code, CloseReason: reason.Text})
+		CloseCode: reason.Code, CloseReason: reason.Text, Groups: groups})
 	return nil
 }
 

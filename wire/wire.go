@@ -72,9 +72,16 @@ type SendRequest struct {
 	Type    string  `json:"type,omitempty"`
 }
 
-// Closed answers DELETE /sockets: how many sockets were closed.
+// Closed answers DELETE /sockets and DELETE /users/:user_id/sockets: how
+// many sockets were closed.
 type Closed struct {
 	Closed int `json:"closed"`
+}
+
+// Sent answers POST /users/:user_id/messages: how many sockets took the
+// message. Zero is not an error: the user may have none open.
+type Sent struct {
+	Sent int `json:"sent"`
 }
 
 // SocketAuth is how a socket's upgrade authenticated.

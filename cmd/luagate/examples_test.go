@@ -30,7 +30,11 @@ func TestDeployChatExampleBroadcastsToTheRoomOnly(t *testing.T) {
 	ann := s.dial("/chat/lobby?user=ann")
 	expectEvent(t, ann.nextJSON(), "join", "ann", "")
 	bob := s.dial("/chat/lobby?user=bob")
-	expectEvent(t, ann.nextJSON(), "join", "bob", "")
+	join := ann.nextJSON()
+	expectEvent(t, join, "join", "bob", "")
+	if join["online"] != 2.0 {
+		t.Fatalf("online after bob joined: %v", join["online"])
+	}
 	expectEvent(t, bob.nextJSON(), "join", "bob", "")
 	carl := s.dial("/chat/kitchen?user=carl")
 	expectEvent(t, carl.nextJSON(), "join", "carl", "")
@@ -43,7 +47,12 @@ func TestDeployChatExampleBroadcastsToTheRoomOnly(t *testing.T) {
 	expectEvent(t, carl.nextJSON(), "message", "carl", "anyone?")
 
 	bob.conn.Close()
-	expectEvent(t, ann.nextJSON(), "leave", "bob", "")
+	leave := ann.nextJSON()
+	expectEvent(t, leave, "leave", "bob", "")
+	// Bob has left the room's group before his close event announces it.
+	if leave["online"] != 1.0 {
+		t.Fatalf("online after bob left: %v", leave["online"])
+	}
 }
 
 // expectEvent checks a chat message.

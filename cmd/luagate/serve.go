@@ -16,6 +16,7 @@ import (
 	"github.com/luagate/luagate/auth"
 	"github.com/luagate/luagate/endpoints"
 	"github.com/luagate/luagate/gateway"
+	"github.com/luagate/luagate/hub"
 	"github.com/luagate/luagate/runtime"
 )
 
@@ -69,6 +70,7 @@ func serve(args []string, stderr io.Writer) error {
 	fs.StringVar(&c.Server.JWT.UserClaim, "jwt-user-claim", "sub", "the JWT claim that is the socket's user_id")
 	fs.BoolVar(&jwtExpiryClose, "jwt-expiry-close", true, "close a socket with 1008 (token expired) when its JWT expires")
 	fs.StringVar(&trustedProxies, "trusted-proxies", "", "comma-separated CIDRs of proxies whose X-Forwarded-For names the client (the right-most address in it that is not a proxy)")
+	fs.IntVar(&c.Hub.MaxGroupsPerSocket, "max-groups-per-socket", hub.DefaultMaxGroupsPerSocket, "most groups one socket may be in (Websocket.join past it fails with status 400)")
 	fs.StringVar(&c.Project, "project", "", "project directory to deploy at start, replacing the stored solution")
 	fs.BoolVar(&c.Watch, "watch", false, "with --project: redeploy when a file changes; a save with errors logs them and keeps the last good revision")
 	if err := parseFlags(fs, args); err != nil {

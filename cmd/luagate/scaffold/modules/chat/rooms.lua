@@ -1,26 +1,26 @@
--- require("chat.rooms"): a room is every socket connected to the same
--- /chat/{room} path, so the gateway's socket list is the only state.
+-- require("chat.rooms"): a room is a group of the gateway's, so a message
+-- to a room costs as much as the room has members, whatever else is
+-- connected.
 local rooms = {}
 
--- members returns the ids of the sockets in room.
-function rooms.members(room)
-  local ids = {}
-  for _, id in ipairs(Websocket.list()) do
-    local info = Websocket.info({socket_id = id})
-    -- A socket that closed since list() answers an error table instead.
-    if info.route == "/chat/{room}" and info.parameters.room == room then
-      table.insert(ids, id)
-    end
-  end
-  return ids
+local function group(room)
+  return "chat:" .. room
+end
+
+-- enter puts the socket in room; it returns nil, or the error table of a
+-- room whose name is too long for a group.
+function rooms.enter(room, socket_id)
+  return Websocket.join({socket_id = socket_id, group = group(room)})
+end
+
+-- online counts the sockets in room.
+function rooms.online(room)
+  return Websocket.presence({group = group(room)}).sockets
 end
 
 -- broadcast sends value, as JSON, to everyone in room.
 function rooms.broadcast(room, value)
-  local message = to_json(value)
-  for _, id in ipairs(rooms.members(room)) do
-    Websocket.send({socket_id = id, message = message})
-  end
+  return Websocket.send({group = group(room), message = to_json(value)})
 end
 
 return rooms
