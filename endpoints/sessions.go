@@ -10,19 +10,19 @@ import (
 
 	"github.com/julienschmidt/httprouter"
 
-	"github.com/luagate/luagate/runtime"
 	"github.com/luagate/luagate/scripts"
+	"github.com/luagate/luagate/session"
 	"github.com/luagate/luagate/wire"
 )
 
-func sessionView(s runtime.Session) wire.Session {
+func sessionView(s session.Record) wire.Session {
 	v := wire.Session{
 		SocketID: s.SocketID, Route: s.Route, UserID: s.UserID, SessionName: s.SessionName,
 		RemoteAddr: s.RemoteAddr, Subprotocol: s.Subprotocol, ConnectedAt: s.ConnectedAt,
 		CloseReason: s.CloseReason, MessagesIn: s.MessagesIn, MessagesOut: s.MessagesOut,
 		BytesIn: s.BytesIn, BytesOut: s.BytesOut, Status: s.Status,
 	}
-	if s.Status == runtime.SessionClosed {
+	if s.Status == session.Closed {
 		at, code := s.ClosedAt, s.CloseCode
 		v.ClosedAt, v.CloseCode = &at, &code
 	}
@@ -30,9 +30,9 @@ func sessionView(s runtime.Session) wire.Session {
 }
 
 // sessionQuery reads GET /sessions' query parameters.
-func sessionQuery(q url.Values) (runtime.SessionQuery, error) {
-	sq := runtime.SessionQuery{
-		SessionFilter: runtime.SessionFilter{
+func sessionQuery(q url.Values) (session.Query, error) {
+	sq := session.Query{
+		Filter: session.Filter{
 			Status: q.Get("status"), Route: q.Get("route"), UserID: q.Get("user_id"), SessionName: q.Get("session_name"),
 		},
 		NextToken: q.Get("next_token"),
@@ -47,14 +47,14 @@ func sessionQuery(q url.Values) (runtime.SessionQuery, error) {
 		}
 		at, err := time.Parse(time.RFC3339Nano, v)
 		if err != nil {
-			return sq, fmt.Errorf("%s=%s: an RFC 3339 time (2026-01-02T15:04:05Z): %w", t.name, scripts.Elide(v), runtime.ErrBadSessionQuery)
+			return sq, fmt.Errorf("%s=%s: an RFC 3339 time (2026-01-02T15:04:05Z): %w", t.name, scripts.Elide(v), session.ErrBadQuery)
 		}
 		*t.into = at
 	}
 	if v := q.Get("limit"); v != "" {
 		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 || n > runtime.MaxSessionPage {
-			return sq, fmt.Errorf("limit=%s: a number from 1 to %d: %w", scripts.Elide(v), runtime.MaxSessionPage, runtime.ErrBadSessionQuery)
+		if err != nil || n < 1 || n > session.MaxPage {
+			return sq, fmt.Errorf("limit=%s: a number from 1 to %d: %w", scripts.Elide(v), session.MaxPage, session.ErrBadQuery)
 		}
 		sq.Limit = n
 	}
@@ -63,11 +63,11 @@ func sessionQuery(q url.Values) (runtime.SessionQuery, error) {
 
 func (s *Server) getSessions(w http.ResponseWriter, r *http.Request, _ httprouter.Params) {
 	q, err := sessionQuery(r.URL.Query())
-	var page runtime.SessionPage
+	var page session.Page
 	if err == nil {
 		page, err = s.cfg.Engine.Sessions(q)
 	}
-	if errors.Is(err, runtime.ErrBadSessionQuery) {
+	if errors.Is(err, session.ErrBadQuery) {
 		err = badRequest(err)
 	}
 	if err != nil {
@@ -84,7 +84,7 @@ func (s *Server) getSessions(w http.ResponseWriter, r *http.Request, _ httproute
 func (s *Server) getSession(w http.ResponseWriter, _ *http.Request, ps httprouter.Params) {
 	id := ps.ByName("id")
 	sn, err := s.cfg.Engine.Session(id)
-	if errors.Is(err, runtime.ErrUnknownSession) {
+	if errors.Is(err, session.ErrUnknown) {
 		err = missing("no session %s", scripts.Elide(id))
 	}
 	if err != nil {

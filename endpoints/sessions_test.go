@@ -13,7 +13,7 @@ import (
 	"github.com/gorilla/websocket"
 
 	"github.com/luagate/luagate/internal/lgtesting"
-	"github.com/luagate/luagate/runtime"
+	"github.com/luagate/luagate/session"
 	"github.com/luagate/luagate/storage"
 	"github.com/luagate/luagate/wire"
 )
@@ -57,11 +57,11 @@ func TestSessionsPageOverActiveAndClosed(t *testing.T) {
 		t.Fatal(err)
 	}
 	base := time.Now().Add(-time.Hour)
-	var closed []runtime.Session
+	var closed []session.Record
 	for i := range 2500 {
-		closed = append(closed, runtime.Session{SocketID: fmt.Sprintf("old%04d", i), Route: "/echo",
+		closed = append(closed, session.Record{SocketID: fmt.Sprintf("old%04d", i), Route: "/echo",
 			ConnectedAt: base.Add(time.Duration(i) * time.Millisecond), ClosedAt: base.Add(time.Minute),
-			CloseCode: 1001, CloseReason: "idle timeout", Status: runtime.SessionClosed})
+			CloseCode: 1001, CloseReason: "idle timeout", Status: session.Closed})
 	}
 	if err := st.PutSessions(closed, 100_000); err != nil {
 		t.Fatal(err)
@@ -113,7 +113,7 @@ func TestSessionsPageOverActiveAndClosed(t *testing.T) {
 	if first := seen[0]; first.ClosedAt != nil || first.CloseCode != nil || first.RemoteAddr != "127.0.0.1" {
 		t.Fatalf("an open session %+v", first)
 	}
-	if page := listSessions(t, g, url.Values{}); len(page.Sessions) != runtime.MaxSessionPage || page.NextToken == "" {
+	if page := listSessions(t, g, url.Values{}); len(page.Sessions) != session.MaxPage || page.NextToken == "" {
 		t.Fatalf("default page: %d sessions, token %q", len(page.Sessions), page.NextToken)
 	}
 }

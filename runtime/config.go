@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/luagate/luagate/hub"
+	"github.com/luagate/luagate/session"
 )
 
 // Config configures an Engine. A zero field means its default; what turns
@@ -87,7 +88,7 @@ type Config struct {
 	Revoked func(hub.Conn) bool
 	// Sessions keeps the sessions of closed sockets. Nil means they are
 	// not kept: only open sockets have sessions.
-	Sessions SessionStore
+	Sessions session.Store
 	// SessionHistory is how many closed sessions Sessions keeps, the
 	// newest by connection time. Zero means DefaultSessionHistory.
 	SessionHistory int

@@ -57,7 +57,7 @@
 // from the hub while it is open; when it ends, Serve hands its closed
 // session to the history before the hub forgets the socket. The history
 // buffers closed sessions and one goroutine, started by New and stopped by
-// Shutdown, writes them to the SessionStore every half second and once
+// Shutdown, writes them to the session.Store every half second and once
 // more at shutdown, so a kill loses at most the last second. Its mutex is
 // taken with no other lock held and held only to change or copy the
 // buffer, never while the store writes. Reading sessions looks at the hub,
@@ -65,5 +65,5 @@
 // missed.
 //
 // runtime imports hub, luaapi and scripts; it never imports endpoints or
-// storage. storage implements SessionStore.
+// storage. storage implements session.Store.
 package runtime

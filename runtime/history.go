@@ -7,6 +7,8 @@ import (
 	"slices"
 	"sync"
 	"time"
+
+	"github.com/luagate/luagate/session"
 )
 
 // historyFlushInterval is how often closed sessions are written to the
@@ -17,19 +19,19 @@ const historyFlushInterval = 500 * time.Millisecond
 // from one goroutine that Engine.New starts and Engine.Shutdown stops.
 // Writing each close at once would cost a disk sync per socket.
 type history struct {
-	store  SessionStore
+	store  session.Store
 	keep   int
 	logger *slog.Logger
 
-	mu      sync.Mutex // guards pending
-	pending []Session  // closed and not yet stored, oldest close first
+	mu      sync.Mutex       // guards pending
+	pending []session.Record // closed and not yet stored, oldest close first
 
 	stop chan struct{}
 	done chan struct{}
 	once sync.Once
 }
 
-func newHistory(store SessionStore, keep int, logger *slog.Logger) *history {
+func newHistory(store session.Store, keep int, logger *slog.Logger) *history {
 	h := &history{store: store, keep: keep, logger: logger, stop: make(chan struct{}), done: make(chan struct{})}
 	go h.run()
 	return h
@@ -37,7 +39,7 @@ func newHistory(store SessionStore, keep int, logger *slog.Logger) *history {
 
 // add buffers a closed session. A store that keeps failing does not make
 // the buffer grow past what the store would keep.
-func (h *history) add(s Session) {
+func (h *history) add(s session.Record) {
 	h.mu.Lock()
 	h.pending = append(h.pending, s)
 	if over := len(h.pending) - h.keep; over > 0 {
@@ -78,7 +80,7 @@ func (h *history) flush() {
 	h.mu.Lock()
 	// add only appends, or drops from the front once past keep.
 	stored := batch[len(batch)-1].SocketID
-	if i := slices.IndexFunc(h.pending, func(s Session) bool { return s.SocketID == stored }); i >= 0 {
+	if i := slices.IndexFunc(h.pending, func(s session.Record) bool { return s.SocketID == stored }); i >= 0 {
 		h.pending = slices.Delete(h.pending, 0, i+1)
 	}
 	h.mu.Unlock()
@@ -93,9 +95,9 @@ func (h *history) close() {
 
 // closed returns, newest first, up to limit closed sessions matching f
 // after the cursor, buffered or stored.
-func (h *history) closed(f SessionFilter, after SessionCursor, limit int) ([]Session, error) {
+func (h *history) closed(f session.Filter, after session.Cursor, limit int) ([]session.Record, error) {
 	h.mu.Lock()
-	var out []Session
+	var out []session.Record
 	for i := range h.pending {
 		if s := &h.pending[i]; f.Match(s) && after.Before(s) {
 			out = append(out, *s)
@@ -110,7 +112,7 @@ func (h *history) closed(f SessionFilter, after SessionCursor, limit int) ([]Ses
 }
 
 // session returns the closed session id, buffered or stored.
-func (h *history) session(id string) (Session, error) {
+func (h *history) session(id string) (session.Record, error) {
 	h.mu.Lock()
 	for _, s := range h.pending {
 		if s.SocketID == id {
@@ -120,8 +122,8 @@ func (h *history) session(id string) (Session, error) {
 	}
 	h.mu.Unlock()
 	s, err := h.store.ClosedSession(id)
-	if err != nil && !errors.Is(err, ErrUnknownSession) {
-		return Session{}, fmt.Errorf("read session history: %w", err)
+	if err != nil && !errors.Is(err, session.ErrUnknown) {
+		return session.Record{}, fmt.Errorf("read session history: %w", err)
 	}
 	return s, err
 }

@@ -13,6 +13,7 @@ import (
 
 	"github.com/luagate/luagate/hub"
 	"github.com/luagate/luagate/luaapi"
+	"github.com/luagate/luagate/session"
 )
 
 type outMsg struct {
@@ -343,8 +344,8 @@ func (s *socket) end() {
 }
 
 // closedSession is the socket's session once it has ended for reason.
-func (s *socket) closedSession(reason hub.CloseReason) Session {
+func (s *socket) closedSession(reason hub.CloseReason) session.Record {
 	rec := activeSession(hub.Snapshot{Conn: s.entry.Conn(), Stats: s.Stats()})
-	rec.Status, rec.ClosedAt, rec.CloseCode, rec.CloseReason = SessionClosed, time.Now(), reason.Code, reason.Text
+	rec.Status, rec.ClosedAt, rec.CloseCode, rec.CloseReason = session.Closed, time.Now(), reason.Code, reason.Text
 	return rec
 }

@@ -18,7 +18,7 @@
 //	keys           key id        -> JSON of auth.Key (the secret's SHA-256, never the secret)
 //	keyhashes      SHA-256       -> key id, to find a presented secret's key
 //	sessions       8-byte big-endian connected_at (Unix ns) + socket id
-//	                             -> JSON of a closed session (runtime.Session)
+//	                             -> JSON of a closed session (session.Record)
 //	sessionids     socket id     -> its key in sessions
 //
 // The key and session buckets are created by the first key or session
@@ -59,7 +59,7 @@
 //
 // # Imports
 //
-// storage imports scripts, auth (whose KeyStore it implements) and runtime
-// (whose SessionStore it implements), and nothing else of luagate; runtime
-// never imports storage.
+// storage imports scripts, auth (whose KeyStore it implements) and session
+// (whose Store it implements), and nothing else of luagate: nothing of
+// sockets or Lua. runtime never imports storage.
 package storage

@@ -7,9 +7,8 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/luagate/luagate/session"
 	bolt "go.etcd.io/bbolt"
-
-	"github.com/luagate/luagate/runtime"
 )
 
 // The session history buckets, created by the first sessions stored.
@@ -45,8 +44,8 @@ func sessionKey(at time.Time, id string) []byte {
 
 // PutSessions stores closed sessions, then drops the oldest beyond keep,
 // in one transaction. A session stored already is replaced. It implements
-// runtime.SessionStore.
-func (s *Store) PutSessions(sessions []runtime.Session, keep int) error {
+// session.Store.
+func (s *Store) PutSessions(sessions []session.Record, keep int) error {
 	if s.closed.Load() {
 		return ErrClosed
 	}
@@ -111,8 +110,8 @@ func sessionCount(meta *bolt.Bucket) uint64 {
 }
 
 // ClosedSessions returns, newest first, up to limit stored sessions that f
-// matches and come after the cursor. It implements runtime.SessionStore.
-func (s *Store) ClosedSessions(f runtime.SessionFilter, after runtime.SessionCursor, limit int) ([]runtime.Session, error) {
+// matches and come after the cursor. It implements session.Store.
+func (s *Store) ClosedSessions(f session.Filter, after session.Cursor, limit int) ([]session.Record, error) {
 	if s.closed.Load() {
 		return nil, ErrClosed
 	}
@@ -127,7 +126,7 @@ func (s *Store) ClosedSessions(f runtime.SessionFilter, after runtime.SessionCur
 			end = u
 		}
 	}
-	var out []runtime.Session
+	var out []session.Record
 	err := s.db.View(func(tx *bolt.Tx) error {
 		b := tx.Bucket(bucketSessions)
 		if b == nil {
@@ -164,20 +163,20 @@ func (s *Store) ClosedSessions(f runtime.SessionFilter, after runtime.SessionCur
 }
 
 // ClosedSession returns the stored session id. It implements
-// runtime.SessionStore.
-func (s *Store) ClosedSession(id string) (runtime.Session, error) {
+// session.Store.
+func (s *Store) ClosedSession(id string) (session.Record, error) {
 	if s.closed.Load() {
-		return runtime.Session{}, ErrClosed
+		return session.Record{}, ErrClosed
 	}
-	var rec runtime.Session
+	var rec session.Record
 	err := s.db.View(func(tx *bolt.Tx) error {
 		ids, byTime := tx.Bucket(bucketSessionIDs), tx.Bucket(bucketSessions)
 		if ids == nil || byTime == nil {
-			return runtime.ErrUnknownSession
+			return session.ErrUnknown
 		}
 		k := ids.Get([]byte(id))
 		if k == nil {
-			return runtime.ErrUnknownSession
+			return session.ErrUnknown
 		}
 		v := byTime.Get(k)
 		if v == nil {
@@ -188,26 +187,26 @@ func (s *Store) ClosedSession(id string) (runtime.Session, error) {
 		return err
 	})
 	if err != nil {
-		return runtime.Session{}, s.opError("look up session", err)
+		return session.Record{}, s.opError("look up session", err)
 	}
 	return rec, nil
 }
 
 // decodeSession reads the session under key k; json.Unmarshal and the
 // string conversion copy what they keep.
-func decodeSession(k, v []byte) (runtime.Session, error) {
+func decodeSession(k, v []byte) (session.Record, error) {
 	if len(k) < 8 {
-		return runtime.Session{}, fmt.Errorf("%w: sessions key %x is too short", ErrCorrupt, k)
+		return session.Record{}, fmt.Errorf("%w: sessions key %x is too short", ErrCorrupt, k)
 	}
 	var st storedSession
 	if err := json.Unmarshal(v, &st); err != nil {
-		return runtime.Session{}, fmt.Errorf("%w: sessions/%x: %w", ErrCorrupt, k, err)
+		return session.Record{}, fmt.Errorf("%w: sessions/%x: %w", ErrCorrupt, k, err)
 	}
-	return runtime.Session{
+	return session.Record{
 		SocketID: string(k[8:]), ConnectedAt: time.Unix(0, int64(binary.BigEndian.Uint64(k))).UTC(),
 		Route: st.Route, UserID: st.UserID, SessionName: st.SessionName, RemoteAddr: st.RemoteAddr,
 		Subprotocol: st.Subprotocol, ClosedAt: st.ClosedAt, CloseCode: st.CloseCode, CloseReason: st.CloseReason,
 		MessagesIn: st.MessagesIn, MessagesOut: st.MessagesOut, BytesIn: st.BytesIn, BytesOut: st.BytesOut,
-		Status: runtime.SessionClosed,
+		Status: session.Closed,
 	}, nil
 }

@@ -7,19 +7,19 @@ import (
 	"testing"
 	"time"
 
-	"github.com/luagate/luagate/runtime"
+	"github.com/luagate/luagate/session"
 	"github.com/luagate/luagate/storage"
 )
 
 // closedSessions makes n closed sessions, connected a millisecond apart
 // from base; every third is ann's, every other on /b.
-func closedSessions(base time.Time, from, n int) []runtime.Session {
-	out := make([]runtime.Session, 0, n)
+func closedSessions(base time.Time, from, n int) []session.Record {
+	out := make([]session.Record, 0, n)
 	for i := from; i < from+n; i++ {
-		s := runtime.Session{
+		s := session.Record{
 			SocketID: fmt.Sprintf("s%05d", i), Route: "/a", UserID: "bob", RemoteAddr: "127.0.0.1",
 			ConnectedAt: base.Add(time.Duration(i) * time.Millisecond), ClosedAt: base.Add(time.Hour),
-			CloseCode: 1000, CloseReason: "bye", MessagesIn: uint64(i), BytesOut: 7, Status: runtime.SessionClosed,
+			CloseCode: 1000, CloseReason: "bye", MessagesIn: uint64(i), BytesOut: 7, Status: session.Closed,
 		}
 		if i%3 == 0 {
 			s.UserID = "ann"
@@ -44,9 +44,9 @@ func openStore(t *testing.T, path string) *storage.Store {
 
 // page walks the store's closed sessions matching f, limit at a time, and
 // returns their ids and the number of pages.
-func page(t *testing.T, s *storage.Store, f runtime.SessionFilter, limit int) (ids []string, pages int) {
+func page(t *testing.T, s *storage.Store, f session.Filter, limit int) (ids []string, pages int) {
 	t.Helper()
-	var after runtime.SessionCursor
+	var after session.Cursor
 	for {
 		got, err := s.ClosedSessions(f, after, limit)
 		if err != nil {
@@ -60,7 +60,7 @@ func page(t *testing.T, s *storage.Store, f runtime.SessionFilter, limit int) (i
 			return ids, pages
 		}
 		last := got[len(got)-1]
-		after = runtime.SessionCursor{ConnectedAt: last.ConnectedAt, SocketID: last.SocketID}
+		after = session.Cursor{ConnectedAt: last.ConnectedAt, SocketID: last.SocketID}
 	}
 }
 
@@ -79,7 +79,7 @@ func TestSessionHistoryPagesNewestFirstAndSurvivesARestart(t *testing.T) {
 		t.Fatal(err)
 	}
 	s = openStore(t, path)
-	ids, pages := page(t, s, runtime.SessionFilter{}, 1000)
+	ids, pages := page(t, s, session.Filter{}, 1000)
 	if len(ids) != 2500 || pages != 3 {
 		t.Fatalf("%d sessions in %d pages, want 2500 in 3", len(ids), pages)
 	}
@@ -95,10 +95,10 @@ func TestSessionHistoryPagesNewestFirstAndSurvivesARestart(t *testing.T) {
 	want := all[42]
 	if got.Route != want.Route || got.UserID != want.UserID || !got.ConnectedAt.Equal(want.ConnectedAt) ||
 		!got.ClosedAt.Equal(want.ClosedAt) || got.CloseCode != 1000 || got.CloseReason != "bye" ||
-		got.MessagesIn != 42 || got.BytesOut != 7 || got.RemoteAddr != "127.0.0.1" || got.Status != runtime.SessionClosed {
+		got.MessagesIn != 42 || got.BytesOut != 7 || got.RemoteAddr != "127.0.0.1" || got.Status != session.Closed {
 		t.Fatalf("session read back as %+v, stored %+v", got, want)
 	}
-	if _, err := s.ClosedSession("nope"); !errors.Is(err, runtime.ErrUnknownSession) {
+	if _, err := s.ClosedSession("nope"); !errors.Is(err, session.ErrUnknown) {
 		t.Fatalf("unknown session: %v", err)
 	}
 }
@@ -111,19 +111,19 @@ func TestSessionHistoryFilters(t *testing.T) {
 		t.Fatal(err)
 	}
 	for name, c := range map[string]struct {
-		f     runtime.SessionFilter
+		f     session.Filter
 		count int
 		first string
 	}{
-		"user":       {runtime.SessionFilter{UserID: "ann"}, 100, "s00297"},
-		"route":      {runtime.SessionFilter{Route: "/a"}, 150, "s00299"},
-		"both":       {runtime.SessionFilter{UserID: "ann", Route: "/b"}, 50, "s00294"},
-		"since":      {runtime.SessionFilter{Since: base.Add(200 * time.Millisecond)}, 100, "s00299"},
-		"until":      {runtime.SessionFilter{Until: base.Add(99 * time.Millisecond)}, 100, "s00099"},
-		"window":     {runtime.SessionFilter{Since: base.Add(10 * time.Millisecond), Until: base.Add(19 * time.Millisecond)}, 10, "s00019"},
-		"name":       {runtime.SessionFilter{SessionName: "none-has-it"}, 0, ""},
-		"status":     {runtime.SessionFilter{Status: runtime.SessionActive}, 0, ""},
-		"unfiltered": {runtime.SessionFilter{}, 300, "s00299"},
+		"user":       {session.Filter{UserID: "ann"}, 100, "s00297"},
+		"route":      {session.Filter{Route: "/a"}, 150, "s00299"},
+		"both":       {session.Filter{UserID: "ann", Route: "/b"}, 50, "s00294"},
+		"since":      {session.Filter{Since: base.Add(200 * time.Millisecond)}, 100, "s00299"},
+		"until":      {session.Filter{Until: base.Add(99 * time.Millisecond)}, 100, "s00099"},
+		"window":     {session.Filter{Since: base.Add(10 * time.Millisecond), Until: base.Add(19 * time.Millisecond)}, 10, "s00019"},
+		"name":       {session.Filter{SessionName: "none-has-it"}, 0, ""},
+		"status":     {session.Filter{Status: session.Active}, 0, ""},
+		"unfiltered": {session.Filter{}, 300, "s00299"},
 	} {
 		ids, _ := page(t, s, c.f, 7)
 		if len(ids) != c.count || (c.count > 0 && ids[0] != c.first) {
@@ -145,11 +145,11 @@ func TestSessionHistoryKeepsTheNewest(t *testing.T) {
 	if err := s.PutSessions(append(closedSessions(base, 0, 5), again...), 50); err != nil {
 		t.Fatal(err)
 	}
-	ids, _ := page(t, s, runtime.SessionFilter{}, 1000)
+	ids, _ := page(t, s, session.Filter{}, 1000)
 	if len(ids) != 50 || ids[0] != "s00159" || ids[49] != "s00110" {
 		t.Fatalf("kept %d: %s..%s, want the 50 newest s00159..s00110", len(ids), ids[0], ids[len(ids)-1])
 	}
-	if _, err := s.ClosedSession("s00109"); !errors.Is(err, runtime.ErrUnknownSession) {
+	if _, err := s.ClosedSession("s00109"); !errors.Is(err, session.ErrUnknown) {
 		t.Fatalf("a dropped session is still found by id: %v", err)
 	}
 }

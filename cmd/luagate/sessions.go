@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"github.com/luagate/luagate/client"
-	"github.com/luagate/luagate/runtime"
+	"github.com/luagate/luagate/session"
 )
 
 // defaultSessionsShown is how many sessions "luagate sessions" prints
@@ -49,7 +49,7 @@ func sessions(args []string, stdout, stderr io.Writer) error {
 	tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "ID\tROUTE\tUSER\tSTATUS\tCONNECTED\tCLOSED\tCODE\tIN\tOUT")
 	for shown := 0; shown < limit; {
-		q.Limit = min(limit-shown, runtime.MaxSessionPage)
+		q.Limit = min(limit-shown, session.MaxPage)
 		page, err := c.Sessions(context.Background(), q)
 		if err != nil {
 			return err
