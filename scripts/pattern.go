@@ -82,19 +82,6 @@ func ParsePattern(raw string) (Pattern, error) {
 	return p, nil
 }
 
-// CheckRoutes reports whether the router can hold all these patterns at once.
-// httprouter panics on conflicts such as "/a/{x}" beside "/a/b"; finding that
-// here keeps the panic out of the serving path.
-func CheckRoutes(patterns []Pattern) error {
-	var t routeTable
-	for _, p := range patterns {
-		if err := t.add(p); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
 // routeTable checks patterns against one router, one at a time, so that
 // checking n patterns costs n insertions.
 type routeTable struct {

@@ -36,7 +36,7 @@ func TestOneRouterRefusesAndRoutesAsFreshRoutersDo(t *testing.T) {
 				continue
 			}
 			tried = append(tried, p.Raw)
-			fresh := CheckRoutes(append(slices.Clone(accepted), p))
+			fresh := checkRoutes(append(slices.Clone(accepted), p))
 			if one := table.add(p); (one == nil) != (fresh == nil) {
 				t.Fatalf("after %q: one router says %v, a fresh one %v", tried, one, fresh)
 			}
