@@ -95,6 +95,34 @@ func (c *Client) CloseAll(ctx context.Context) (int, error) {
 	return out.Closed, err
 }
 
+// UserSockets lists the open sockets of one user.
+func (c *Client) UserSockets(ctx context.Context, userID string) ([]Socket, error) {
+	var out []Socket
+	err := c.do(ctx, http.MethodGet, userRoute(userID, "sockets"), nil, &out)
+	return out, err
+}
+
+// SendToUser pushes a text message to every open socket of one user and
+// returns how many it reached (0 is not an error).
+func (c *Client) SendToUser(ctx context.Context, userID, message string) (int, error) {
+	body := wire.SendRequest{Message: &message, Type: wire.MessageText}
+	var out wire.Sent
+	err := c.do(ctx, http.MethodPost, userRoute(userID, "messages"), body, &out)
+	return out.Sent, err
+}
+
+// CloseUser closes every open socket of one user and returns how many
+// there were.
+func (c *Client) CloseUser(ctx context.Context, userID string) (int, error) {
+	var out wire.Closed
+	err := c.do(ctx, http.MethodDelete, userRoute(userID, "sockets"), nil, &out)
+	return out.Closed, err
+}
+
+func userRoute(userID, what string) string {
+	return "/users/" + url.PathEscape(userID) + "/" + what
+}
+
 // Session is one socket's life as the management API shows it.
 type Session = wire.Session
 

@@ -115,6 +115,6 @@ func revokeKey(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "revoked %s, closed %d sockets\n", pos[0], n)
+	fmt.Fprintf(stdout, "revoked %s, closed %s\n", pos[0], plural(n, "socket"))
 	return nil
 }

@@ -24,7 +24,7 @@ func TestKeysCreateListAndRevoke(t *testing.T) {
 		!strings.Contains(lines[1], "connect") || strings.Contains(list, secret) {
 		t.Errorf("keys list printed:\n%s", list)
 	}
-	if out := s.mustLuagate("keys", "revoke", id); out != "revoked "+id+", closed 1 sockets\n" {
+	if out := s.mustLuagate("keys", "revoke", id); out != "revoked "+id+", closed 1 socket\n" {
 		t.Errorf("keys revoke printed %q", out)
 	}
 	if code := c.closed(); code != 1008 {

@@ -63,19 +63,26 @@ func (c *remoteConfig) client() (*client.Client, error) {
 }
 
 func sockets(args []string, stdout, stderr io.Writer) error {
-	_, c, err := parseRemote(args, stderr, "sockets", "Usage: luagate sockets [flags]\n\nList the open sockets: id, route, parameters, when each connected, messages in and out.", 0, 0, nil)
+	var user string
+	_, c, err := parseRemote(args, stderr, "sockets", "Usage: luagate sockets [flags]\n\nList the open sockets: id, route, user, parameters, when each connected, messages in and out.", 0, 0,
+		func(fs *flag.FlagSet) { fs.StringVar(&user, "user", "", "only the sockets of this user_id") })
 	if err != nil {
 		return err
 	}
-	list, err := c.Sockets(context.Background())
+	var list []client.Socket
+	if user != "" {
+		list, err = c.UserSockets(context.Background(), user)
+	} else {
+		list, err = c.Sockets(context.Background())
+	}
 	if err != nil {
 		return err
 	}
 	sort.Slice(list, func(i, j int) bool { return list[i].ConnectedAt.Before(list[j].ConnectedAt) })
 	tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "ID\tROUTE\tPARAMETERS\tCONNECTED SINCE\tIN\tOUT")
+	fmt.Fprintln(tw, "ID\tROUTE\tUSER\tPARAMETERS\tCONNECTED SINCE\tIN\tOUT")
 	for _, s := range list {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%d\n", s.SocketID, s.Route, formatParams(s.Parameters),
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%d\t%d\n", s.SocketID, s.Route, orDash(s.UserID), formatParams(s.Parameters),
 			s.ConnectedAt.Local().Format(time.DateTime), s.MessagesIn, s.MessagesOut)
 	}
 	return tw.Flush()
@@ -95,9 +102,23 @@ func formatParams(params map[string]string) string {
 }
 
 func send(args []string, stdout, stderr io.Writer) error {
-	pos, c, err := parseRemote(args, stderr, "send", "Usage: luagate send [flags] SOCKET_ID MESSAGE\n\nSend a text message to one socket. Put -- before a message that starts with -.", 2, 2, nil)
+	var user string
+	pos, c, err := parseRemote(args, stderr, "send", "Usage: luagate send [flags] SOCKET_ID MESSAGE\n       luagate send --user USER_ID [flags] MESSAGE\n\nSend a text message to one socket, or to every socket of a user. Put -- before a message that starts with -.", 1, 2,
+		func(fs *flag.FlagSet) { fs.StringVar(&user, "user", "", "send to every open socket of this user_id") })
 	if err != nil {
 		return err
+	}
+	if (user != "") == (len(pos) == 2) {
+		fmt.Fprintln(stderr, "give either SOCKET_ID MESSAGE or --user USER_ID MESSAGE")
+		return errUsage
+	}
+	if user != "" {
+		n, err := c.SendToUser(context.Background(), user, pos[0])
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "sent to %s on %s\n", plural(n, "socket"), user)
+		return nil
 	}
 	if err := c.Send(context.Background(), pos[0], pos[1]); err != nil {
 		return err
@@ -108,26 +129,43 @@ func send(args []string, stdout, stderr io.Writer) error {
 
 func closeSockets(args []string, stdout, stderr io.Writer) error {
 	var all bool
-	pos, c, err := parseRemote(args, stderr, "close", "Usage: luagate close [flags] SOCKET_ID\n       luagate close --all [flags]\n\nClose one socket, or every socket, with code 1000.", 0, 1,
-		func(fs *flag.FlagSet) { fs.BoolVar(&all, "all", false, "close every socket") })
+	var user string
+	pos, c, err := parseRemote(args, stderr, "close", "Usage: luagate close [flags] SOCKET_ID\n       luagate close --user USER_ID [flags]\n       luagate close --all [flags]\n\nClose one socket, every socket of a user, or every socket, with code 1000.", 0, 1,
+		func(fs *flag.FlagSet) {
+			fs.BoolVar(&all, "all", false, "close every socket")
+			fs.StringVar(&user, "user", "", "close every open socket of this user_id")
+		})
 	if err != nil {
 		return err
 	}
-	if all == (len(pos) == 1) {
-		fmt.Fprintln(stderr, "give either a SOCKET_ID or --all")
+	chosen := 0
+	for _, set := range []bool{all, user != "", len(pos) == 1} {
+		if set {
+			chosen++
+		}
+	}
+	if chosen != 1 {
+		fmt.Fprintln(stderr, "give one of SOCKET_ID, --user USER_ID or --all")
 		return errUsage
 	}
-	if all {
+	switch {
+	case all:
 		n, err := c.CloseAll(context.Background())
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(stdout, "closed %d sockets\n", n)
-		return nil
+		fmt.Fprintf(stdout, "closed %s\n", plural(n, "socket"))
+	case user != "":
+		n, err := c.CloseUser(context.Background(), user)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "closed %s of %s\n", plural(n, "socket"), user)
+	default:
+		if err := c.Close(context.Background(), pos[0]); err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "closed %s\n", pos[0])
 	}
-	if err := c.Close(context.Background(), pos[0]); err != nil {
-		return err
-	}
-	fmt.Fprintf(stdout, "closed %s\n", pos[0])
 	return nil
 }

@@ -28,10 +28,10 @@ func TestSocketsSendAndCloseOperateLiveSockets(t *testing.T) {
 	if len(lines) != 3 || !strings.HasPrefix(lines[0], "ID ") {
 		t.Fatalf("sockets printed:\n%s", out)
 	}
-	if f := strings.Fields(lines[1]); f[0] != annID || f[1] != "/echo" || f[2] != "user=ann" || f[5] != "1" || f[6] != "2" {
+	if f := strings.Fields(lines[1]); f[0] != annID || f[1] != "/echo" || f[2] != "-" || f[3] != "user=ann" || f[6] != "1" || f[7] != "2" {
 		t.Errorf("ann's row: %q", lines[1])
 	}
-	if f := strings.Fields(lines[2]); f[0] != bobID || f[2] != "-" {
+	if f := strings.Fields(lines[2]); f[0] != bobID || f[3] != "-" {
 		t.Errorf("bob's row: %q", lines[2])
 	}
 
@@ -43,7 +43,7 @@ func TestSocketsSendAndCloseOperateLiveSockets(t *testing.T) {
 	if code := ann.closed(); code != 1000 {
 		t.Fatalf("ann closed with %d", code)
 	}
-	if out := s.mustLuagate("close", "--all"); out != "closed 1 sockets\n" {
+	if out := s.mustLuagate("close", "--all"); out != "closed 1 socket\n" {
 		t.Fatalf("close --all printed %q", out)
 	}
 	if code := bob.closed(); code != 1000 {
