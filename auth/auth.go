@@ -43,6 +43,10 @@ type Request struct {
 	Route, Path string
 	// RemoteAddr is the client's address, through trusted proxies.
 	RemoteAddr netip.Addr
+	// KeyIn and KeyName, when set, are the one place an API key is read
+	// from: a header, query parameter or cookie (KeyIn "header", "query"
+	// or "cookie") of that name, as a solution's declared scheme says.
+	KeyIn, KeyName string
 }
 
 // Identity is who a request proved to be.
@@ -90,7 +94,10 @@ func (a *Authenticator) Connect(scheme Scheme, req *Request) (Identity, error) {
 	switch scheme {
 	case SchemeAPIKey:
 		secret := keySecret(req)
-		if secret == "" {
+		switch {
+		case secret == "" && req.KeyIn != "":
+			return Identity{}, unauthorized("this endpoint needs an API key in the %s %s", req.KeyIn, req.KeyName)
+		case secret == "":
 			return Identity{}, unauthorized("this endpoint needs an API key: send %s, Authorization: Bearer or ?%s=", HeaderAPIKey, QueryAPIKey)
 		}
 		return a.connectKey(secret, req, now)
@@ -176,9 +183,21 @@ func bearer(req *Request) string {
 	return req.Query.Get(QueryAccessToken)
 }
 
-// keySecret returns the API key of X-API-Key, Authorization: Bearer or
-// ?api_key=.
+// keySecret returns the API key of the request's declared place, or else
+// of X-API-Key, Authorization: Bearer or ?api_key=.
 func keySecret(req *Request) string {
+	switch req.KeyIn {
+	case "header":
+		return req.Header.Get(req.KeyName)
+	case "query":
+		return req.Query.Get(req.KeyName)
+	case "cookie":
+		c, err := (&http.Request{Header: req.Header}).Cookie(req.KeyName)
+		if err != nil {
+			return ""
+		}
+		return c.Value
+	}
 	if k := req.Header.Get(HeaderAPIKey); k != "" {
 		return k
 	}

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/netip"
 	"net/url"
+	"strings"
 	"unicode/utf8"
 
 	"github.com/luagate/luagate/auth"
@@ -59,13 +60,14 @@ func (s *Server) authenticate(u upgradeRequest) error {
 	}
 	who, err := s.auth.Connect(auth.Scheme(sec.Scheme), &auth.Request{
 		Header: u.r.Header, Query: query, Route: u.route, Path: u.r.URL.Path, RemoteAddr: u.remote,
+		KeyIn: sec.KeyIn, KeyName: sec.KeyName,
 	})
 	if err != nil {
 		return err
 	}
 	u.conn.UserID = who.UserID
 	u.conn.Auth = &hub.Auth{Scheme: string(who.Scheme), KeyID: who.KeyID, KeyName: who.KeyName, Claims: who.Claims, ExpiresAt: who.ExpiresAt}
-	stripCredentials(u.conn)
+	stripCredentials(u.conn, sec)
 	return nil
 }
 
@@ -121,22 +123,37 @@ func checkSessionName(name string) error {
 }
 
 // stripCredentials removes the credential from what scripts see of the
-// upgrade, so that no script logs or forwards it by accident.
-func stripCredentials(c *hub.Conn) {
+// upgrade, so that no script logs or forwards it by accident. A scheme
+// declared with its own place for the key names one more to remove; a
+// cookie goes with the whole Cookie header, as scripts see it joined.
+func stripCredentials(c *hub.Conn, sec scripts.Security) {
 	delete(c.Headers, "authorization")
 	delete(c.Headers, "x-api-key")
-	delete(c.Parameters, auth.QueryAPIKey)
-	delete(c.Parameters, auth.QueryAccessToken)
+	query := []string{auth.QueryAPIKey, auth.QueryAccessToken}
+	switch sec.KeyIn {
+	case scripts.KeyInHeader:
+		delete(c.Headers, strings.ToLower(sec.KeyName))
+	case scripts.KeyInCookie:
+		delete(c.Headers, "cookie")
+	case scripts.KeyInQuery:
+		query = append(query, sec.KeyName)
+	}
+	for _, name := range query {
+		delete(c.Parameters, name)
+	}
 	u, err := url.Parse(c.URI)
 	if err != nil {
 		return
 	}
 	q := u.Query()
-	if !q.Has(auth.QueryAPIKey) && !q.Has(auth.QueryAccessToken) {
+	found := false
+	for _, name := range query {
+		found = found || q.Has(name)
+		q.Del(name)
+	}
+	if !found {
 		return
 	}
-	q.Del(auth.QueryAPIKey)
-	q.Del(auth.QueryAccessToken)
 	u.RawQuery = q.Encode()
 	c.URI = u.String()
 }

@@ -68,6 +68,9 @@ func Compile(sol Solution) (*Compiled, error) {
 		byPath:   make(map[string]int, len(sol.Endpoints)),
 	}
 	rc, problems := sol.Config.resolve()
+	var more Problems
+	rc.schemes, rc.security, more = sol.Webservice.resolve()
+	problems = append(problems, more...)
 	var conflicts Problems
 	// One router takes the patterns one at a time, so that every conflict
 	// is reported, not only the first.

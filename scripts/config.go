@@ -60,6 +60,10 @@ type resolvedConfig struct {
 	// The defaults; nil where the server's apply.
 	rateLimit    *RateLimit
 	idle, maxAge *time.Duration
+	// The schemes WebserviceFile declares, by name, and its default;
+	// nil where the server's applies.
+	schemes  map[string]Security
+	security *Security
 }
 
 // policyNameRE keeps policy names apart from the other forms a

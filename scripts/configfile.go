@@ -15,9 +15,11 @@ import (
 // configKeys are the keys each level of ConfigFile may hold, for the error
 // about one it may not.
 var configKeys = map[string]string{
-	"scripts.Config":     "policies, defaults",
-	"scripts.RatePolicy": "requests, window, burst, error_code, message, then",
-	"scripts.Defaults":   "rate_limit, idle_timeout, max_connection_age",
+	"scripts.Config":         "policies, defaults",
+	"scripts.RatePolicy":     "requests, window, burst, error_code, message, then",
+	"scripts.Defaults":       "rate_limit, idle_timeout, max_connection_age",
+	"scripts.Webservice":     "security_schemes, security",
+	"scripts.SecurityScheme": "type, in, name, scheme, description",
 }
 
 // yamlErrorRE is one of the errors yaml.v3 collects while decoding.
@@ -32,31 +34,38 @@ var unknownFieldRE = regexp.MustCompile(`^field (\S+) not found in type (\S+)$`)
 // once, with its line.
 func readConfigFile(src []byte) (Config, map[string]int, Problems) {
 	var cfg Config
+	lines, problems := readYAML(ConfigFile, src, &cfg)
+	return cfg, lines, problems
+}
+
+// readYAML decodes file's content into v, refusing unknown keys, and maps
+// each key path to its line.
+func readYAML(file string, src []byte, v any) (map[string]int, Problems) {
 	var problems Problems
 	dec := yaml.NewDecoder(bytes.NewReader(src))
 	dec.KnownFields(true)
-	err := dec.Decode(&cfg)
+	err := dec.Decode(v)
 	var te *yaml.TypeError
 	switch {
 	case err == nil, errors.Is(err, io.EOF): // an empty file configures nothing
 	case errors.As(err, &te):
 		for _, e := range te.Errors {
-			problems = append(problems, yamlProblem(e))
+			problems = append(problems, yamlProblem(file, e))
 		}
 	default:
-		problems = append(problems, yamlProblem(strings.TrimPrefix(err.Error(), "yaml: ")))
+		problems = append(problems, yamlProblem(file, strings.TrimPrefix(err.Error(), "yaml: ")))
 	}
 	var root yaml.Node
 	lines := map[string]int{}
 	if yaml.Unmarshal(src, &root) == nil {
 		nodeLines(&root, "", lines)
 	}
-	return cfg, lines, problems
+	return lines, problems
 }
 
-// yamlProblem turns one of yaml.v3's messages into a Problem of ConfigFile.
-func yamlProblem(msg string) Problem {
-	p := Problem{File: ConfigFile, Message: msg}
+// yamlProblem turns one of yaml.v3's messages into a Problem of file.
+func yamlProblem(file, msg string) Problem {
+	p := Problem{File: file, Message: msg}
 	if m := yamlErrorRE.FindStringSubmatch(msg); m != nil {
 		p.Line, _ = strconv.Atoi(m[1])
 		p.Message = m[2]

@@ -9,8 +9,9 @@ import (
 
 // Diff is what replacing one solution by another adds, changes and removes.
 // Each entry names a script: "endpoint /chat/{room}", "module src.utils" or
-// "event handler websocket_info", or the config ("config
-// services/websocket.yaml"), in sorted order.
+// "event handler websocket_info", or a config file ("config
+// services/websocket.yaml", "config services/webservice.yaml"), in sorted
+// order.
 type Diff struct {
 	Added, Changed, Removed []string
 }
@@ -25,15 +26,20 @@ func DiffSolutions(from, to Solution) Diff {
 	return d
 }
 
-// configFiles is s's config as the one file a project keeps it in, or
-// nothing when it configures nothing.
+// configFiles is s's configuration as the files a project keeps it in,
+// without those that would configure nothing.
 func configFiles(s Solution) map[string]string {
-	if s.Config.Empty() {
-		return nil
-	}
+	files := map[string]string{}
 	// Maps encode with sorted keys, so equal configs encode alike.
-	b, _ := json.Marshal(s.Config.clone())
-	return map[string]string{ConfigFile: string(b)}
+	if !s.Config.Empty() {
+		b, _ := json.Marshal(s.Config.clone())
+		files[ConfigFile] = string(b)
+	}
+	if !s.Webservice.Empty() {
+		b, _ := json.Marshal(s.Webservice)
+		files[WebserviceFile] = string(b)
+	}
+	return files
 }
 
 func endpointScripts(s Solution) map[string]string {

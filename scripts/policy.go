@@ -160,7 +160,7 @@ func parsePolicy(script string, rc *resolvedConfig) (Policy, Problems) {
 			pol.Subprotocols, err = parseSubprotocols(args)
 		case "SECURITY":
 			var sec Security
-			if sec, err = ParseSecurity(args); err == nil {
+			if sec, err = parseSecurityLine(args, rc.schemes); err == nil {
 				sec.Line = n
 				pol.Security = &sec
 			}
@@ -192,6 +192,9 @@ func isHeaderWord(w string) bool {
 
 // applyDefaults fills what the endpoint left to the solution's defaults.
 func applyDefaults(pol *Policy, d *resolvedConfig) {
+	if pol.Security == nil {
+		pol.Security = d.security
+	}
 	if pol.RateLimit == nil {
 		pol.RateLimit = d.rateLimit
 	}

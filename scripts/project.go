@@ -38,6 +38,7 @@ type origins struct {
 	modules   map[string]string  // module name -> file
 	handler   string             // event handler file, "" when none
 	config    map[string]int     // key path in ConfigFile -> line
+	web       map[string]int     // key path in WebserviceFile -> line
 }
 
 // locate rewrites a problem about a solution part into one about the
@@ -59,6 +60,9 @@ func (o origins) locate(p Problem) Problem {
 	if p.File == ConfigFile && p.Line == 0 {
 		return locateConfig(p, o.config)
 	}
+	if p.File == WebserviceFile && p.Line == 0 {
+		return locateConfig(p, o.web)
+	}
 	if p.File == EventHandlerWebsocketInfo && o.handler != "" {
 		p.File = o.handler
 	}
@@ -70,7 +74,8 @@ func (o origins) locate(p Problem) Problem {
 // name), modules from modules/**/*.lua (modules/src/utils.lua is
 // "src.utils"), the custom event handler from HandlerFile or any services
 // file whose first line is "--#EVENT websocket websocket_info", and the
-// rate policies and endpoint defaults from ConfigFile.
+// rate policies and endpoint defaults from ConfigFile, and the security
+// schemes from WebserviceFile.
 //
 // It checks and compiles everything. The error, when not nil, is Problems
 // naming every project file and line at fault. warnings list files that
@@ -106,6 +111,10 @@ func ReadProject(dir string) (sol Solution, warnings Problems, err error) {
 				cfg, lines, more := readConfigFile(b)
 				problems = append(problems, more...)
 				sol.Config, o.config = cfg, lines
+			case rel == WebserviceFile:
+				web, lines, more := readWebserviceFile(b)
+				problems = append(problems, more...)
+				sol.Webservice, o.web = web, lines
 			case path.Ext(rel) != ".lua":
 				warnings = append(warnings, Problem{File: rel, Message: "ignored: not a .lua file"})
 			case sub == EndpointsDir:
@@ -221,8 +230,8 @@ func appendProblems(ps Problems, err error) Problems {
 // WriteProject writes sol as a project in dir, one file per script:
 // endpoints/<name from path>.lua, modules/<name with dots as
 // directories>.lua, HandlerFile and, when the solution has a config,
-// ConfigFile. The .lua files already under endpoints/, modules/ and
-// services/, and ConfigFile, are removed first, so that what is in
+// ConfigFile and WebserviceFile. The .lua files already under endpoints/,
+// modules/ and services/, ConfigFile and WebserviceFile, are removed first, so that what is in
 // dir afterwards is exactly sol; other files are left alone. Reading the
 // result with ReadProject gives back sol.
 func WriteProject(dir string, sol Solution) error {
@@ -232,7 +241,7 @@ func WriteProject(dir string, sol Solution) error {
 			return fmt.Errorf("write project: %w", err)
 		}
 		for _, rel := range files {
-			if path.Ext(rel) != ".lua" && rel != ConfigFile {
+			if path.Ext(rel) != ".lua" && rel != ConfigFile && rel != WebserviceFile {
 				continue
 			}
 			if err := os.Remove(filepath.Join(dir, filepath.FromSlash(rel))); err != nil {
@@ -266,6 +275,13 @@ func WriteProject(dir string, sol Solution) error {
 			return fmt.Errorf("write project: %w", err)
 		}
 		files[ConfigFile] = string(b)
+	}
+	if !sol.Webservice.Empty() {
+		b, err := webserviceFileContent(sol.Webservice)
+		if err != nil {
+			return fmt.Errorf("write project: %w", err)
+		}
+		files[WebserviceFile] = string(b)
 	}
 	for _, rel := range slices.Sorted(maps.Keys(files)) {
 		p := filepath.Join(dir, filepath.FromSlash(rel))

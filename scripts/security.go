@@ -1,7 +1,10 @@
 package scripts
 
 import (
+	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 )
 
@@ -22,9 +25,27 @@ type Security struct {
 	// Module and Function are the script check's, for SecurityScript.
 	Module, Function string
 	// Line is the header's line in the endpoint's script; zero for the
-	// server's default.
+	// server's or the solution's default.
 	Line int
+	// Name is the scheme's name in WebserviceFile when it was declared
+	// there, "" for a built-in one.
+	Name string
+	// KeyIn and KeyName say where an apikey scheme declared in
+	// WebserviceFile reads the key: KeyIn is KeyInHeader, KeyInQuery or
+	// KeyInCookie. Empty for the usual places.
+	KeyIn, KeyName string
 }
+
+// errUnknownScheme starts the error about a scheme --#SECURITY does not
+// know.
+var errUnknownScheme = errors.New("unknown scheme")
+
+// Where a declared apiKey scheme's key is.
+const (
+	KeyInHeader = "header"
+	KeyInQuery  = "query"
+	KeyInCookie = "cookie"
+)
 
 // ParseSecurity reads what follows --#SECURITY: none, apikey (or the
 // platform's apiKey), jwt, bearer, or script <module>.<function>.
@@ -53,5 +74,25 @@ func ParseSecurity(args string) (Security, error) {
 		}
 		return Security{Scheme: SecurityScript, Module: module, Function: fn}, nil
 	}
-	return Security{}, fmt.Errorf("unknown scheme %q: the schemes are none, apikey, jwt, bearer and script <module>.<function>", Elide(f[0]))
+	return Security{}, fmt.Errorf("%w %q: the schemes are none, apikey, jwt, bearer and script <module>.<function>", errUnknownScheme, Elide(f[0]))
+}
+
+// parseSecurityLine reads a --#SECURITY line, which may also name a scheme
+// the solution's WebserviceFile declares; a declared name wins over a
+// built-in one, as the project chose it.
+func parseSecurityLine(args string, declared map[string]Security) (Security, error) {
+	if f := strings.Fields(args); len(f) == 1 {
+		if sec, ok := declared[f[0]]; ok {
+			return sec, nil
+		}
+	}
+	sec, err := ParseSecurity(args)
+	if errors.Is(err, errUnknownScheme) {
+		names := slices.Sorted(maps.Keys(declared))
+		if len(names) == 0 {
+			return sec, fmt.Errorf("%w, or one declared in %s's security_schemes", err, WebserviceFile)
+		}
+		return sec, fmt.Errorf("%w, or one of %s's security_schemes: %s", err, WebserviceFile, strings.Join(names, ", "))
+	}
+	return sec, err
 }

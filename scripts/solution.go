@@ -45,6 +45,9 @@ type Solution struct {
 	// Config holds the named rate policies and the defaults of every
 	// endpoint: a project's ConfigFile.
 	Config Config `json:"config"`
+	// Webservice holds the security schemes endpoints may name: a
+	// project's WebserviceFile.
+	Webservice Webservice `json:"webservice"`
 }
 
 // Normalize sorts endpoints by path and replaces nil maps with empty ones, so
@@ -73,6 +76,7 @@ func (s Solution) Clone() Solution {
 		Modules:       make(map[string]string, len(s.Modules)),
 		EventHandlers: make(map[string]string, len(s.EventHandlers)),
 		Config:        s.Config.clone(),
+		Webservice:    s.Webservice.clone(),
 	}
 	for k, v := range s.Modules {
 		c.Modules[k] = v

@@ -27,11 +27,28 @@ var (
 	keyRevision = []byte("revision")
 	keySchema   = []byte("schema")
 	keyConfig   = []byte("config")
+	keyWeb      = []byte("webservice")
 
 	// contentBuckets are the ones Save replaces wholesale.
 	contentBuckets = [][]byte{bucketEndpoints, bucketModules, bucketEventHandlers}
 	allBuckets     = [][]byte{bucketEndpoints, bucketModules, bucketEventHandlers, bucketMeta}
 )
+
+// metaValue is a part of a solution kept as one JSON value in the meta
+// bucket, absent when empty.
+type metaValue struct {
+	key   []byte
+	value any
+	empty bool
+}
+
+// metaJSON lists sol's meta values.
+func metaJSON(sol *scripts.Solution) []metaValue {
+	return []metaValue{
+		{keyConfig, &sol.Config, sol.Config.Empty()},
+		{keyWeb, &sol.Webservice, sol.Webservice.Empty()},
+	}
+}
 
 // schemaVersion is written to meta/schema so a later luagate that changes
 // the layout can tell which one it is reading.
@@ -383,10 +400,12 @@ func read(tx *bolt.Tx) (scripts.Solution, uint64, error) {
 	}
 	var rev uint64
 	if b := tx.Bucket(bucketMeta); b != nil {
-		if v := b.Get(keyConfig); v != nil {
-			// json.Unmarshal copies what it keeps.
-			if err := json.Unmarshal(v, &sol.Config); err != nil {
-				return scripts.Solution{}, 0, fmt.Errorf("%w: meta/config: %v", ErrCorrupt, err)
+		for _, m := range metaJSON(&sol) {
+			if v := b.Get(m.key); v != nil {
+				// json.Unmarshal copies what it keeps.
+				if err := json.Unmarshal(v, m.value); err != nil {
+					return scripts.Solution{}, 0, fmt.Errorf("%w: meta/%s: %v", ErrCorrupt, m.key, err)
+				}
 			}
 		}
 		switch v := b.Get(keyRevision); len(v) {
@@ -439,16 +458,18 @@ func write(tx *bolt.Tx, sol scripts.Solution, rev uint64) error {
 	if err != nil {
 		return fmt.Errorf("create bucket %s: %w", bucketMeta, err)
 	}
-	if sol.Config.Empty() {
-		err = meta.Delete(keyConfig)
-	} else {
-		var v []byte
-		if v, err = json.Marshal(sol.Config); err == nil {
-			err = meta.Put(keyConfig, v)
+	for _, m := range metaJSON(&sol) {
+		if m.empty {
+			err = meta.Delete(m.key)
+		} else {
+			var v []byte
+			if v, err = json.Marshal(m.value); err == nil {
+				err = meta.Put(m.key, v)
+			}
 		}
-	}
-	if err != nil {
-		return fmt.Errorf("set config: %w", err)
+		if err != nil {
+			return fmt.Errorf("set %s: %w", m.key, err)
+		}
 	}
 	var buf [8]byte
 	binary.BigEndian.PutUint64(buf[:], rev)
