@@ -240,9 +240,15 @@ func (s *Server) PublicHandler() http.Handler {
 	})
 }
 
-// AdminHandler serves the management API and its health check only.
+// AdminHandler serves the management API, its health check and, under
+// PprofPrefix, the runtime's profiles.
 func (s *Server) AdminHandler() http.Handler {
+	profiles := s.pprofHandler()
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if isPprof(r.URL.Path) {
+			profiles.ServeHTTP(w, r)
+			return
+		}
 		s.refuseBody(w, r, true)
 		s.api.ServeHTTP(w, r)
 	})

@@ -2,6 +2,7 @@ package gateway_test
 
 import (
 	"context"
+	"encoding/json"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -12,6 +13,7 @@ import (
 	"github.com/luagate/luagate/gateway"
 	"github.com/luagate/luagate/hub"
 	"github.com/luagate/luagate/internal/lgtesting"
+	"github.com/luagate/luagate/wire"
 )
 
 func TestMain(m *testing.M) { lgtesting.Main(m) }
@@ -187,5 +189,30 @@ func TestBadConfigurationsAreRefused(t *testing.T) {
 		if _, err := gateway.New(c); err == nil {
 			t.Errorf("%s: accepted", name)
 		}
+	}
+}
+
+func TestAdminListenerServesProfilesToTheAdminOnly(t *testing.T) {
+	t.Parallel()
+	g := lgtesting.NewGateway(t, func(c *gateway.Config) { c.AdminAddr = "127.0.0.1:0" })
+	profiles := "http://" + g.AdminAddr() + "/debug/pprof/"
+	status, body := lgtesting.Request(t, lgtesting.Token, http.MethodGet, profiles+"goroutine?debug=1", "")
+	if status != http.StatusOK || !strings.Contains(body, "goroutine profile:") {
+		t.Fatalf("goroutine profile with the admin token: %d %.200s", status, body)
+	}
+	if status, _ := lgtesting.Request(t, "", http.MethodGet, profiles, ""); status != http.StatusUnauthorized {
+		t.Errorf("profiles without a credential: %d, want 401", status)
+	}
+	req, _ := json.Marshal(wire.KeyRequest{Name: "reader", Scopes: []string{"read"}})
+	status, resp := g.API(http.MethodPost, wire.Prefix+"/keys", string(req))
+	var key wire.Key
+	if status != http.StatusCreated || json.Unmarshal([]byte(resp), &key) != nil {
+		t.Fatalf("create key: %d %s", status, resp)
+	}
+	if status, _ := lgtesting.Request(t, key.Secret, http.MethodGet, profiles+"heap", ""); status != http.StatusForbidden {
+		t.Errorf("profiles with a read key: %d, want 403", status)
+	}
+	if status, _ := lgtesting.Request(t, lgtesting.Token, http.MethodGet, g.URL("/debug/pprof/"), ""); status != http.StatusNotFound {
+		t.Errorf("the main listener serves profiles: %d, want 404", status)
 	}
 }
