@@ -112,8 +112,9 @@ func ReadProject(dir string) (sol Solution, warnings Problems, err error) {
 				problems = append(problems, more...)
 				sol.Config, o.config = cfg, lines
 			case rel == WebserviceFile:
-				web, lines, more := readWebserviceFile(b)
+				web, lines, more, ignored := readWebserviceFile(b)
 				problems = append(problems, more...)
+				warnings = append(warnings, ignored...)
 				sol.Webservice, o.web = web, lines
 			case path.Ext(rel) != ".lua":
 				warnings = append(warnings, Problem{File: rel, Message: "ignored: not a .lua file"})

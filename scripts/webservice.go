@@ -22,7 +22,20 @@ type Webservice struct {
 	// platform, but luagate enforces one scheme per endpoint, so it holds
 	// at most one name.
 	Security []SecurityRequirement `json:"security,omitempty" yaml:"security,omitempty"`
+
+	// The platform's keys about its API documentation and domain, which
+	// luagate does not serve: read so that a platform project deploys,
+	// each named in a warning, and never stored.
+	DocumentedEndpoints *ignoredKey `json:"-" yaml:"documented_endpoints,omitempty"`
+	APIInfo             *ignoredKey `json:"-" yaml:"api_info,omitempty"`
+	Domain              *ignoredKey `json:"-" yaml:"domain,omitempty"`
 }
+
+// ignoredKey takes whatever value a key luagate ignores holds.
+type ignoredKey struct{}
+
+// UnmarshalYAML accepts any value.
+func (*ignoredKey) UnmarshalYAML(*yaml.Node) error { return nil }
 
 // SecurityScheme is a declared scheme, in the platform's (OpenAPI's) terms:
 // type apiKey with where the key is (in: header, query or cookie, and its
@@ -131,11 +144,21 @@ func (s SecurityScheme) security() (Security, error) {
 }
 
 // readWebserviceFile decodes WebserviceFile's content, as readConfigFile
-// does ConfigFile's.
-func readWebserviceFile(src []byte) (Webservice, map[string]int, Problems) {
-	var w Webservice
-	lines, problems := readYAML(WebserviceFile, src, &w)
-	return w, lines, problems
+// does ConfigFile's. The keys luagate reads only to ignore come back as
+// warnings.
+func readWebserviceFile(src []byte) (w Webservice, lines map[string]int, problems, warnings Problems) {
+	lines, problems = readYAML(WebserviceFile, src, &w)
+	for _, k := range []struct {
+		key  string
+		node *ignoredKey
+	}{{"documented_endpoints", w.DocumentedEndpoints}, {"api_info", w.APIInfo}, {"domain", w.Domain}} {
+		if k.node != nil {
+			warnings = append(warnings, Problem{File: WebserviceFile, Line: lines[k.key],
+				Message: "ignored: " + k.key + " configures the platform's API documentation and domain, which luagate does not serve"})
+		}
+	}
+	w.DocumentedEndpoints, w.APIInfo, w.Domain = nil, nil, nil
+	return w, lines, problems, warnings
 }
 
 // webserviceFileContent is what WriteProject puts in WebserviceFile.

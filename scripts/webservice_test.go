@@ -116,3 +116,21 @@ func TestDiffSolutionsNamesTheWebservice(t *testing.T) {
 		}
 	}
 }
+
+func TestPlatformDocumentationKeysAreWarnings(t *testing.T) {
+	dir := writeFiles(t, map[string]string{
+		"endpoints/a.lua":          "--#ENDPOINT WEBSOCKET /a\n",
+		"services/webservice.yaml": "documented_endpoints:\n  - public\napi_info:\n  title: Hello\n" + webserviceYAML,
+	})
+	sol, warnings, err := ReadProject(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(warnings) != 2 || warnings[0].String() != "services/webservice.yaml:1: ignored: documented_endpoints configures the platform's API documentation and domain, which luagate does not serve" ||
+		warnings[1].Line != 3 {
+		t.Errorf("warnings: %v", warnings)
+	}
+	if sol.Webservice.APIInfo != nil || len(sol.Webservice.SecuritySchemes) != 2 {
+		t.Errorf("webservice kept %+v", sol.Webservice)
+	}
+}
