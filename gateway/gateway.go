@@ -14,6 +14,7 @@ import (
 
 	"github.com/luagate/luagate/endpoints"
 	"github.com/luagate/luagate/hub"
+	"github.com/luagate/luagate/keystore"
 	"github.com/luagate/luagate/runtime"
 	"github.com/luagate/luagate/scripts"
 	"github.com/luagate/luagate/storage"
@@ -72,6 +73,9 @@ type Config struct {
 	// Server configures the HTTP surface; its Engine, Store, AdminToken and
 	// Logger are filled in.
 	Server endpoints.Config
+	// Keystore configures the scripts' Keystore, kept in the database
+	// unless Runtime.Keystore is given; its Logger is Logger.
+	Keystore keystore.Config
 }
 
 // Gateway is an assembled luagate server.
@@ -89,6 +93,9 @@ type Gateway struct {
 	watcher  *scripts.Watcher // set when the project is watched
 	watch    context.CancelFunc
 	watched  chan struct{}
+	// sweep stops the keystore's sweeper, which closes swept when done.
+	sweep context.CancelFunc
+	swept chan struct{}
 }
 
 // served is one listener and the HTTP server on it.
@@ -147,6 +154,14 @@ func New(cfg Config) (_ *Gateway, err error) {
 	if rc.Revoked == nil {
 		rc.Revoked = endpoints.KeyRevoked(g.store)
 	}
+	if rc.Keystore == nil {
+		kc := cfg.Keystore
+		kc.Logger = cfg.Logger
+		if rc.Keystore, err = keystore.New(g.store, kc); err != nil {
+			return nil, err
+		}
+	}
+	g.startSweep(rc.Keystore)
 	if g.engine, err = runtime.New(rc); err != nil {
 		return nil, err
 	}
@@ -196,6 +211,7 @@ func (g *Gateway) closeOpened() {
 	if g.engine != nil {
 		_ = g.engine.Shutdown(context.Background())
 	}
+	g.stopSweep()
 	if g.store != nil {
 		_ = g.store.Close()
 	}
@@ -303,6 +319,7 @@ func (g *Gateway) Shutdown(ctx context.Context) error {
 		for _, s := range g.servers {
 			errs = append(errs, s.http.Shutdown(ctx))
 		}
+		g.stopSweep()
 		errs = append(errs, g.store.Close())
 		g.stopErr = errors.Join(errs...)
 	})
@@ -341,4 +358,22 @@ func (g *Gateway) startWatch() {
 		})
 	}()
 	g.cfg.Logger.Info("watching project", "dir", g.cfg.Project)
+}
+
+// startSweep deletes the keystore's expired entries in the background
+// until stopSweep, which runs before the store closes.
+func (g *Gateway) startSweep(k *keystore.Keystore) {
+	ctx, cancel := context.WithCancel(context.Background())
+	g.sweep, g.swept = cancel, make(chan struct{})
+	go func() {
+		defer close(g.swept)
+		k.Run(ctx)
+	}()
+}
+
+func (g *Gateway) stopSweep() {
+	if g.sweep != nil {
+		g.sweep()
+		<-g.swept
+	}
 }

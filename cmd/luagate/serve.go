@@ -17,6 +17,7 @@ import (
 	"github.com/luagate/luagate/endpoints"
 	"github.com/luagate/luagate/gateway"
 	"github.com/luagate/luagate/hub"
+	"github.com/luagate/luagate/keystore"
 	"github.com/luagate/luagate/runtime"
 )
 
@@ -71,6 +72,9 @@ func serve(args []string, stderr io.Writer) error {
 	fs.BoolVar(&jwtExpiryClose, "jwt-expiry-close", true, "close a socket with 1008 (token expired) when its JWT expires")
 	fs.StringVar(&trustedProxies, "trusted-proxies", "", "comma-separated CIDRs of proxies whose X-Forwarded-For names the client (the right-most address in it that is not a proxy)")
 	fs.IntVar(&c.Hub.MaxGroupsPerSocket, "max-groups-per-socket", hub.DefaultMaxGroupsPerSocket, "most groups one socket may be in (Websocket.join past it fails with status 400)")
+	fs.Int64Var(&c.Keystore.MaxKeys, "keystore-max-keys", keystore.DefaultMaxKeys, "most keys the solution's Keystore holds; a write of a new key past it fails with a QuotaExceededError")
+	fs.Int64Var(&c.Keystore.MaxValueBytes, "keystore-max-value-bytes", keystore.DefaultMaxValueBytes, "largest value of one Keystore key (a string, or a list's, set's or hash's items); a larger write fails with a QuotaExceededError")
+	fs.Int64Var(&c.Keystore.MaxBytes, "keystore-max-bytes", keystore.DefaultMaxBytes, "most bytes of keys and values the Keystore holds together; a write past it fails with a QuotaExceededError")
 	fs.StringVar(&c.Project, "project", "", "project directory to deploy at start, replacing the stored solution")
 	fs.BoolVar(&c.Watch, "watch", false, "with --project: redeploy when a file changes; a save with errors logs them and keeps the last good revision")
 	if err := parseFlags(fs, args); err != nil {
