@@ -271,7 +271,7 @@ func ksValue(L *lua.LState, v any) lua.LValue {
 	case string:
 		return lua.LString(v)
 	case []any:
-		t := L.CreateTable(len(v), 0)
+		t := newList(L, len(v))
 		for _, item := range v {
 			if lv := ksValue(L, item); lv != lua.LNil {
 				t.Append(lv)
