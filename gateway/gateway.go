@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"time"
 
@@ -258,6 +259,7 @@ func (g *Gateway) Start() error {
 		}
 		g.cfg.Logger.Info(what, "addr", s.ln.Addr().String(), "scheme", scheme, "data_dir", g.cfg.DataDir)
 	}
+	g.logServed()
 	if g.watcher != nil {
 		g.startWatch()
 	}
@@ -267,6 +269,47 @@ func (g *Gateway) Start() error {
 		}
 	}
 	return nil
+}
+
+// maxLoggedEndpoints bounds the endpoints the start log names one by one.
+const maxLoggedEndpoints = 20
+
+// logServed says which revision runs and which endpoints it serves, each
+// with a URL to try: a path parameter stands for itself (/chat/{room} is
+// tried as /chat/room).
+func (g *Gateway) logServed() {
+	rev := uint64(0)
+	if _, r, err := g.store.Load(); err == nil {
+		rev = r
+	}
+	eps := g.engine.Solution().Endpoints
+	g.cfg.Logger.Info("solution loaded", "revision", rev, "endpoints", len(eps))
+	scheme := "ws"
+	if g.cfg.TLSCert != "" {
+		scheme = "wss"
+	}
+	host := tryableHost(g.Addr())
+	for i, ep := range eps {
+		if i == maxLoggedEndpoints {
+			g.cfg.Logger.Info("more endpoints", "count", len(eps)-i)
+			break
+		}
+		url := scheme + "://" + host + strings.NewReplacer("{", "", "}", "").Replace(ep.Path)
+		g.cfg.Logger.Info("endpoint", "path", ep.Path, "try", url)
+	}
+}
+
+// tryableHost is addr as a client on this machine dials it: a listener on
+// every address is reached at 127.0.0.1.
+func tryableHost(addr string) string {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return addr
+	}
+	if ip := net.ParseIP(host); host == "" || (ip != nil && ip.IsUnspecified()) {
+		host = "127.0.0.1"
+	}
+	return net.JoinHostPort(host, port)
 }
 
 // writeAddrFile writes addr to path through a rename, so that a reader
@@ -345,7 +388,8 @@ func (g *Gateway) startWatch() {
 	g.watch, g.watched = cancel, make(chan struct{})
 	go func() {
 		defer close(g.watched)
-		g.watcher.Run(ctx, WatchInterval, func() {
+		g.watcher.Run(ctx, WatchInterval, func(changed []string) {
+			g.cfg.Logger.Info("project changed; redeploying", "files", strings.Join(changed, ", "))
 			if err := g.DeployProject(); err != nil {
 				var problems scripts.Problems
 				if !errors.As(err, &problems) {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -153,8 +154,15 @@ func (e *Engine) Serve(ws *websocket.Conn, c hub.Conn) error {
 		_ = s.entry.Close(hub.CloseShutdown)
 	}
 
+	debug := e.cfg.Logger.Enabled(context.Background(), slog.LevelDebug)
+	if debug {
+		e.cfg.Logger.Debug("socket connected", "socket_id", c.ID, "route", c.Route, "user_id", c.UserID)
+	}
 	s.run(&luaapi.Event{Type: luaapi.EventOpen, Conn: s.conn, Peer: s, Timestamp: time.Now()})
 	reason := s.readLoop()
+	if debug {
+		e.cfg.Logger.Debug("socket disconnected", "socket_id", c.ID, "route", c.Route, "code", reason.Code, "reason", reason.Text)
+	}
 	s.stopTimers()
 	s.end()
 	if e.history != nil {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -10,7 +11,6 @@ import (
 	"sort"
 	"strings"
 	"text/tabwriter"
-	"time"
 
 	"github.com/luagate/luagate/client"
 	"github.com/luagate/luagate/gateway"
@@ -63,7 +63,11 @@ func (c *remoteConfig) client() (*client.Client, error) {
 }
 
 func sockets(args []string, stdout, stderr io.Writer) error {
-	_, c, err := parseRemote(args, stderr, "sockets", "Usage: luagate sockets [flags]\n\nList the open sockets: id, route, parameters, when each connected, messages in and out.", 0, 0, nil)
+	var asJSON bool
+	_, c, err := parseRemote(args, stderr, "sockets", "Usage: luagate sockets [flags]\n\nList the open sockets: id, route, user, parameters, when each connected (in this machine's time zone), messages in and out.", 0, 0,
+		func(fs *flag.FlagSet) {
+			fs.BoolVar(&asJSON, "json", false, "print the sockets as the management API answers them, a JSON array")
+		})
 	if err != nil {
 		return err
 	}
@@ -72,14 +76,31 @@ func sockets(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	sort.Slice(list, func(i, j int) bool { return list[i].ConnectedAt.Before(list[j].ConnectedAt) })
+	if asJSON {
+		if list == nil {
+			list = []client.Socket{}
+		}
+		enc := json.NewEncoder(stdout)
+		enc.SetEscapeHTML(false)
+		enc.SetIndent("", "  ")
+		return enc.Encode(list)
+	}
+	if len(list) == 0 {
+		fmt.Fprintln(stdout, "no open sockets")
+		return nil
+	}
 	tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "ID\tROUTE\tPARAMETERS\tCONNECTED SINCE\tIN\tOUT")
+	fmt.Fprintln(tw, "ID\tROUTE\tUSER\tPARAMETERS\tCONNECTED SINCE\tIN\tOUT")
 	for _, s := range list {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%d\n", s.SocketID, s.Route, formatParams(s.Parameters),
-			s.ConnectedAt.Local().Format(time.DateTime), s.MessagesIn, s.MessagesOut)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%d\t%d\n", s.SocketID, s.Route, orDash(s.UserID), formatParams(s.Parameters),
+			s.ConnectedAt.Local().Format(timeWithZone), s.MessagesIn, s.MessagesOut)
 	}
 	return tw.Flush()
 }
+
+// timeWithZone is how the client commands print a time: the zone is part of
+// it, so that a time read on a server's log or another machine compares.
+const timeWithZone = "2006-01-02 15:04:05 MST"
 
 // formatParams shows parameters as sorted name=value pairs, "-" for none.
 func formatParams(params map[string]string) string {
@@ -114,7 +135,7 @@ func closeSockets(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	if all == (len(pos) == 1) {
-		fmt.Fprintln(stderr, "give either a SOCKET_ID or --all")
+		fmt.Fprintln(stderr, "luagate close: give either a SOCKET_ID or --all")
 		return errUsage
 	}
 	if all {
@@ -122,7 +143,7 @@ func closeSockets(args []string, stdout, stderr io.Writer) error {
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(stdout, "closed %d sockets\n", n)
+		fmt.Fprintf(stdout, "closed %s\n", plural(n, "socket"))
 		return nil
 	}
 	if err := c.Close(context.Background(), pos[0]); err != nil {
