@@ -167,9 +167,8 @@ func TestStartLogNamesEndpointsAndRevisionAndWatchNamesChangedFiles(t *testing.T
 		`msg="solution loaded" revision=1 endpoints=1`,
 		`msg=endpoint path=/chat/{room} try=ws://` + s.addr + `/chat/room`,
 	} {
-		if !strings.Contains(s.log.String(), want) {
-			t.Errorf("start log lacks %q:\n%s", want, s.log.String())
-		}
+		// Logged right after the listening line startServer waits for.
+		lgtesting.Eventually(t, "the start log line "+want, func() bool { return strings.Contains(s.log.String(), want) })
 	}
 	c := s.dial("/chat/lobby?user=ann")
 	c.next()
