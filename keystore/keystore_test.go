@@ -1,6 +1,7 @@
 package keystore_test
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"path/filepath"
@@ -11,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/luagate/luagate/internal/lgtesting"
 	"github.com/luagate/luagate/keystore"
 	"github.com/luagate/luagate/storage"
 )
@@ -516,4 +518,24 @@ func TestDecodeRefusesDamagedEntries(t *testing.T) {
 	if err != nil || e.Hash["f"] != "v" {
 		t.Errorf("Decode(good) = %+v, %v", e, err)
 	}
+}
+
+func TestRunSweepsOnItsIntervalUntilStopped(t *testing.T) {
+	t.Parallel()
+	k, c, _ := newKeystore(t, keystore.Config{SweepInterval: 5 * time.Millisecond})
+	if _, err := k.Command("gone", "psetex", a("10", "v")); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		k.Run(ctx)
+	}()
+	defer func() { cancel(); <-done }()
+	c.advance(time.Second)
+	lgtesting.Eventually(t, "the expired key swept", func() bool {
+		info, err := k.Info()
+		return err == nil && info.Keys == 0
+	})
 }
