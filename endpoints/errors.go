@@ -14,7 +14,10 @@ import (
 func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(v)
+	enc := json.NewEncoder(w)
+	// Answers are read by programs, not pasted into HTML: "<" stays "<".
+	enc.SetEscapeHTML(false)
+	_ = enc.Encode(v)
 }
 
 // maxErrorBytes bounds an error message, whatever input it repeats.

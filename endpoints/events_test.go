@@ -53,6 +53,9 @@ func TestUpgradeAnswers(t *testing.T) {
 	if resp.StatusCode != http.StatusUpgradeRequired || resp.Header.Get("Content-Type") != "application/json" {
 		t.Errorf("plain GET on an endpoint: %d %s", resp.StatusCode, resp.Header.Get("Content-Type"))
 	}
+	if got := resp.Header.Get("Upgrade"); got != "websocket" {
+		t.Errorf("426 answer has Upgrade: %q, want websocket", got)
+	}
 	resp, err = http.Get(g.URL("") + "/nowhere")
 	if err != nil {
 		t.Fatal(err)

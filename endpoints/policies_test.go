@@ -154,7 +154,7 @@ func TestARatePolicyAnswersWithItsOwnFrameOrCloses(t *testing.T) {
 	g := lgtesting.NewGateway(t)
 	deployRouted(t, g,
 		"/drop", `--#ENDPOINT WEBSOCKET /drop
---#RATELIMIT 3/2s code 4008 message "easy there"
+--#RATELIMIT 3/2s code 4008 message "easy <there> & slow"
 if websocketInfo.type == "data" then return websocketInfo.message end
 `,
 		"/close", `--#ENDPOINT WEBSOCKET /close
@@ -169,7 +169,7 @@ if websocketInfo.type == "data" then return websocketInfo.message end
 	c.Expect("1")
 	c.Expect("2")
 	c.Expect("3")
-	c.Expect(`{"type":"RateLimitError","error":"easy there","status":4008}`)
+	c.Expect(`{"type":"RateLimitError","error":"easy <there> & slow","status":4008}`)
 
 	c = g.Dial("/close")
 	for _, m := range []string{"1", "2", "3", "4"} {

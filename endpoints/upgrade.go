@@ -20,6 +20,8 @@ const readBufferSize = 1024
 func (s *Server) upgrade(route string) httprouter.Handle {
 	return func(w http.ResponseWriter, r *http.Request, ps httprouter.Params) {
 		if !websocket.IsWebSocketUpgrade(r) {
+			// RFC 9110 15.5.22: a 426 names the protocol to upgrade to.
+			w.Header().Set("Upgrade", "websocket")
 			writeError(w, http.StatusUpgradeRequired, "UpgradeRequiredError",
 				route+" is a WebSocket endpoint: connect with a WebSocket client")
 			return

@@ -9,11 +9,13 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"time"
 
 	"github.com/luagate/luagate/endpoints"
 	"github.com/luagate/luagate/hub"
+	"github.com/luagate/luagate/keystore"
 	"github.com/luagate/luagate/runtime"
 	"github.com/luagate/luagate/scripts"
 	"github.com/luagate/luagate/storage"
@@ -72,6 +74,9 @@ type Config struct {
 	// Server configures the HTTP surface; its Engine, Store, AdminToken and
 	// Logger are filled in.
 	Server endpoints.Config
+	// Keystore configures the scripts' Keystore, kept in the database
+	// unless Runtime.Keystore is given; its Logger is Logger.
+	Keystore keystore.Config
 }
 
 // Gateway is an assembled luagate server.
@@ -89,6 +94,9 @@ type Gateway struct {
 	watcher  *scripts.Watcher // set when the project is watched
 	watch    context.CancelFunc
 	watched  chan struct{}
+	// sweep stops the keystore's sweeper, which closes swept when done.
+	sweep context.CancelFunc
+	swept chan struct{}
 }
 
 // served is one listener and the HTTP server on it.
@@ -147,6 +155,14 @@ func New(cfg Config) (_ *Gateway, err error) {
 	if rc.Revoked == nil {
 		rc.Revoked = endpoints.KeyRevoked(g.store)
 	}
+	if rc.Keystore == nil {
+		kc := cfg.Keystore
+		kc.Logger = cfg.Logger
+		if rc.Keystore, err = keystore.New(g.store, kc); err != nil {
+			return nil, err
+		}
+	}
+	g.startSweep(rc.Keystore)
 	if g.engine, err = runtime.New(rc); err != nil {
 		return nil, err
 	}
@@ -196,6 +212,7 @@ func (g *Gateway) closeOpened() {
 	if g.engine != nil {
 		_ = g.engine.Shutdown(context.Background())
 	}
+	g.stopSweep()
 	if g.store != nil {
 		_ = g.store.Close()
 	}
@@ -242,6 +259,7 @@ func (g *Gateway) Start() error {
 		}
 		g.cfg.Logger.Info(what, "addr", s.ln.Addr().String(), "scheme", scheme, "data_dir", g.cfg.DataDir)
 	}
+	g.logServed()
 	if g.watcher != nil {
 		g.startWatch()
 	}
@@ -251,6 +269,47 @@ func (g *Gateway) Start() error {
 		}
 	}
 	return nil
+}
+
+// maxLoggedEndpoints bounds the endpoints the start log names one by one.
+const maxLoggedEndpoints = 20
+
+// logServed says which revision runs and which endpoints it serves, each
+// with a URL to try: a path parameter stands for itself (/chat/{room} is
+// tried as /chat/room).
+func (g *Gateway) logServed() {
+	rev := uint64(0)
+	if _, r, err := g.store.Load(); err == nil {
+		rev = r
+	}
+	eps := g.engine.Solution().Endpoints
+	g.cfg.Logger.Info("solution loaded", "revision", rev, "endpoints", len(eps))
+	scheme := "ws"
+	if g.cfg.TLSCert != "" {
+		scheme = "wss"
+	}
+	host := tryableHost(g.Addr())
+	for i, ep := range eps {
+		if i == maxLoggedEndpoints {
+			g.cfg.Logger.Info("more endpoints", "count", len(eps)-i)
+			break
+		}
+		url := scheme + "://" + host + strings.NewReplacer("{", "", "}", "").Replace(ep.Path)
+		g.cfg.Logger.Info("endpoint", "path", ep.Path, "try", url)
+	}
+}
+
+// tryableHost is addr as a client on this machine dials it: a listener on
+// every address is reached at 127.0.0.1.
+func tryableHost(addr string) string {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return addr
+	}
+	if ip := net.ParseIP(host); host == "" || (ip != nil && ip.IsUnspecified()) {
+		host = "127.0.0.1"
+	}
+	return net.JoinHostPort(host, port)
 }
 
 // writeAddrFile writes addr to path through a rename, so that a reader
@@ -303,6 +362,7 @@ func (g *Gateway) Shutdown(ctx context.Context) error {
 		for _, s := range g.servers {
 			errs = append(errs, s.http.Shutdown(ctx))
 		}
+		g.stopSweep()
 		errs = append(errs, g.store.Close())
 		g.stopErr = errors.Join(errs...)
 	})
@@ -328,7 +388,8 @@ func (g *Gateway) startWatch() {
 	g.watch, g.watched = cancel, make(chan struct{})
 	go func() {
 		defer close(g.watched)
-		g.watcher.Run(ctx, WatchInterval, func() {
+		g.watcher.Run(ctx, WatchInterval, func(changed []string) {
+			g.cfg.Logger.Info("project changed; redeploying", "files", strings.Join(changed, ", "))
 			if err := g.DeployProject(); err != nil {
 				var problems scripts.Problems
 				if !errors.As(err, &problems) {
@@ -341,4 +402,22 @@ func (g *Gateway) startWatch() {
 		})
 	}()
 	g.cfg.Logger.Info("watching project", "dir", g.cfg.Project)
+}
+
+// startSweep deletes the keystore's expired entries in the background
+// until stopSweep, which runs before the store closes.
+func (g *Gateway) startSweep(k *keystore.Keystore) {
+	ctx, cancel := context.WithCancel(context.Background())
+	g.sweep, g.swept = cancel, make(chan struct{})
+	go func() {
+		defer close(g.swept)
+		k.Run(ctx)
+	}()
+}
+
+func (g *Gateway) stopSweep() {
+	if g.sweep != nil {
+		g.sweep()
+		<-g.swept
+	}
 }

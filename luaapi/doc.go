@@ -17,14 +17,15 @@
 //   - websocketInfo, its headers and parameters, and response;
 //   - what the functions return: tables from Websocket.info and list,
 //     from_json and json.decode, os.date("*t"), string.gmatch's iterator,
-//     coroutines, and the values of modules require runs.
+//     coroutines, the values of modules require runs, and every table a
+//     Keystore function returns.
 //
 // Immutable, and shared by every execution on the state:
-//   - the library tables string, table, math, os, coroutine, Websocket and
-//     json: each an empty proxy whose protected metatable reads through to
-//     the library and refuses assignment. rawset, table.insert and
-//     table.remove can still write into a proxy itself; scrub empties the
-//     proxies after such an execution;
+//   - the library tables string, table, math, os, coroutine, Websocket,
+//     Keystore and json: each an empty proxy whose protected metatable
+//     reads through to the library and refuses assignment. rawset,
+//     table.insert and table.remove can still write into a proxy itself;
+//     scrub empties the proxies after such an execution;
 //   - the libraries behind the proxies and the base behind _G, which a
 //     script reads through __index and never holds: they hold only
 //     functions, strings, numbers and proxies;
@@ -70,6 +71,11 @@
 // endpoint, shared through a ScriptLog (log.go). An execution may create
 // MaxCoroutines coroutines.
 //
+// The Keystore module is the one place executions share data on purpose:
+// the solution's key-value store, which every endpoint of the solution
+// reads and writes, as on the platform. Only strings cross it, copied in
+// and out, so no Lua value of one execution reaches another through it.
+//
 // luaapi never imports runtime: it declares the small interfaces it needs
-// (Sockets, Peer); hub and runtime implement them.
+// (Sockets, Peer, Keystore); hub and runtime implement them.
 package luaapi

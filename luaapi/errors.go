@@ -39,6 +39,9 @@ func ErrorTable(L *lua.LState, err error) *lua.LTable {
 
 // Classify names the error type and HTTP status of err.
 func Classify(err error) (typ string, status int) {
+	if typ, status, ok := classifyTyped(err); ok {
+		return typ, status
+	}
 	switch {
 	case errors.Is(err, ErrUnknownSocket), errors.Is(err, ErrSocketClosed):
 		return "NotFoundError", http.StatusNotFound

@@ -174,7 +174,7 @@ func (vm *VM) wsPresence(L *lua.LState) int {
 }
 
 func stringList(L *lua.LState, ss []string) *lua.LTable {
-	t := L.CreateTable(len(ss), 0)
+	t := newList(L, len(ss))
 	for _, s := range ss {
 		t.Append(lua.LString(s))
 	}
@@ -196,3 +196,7 @@ func (it *infoTables) setGroups(L *lua.LState, ev *Event) {
 	it.info.RawSetString("groups", it.groupList)
 	it.groups = true
 }
+
+// newList makes a table for a list of n items. It has an array part even
+// when n is 0, so that to_json writes it as [] however many items it got.
+func newList(L *lua.LState, n int) *lua.LTable { return L.CreateTable(max(n, 1), 0) }

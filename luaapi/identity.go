@@ -82,7 +82,7 @@ func claimValue(L *lua.LState, v any, name string, depth int, wrap func(string, 
 		if depth >= maxClaimDepth {
 			return lua.LNil
 		}
-		t := L.CreateTable(len(v), 0)
+		t := newList(L, len(v))
 		for _, e := range v {
 			t.Append(claimValue(L, e, name, depth+1, wrap))
 		}

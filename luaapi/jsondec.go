@@ -164,7 +164,7 @@ func (d *jsonDecoder) array() lua.LValue {
 		d.charge(jsonItemCost)
 	})
 	items := d.stack[start:]
-	t := d.L.CreateTable(len(items), 0)
+	t := newList(d.L, len(items))
 	for _, v := range items {
 		t.Append(v)
 	}

@@ -21,11 +21,12 @@ var (
 	errTooLong     = fmt.Errorf("JSON text is over the limit of %d bytes", MaxJSONBytes)
 )
 
-// jsonEncoder writes a Lua value as JSON the way gopher-json did (an empty
-// table is [], a table whose keys are 1..n an array, one whose keys are
-// all strings an object with its keys sorted; strings are escaped as
-// encoding/json escapes them), but in one pass over the value, within
-// MaxJSONDepth and MaxJSONBytes. gopher-json recursed through
+// jsonEncoder writes a Lua value as JSON the way gopher-json did (a table
+// whose keys are 1..n an array, one whose keys are all strings an object
+// with its keys sorted; strings are escaped as encoding/json escapes them,
+// but for <, > and &), except that an empty table is [] only when it has
+// had an array part (a list, or what newList made) and {} otherwise; and
+// in one pass over the value, within MaxJSONDepth and MaxJSONBytes. gopher-json recursed through
 // encoding/json, which re-scanned each nested level's output: a table
 // nested 30,000 deep took 6 s, and 450,000 deep overflowed the Go stack.
 // Its time is bounded by MaxJSONBytes: every table it visits adds to the
@@ -114,7 +115,12 @@ func (e *jsonEncoder) table(t *lua.LTable) error {
 	k, v := t.Next(lua.LNil)
 	switch k.(type) {
 	case *lua.LNilType:
-		e.buf = append(e.buf, "[]"...)
+		// Empty: an array if it ever was one, else an object, so {} stays {}.
+		if t.HasArrayPart() {
+			e.buf = append(e.buf, "[]"...)
+		} else {
+			e.buf = append(e.buf, "{}"...)
+		}
 		return nil
 	case lua.LNumber:
 		e.buf = append(e.buf, '[')
@@ -170,8 +176,10 @@ func (e *jsonEncoder) object(t *lua.LTable, first lua.LValue) error {
 }
 
 // appendJSONString appends s as a JSON string, escaped as encoding/json
-// escapes it: HTML-safe, with each invalid UTF-8 byte as U+FFFD and the
-// line and paragraph separators as \u2028 and \u2029.
+// escapes it with SetEscapeHTML(false) (<, > and & as they are: JSON
+// answers are read by programs, not pasted into HTML), with each invalid
+// UTF-8 byte as U+FFFD and the line and paragraph separators as \u2028 and
+// \u2029.
 func appendJSONString(b []byte, s string) []byte {
 	const hex = "0123456789abcdef"
 	b = append(b, '"')
@@ -179,7 +187,7 @@ func appendJSONString(b []byte, s string) []byte {
 	for i := 0; i < len(s); {
 		c := s[i]
 		if c < utf8.RuneSelf {
-			if c >= ' ' && c != '"' && c != '\\' && c != '<' && c != '>' && c != '&' {
+			if c >= ' ' && c != '"' && c != '\\' {
 				i++
 				continue
 			}

@@ -63,6 +63,9 @@ type Program struct {
 type Options struct {
 	// Sockets backs the Websocket module. Required.
 	Sockets Sockets
+	// Keystore backs the Keystore module. Nil means every Keystore call
+	// answers a ServiceUnavailableError.
+	Keystore Keystore
 	// Logger receives print output and is tagged per event. Nil means
 	// slog.Default().
 	Logger *slog.Logger

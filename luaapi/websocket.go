@@ -27,6 +27,7 @@ func (vm *VM) registerModules(base *lua.LTable) {
 		ws.RawSetString(name, L.NewFunction(fn))
 	}
 	base.RawSetString("Websocket", ws)
+	base.RawSetString("Keystore", vm.keystoreModule(L))
 	vm.registerJSON(base)
 	base.RawSetString("print", L.NewFunction(vm.print))
 	base.RawSetString("require", L.NewFunction(vm.require))

@@ -20,7 +20,14 @@ import (
 // benchEngine returns an engine running script at /b, its rate limit off.
 func benchEngine(b *testing.B, script string) *Engine {
 	b.Helper()
-	e, err := New(Config{NoRateLimit: true, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	return benchEngineWith(b, Config{}, script)
+}
+
+// benchEngineWith is benchEngine with cfg's other fields.
+func benchEngineWith(b *testing.B, cfg Config, script string) *Engine {
+	b.Helper()
+	cfg.NoRateLimit, cfg.Logger = true, slog.New(slog.NewTextHandler(io.Discard, nil))
+	e, err := New(cfg)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -36,7 +43,11 @@ func benchEngine(b *testing.B, script string) *Engine {
 // benchDispatch dispatches one event of type typ b.N times through a
 // script that replies nothing, on a socket with no connection.
 func benchDispatch(b *testing.B, typ string) {
-	e := benchEngine(b, `if websocketInfo.type == "data" then local m = websocketInfo.message end`)
+	benchDispatchOn(b, benchEngine(b, `if websocketInfo.type == "data" then local m = websocketInfo.message end`), typ)
+}
+
+// benchDispatchOn is benchDispatch on the engine e.
+func benchDispatchOn(b *testing.B, e *Engine, typ string) {
 	s := detachedSocket(b, e, hub.Conn{
 		ID: hub.NewID(), URI: "ws://127.0.0.1:8080/b?user=ann", Route: "/b",
 		Headers: map[string]string{

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/luagate/luagate/hub"
+	"github.com/luagate/luagate/keystore"
 	"github.com/luagate/luagate/session"
 )
 
@@ -89,6 +90,9 @@ type Config struct {
 	// Sessions keeps the sessions of closed sockets. Nil means they are
 	// not kept: only open sockets have sessions.
 	Sessions session.Store
+	// Keystore backs the scripts' Keystore module. Nil means scripts have
+	// none: every call answers an error.
+	Keystore *keystore.Keystore
 	// SessionHistory is how many closed sessions Sessions keeps, the
 	// newest by connection time. Zero means DefaultSessionHistory.
 	SessionHistory int

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -82,8 +83,9 @@ func New(cfg Config) (*Engine, error) {
 	e := &Engine{cfg: cfg, hub: cfg.Hub}
 	// One per engine, so that the endpoint log rates are this gateway's.
 	scriptLog := luaapi.NewScriptLog()
+	ks := luaKeystoreOf(cfg.Keystore)
 	e.pool = newPool(cfg.LuaStates, cfg.CloseStates, cfg.EndpointStates, func() *luaapi.VM {
-		return luaapi.NewVM(luaapi.Options{Sockets: e.hub, Logger: cfg.Logger, ScriptLog: scriptLog})
+		return luaapi.NewVM(luaapi.Options{Sockets: e.hub, Keystore: ks, Logger: cfg.Logger, ScriptLog: scriptLog})
 	})
 	e.watchdog = newWatchdog(uint64(cfg.ScriptMemory), e.pool, &e.queued)
 	empty, err := scripts.Compile(scripts.Solution{})
@@ -152,8 +154,15 @@ func (e *Engine) Serve(ws *websocket.Conn, c hub.Conn) error {
 		_ = s.entry.Close(hub.CloseShutdown)
 	}
 
+	debug := e.cfg.Logger.Enabled(context.Background(), slog.LevelDebug)
+	if debug {
+		e.cfg.Logger.Debug("socket connected", "socket_id", c.ID, "route", c.Route, "user_id", c.UserID)
+	}
 	s.run(&luaapi.Event{Type: luaapi.EventOpen, Conn: s.conn, Peer: s, Timestamp: time.Now()})
 	reason := s.readLoop()
+	if debug {
+		e.cfg.Logger.Debug("socket disconnected", "socket_id", c.ID, "route", c.Route, "code", reason.Code, "reason", reason.Text)
+	}
 	s.stopTimers()
 	s.end()
 	if e.history != nil {

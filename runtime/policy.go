@@ -1,6 +1,7 @@
 package runtime
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"strings"
@@ -119,11 +120,15 @@ func newRateParams(rl scripts.RateLimit) *rateParams {
 	if burst == 0 {
 		burst = rl.Requests
 	}
-	frame, _ := json.Marshal(struct {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false) // a client shows the message; it is not HTML
+	_ = enc.Encode(struct {
 		Type   string `json:"type"`
 		Error  string `json:"error"`
 		Status int    `json:"status"`
 	}{"RateLimitError", rl.Message, rl.Code})
+	frame := bytes.TrimSuffix(buf.Bytes(), []byte("\n"))
 	return &rateParams{
 		limit:   rate.Limit(float64(rl.Requests) / rl.Window.Seconds()),
 		burst:   burst,

@@ -39,7 +39,7 @@ func (e *Engine) CheckRoutes(c *scripts.Compiled) error {
 	if len(needs) == 0 {
 		return nil
 	}
-	vm := luaapi.NewVM(luaapi.Options{Sockets: e.hub, Logger: e.cfg.Logger})
+	vm := luaapi.NewVM(luaapi.Options{Sockets: e.hub, Keystore: luaKeystoreOf(e.cfg.Keystore), Logger: e.cfg.Logger})
 	defer vm.Close()
 	modules := func(name string) (*lua.FunctionProto, bool) {
 		p, ok := c.Modules[name]

@@ -138,7 +138,7 @@ func TestReturnValueAndResponseMessageAreSent(t *testing.T) {
 	c.Send("x")
 	c.Expect("echo: x")
 	r := g.Dial("/resp")
-	r.Expect(`[]`) // the open event's message is nil: an empty table
+	r.Expect(`{}`) // the open event's message is nil: an empty table, never an array
 
 	r.Send("y")
 	r.Expect(`{"got":"y"}`)

@@ -171,10 +171,14 @@ func TestWatchCallsOnChangeWhenAFileChanges(t *testing.T) {
 	w := NewWatcher(dir)
 	ctx, cancel := context.WithCancel(context.Background())
 	var changes atomic.Int32
+	var named atomic.Value
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		w.Run(ctx, 5*time.Millisecond, func() { changes.Add(1) })
+		w.Run(ctx, 5*time.Millisecond, func(changed []string) {
+			named.Store(strings.Join(changed, ","))
+			changes.Add(1)
+		})
 	}()
 	defer func() { cancel(); <-done }()
 	// Same size and, on a coarse clock, the same modification time: only
@@ -188,6 +192,9 @@ func TestWatchCallsOnChangeWhenAFileChanges(t *testing.T) {
 			t.Fatal("no change seen")
 		}
 		time.Sleep(5 * time.Millisecond)
+	}
+	if got := named.Load(); got != "endpoints/a.lua" {
+		t.Errorf("changed files %q, want endpoints/a.lua", got)
 	}
 }
 

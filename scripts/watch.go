@@ -6,8 +6,10 @@ import (
 	"encoding/hex"
 	"errors"
 	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"time"
 )
 
@@ -16,47 +18,62 @@ import (
 // hashed rather than modification times compared because some file systems
 // keep times to the second, and an editor may save twice within one.
 func Fingerprint(dir string) (string, error) {
+	sums, err := fileSums(dir)
+	if err != nil {
+		return "", err
+	}
 	h := sha256.New()
+	for _, rel := range slices.Sorted(maps.Keys(sums)) {
+		sum := sums[rel]
+		h.Write([]byte(rel + "\x00"))
+		h.Write(sum[:])
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
+// fileSums hashes the contents of every file of the project in dir, by its
+// slash-separated path.
+func fileSums(dir string) (map[string][sha256.Size]byte, error) {
+	sums := map[string][sha256.Size]byte{}
 	for _, sub := range []string{EndpointsDir, ModulesDir, ServicesDir} {
 		files, err := luaTree(dir, sub)
 		if errors.Is(err, fs.ErrNotExist) {
 			continue
 		}
 		if err != nil {
-			return "", err
+			return nil, err
 		}
 		for _, rel := range files {
 			b, err := os.ReadFile(filepath.Join(dir, filepath.FromSlash(rel)))
 			if err != nil {
-				return "", err
+				return nil, err
 			}
-			sum := sha256.Sum256(b)
-			h.Write([]byte(rel + "\x00"))
-			h.Write(sum[:])
+			sums[rel] = sha256.Sum256(b)
 		}
 	}
-	return hex.EncodeToString(h.Sum(nil)), nil
+	return sums, nil
 }
 
-// Watcher tells when the files of a project change. It polls, using only
-// the standard library, instead of subscribing to file system events; a
-// project is a few small files, so hashing them is cheap.
+// Watcher tells when the files of a project change, and which. It polls,
+// using only the standard library, instead of subscribing to file system
+// events; a project is a few small files, so hashing them is cheap.
 type Watcher struct {
 	dir  string
-	last string
+	last map[string][sha256.Size]byte
 }
 
 // NewWatcher remembers the project in dir as it is now: taken before a
 // deploy, it makes sure no save after that deploy goes unseen.
 func NewWatcher(dir string) *Watcher {
-	last, _ := Fingerprint(dir)
+	last, _ := fileSums(dir)
 	return &Watcher{dir: dir, last: last}
 }
 
 // Run polls every interval until ctx ends and calls onChange each time the
-// files differ from the previous poll. A poll that cannot read the project
-// (a file removed mid-save) is retried on the next tick.
-func (w *Watcher) Run(ctx context.Context, interval time.Duration, onChange func()) {
+// files differ from the previous poll, with the paths of those added,
+// changed or removed, sorted. A poll that cannot read the project (a file
+// removed mid-save) is retried on the next tick.
+func (w *Watcher) Run(ctx context.Context, interval time.Duration, onChange func(changed []string)) {
 	t := time.NewTicker(interval)
 	defer t.Stop()
 	for {
@@ -65,11 +82,29 @@ func (w *Watcher) Run(ctx context.Context, interval time.Duration, onChange func
 			return
 		case <-t.C:
 		}
-		fp, err := Fingerprint(w.dir)
-		if err != nil || fp == w.last {
+		sums, err := fileSums(w.dir)
+		if err != nil || maps.Equal(sums, w.last) {
 			continue
 		}
-		w.last = fp
-		onChange()
+		changed := changedFiles(w.last, sums)
+		w.last = sums
+		onChange(changed)
 	}
+}
+
+// changedFiles lists the paths whose sums differ between from and to.
+func changedFiles(from, to map[string][sha256.Size]byte) []string {
+	var out []string
+	for rel, sum := range to {
+		if old, ok := from[rel]; !ok || old != sum {
+			out = append(out, rel)
+		}
+	}
+	for rel := range from {
+		if _, ok := to[rel]; !ok {
+			out = append(out, rel)
+		}
+	}
+	slices.Sort(out)
+	return out
 }

@@ -20,9 +20,15 @@
 //	sessions       8-byte big-endian connected_at (Unix ns) + socket id
 //	                             -> JSON of a closed session (session.Record)
 //	sessionids     socket id     -> its key in sessions
+//	keystore       Keystore key  -> the entry, as keystore.Encode writes it
+//	keystoreexpiry 8-byte big-endian expiry (Unix ms) + key -> empty, one per entry that expires
+//	keystoreusage  "keys", "bytes" -> 8-byte big-endian totals of the keystore bucket
 //
-// The key and session buckets are created by the first key or session
-// stored and are not part of a solution: Save leaves them alone. Adding or
+// The key, session and Keystore buckets are created by the first key,
+// session or Keystore write and are not part of a solution: Save leaves
+// them alone. A Keystore command is one transaction, which writes the
+// entry, its expiry index entry and the totals together; a sweep deletes
+// up to a batch of expired entries in one. Adding or
 // removing a key, with its hash, is one transaction. Sessions are keyed so
 // that bbolt's byte order is oldest connection first: a page walks back
 // from a cursor, and the history is trimmed from the front. A batch of

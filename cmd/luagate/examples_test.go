@@ -115,3 +115,34 @@ func TestDeployTasksExampleRoutesByModuleAndPullKeepsItsConfig(t *testing.T) {
 		t.Fatalf("deploy after pull printed %q", out)
 	}
 }
+
+// TestExamplesAreFilesIdenticalToTheScaffold keeps the echo and chat
+// examples, which the README runs, the same as what "luagate init" writes.
+// They are copies, not symlinks: a Windows checkout or an editor that saves
+// by rename breaks a symlink.
+func TestExamplesAreFilesIdenticalToTheScaffold(t *testing.T) {
+	t.Parallel()
+	for _, f := range []struct{ example, scaffold string }{
+		{"echo/endpoints/echo.lua", "endpoints/echo.lua"},
+		{"chat/endpoints/chat.lua", "endpoints/chat.lua"},
+		{"chat/modules/chat/rooms.lua", "modules/chat/rooms.lua"},
+	} {
+		path := filepath.Join("..", "..", "testdata", "examples", filepath.FromSlash(f.example))
+		info, err := os.Lstat(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !info.Mode().IsRegular() {
+			t.Errorf("%s is not a regular file (%s)", path, info.Mode())
+			continue
+		}
+		got, _ := os.ReadFile(path)
+		want, err := scaffold.ReadFile("scaffold/" + f.scaffold)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if string(got) != string(want) {
+			t.Errorf("%s differs from the init scaffold's %s: copy cmd/luagate/scaffold/%s over it", path, f.scaffold, f.scaffold)
+		}
+	}
+}

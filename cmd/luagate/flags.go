@@ -39,24 +39,42 @@ func parseArgs(fs *flag.FlagSet, args []string, min, max int) ([]string, error) 
 		pos, args = append(pos, rest[0]), rest[1:]
 	}
 	if len(pos) > max {
-		fmt.Fprintf(fs.Output(), "unexpected argument %q\n", pos[max])
+		fmt.Fprintf(fs.Output(), "luagate %s: unexpected argument %q%s\n", fs.Name(), pos[max], argumentHint(fs.Name(), pos[max]))
 		return nil, errUsage
 	}
 	if len(pos) < min {
-		fmt.Fprintf(fs.Output(), "missing arguments: run luagate %s --help\n", fs.Name())
+		fmt.Fprintf(fs.Output(), "luagate %s: missing arguments: run luagate %s --help\n", fs.Name(), fs.Name())
 		return nil, errUsage
 	}
 	return pos, fillFromEnv(fs)
 }
 
-// fillFromEnv sets every flag not given on the command line from its
-// LUAGATE_<FLAG> environment variable.
+// actionFlags are the flags that ask a command to do something once (close
+// every socket, skip a confirmation, watch a project) rather than configure
+// it: they are read from the command line only, so that a variable left in
+// the environment (LUAGATE_ALL=1) cannot make "luagate close" close every
+// socket.
+var actionFlags = map[string]bool{"all": true, "dry-run": true, "watch": true, "yes": true, "json": true}
+
+// argumentHint says what a stray argument probably meant.
+func argumentHint(command, arg string) string {
+	if command != "serve" {
+		return ""
+	}
+	if info, err := os.Stat(arg); err == nil && info.IsDir() {
+		return fmt.Sprintf(": to serve a project, run luagate serve --project %s", arg)
+	}
+	return ": serve takes flags only (luagate serve --help)"
+}
+
+// fillFromEnv sets every flag not given on the command line, action flags
+// excepted, from its LUAGATE_<FLAG> environment variable.
 func fillFromEnv(fs *flag.FlagSet) error {
 	given := map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { given[f.Name] = true })
 	var err error
 	fs.VisitAll(func(f *flag.Flag) {
-		if given[f.Name] || err != nil {
+		if given[f.Name] || actionFlags[f.Name] || err != nil {
 			return
 		}
 		name := envName(f.Name)
@@ -77,9 +95,19 @@ func envName(flagName string) string {
 func usageFunc(fs *flag.FlagSet, synopsis string) func() {
 	return func() {
 		out := fs.Output()
-		fmt.Fprintf(out, "%s\n\nFlags (each also set by the environment variable shown):\n", synopsis)
+		fmt.Fprintln(out, synopsis)
+		n := 0
+		fs.VisitAll(func(*flag.Flag) { n++ })
+		if n == 0 {
+			return
+		}
+		fmt.Fprint(out, "\nFlags (each also set by the environment variable shown, but for those only the command line sets):\n")
 		fs.VisitAll(func(f *flag.Flag) {
-			fmt.Fprintf(out, "  --%s (%s)\n    \t%s", f.Name, envName(f.Name), f.Usage)
+			from := envName(f.Name)
+			if actionFlags[f.Name] {
+				from = "command line only"
+			}
+			fmt.Fprintf(out, "  --%s (%s)\n    \t%s", f.Name, from, f.Usage)
 			if f.DefValue != "" && f.DefValue != "false" && f.DefValue != "0" {
 				fmt.Fprintf(out, " (default %s)", f.DefValue)
 			}

@@ -99,6 +99,7 @@ func listKeys(args []string, stdout, stderr io.Writer) error {
 	return tw.Flush()
 }
 
+// orDash shows "" as "-", so that every column of a table has a word.
 func orDash(s string) string {
 	if s == "" {
 		return "-"

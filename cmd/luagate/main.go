@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime/debug"
 )
 
 const usage = `luagate: a WebSocket gateway that runs Lua scripts.
@@ -19,6 +20,7 @@ Usage:
                                       deploys a project, and redeploys it on change
   luagate init [DIR]                  create a project: echo and chat endpoints, a module
   luagate deploy [--dry-run] [DIR]    check a project and replace the server's solution
+                                      (--yes when that removes most endpoints)
   luagate pull [DIR]                  write the deployed solution as a project
   luagate sockets                     list the open sockets
   luagate sessions [--active|--closed] [--user U]
@@ -26,8 +28,10 @@ Usage:
   luagate send SOCKET_ID MESSAGE      send a text message to a socket
   luagate close SOCKET_ID | --all     close one socket, or all of them
   luagate keys create|list|revoke     manage API keys
+  luagate --version                   print the version
 
-"luagate COMMAND --help" lists a command's flags. Client commands (deploy,
+"luagate COMMAND --help" lists a command's flags: "luagate serve --help" the
+server's (address, data dir, limits, TLS, authentication). Client commands (deploy,
 pull, sockets, sessions, send, close, keys) find the server with --server (default
 http://127.0.0.1:8080) and the token with --admin-token, else
 <data-dir>/admin-token.
@@ -50,11 +54,18 @@ func run(args []string, stdout, stderr io.Writer) int {
 	case "-h", "-help", "--help", "help":
 		fmt.Fprint(stdout, usage)
 		return 0
+	case "-version", "--version", "version":
+		fmt.Fprintf(stdout, "luagate %s\n", buildVersion())
+		return 0
 	}
 	cmd, ok := commands[args[0]]
 	if !ok {
 		fmt.Fprintf(stderr, "luagate: unknown command %q\n\n%s", args[0], usage)
 		return 2
+	}
+	if helpRequested(args[1:]) {
+		// Help asked for is the answer, not an error: it goes to stdout.
+		stderr = stdout
 	}
 	err := cmd(args[1:], stdout, stderr)
 	switch {
@@ -86,3 +97,43 @@ var commands = map[string]func(args []string, stdout, stderr io.Writer) error{
 // errUsage marks a command line that could not be parsed; the flag package
 // has already said why.
 var errUsage = errors.New("usage error")
+
+// helpRequested reports whether a command's arguments ask for its help
+// before any "--".
+func helpRequested(args []string) bool {
+	for _, a := range args {
+		switch a {
+		case "--":
+			return false
+		case "-h", "-help", "--help":
+			return true
+		}
+	}
+	return false
+}
+
+// version is set at build time with -ldflags "-X main.version=v1.2.3";
+// without it the module version and VCS revision Go recorded are shown.
+var version string
+
+func buildVersion() string {
+	if version != "" {
+		return version
+	}
+	info, ok := debug.ReadBuildInfo()
+	if !ok {
+		return "(unknown)"
+	}
+	v := info.Main.Version
+	for _, s := range info.Settings {
+		switch s.Key {
+		case "vcs.revision":
+			v += " " + s.Value
+		case "vcs.modified":
+			if s.Value == "true" {
+				v += " (modified)"
+			}
+		}
+	}
+	return v
+}

@@ -17,7 +17,7 @@ func TestPullThenDeployChangesNothing(t *testing.T) {
 	deploys := s.waitDeploys(1)
 
 	dir := t.TempDir()
-	if out := s.mustLuagate("pull", dir); !strings.Contains(out, "pulled 1 endpoints, 1 modules and 1 event handlers") {
+	if out := s.mustLuagate("pull", dir); !strings.Contains(out, "pulled 1 endpoint, 1 module and 1 event handler") {
 		t.Fatalf("pull printed %q", out)
 	}
 	if out := s.mustLuagate("deploy", dir); out != "no changes\n" {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -10,7 +11,6 @@ import (
 	"sort"
 	"strings"
 	"text/tabwriter"
-	"time"
 
 	"github.com/luagate/luagate/client"
 	"github.com/luagate/luagate/gateway"
@@ -27,6 +27,14 @@ type remoteConfig struct {
 // client command shares, those extra defines, and between min and max
 // positional arguments, which it returns with a client of the server.
 func parseRemote(args []string, stderr io.Writer, name, synopsis string, min, max int, extra func(*flag.FlagSet)) ([]string, *client.Client, error) {
+	return parseRemoteChecked(args, stderr, name, synopsis, min, max, extra, nil)
+}
+
+// parseRemoteChecked is parseRemote for a command whose arguments depend
+// on its flags: check, when not nil, judges them once parsed, before any
+// token is looked for, so that a wrong command line is a usage error
+// wherever it runs.
+func parseRemoteChecked(args []string, stderr io.Writer, name, synopsis string, min, max int, extra func(*flag.FlagSet), check func(pos []string) error) ([]string, *client.Client, error) {
 	var c remoteConfig
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -40,6 +48,11 @@ func parseRemote(args []string, stderr io.Writer, name, synopsis string, min, ma
 	pos, err := parseArgs(fs, args, min, max)
 	if err != nil {
 		return nil, nil, err
+	}
+	if check != nil {
+		if err := check(pos); err != nil {
+			return nil, nil, err
+		}
 	}
 	cl, err := c.client()
 	return pos, cl, err
@@ -63,9 +76,15 @@ func (c *remoteConfig) client() (*client.Client, error) {
 }
 
 func sockets(args []string, stdout, stderr io.Writer) error {
-	var user string
-	_, c, err := parseRemote(args, stderr, "sockets", "Usage: luagate sockets [flags]\n\nList the open sockets: id, route, user, parameters, when each connected, messages in and out.", 0, 0,
-		func(fs *flag.FlagSet) { fs.StringVar(&user, "user", "", "only the sockets of this user_id") })
+	var (
+		user   string
+		asJSON bool
+	)
+	_, c, err := parseRemote(args, stderr, "sockets", "Usage: luagate sockets [flags]\n\nList the open sockets: id, route, user, parameters, when each connected (in this machine's time zone), messages in and out.", 0, 0,
+		func(fs *flag.FlagSet) {
+			fs.StringVar(&user, "user", "", "only the sockets of this user_id")
+			fs.BoolVar(&asJSON, "json", false, "print the sockets as the management API answers them, a JSON array")
+		})
 	if err != nil {
 		return err
 	}
@@ -79,14 +98,31 @@ func sockets(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	sort.Slice(list, func(i, j int) bool { return list[i].ConnectedAt.Before(list[j].ConnectedAt) })
+	if asJSON {
+		if list == nil {
+			list = []client.Socket{}
+		}
+		enc := json.NewEncoder(stdout)
+		enc.SetEscapeHTML(false)
+		enc.SetIndent("", "  ")
+		return enc.Encode(list)
+	}
+	if len(list) == 0 {
+		fmt.Fprintln(stdout, "no open sockets")
+		return nil
+	}
 	tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "ID\tROUTE\tUSER\tPARAMETERS\tCONNECTED SINCE\tIN\tOUT")
 	for _, s := range list {
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%d\t%d\n", s.SocketID, s.Route, orDash(s.UserID), formatParams(s.Parameters),
-			s.ConnectedAt.Local().Format(time.DateTime), s.MessagesIn, s.MessagesOut)
+			s.ConnectedAt.Local().Format(timeWithZone), s.MessagesIn, s.MessagesOut)
 	}
 	return tw.Flush()
 }
+
+// timeWithZone is how the client commands print a time: the zone is part of
+// it, so that a time read on a server's log or another machine compares.
+const timeWithZone = "2006-01-02 15:04:05 MST"
 
 // formatParams shows parameters as sorted name=value pairs, "-" for none.
 func formatParams(params map[string]string) string {
@@ -103,14 +139,21 @@ func formatParams(params map[string]string) string {
 
 func send(args []string, stdout, stderr io.Writer) error {
 	var user string
-	pos, c, err := parseRemote(args, stderr, "send", "Usage: luagate send [flags] SOCKET_ID MESSAGE\n       luagate send --user USER_ID [flags] MESSAGE\n\nSend a text message to one socket, or to every socket of a user. Put -- before a message that starts with -.", 1, 2,
-		func(fs *flag.FlagSet) { fs.StringVar(&user, "user", "", "send to every open socket of this user_id") })
+	pos, c, err := parseRemoteChecked(args, stderr, "send", "Usage: luagate send [flags] SOCKET_ID MESSAGE\n       luagate send --user USER_ID [flags] MESSAGE\n\nSend a text message to one socket, or to every socket of a user. Put -- before a message that starts with -.", 1, 2,
+		func(fs *flag.FlagSet) { fs.StringVar(&user, "user", "", "send to every open socket of this user_id") },
+		func(pos []string) error {
+			switch {
+			case user == "" && len(pos) == 1:
+				fmt.Fprintln(stderr, "luagate send: missing arguments: run luagate send --help")
+			case user != "" && len(pos) == 2:
+				fmt.Fprintln(stderr, "luagate send: give either SOCKET_ID MESSAGE or --user USER_ID MESSAGE")
+			default:
+				return nil
+			}
+			return errUsage
+		})
 	if err != nil {
 		return err
-	}
-	if (user != "") == (len(pos) == 2) {
-		fmt.Fprintln(stderr, "give either SOCKET_ID MESSAGE or --user USER_ID MESSAGE")
-		return errUsage
 	}
 	if user != "" {
 		n, err := c.SendToUser(context.Background(), user, pos[0])
@@ -130,23 +173,26 @@ func send(args []string, stdout, stderr io.Writer) error {
 func closeSockets(args []string, stdout, stderr io.Writer) error {
 	var all bool
 	var user string
-	pos, c, err := parseRemote(args, stderr, "close", "Usage: luagate close [flags] SOCKET_ID\n       luagate close --user USER_ID [flags]\n       luagate close --all [flags]\n\nClose one socket, every socket of a user, or every socket, with code 1000.", 0, 1,
+	pos, c, err := parseRemoteChecked(args, stderr, "close", "Usage: luagate close [flags] SOCKET_ID\n       luagate close --user USER_ID [flags]\n       luagate close --all [flags]\n\nClose one socket, every socket of a user, or every socket, with code 1000.", 0, 1,
 		func(fs *flag.FlagSet) {
 			fs.BoolVar(&all, "all", false, "close every socket")
 			fs.StringVar(&user, "user", "", "close every open socket of this user_id")
+		},
+		func(pos []string) error {
+			chosen := 0
+			for _, set := range []bool{all, user != "", len(pos) == 1} {
+				if set {
+					chosen++
+				}
+			}
+			if chosen != 1 {
+				fmt.Fprintln(stderr, "luagate close: give one of SOCKET_ID, --user USER_ID or --all")
+				return errUsage
+			}
+			return nil
 		})
 	if err != nil {
 		return err
-	}
-	chosen := 0
-	for _, set := range []bool{all, user != "", len(pos) == 1} {
-		if set {
-			chosen++
-		}
-	}
-	if chosen != 1 {
-		fmt.Fprintln(stderr, "give one of SOCKET_ID, --user USER_ID or --all")
-		return errUsage
 	}
 	switch {
 	case all:

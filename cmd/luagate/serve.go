@@ -17,8 +17,25 @@ import (
 	"github.com/luagate/luagate/endpoints"
 	"github.com/luagate/luagate/gateway"
 	"github.com/luagate/luagate/hub"
+	"github.com/luagate/luagate/keystore"
 	"github.com/luagate/luagate/runtime"
 )
+
+// devAddr is where serve --project listens unless told: a project being
+// developed is for this machine, not the network.
+const devAddr = "127.0.0.1:8080"
+
+// listenAddr is the --addr a server listens on: the one given, else
+// devAddr for a project and gateway.DefaultAddr otherwise.
+func listenAddr(given, project string) string {
+	switch {
+	case given != "":
+		return given
+	case project != "":
+		return devAddr
+	}
+	return gateway.DefaultAddr
+}
 
 func serve(args []string, stderr io.Writer) error {
 	var (
@@ -28,11 +45,12 @@ func serve(args []string, stderr io.Writer) error {
 		trustedProxies string
 		jwtKeys        listFlag
 		jwtExpiryClose bool
+		logLevel       string
 	)
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.Usage = usageFunc(fs, "Usage: luagate serve [flags]\n\nStart the gateway: WebSocket endpoints and the management API, on one address unless --admin-addr gives the API its own.")
-	fs.StringVar(&c.Addr, "addr", gateway.DefaultAddr, "address to listen on")
+	fs.StringVar(&c.Addr, "addr", "", "address to listen on (default "+gateway.DefaultAddr+", every interface; with --project "+devAddr+", this machine only, as for a development server)")
 	fs.StringVar(&c.AdminAddr, "admin-addr", "", "serve the management API on this address instead of --addr (whose /api/v1/solution paths then answer 404, health excepted)")
 	fs.StringVar(&c.DataDir, "data-dir", "./luagate-data", "directory of the database file (luagate.db) and the generated admin token")
 	fs.StringVar(&c.AdminToken, "admin-token", "", "bearer token of the management API; when empty, one is generated and kept in <data-dir>/admin-token")
@@ -71,10 +89,19 @@ func serve(args []string, stderr io.Writer) error {
 	fs.BoolVar(&jwtExpiryClose, "jwt-expiry-close", true, "close a socket with 1008 (token expired) when its JWT expires")
 	fs.StringVar(&trustedProxies, "trusted-proxies", "", "comma-separated CIDRs of proxies whose X-Forwarded-For names the client (the right-most address in it that is not a proxy)")
 	fs.IntVar(&c.Hub.MaxGroupsPerSocket, "max-groups-per-socket", hub.DefaultMaxGroupsPerSocket, "most groups one socket may be in (Websocket.join past it fails with status 400)")
+	fs.Int64Var(&c.Keystore.MaxKeys, "keystore-max-keys", keystore.DefaultMaxKeys, "most keys the solution's Keystore holds; a write of a new key past it fails with a QuotaExceededError")
+	fs.Int64Var(&c.Keystore.MaxValueBytes, "keystore-max-value-bytes", keystore.DefaultMaxValueBytes, "largest value of one Keystore key (a string, or a list's, set's or hash's items); a larger write fails with a QuotaExceededError")
+	fs.Int64Var(&c.Keystore.MaxBytes, "keystore-max-bytes", keystore.DefaultMaxBytes, "most bytes of keys and values the Keystore holds together; a write past it fails with a QuotaExceededError")
 	fs.StringVar(&c.Project, "project", "", "project directory to deploy at start, replacing the stored solution")
 	fs.BoolVar(&c.Watch, "watch", false, "with --project: redeploy when a file changes; a save with errors logs them and keeps the last good revision")
+	fs.StringVar(&logLevel, "log-level", "info", "least severe log lines written: debug (also every connect and disconnect), info, warn or error")
 	if err := parseFlags(fs, args); err != nil {
 		return err
+	}
+	c.Addr = listenAddr(c.Addr, c.Project)
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(logLevel)); err != nil {
+		return fmt.Errorf("--log-level %q: give debug, info, warn or error", logLevel)
 	}
 	if (c.TLSCert == "") != (c.TLSKey == "") {
 		return errors.New("--tls-cert and --tls-key go together: give both or neither")
@@ -99,7 +126,7 @@ func serve(args []string, stderr io.Writer) error {
 		}
 		c.Server.TrustedProxies = append(c.Server.TrustedProxies, p)
 	}
-	c.Logger = slog.New(slog.NewTextHandler(stderr, nil))
+	c.Logger = slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
 
 	g, err := gateway.New(c)
 	if err != nil {

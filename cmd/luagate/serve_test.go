@@ -261,6 +261,7 @@ var serveFlags = []string{
 	"addr", "data-dir", "admin-token", "rate-limit", "max-message-bytes",
 	"script-timeout", "send-queue", "send-queue-bytes", "send-total-bytes", "max-send-bytes",
 	"shutdown-timeout", "lua-states", "endpoint-states", "close-states", "admin-addr", "addr-file",
+	"keystore-max-keys", "keystore-max-value-bytes", "keystore-max-bytes",
 }
 
 func TestHelpExitsZeroAndServeHelpDescribesEveryFlagWithItsVariable(t *testing.T) {

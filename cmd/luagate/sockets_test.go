@@ -1,8 +1,12 @@
 package main
 
 import (
+	"encoding/json"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/luagate/luagate/internal/lgtesting"
 )
 
 // connectEcho opens a socket on the echo example and returns it with its id.
@@ -25,14 +29,20 @@ func TestSocketsSendAndCloseOperateLiveSockets(t *testing.T) {
 
 	out := s.mustLuagate("sockets")
 	lines := strings.Split(strings.TrimSpace(out), "\n")
-	if len(lines) != 3 || !strings.HasPrefix(lines[0], "ID ") {
+	if len(lines) != 3 || !strings.HasPrefix(lines[0], "ID ") || !strings.Contains(lines[0], " USER ") {
 		t.Fatalf("sockets printed:\n%s", out)
 	}
-	if f := strings.Fields(lines[1]); f[0] != annID || f[1] != "/echo" || f[2] != "-" || f[3] != "user=ann" || f[6] != "1" || f[7] != "2" {
+	// ID ROUTE USER PARAMETERS date time zone IN OUT
+	zone, _ := time.Now().Zone()
+	if f := strings.Fields(lines[1]); len(f) != 9 || f[0] != annID || f[1] != "/echo" || f[2] != "-" || f[3] != "user=ann" || f[6] != zone || f[7] != "1" || f[8] != "2" {
 		t.Errorf("ann's row: %q", lines[1])
 	}
 	if f := strings.Fields(lines[2]); f[0] != bobID || f[3] != "-" {
 		t.Errorf("bob's row: %q", lines[2])
+	}
+	var listed []map[string]any
+	if err := json.Unmarshal([]byte(s.mustLuagate("sockets", "--json")), &listed); err != nil || len(listed) != 2 || listed[0]["socket_id"] != annID {
+		t.Errorf("sockets --json: %v %v", err, listed)
 	}
 
 	s.mustLuagate("send", annID, "--", "-from the terminal")
@@ -48,6 +58,12 @@ func TestSocketsSendAndCloseOperateLiveSockets(t *testing.T) {
 	}
 	if code := bob.closed(); code != 1000 {
 		t.Fatalf("bob closed with %d", code)
+	}
+	lgtesting.Eventually(t, "no socket listed", func() bool {
+		return s.mustLuagate("sockets") == "no open sockets\n"
+	})
+	if out := s.mustLuagate("sockets", "--json"); out != "[]\n" {
+		t.Errorf("sockets --json with none printed %q", out)
 	}
 
 	if _, errOut, code := s.luagate("send", annID, "too late"); code != 1 || strings.Count(errOut, "\n") != 1 {

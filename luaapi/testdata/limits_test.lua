@@ -108,9 +108,14 @@ function test_table_functions_keep_their_meaning(info)
 end
 
 function test_json_keeps_its_shapes(info)
-  assert(to_json({}) == "[]" and to_json({1, 2}) == "[1,2]")
+  assert(to_json({}) == "{}", "an empty table that was never an array is an object")
+  assert(to_json({1, 2}) == "[1,2]" and to_json({{}, {x = {}}}) == '[{},{"x":{}}]')
+  local emptied = {1} table.remove(emptied)
+  assert(to_json(emptied) == "[]", "an emptied array stays an array")
+  assert(to_json(from_json("[]")) == "[]" and to_json(from_json("{}")) == "{}" and to_json(from_json('{"a":[]}')) == '{"a":[]}')
+  assert(to_json(Websocket.list()) == "[]", "a list luagate builds is an array, also when empty")
   assert(to_json({b = 1, a = {true, false}}) == '{"a":[true,false],"b":1}')
-  assert(to_json("<a&b>\n") == '"\\u003ca\\u0026b\\u003e\\n"')
+  assert(to_json("<a&b>\n") == '"<a&b>\\n"', "no HTML escaping")
   assert(to_json(0.1) == "0.1" and to_json(1e21) == "1e+21" and to_json(1e-7) == "1e-7")
   local shared = {1}
   assert(to_json({shared, shared}) == "[[1],[1]]", "a table reached twice is not a cycle")

@@ -111,3 +111,21 @@ func TestTracebackOfATailCallLoopCostsLittle(t *testing.T) {
 		t.Errorf("the traceback does not show the tail calls:\n%s", trace)
 	}
 }
+
+func TestHasArrayPartTellsAnEmptiedArrayFromAnEmptyTable(t *testing.T) {
+	L := NewState()
+	defer L.Close()
+	if err := L.DoString(`empty, hash, emptied, list = {}, {a = 1}, {1}, {1, 2}
+hash.a = nil
+emptied[1] = nil`); err != nil {
+		t.Fatal(err)
+	}
+	for name, want := range map[string]bool{"empty": false, "hash": false, "emptied": true, "list": true} {
+		if got := L.GetGlobal(name).(*LTable).HasArrayPart(); got != want {
+			t.Errorf("%s: HasArrayPart() = %v, want %v", name, got, want)
+		}
+	}
+	if L.CreateTable(0, 0).HasArrayPart() || !L.CreateTable(1, 0).HasArrayPart() {
+		t.Error("CreateTable(0, 0) has an array part, or CreateTable(1, 0) has none")
+	}
+}
