@@ -34,6 +34,7 @@ func serve(args []string, stderr io.Writer) error {
 	fs.Usage = usageFunc(fs, "Usage: luagate serve [flags]\n\nStart the gateway: WebSocket endpoints and the management API, on one address unless --admin-addr gives the API its own.")
 	fs.StringVar(&c.Addr, "addr", gateway.DefaultAddr, "address to listen on")
 	fs.StringVar(&c.AdminAddr, "admin-addr", "", "serve the management API on this address instead of --addr (whose /api/v1/solution paths then answer 404, health excepted)")
+	fs.StringVar(&c.MetricsAddr, "metrics-addr", "", "also serve /metrics on this address, without a credential: for a private network")
 	fs.StringVar(&c.DataDir, "data-dir", "./luagate-data", "directory of the database file (luagate.db) and the generated admin token")
 	fs.StringVar(&c.AdminToken, "admin-token", "", "bearer token of the management API; when empty, one is generated and kept in <data-dir>/admin-token")
 	fs.StringVar(&c.AddrFile, "addr-file", "", "once serving, write the --addr listener's address (host:port and a newline) to this file: for tools that start luagate on port 0")
