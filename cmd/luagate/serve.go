@@ -6,7 +6,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"log/slog"
 	"net/netip"
 	"os"
 	"os/signal"
@@ -28,6 +27,8 @@ func serve(args []string, stderr io.Writer) error {
 		trustedProxies string
 		jwtKeys        listFlag
 		jwtExpiryClose bool
+		logFormat      string
+		logLevel       string
 	)
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -35,6 +36,8 @@ func serve(args []string, stderr io.Writer) error {
 	fs.StringVar(&c.Addr, "addr", gateway.DefaultAddr, "address to listen on")
 	fs.StringVar(&c.AdminAddr, "admin-addr", "", "serve the management API on this address instead of --addr (whose /api/v1/solution paths then answer 404, health excepted)")
 	fs.StringVar(&c.MetricsAddr, "metrics-addr", "", "also serve /metrics on this address, without a credential: for a private network")
+	fs.StringVar(&logFormat, "log-format", gateway.LogText, "the server's log: text (key=value) or json (one object a line)")
+	fs.StringVar(&logLevel, "log-level", "info", "least severe log records written: debug, info, warn or error")
 	fs.StringVar(&c.DataDir, "data-dir", "./luagate-data", "directory of the database file (luagate.db) and the generated admin token")
 	fs.StringVar(&c.AdminToken, "admin-token", "", "bearer token of the management API; when empty, one is generated and kept in <data-dir>/admin-token")
 	fs.StringVar(&c.AddrFile, "addr-file", "", "once serving, write the --addr listener's address (host:port and a newline) to this file: for tools that start luagate on port 0")
@@ -100,7 +103,11 @@ func serve(args []string, stderr io.Writer) error {
 		}
 		c.Server.TrustedProxies = append(c.Server.TrustedProxies, p)
 	}
-	c.Logger = slog.New(slog.NewTextHandler(stderr, nil))
+	logger, err := gateway.NewLogger(stderr, logFormat, logLevel)
+	if err != nil {
+		return err
+	}
+	c.Logger = logger
 
 	g, err := gateway.New(c)
 	if err != nil {
