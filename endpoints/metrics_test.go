@@ -2,6 +2,7 @@ package endpoints_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
@@ -284,5 +285,58 @@ end`)
 	})
 	if got := value(m, "luagate_solution_revision"); got != 4 {
 		t.Fatalf("revision %g, want 4", got)
+	}
+}
+
+// TestCountersNeverGoDownWhileSocketsClose scrapes while sockets come and
+// go: a socket's counts move from the open sockets to its route's as it
+// closes, and a scrape between the two must count them once.
+func TestCountersNeverGoDownWhileSocketsClose(t *testing.T) {
+	t.Parallel()
+	g := lgtesting.NewGateway(t, lgtesting.NoRateLimit)
+	g.Deploy("/echo", "return websocketInfo.message")
+	const sockets, messages = 20, 5
+	done := make(chan struct{})
+	went := make(chan string, 1)
+	go func() {
+		var last uint64
+		for {
+			select {
+			case <-done:
+				went <- ""
+				return
+			default:
+			}
+			for _, r := range g.Engine().Counters().Routes {
+				if r.Route != "/echo" {
+					continue
+				}
+				if r.MessagesIn < last {
+					went <- fmt.Sprintf("messages in went from %d to %d", last, r.MessagesIn)
+					return
+				}
+				last = r.MessagesIn
+			}
+		}
+	}()
+	for range sockets {
+		c := g.Dial("/echo")
+		for range messages {
+			c.Send("x")
+			c.Expect("x")
+		}
+		closeNormally(t, c)
+	}
+	lgtesting.Eventually(t, "every socket to close", func() bool {
+		for _, r := range g.Engine().Counters().Routes {
+			if r.Route == "/echo" {
+				return r.SocketsOpen == 0 && r.MessagesIn == sockets*messages && r.MessagesOut == sockets*messages
+			}
+		}
+		return false
+	})
+	close(done)
+	if msg := <-went; msg != "" {
+		t.Fatal(msg)
 	}
 }
