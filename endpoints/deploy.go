@@ -44,9 +44,10 @@ func (s *Server) current() scripts.Solution {
 // change applies edit to a copy of the running solution, then compiles,
 // stores and activates the result. Any error before the store leaves
 // everything as it was; edit may return an error to refuse the change.
-func (s *Server) change(edit func(*scripts.Solution) error) (deployResult, error) {
+func (s *Server) change(edit func(*scripts.Solution) error) (res deployResult, err error) {
 	s.deployMu.Lock()
 	defer s.deployMu.Unlock()
+	defer func() { s.cfg.Metrics.Deploys.Deployed(res.Revision, err) }()
 	sol := s.current()
 	if err := edit(&sol); err != nil {
 		return deployResult{}, err

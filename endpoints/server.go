@@ -17,6 +17,7 @@ import (
 
 	"github.com/luagate/luagate/auth"
 	"github.com/luagate/luagate/hub"
+	"github.com/luagate/luagate/metrics"
 	"github.com/luagate/luagate/runtime"
 	"github.com/luagate/luagate/scripts"
 	"github.com/luagate/luagate/storage"
@@ -75,6 +76,9 @@ type Config struct {
 	// them is the client's, for API keys' allowed_cidrs and the per-IP
 	// connection limit.
 	TrustedProxies []netip.Prefix
+	// Metrics counts deploys and serves /metrics and the stats. Nil means
+	// metrics of the server's own, whose stats sampler is not started.
+	Metrics *metrics.Metrics
 }
 
 // DefaultReserved are the paths luagate keeps for its own pages besides the
@@ -128,6 +132,9 @@ func New(cfg Config) (*Server, error) {
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
+	}
+	if cfg.Metrics == nil {
+		cfg.Metrics = metrics.New(cfg.Engine)
 	}
 	if cfg.MaxScriptBytes == 0 {
 		cfg.MaxScriptBytes = DefaultMaxScriptBytes
@@ -190,10 +197,11 @@ func New(cfg Config) (*Server, error) {
 	}
 	s.api = s.managementRoutes()
 
-	sol, _, err := cfg.Store.Load()
+	sol, rev, err := cfg.Store.Load()
 	if err != nil {
 		return nil, fmt.Errorf("load solution: %w", err)
 	}
+	cfg.Metrics.Deploys.Loaded(rev)
 	compiled, err := s.compile(sol)
 	if err != nil {
 		return nil, fmt.Errorf("stored solution in %s does not compile: %w", cfg.Store.Path(), err)
@@ -211,8 +219,12 @@ func underPrefix(path, prefix string) bool {
 }
 
 // ServeHTTP serves everything on one listener: the management API under
-// wire.Prefix, the solution's endpoints elsewhere.
+// wire.Prefix and the metrics, the solution's endpoints elsewhere.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.URL.Path == metrics.Path {
+		s.serveMetrics(w, r)
+		return
+	}
 	api := isAdmin(r.URL.Path)
 	s.refuseBody(w, r, api)
 	if api {
@@ -240,13 +252,17 @@ func (s *Server) PublicHandler() http.Handler {
 	})
 }
 
-// AdminHandler serves the management API, its health check and, under
-// PprofPrefix, the runtime's profiles.
+// AdminHandler serves the management API, its health check, the metrics
+// and, under PprofPrefix, the runtime's profiles.
 func (s *Server) AdminHandler() http.Handler {
 	profiles := s.pprofHandler()
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if isPprof(r.URL.Path) {
+		switch {
+		case isPprof(r.URL.Path):
 			profiles.ServeHTTP(w, r)
+			return
+		case r.URL.Path == metrics.Path:
+			s.serveMetrics(w, r)
 			return
 		}
 		s.refuseBody(w, r, true)
@@ -304,7 +320,7 @@ func (s *Server) activate(compiled *scripts.Compiled) {
 		writeError(w, http.StatusMethodNotAllowed, "MethodNotAllowedError", scripts.Elide(r.Method)+" is not allowed on a WebSocket endpoint")
 	})
 	for _, ep := range compiled.Endpoints {
-		r.GET(ep.Pattern.Router, s.upgrade(ep.Path))
+		r.GET(ep.Pattern.Router, s.countUpgrades(ep.Path, s.upgrade(ep.Path)))
 	}
 	s.routes.Store(r)
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/luagate/luagate/endpoints"
 	"github.com/luagate/luagate/hub"
 	"github.com/luagate/luagate/keystore"
+	"github.com/luagate/luagate/metrics"
 	"github.com/luagate/luagate/runtime"
 	"github.com/luagate/luagate/scripts"
 	"github.com/luagate/luagate/storage"
@@ -45,6 +46,11 @@ type Config struct {
 	// own; the main listener then answers its paths 404, the health check
 	// excepted.
 	AdminAddr string
+	// MetricsAddr, when set, serves /metrics without a credential on a
+	// listener of its own, for a private network; the listener of the
+	// management API serves it too, to the admin token or a key with scope
+	// read.
+	MetricsAddr string
 	// AdminToken guards the management API. Empty means the token kept in
 	// DataDir, generated on first start.
 	AdminToken string
@@ -86,7 +92,11 @@ type Gateway struct {
 	store   *storage.Store
 	engine  *runtime.Engine
 	server  *endpoints.Server
+	metrics *metrics.Metrics
 	servers []*served
+	// metricsServed is the --metrics-addr listener, if any: not among
+	// servers, whose first and last are the main and management ones.
+	metricsServed *served
 
 	failed   chan error // the first listener that stopped serving on its own
 	stopOnce sync.Once
@@ -129,7 +139,7 @@ func New(cfg Config) (_ *Gateway, err error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
-	g := &Gateway{cfg: cfg, failed: make(chan error, 2)}
+	g := &Gateway{cfg: cfg, failed: make(chan error, 3)}
 	defer func() {
 		if err != nil {
 			g.closeOpened()
@@ -166,8 +176,9 @@ func New(cfg Config) (_ *Gateway, err error) {
 	if g.engine, err = runtime.New(rc); err != nil {
 		return nil, err
 	}
+	g.metrics = metrics.New(g.engine)
 	sc := cfg.Server
-	sc.Engine, sc.Store, sc.AdminToken, sc.Logger = g.engine, g.store, g.token, cfg.Logger
+	sc.Engine, sc.Store, sc.AdminToken, sc.Logger, sc.Metrics = g.engine, g.store, g.token, cfg.Logger, g.metrics
 	if g.server, err = endpoints.New(sc); err != nil {
 		return nil, err
 	}
@@ -192,21 +203,44 @@ func New(cfg Config) (_ *Gateway, err error) {
 			return nil, err
 		}
 	}
+	if cfg.MetricsAddr != "" {
+		mux := http.NewServeMux()
+		mux.Handle(metrics.Path, g.metrics.Handler())
+		if g.metricsServed, err = g.open(cfg.MetricsAddr, mux); err != nil {
+			return nil, err
+		}
+	}
 	return g, nil
 }
 
 func (g *Gateway) listen(addr string, h http.Handler) error {
+	s, err := g.open(addr, h)
+	if err != nil {
+		return err
+	}
+	g.servers = append(g.servers, s)
+	return nil
+}
+
+func (g *Gateway) open(addr string, h http.Handler) (*served, error) {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
-		return fmt.Errorf("listen: %w", err)
+		return nil, fmt.Errorf("listen: %w", err)
 	}
-	g.servers = append(g.servers, &served{ln: ln, http: g.server.HTTPServer(h)})
-	return nil
+	return &served{ln: ln, http: g.server.HTTPServer(h)}, nil
+}
+
+// all is every listener: the main one, the management API's, the metrics'.
+func (g *Gateway) all() []*served {
+	if g.metricsServed == nil {
+		return g.servers
+	}
+	return append(g.servers[:len(g.servers):len(g.servers)], g.metricsServed)
 }
 
 // closeOpened releases what a failed New opened.
 func (g *Gateway) closeOpened() {
-	for _, s := range g.servers {
+	for _, s := range g.all() {
 		_ = s.ln.Close()
 	}
 	if g.engine != nil {
@@ -225,6 +259,15 @@ func (g *Gateway) Addr() string { return g.servers[0].ln.Addr().String() }
 // Config.AdminAddr gave it one of its own.
 func (g *Gateway) AdminAddr() string { return g.servers[len(g.servers)-1].ln.Addr().String() }
 
+// MetricsAddr is the address of the Config.MetricsAddr listener, or ""
+// without one.
+func (g *Gateway) MetricsAddr() string {
+	if g.metricsServed == nil {
+		return ""
+	}
+	return g.metricsServed.ln.Addr().String()
+}
+
 // Token is the admin token in force.
 func (g *Gateway) Token() string { return g.token }
 
@@ -241,7 +284,8 @@ func (g *Gateway) Start() error {
 	if g.cfg.TLSCert != "" {
 		scheme = "https"
 	}
-	for i, s := range g.servers {
+	g.metrics.Start()
+	for i, s := range g.all() {
 		go func() {
 			var err error
 			if g.cfg.TLSCert != "" {
@@ -254,7 +298,10 @@ func (g *Gateway) Start() error {
 			}
 		}()
 		what := "luagate listening"
-		if i > 0 {
+		switch {
+		case s == g.metricsServed:
+			what = "metrics listening"
+		case i > 0:
 			what = "management API listening"
 		}
 		g.cfg.Logger.Info(what, "addr", s.ln.Addr().String(), "scheme", scheme, "data_dir", g.cfg.DataDir)
@@ -348,9 +395,9 @@ func (g *Gateway) Run(ctx context.Context) error {
 }
 
 // Shutdown stops the gateway in order: the watch stops, so nothing deploys
-// meanwhile; health answers 503 and upgrades are refused; every socket is
-// closed and its close event run, until ctx ends; the HTTP servers stop;
-// the store closes. Calling it again returns the first call's result.
+// meanwhile; health answers 503, upgrades are refused and the stats
+// sampler stops; every socket is closed and its close event run, until ctx
+// ends; the HTTP servers stop; the store closes. Calling it again returns the first call's result.
 func (g *Gateway) Shutdown(ctx context.Context) error {
 	g.stopOnce.Do(func() {
 		if g.watch != nil {
@@ -358,8 +405,9 @@ func (g *Gateway) Shutdown(ctx context.Context) error {
 			<-g.watched
 		}
 		g.server.StartShutdown()
+		g.metrics.Stop()
 		errs := []error{g.engine.Shutdown(ctx)}
-		for _, s := range g.servers {
+		for _, s := range g.all() {
 			errs = append(errs, s.http.Shutdown(ctx))
 		}
 		g.stopSweep()

@@ -21,6 +21,9 @@ import (
 // while it stays open and nothing derived from it.
 type deadline struct {
 	timer *time.Timer
+	// started is when the current or last execution started. Only the
+	// goroutine running an execution on the VM writes and reads it.
+	started time.Time
 
 	mu      sync.Mutex // guards the fields below, and those of every execContext
 	cur     *execContext
@@ -73,7 +76,9 @@ func (d *deadline) fire() {
 
 // start returns the context of an execution that may run for timeout.
 func (d *deadline) start(timeout time.Duration) context.Context {
-	at := time.Now().Add(timeout)
+	now := time.Now()
+	d.started = now
+	at := now.Add(timeout)
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	c := d.cur

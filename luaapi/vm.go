@@ -176,9 +176,17 @@ func (vm *VM) Interrupt(cause error) { vm.deadline.interrupt(cause) }
 // RunFor is Run with a context that ends after timeout, timed by a timer
 // the VM reuses for every execution.
 func (vm *VM) RunFor(timeout time.Duration, p *Program, ev *Event) error {
+	_, err := vm.RunTimed(timeout, p, ev)
+	return err
+}
+
+// RunTimed is RunFor, and also reports how long the execution ran. It
+// reuses the clock reading the deadline takes, so timing costs one more.
+func (vm *VM) RunTimed(timeout time.Duration, p *Program, ev *Event) (time.Duration, error) {
 	ctx := vm.deadline.start(timeout)
 	defer vm.deadline.stop()
-	return vm.Run(ctx, p, ev)
+	err := vm.Run(ctx, p, ev)
+	return time.Since(vm.deadline.started), err
 }
 
 // Run executes p for ev under ctx, which bounds its running time. An endpoint

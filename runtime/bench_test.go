@@ -149,6 +149,7 @@ func BenchmarkEchoRoundTrip(b *testing.B) {
 func detachedSocket(tb testing.TB, e *Engine, c hub.Conn) *socket {
 	s := newSocket(e, nil)
 	s.share = e.pool.join(c.Route)
+	s.stats = e.routes.join(c.Route, s)
 	s.entry = e.hub.Register(c, s)
 	s.conn = s.entry.View()
 	tb.Cleanup(func() {

@@ -64,6 +64,17 @@
 // then the buffer, then the store, the order a session moves in, so none is
 // missed.
 //
+// Counters (counters.go). What metrics read is plain atomics: a socket's
+// messages and bytes are its own counters, and an event adds to its
+// route's record (its result, and its duration in a histogram, timed with
+// one clock reading beside the one its deadline takes). A route's record
+// lists its sockets being served, from Serve's join to the reader's end,
+// when the socket's counts are added to the route's under the record's
+// mutex; Engine.Counters reads the open sockets under the same mutex, so
+// every message is counted once and no counter goes down. The route
+// table's mutex is taken before a record's, and neither with another lock
+// held; neither is taken per message.
+//
 // runtime imports hub, luaapi and scripts; it never imports endpoints or
 // storage. storage implements session.Store.
 package runtime

@@ -29,6 +29,7 @@ type Engine struct {
 	pool     *pool
 	watchdog *watchdog
 	history  *history // nil without Config.Sessions
+	routes   routeTable
 	// queued is the bytes sockets hold for their clients, all together
 	// (Config.SendTotalBytes).
 	queued atomic.Int64
@@ -107,6 +108,7 @@ func (e *Engine) Hub() *hub.Hub { return e.hub }
 // with hub.CloseEndpointRemoved.
 func (e *Engine) Load(c *scripts.Compiled) {
 	e.rev.Store(e.withPolicies(newRevision(c)))
+	e.routes.prune(c)
 	e.hub.DisconnectIf(hub.CloseEndpointRemoved, func(conn *hub.Conn) bool {
 		_, ok := c.Endpoint(conn.Route)
 		return !ok
@@ -140,6 +142,7 @@ func (e *Engine) Serve(ws *websocket.Conn, c hub.Conn) error {
 	s.touch(c.ConnectedAt)
 	s.share = e.pool.join(c.Route)
 	defer e.pool.leave(s.share)
+	s.stats = e.routes.join(c.Route, s)
 	s.entry = e.hub.Register(c, s)
 	s.conn = s.entry.View()
 	s.startTimers()
@@ -165,6 +168,8 @@ func (e *Engine) Serve(ws *websocket.Conn, c hub.Conn) error {
 	}
 	s.stopTimers()
 	s.end()
+	s.stats.leave(s, reason)
+	e.routes.forget(e.rev.Load().compiled, c.Route)
 	if e.history != nil {
 		// Before the hub forgets the socket: see Sessions.
 		e.history.add(s.closedSession(reason))
@@ -218,7 +223,8 @@ func (e *Engine) dispatch(s *socket, ev *luaapi.Event) {
 		e.pool.put(pv)
 		return
 	}
-	long, _ := e.execute(pv, prog, ev)
+	long, ran, err := e.execute(pv, prog, ev)
+	s.stats.executed(kind, ran, err)
 	s.late = waited || long
 }
 
@@ -230,14 +236,15 @@ func (e *Engine) run(prog *luaapi.Program, ev *luaapi.Event) error {
 	defer e.pool.leave(sh)
 	var slot waitSlot
 	pv, _ := e.pool.get(sh, &slot, openEvent) // only a data event's wait is cancelled
-	_, err := e.execute(pv, prog, ev)
+	_, _, err := e.execute(pv, prog, ev)
 	return err
 }
 
 // execute runs prog for ev on pv, logs a failure and gives pv back. It
-// reports whether the execution ran long (see pool.put).
-func (e *Engine) execute(pv *pooledVM, prog *luaapi.Program, ev *luaapi.Event) (long bool, err error) {
-	err = pv.vm.RunFor(e.cfg.ScriptTimeout, prog, ev)
+// reports whether the execution ran long (see pool.put), and how long it
+// ran.
+func (e *Engine) execute(pv *pooledVM, prog *luaapi.Program, ev *luaapi.Event) (long bool, ran time.Duration, err error) {
+	ran, err = pv.vm.RunTimed(e.cfg.ScriptTimeout, prog, ev)
 	if err != nil {
 		// Before the state goes back: it counts the failure against the
 		// socket's and the endpoint's log rates.
@@ -247,7 +254,7 @@ func (e *Engine) execute(pv *pooledVM, prog *luaapi.Program, ev *luaapi.Event) (
 	if stopped {
 		e.watchdog.refresh()
 	}
-	return long, err
+	return long, ran, err
 }
 
 // Shutdown refuses new sockets, closes every open one with

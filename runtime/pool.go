@@ -236,6 +236,13 @@ func (p *pool) removeLocked(pv *pooledVM) {
 	}
 }
 
+// states is how many states are idle and how many run an execution.
+func (p *pool) states() (idle, busy int) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return len(p.idle), p.used
+}
+
 // inUse is how many states are running an execution; the watchdog uses it
 // to choose how often to look.
 func (p *pool) inUse() int {

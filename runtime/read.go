@@ -72,6 +72,7 @@ func (s *socket) receive(typ int, r io.Reader, buf *[]byte) error {
 	case typ == websocket.TextMessage && !utf8.Valid(data):
 		_ = s.entry.Close(hub.CloseInvalidUTF8)
 	case s.limiter != nil && !s.limiter.Allow():
+		s.stats.rateLimited.Add(1)
 		s.overLimit(pol, typ, data, now)
 	default:
 		s.data = s.dataEvent(typ, data, now)

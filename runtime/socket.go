@@ -31,6 +31,7 @@ type socket struct {
 	e       *Engine
 	ws      *websocket.Conn
 	entry   *hub.Entry   // the socket's place in the hub, set once by Serve
+	stats   *routeStats  // its route's counters, set once by Serve
 	conn    *luaapi.Conn // entry's view, what events describe
 	limiter *rate.Limiter
 
@@ -107,14 +108,17 @@ func (s *socket) Send(msg []byte, binary bool) error {
 		return luaapi.ErrSocketClosed
 	case len(s.queue) >= cfg.SendQueue:
 		s.mu.Unlock()
+		s.stats.queueFull.Add(1)
 		return luaapi.ErrQueueFull
 	case s.queued+n > cfg.SendQueueBytes:
 		s.mu.Unlock()
+		s.stats.queueFull.Add(1)
 		return fmt.Errorf("%w: %d bytes are waiting for this client, the limit is %d", luaapi.ErrQueueFull, s.queued, cfg.SendQueueBytes)
 	}
 	if total := s.e.queued.Add(n); total > cfg.SendTotalBytes {
 		s.e.queued.Add(-n)
 		s.mu.Unlock()
+		s.stats.queueFull.Add(1)
 		return fmt.Errorf("%w: the server holds %d bytes for slow clients, the limit is %d", luaapi.ErrQueueFull, total-n, cfg.SendTotalBytes)
 	}
 	s.queued += n
@@ -229,12 +233,17 @@ func (s *socket) writeNext() bool {
 	if stop {
 		return false
 	}
+	// The clock reading of the last write's deadline is when the socket
+	// was last active: reading the clock once more per batch cost an
+	// event as much as timing its execution does.
+	var now time.Time
 	for _, m := range batch {
 		typ := websocket.TextMessage
 		if m.binary {
 			typ = websocket.BinaryMessage
 		}
-		_ = s.ws.SetWriteDeadline(time.Now().Add(cfg.WriteTimeout))
+		now = time.Now()
+		_ = s.ws.SetWriteDeadline(now.Add(cfg.WriteTimeout))
 		if err := s.ws.WriteMessage(typ, m.data); err != nil {
 			s.writeFailed(err)
 			return false
@@ -243,7 +252,7 @@ func (s *socket) writeNext() bool {
 		s.bytesOut.Add(uint64(len(m.data)))
 	}
 	if len(batch) > 0 {
-		s.touch(time.Now())
+		s.touch(now)
 	}
 	if batch != nil {
 		s.recycle(batch)

@@ -6,7 +6,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"log/slog"
 	"net/netip"
 	"os"
 	"os/signal"
@@ -45,6 +44,7 @@ func serve(args []string, stderr io.Writer) error {
 		trustedProxies string
 		jwtKeys        listFlag
 		jwtExpiryClose bool
+		logFormat      string
 		logLevel       string
 	)
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
@@ -52,6 +52,9 @@ func serve(args []string, stderr io.Writer) error {
 	fs.Usage = usageFunc(fs, "Usage: luagate serve [flags]\n\nStart the gateway: WebSocket endpoints and the management API, on one address unless --admin-addr gives the API its own.")
 	fs.StringVar(&c.Addr, "addr", "", "address to listen on (default "+gateway.DefaultAddr+", every interface; with --project "+devAddr+", this machine only, as for a development server)")
 	fs.StringVar(&c.AdminAddr, "admin-addr", "", "serve the management API on this address instead of --addr (whose /api/v1/solution paths then answer 404, health excepted)")
+	fs.StringVar(&c.MetricsAddr, "metrics-addr", "", "also serve /metrics on this address, without a credential: for a private network")
+	fs.StringVar(&logFormat, "log-format", gateway.LogText, "the server's log: text (key=value) or json (one object a line)")
+	fs.StringVar(&logLevel, "log-level", "info", "least severe log records written: debug (also every connect and disconnect), info, warn or error")
 	fs.StringVar(&c.DataDir, "data-dir", "./luagate-data", "directory of the database file (luagate.db) and the generated admin token")
 	fs.StringVar(&c.AdminToken, "admin-token", "", "bearer token of the management API; when empty, one is generated and kept in <data-dir>/admin-token")
 	fs.StringVar(&c.AddrFile, "addr-file", "", "once serving, write the --addr listener's address (host:port and a newline) to this file: for tools that start luagate on port 0")
@@ -94,15 +97,10 @@ func serve(args []string, stderr io.Writer) error {
 	fs.Int64Var(&c.Keystore.MaxBytes, "keystore-max-bytes", keystore.DefaultMaxBytes, "most bytes of keys and values the Keystore holds together; a write past it fails with a QuotaExceededError")
 	fs.StringVar(&c.Project, "project", "", "project directory to deploy at start, replacing the stored solution")
 	fs.BoolVar(&c.Watch, "watch", false, "with --project: redeploy when a file changes; a save with errors logs them and keeps the last good revision")
-	fs.StringVar(&logLevel, "log-level", "info", "least severe log lines written: debug (also every connect and disconnect), info, warn or error")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	c.Addr = listenAddr(c.Addr, c.Project)
-	var level slog.Level
-	if err := level.UnmarshalText([]byte(logLevel)); err != nil {
-		return fmt.Errorf("--log-level %q: give debug, info, warn or error", logLevel)
-	}
 	if (c.TLSCert == "") != (c.TLSKey == "") {
 		return errors.New("--tls-cert and --tls-key go together: give both or neither")
 	}
@@ -126,7 +124,11 @@ func serve(args []string, stderr io.Writer) error {
 		}
 		c.Server.TrustedProxies = append(c.Server.TrustedProxies, p)
 	}
-	c.Logger = slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
+	logger, err := gateway.NewLogger(stderr, logFormat, logLevel)
+	if err != nil {
+		return err
+	}
+	c.Logger = logger
 
 	g, err := gateway.New(c)
 	if err != nil {

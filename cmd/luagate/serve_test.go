@@ -486,3 +486,13 @@ func TestInvalidEnvironmentValueExitsNamingTheVariable(t *testing.T) {
 		t.Errorf("stderr does not name LUAGATE_RATE_LIMIT:\n%s", stderr)
 	}
 }
+
+func TestBadLogFormatOrLevelExitsNamingIt(t *testing.T) {
+	t.Parallel()
+	for _, c := range [][2]string{{"--log-format", "xml"}, {"--log-level", "loud"}} {
+		code, _, stderr := runCLI(t, nil, "serve", "--addr", "127.0.0.1:0", "--data-dir", t.TempDir(), c[0], c[1])
+		if code != 1 || !strings.Contains(stderr, `"`+c[1]+`"`) {
+			t.Errorf("luagate serve %s %s exited %d\n%s", c[0], c[1], code, stderr)
+		}
+	}
+}
