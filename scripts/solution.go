@@ -3,6 +3,7 @@ package scripts
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"maps"
 	"sort"
 	"time"
 )
@@ -45,6 +46,15 @@ type Solution struct {
 	// Config holds the named rate policies and the defaults of every
 	// endpoint: a project's ConfigFile.
 	Config Config `json:"config"`
+	// EnvSchema declares the environment os.getenv reads (env_schema in
+	// murano.yaml); nil declares nothing.
+	EnvSchema *EnvSchema `json:"env_schema,omitempty"`
+	// Env holds the environment's values. The management API never
+	// answers them: a solution it answers has EnvSHA256 instead. A
+	// solution PUT without env keeps the deployed values.
+	Env map[string]string `json:"env,omitempty"`
+	// EnvSHA256 is EnvDigest of the deployed values, in answers only.
+	EnvSHA256 string `json:"env_sha256,omitempty"`
 }
 
 // Normalize sorts endpoints by path and replaces nil maps with empty ones, so
@@ -73,6 +83,9 @@ func (s Solution) Clone() Solution {
 		Modules:       make(map[string]string, len(s.Modules)),
 		EventHandlers: make(map[string]string, len(s.EventHandlers)),
 		Config:        s.Config.clone(),
+		EnvSchema:     s.EnvSchema.clone(),
+		Env:           maps.Clone(s.Env),
+		EnvSHA256:     s.EnvSHA256,
 	}
 	for k, v := range s.Modules {
 		c.Modules[k] = v

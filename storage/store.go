@@ -27,6 +27,10 @@ var (
 	keyRevision = []byte("revision")
 	keySchema   = []byte("schema")
 	keyConfig   = []byte("config")
+	// keyEnv and keyEnvSchema hold the solution's environment values and
+	// schema as JSON, absent when there are none.
+	keyEnv       = []byte("env")
+	keyEnvSchema = []byte("env_schema")
 
 	// contentBuckets are the ones Save replaces wholesale.
 	contentBuckets = [][]byte{bucketEndpoints, bucketModules, bucketEventHandlers}
@@ -389,6 +393,16 @@ func read(tx *bolt.Tx) (scripts.Solution, uint64, error) {
 				return scripts.Solution{}, 0, fmt.Errorf("%w: meta/config: %v", ErrCorrupt, err)
 			}
 		}
+		for _, m := range []struct {
+			key  []byte
+			into any
+		}{{keyEnv, &sol.Env}, {keyEnvSchema, &sol.EnvSchema}} {
+			if v := b.Get(m.key); v != nil {
+				if err := json.Unmarshal(v, m.into); err != nil {
+					return scripts.Solution{}, 0, fmt.Errorf("%w: meta/%s: %v", ErrCorrupt, m.key, err)
+				}
+			}
+		}
 		switch v := b.Get(keyRevision); len(v) {
 		case 0:
 		case 8:
@@ -450,10 +464,34 @@ func write(tx *bolt.Tx, sol scripts.Solution, rev uint64) error {
 	if err != nil {
 		return fmt.Errorf("set config: %w", err)
 	}
+	if err := putJSON(meta, keyEnv, sol.Env, len(sol.Env) == 0); err != nil {
+		return err
+	}
+	if err := putJSON(meta, keyEnvSchema, sol.EnvSchema, sol.EnvSchema == nil); err != nil {
+		return err
+	}
 	var buf [8]byte
 	binary.BigEndian.PutUint64(buf[:], rev)
 	if err := meta.Put(keyRevision, buf[:]); err != nil {
 		return fmt.Errorf("set revision: %w", err)
+	}
+	return nil
+}
+
+// putJSON stores v as JSON under key, or deletes key when empty.
+func putJSON(b *bolt.Bucket, key []byte, v any, empty bool) error {
+	if empty {
+		if err := b.Delete(key); err != nil {
+			return fmt.Errorf("delete %s: %w", key, err)
+		}
+		return nil
+	}
+	j, err := json.Marshal(v)
+	if err == nil {
+		err = b.Put(key, j)
+	}
+	if err != nil {
+		return fmt.Errorf("set %s: %w", key, err)
 	}
 	return nil
 }
