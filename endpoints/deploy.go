@@ -21,6 +21,15 @@ type deployResult struct {
 	Endpoints     []endpointSummary `json:"endpoints"`
 	Modules       []string          `json:"modules"`
 	EventHandlers []string          `json:"eventhandlers"`
+	// Init says how the init script went when this change ran it.
+	Init *initResult `json:"init,omitempty"`
+}
+
+// initResult is the run of the init script after a deploy: its failure
+// does not undo the deploy.
+type initResult struct {
+	OK    bool   `json:"ok"`
+	Error string `json:"error,omitempty"`
 }
 
 func summarize(eps []scripts.Endpoint) []endpointSummary {
@@ -48,6 +57,7 @@ func (s *Server) change(edit func(*scripts.Solution) error) (deployResult, error
 	s.deployMu.Lock()
 	defer s.deployMu.Unlock()
 	sol := s.current()
+	prevInit := sol.Init
 	if err := edit(&sol); err != nil {
 		return deployResult{}, err
 	}
@@ -79,10 +89,18 @@ func (s *Server) change(edit func(*scripts.Solution) error) (deployResult, error
 	s.activate(compiled)
 	s.cfg.Logger.Info("solution deployed", "revision", rev, "endpoints", len(stored.Endpoints),
 		"modules", len(stored.Modules), "eventhandlers", len(stored.EventHandlers))
-	return deployResult{
+	res := deployResult{
 		Revision:      rev,
 		Endpoints:     summarize(stored.Endpoints),
 		Modules:       names(stored.Modules),
 		EventHandlers: names(stored.EventHandlers),
-	}, nil
+	}
+	if stored.Init != "" && stored.Init != prevInit {
+		res.Init = &initResult{OK: true}
+		if err := s.cfg.Engine.RunInit(compiled); err != nil {
+			res.Init = &initResult{Error: err.Error()}
+			s.cfg.Logger.Error("init script failed; the deploy stays", "revision", rev, "error", err)
+		}
+	}
+	return res, nil
 }

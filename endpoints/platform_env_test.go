@@ -67,7 +67,7 @@ func TestPlatformSolutionsRunUnchanged(t *testing.T) {
 	if status != http.StatusOK || !strings.Contains(body, `"names":["GREETING","ROOMS"]`) || strings.Contains(body, "hello") {
 		t.Errorf("GET /env: %d %s", status, body)
 	}
-	if status, body := g.API("PUT", "/api/v1/solution/env", `{"GREETING":"hi","ROOMS":"many"}`); status != http.StatusBadRequest || !strings.Contains(body, `ROOMS=\"many\" is not a integer`) {
+	if status, body := g.API("PUT", "/api/v1/solution/env", `{"GREETING":"hi","ROOMS":"many"}`); status != http.StatusBadRequest || !strings.Contains(body, `ROOMS=\"many\" is not an integer`) {
 		t.Errorf("PUT /env with a bad integer: %d %s", status, body)
 	}
 	if status, body := g.API("PUT", "/api/v1/solution/env", `{"ROOMS":4}`); status != http.StatusBadRequest || !strings.Contains(body, "GREETING is required") {
@@ -99,5 +99,38 @@ func TestAGlobalModuleThatFailsToLoadIsRefusedAtDeploy(t *testing.T) {
 	})
 	if status != http.StatusBadRequest || !strings.Contains(body, `"file":"bad"`) || !strings.Contains(body, "bad:2: no config") {
 		t.Errorf("deploy: %d %s", status, body)
+	}
+}
+
+func TestTheInitScriptRunsOnceAfterTheDeployThatChangesIt(t *testing.T) {
+	t.Parallel()
+	g := lgtesting.NewGateway(t)
+	sol := scripts.Solution{
+		Endpoints: []scripts.Endpoint{{Path: "/a", Script: "return nil"}},
+		Modules:   map[string]string{"setup": "function banner() return 'ready ' .. os.getenv('MODE') end\n"},
+		Env:       map[string]string{"MODE": "test"},
+		Init:      "print('init says ' .. banner())\n",
+	}
+	status, body := g.PutSolution(sol)
+	if status != http.StatusOK || !strings.Contains(body, `"init":{"ok":true}`) {
+		t.Fatalf("deploy: %d %s", status, body)
+	}
+	lgtesting.Eventually(t, "the init script's output in the log", func() bool {
+		return strings.Count(g.Logs.String(), "init says ready test") == 1
+	})
+	sol.Endpoints = append(sol.Endpoints, scripts.Endpoint{Path: "/b", Script: "return nil"})
+	if status, body := g.PutSolution(sol); status != http.StatusOK || strings.Contains(body, `"init"`) {
+		t.Fatalf("a deploy that keeps the init script ran it: %d %s", status, body)
+	}
+	sol.Init = "print('second')\nerror('no database')\n"
+	status, body = g.PutSolution(sol)
+	if status != http.StatusOK || !strings.Contains(body, `init.lua failed`) || !strings.Contains(body, "init.lua:2: no database") {
+		t.Fatalf("a failing init script: %d %s", status, body)
+	}
+	if _, body := g.API("GET", "/api/v1/solution", ""); !strings.Contains(body, `"/b"`) || !strings.Contains(body, "no database") {
+		t.Errorf("the deploy whose init failed did not stay: %s", body)
+	}
+	if strings.Count(g.Logs.String(), "init says") != 1 {
+		t.Errorf("the init script ran again: %s", g.Logs.String())
 	}
 }

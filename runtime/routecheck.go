@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strings"
 
+	lua "github.com/yuin/gopher-lua"
+
 	"github.com/luagate/luagate/luaapi"
 	"github.com/luagate/luagate/scripts"
 )
@@ -141,16 +143,11 @@ func (e *Engine) checkGlobals(c *scripts.Compiled) error {
 	if len(c.Globals) == 0 {
 		return nil
 	}
-	vm := luaapi.NewVM(luaapi.Options{Sockets: e.hub, Logger: e.cfg.Logger})
-	defer vm.Close()
 	proto, err := scripts.CompileChunk("check of global modules", "return")
 	if err != nil {
 		return fmt.Errorf("check global modules: %w", err)
 	}
-	ev := &luaapi.Event{Type: luaapi.EventOpen, Peer: checkPeer{},
-		Conn:  luaapi.NewConn(luaapi.Conn{ID: "deploy-check", Route: "deploy-check"}),
-		Reply: func([]byte, bool) error { return nil }}
-	err = vm.RunFor(e.cfg.ScriptTimeout, libsOf(c).program(proto, ""), ev)
+	err = e.runAlone(c, proto, "deploy-check")
 	if err == nil {
 		return nil
 	}
@@ -161,4 +158,28 @@ func (e *Engine) checkGlobals(c *scripts.Compiled) error {
 		}
 	}
 	return scripts.Problems{p}
+}
+
+// runAlone runs proto as a program of c on a state of its own, with no
+// socket, under the script timeout; what it prints is logged with route.
+func (e *Engine) runAlone(c *scripts.Compiled, proto *lua.FunctionProto, route string) error {
+	vm := luaapi.NewVM(luaapi.Options{Sockets: e.hub, Logger: e.cfg.Logger})
+	defer vm.Close()
+	ev := &luaapi.Event{Type: luaapi.EventOpen, Peer: checkPeer{},
+		Conn:  luaapi.NewConn(luaapi.Conn{ID: route, Route: route}),
+		Reply: func([]byte, bool) error { return nil }}
+	return vm.RunFor(e.cfg.ScriptTimeout, libsOf(c).program(proto, ""), ev)
+}
+
+// RunInit runs c's init script, if it has one, once. Its output is logged
+// as any script's, under the route init.lua; its failure is returned and
+// changes nothing else.
+func (e *Engine) RunInit(c *scripts.Compiled) error {
+	if c.Init == nil {
+		return nil
+	}
+	if err := e.runAlone(c, c.Init, scripts.InitFile); err != nil {
+		return fmt.Errorf("%s failed: %w", scripts.InitFile, err)
+	}
+	return nil
 }

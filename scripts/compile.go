@@ -49,6 +49,8 @@ type Compiled struct {
 	// Env is the solution's environment with the schema's defaults filled
 	// in, for os.getenv.
 	Env map[string]string
+	// Init is InitFile's chunk, nil when there is none.
+	Init *lua.FunctionProto
 	// byPath indexes Endpoints by path: the runtime looks an endpoint up
 	// on every connect and, on every deploy, for every open socket.
 	byPath map[string]int
@@ -137,6 +139,13 @@ func Compile(sol Solution) (*Compiled, error) {
 			continue
 		}
 		c.Handler = proto
+	}
+	if sol.Init != "" {
+		proto, err := CompileChunk(InitFile, sol.Init)
+		if err != nil {
+			problems = append(problems, asProblem(InitFile, err))
+		}
+		c.Init = proto
 	}
 	env, more := sol.checkEnv()
 	problems = append(problems, more...)

@@ -20,21 +20,21 @@ const EnvFile = ".env"
 // os.getenv knows.
 type EnvSchema struct {
 	// Type is "object" or empty.
-	Type string `json:"type,omitempty" yaml:"type"`
+	Type string `json:"type,omitempty" yaml:"type,omitempty"`
 	// Properties maps each name to its declaration.
 	Properties map[string]EnvVar `json:"properties" yaml:"properties"`
 	// Required names must have a value (or a default).
-	Required []string `json:"required,omitempty" yaml:"required"`
+	Required []string `json:"required,omitempty" yaml:"required,omitempty"`
 }
 
 // EnvVar declares one name of the environment.
 type EnvVar struct {
 	// Type is string (the default), number, integer or boolean: the value,
 	// which os.getenv answers as a string, must read as one.
-	Type        string `json:"type,omitempty" yaml:"type"`
-	Description string `json:"description,omitempty" yaml:"description"`
+	Type        string `json:"type,omitempty" yaml:"type,omitempty"`
+	Description string `json:"description,omitempty" yaml:"description,omitempty"`
 	// Default is the value when none is given.
-	Default any `json:"default,omitempty" yaml:"default"`
+	Default any `json:"default,omitempty" yaml:"default,omitempty"`
 }
 
 // envNameRE is what an environment variable's name may be.
@@ -82,7 +82,7 @@ func (s Solution) checkEnv() (map[string]string, Problems) {
 			env[name] = fmt.Sprint(v.Default)
 		}
 		if val, ok := env[name]; ok && !fitsType(val, v.Type) {
-			problems = append(problems, envProblem("%s=%q is not a %s, as env_schema declares it", name, Elide(val), v.Type))
+			problems = append(problems, envProblem("%s=%q is not %s, as env_schema declares it", name, Elide(val), typeArticle[v.Type]))
 		}
 	}
 	for _, name := range slices.Sorted(maps.Keys(env)) {
@@ -97,6 +97,9 @@ func (s Solution) checkEnv() (map[string]string, Problems) {
 	}
 	return env, problems
 }
+
+// typeArticle names each schema type with its article, for errors.
+var typeArticle = map[string]string{"number": "a number", "integer": "an integer", "boolean": "a boolean (true or false)"}
 
 func fitsType(v, typ string) bool {
 	switch typ {

@@ -55,6 +55,9 @@ type Solution struct {
 	Env map[string]string `json:"env,omitempty"`
 	// EnvSHA256 is EnvDigest of the deployed values, in answers only.
 	EnvSHA256 string `json:"env_sha256,omitempty"`
+	// Init is the project's InitFile: a script run once after each deploy
+	// that changes it.
+	Init string `json:"init,omitempty"`
 }
 
 // Normalize sorts endpoints by path and replaces nil maps with empty ones, so
@@ -86,6 +89,7 @@ func (s Solution) Clone() Solution {
 		EnvSchema:     s.EnvSchema.clone(),
 		Env:           maps.Clone(s.Env),
 		EnvSHA256:     s.EnvSHA256,
+		Init:          s.Init,
 	}
 	for k, v := range s.Modules {
 		c.Modules[k] = v

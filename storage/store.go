@@ -31,6 +31,8 @@ var (
 	// schema as JSON, absent when there are none.
 	keyEnv       = []byte("env")
 	keyEnvSchema = []byte("env_schema")
+	// keyInit holds the init script, absent when there is none.
+	keyInit = []byte("init")
 
 	// contentBuckets are the ones Save replaces wholesale.
 	contentBuckets = [][]byte{bucketEndpoints, bucketModules, bucketEventHandlers}
@@ -403,6 +405,7 @@ func read(tx *bolt.Tx) (scripts.Solution, uint64, error) {
 				}
 			}
 		}
+		sol.Init = string(b.Get(keyInit)) // copies
 		switch v := b.Get(keyRevision); len(v) {
 		case 0:
 		case 8:
@@ -469,6 +472,14 @@ func write(tx *bolt.Tx, sol scripts.Solution, rev uint64) error {
 	}
 	if err := putJSON(meta, keyEnvSchema, sol.EnvSchema, sol.EnvSchema == nil); err != nil {
 		return err
+	}
+	if sol.Init == "" {
+		err = meta.Delete(keyInit)
+	} else {
+		err = meta.Put(keyInit, []byte(sol.Init))
+	}
+	if err != nil {
+		return fmt.Errorf("set init: %w", err)
 	}
 	var buf [8]byte
 	binary.BigEndian.PutUint64(buf[:], rev)

@@ -19,6 +19,7 @@ Usage:
                                       deploys a project, and redeploys it on change
   luagate init [DIR]                  create a project: echo and chat endpoints, a module
   luagate deploy [--dry-run] [DIR]    check a project and replace the server's solution
+  luagate check [DIR]                 check a project locally, without a server
   luagate pull [DIR]                  write the deployed solution as a project
   luagate sockets                     list the open sockets
   luagate sessions [--active|--closed] [--user U]
@@ -75,6 +76,7 @@ var commands = map[string]func(args []string, stdout, stderr io.Writer) error{
 	"serve":    func(args []string, _, stderr io.Writer) error { return serve(args, stderr) },
 	"init":     initProject,
 	"deploy":   deploy,
+	"check":    check,
 	"pull":     pull,
 	"sockets":  sockets,
 	"sessions": sessions,
