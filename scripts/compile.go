@@ -97,7 +97,8 @@ func Compile(sol Solution) (*Compiled, error) {
 		if err := routes.add(pat); err != nil {
 			conflicts = append(conflicts, Problem{Message: err.Error()})
 		}
-		proto, err := CompileChunk(e.Path, endpointPrologue+e.Script)
+		chunk, pad := sol.chunk("endpoint", e.Path)
+		proto, err := CompileChunk(chunk, endpointPrologue+pad+e.Script)
 		if err != nil {
 			problems = append(problems, asProblem(e.Path, err))
 		}
@@ -112,7 +113,8 @@ func Compile(sol Solution) (*Compiled, error) {
 			problems = append(problems, Problem{File: Elide(name), Message: err.Error()})
 			continue
 		}
-		proto, chunk, err := compileChunk(name, src)
+		chunkName, _ := sol.chunk("module", name)
+		proto, chunk, err := compileChunk(chunkName, src)
 		if err != nil {
 			problems = append(problems, asProblem(name, err))
 			continue
@@ -128,11 +130,12 @@ func Compile(sol Solution) (*Compiled, error) {
 			problems = append(problems, Problem{File: Elide(name), Message: fmt.Sprintf("unknown event handler: the only one is %q", EventHandlerWebsocketInfo)})
 			continue
 		}
-		proto, err := CompileChunk(name, HandlerSource(src))
+		chunkName, _ := sol.chunk("eventhandler", name)
+		proto, err := CompileChunk(chunkName, HandlerSource(src))
 		if err != nil {
 			// A body that does not parse on its own is reported as it
 			// is, rather than at the wrapper's closing line.
-			if _, own := CompileChunk(name, src); own != nil {
+			if _, own := CompileChunk(chunkName, src); own != nil {
 				err = own
 			}
 			problems = append(problems, asProblem(name, err))

@@ -70,6 +70,21 @@ func (o origins) locate(p Problem) Problem {
 	return p
 }
 
+// sources is Solution.Sources for the parts o locates.
+func (o origins) sources() map[string]Source {
+	m := make(map[string]Source, len(o.endpoints)+len(o.modules)+1)
+	for p, loc := range o.endpoints {
+		m[SourceKey("endpoint", p)] = Source{File: loc.File, Line: loc.Line}
+	}
+	for name, f := range o.modules {
+		m[SourceKey("module", name)] = Source{File: f, Line: 1}
+	}
+	if o.handler != "" {
+		m[SourceKey("eventhandler", EventHandlerWebsocketInfo)] = Source{File: o.handler, Line: 1}
+	}
+	return m
+}
+
 // ReadProject reads the project in dir: endpoints from endpoints/**/*.lua
 // (each "--#ENDPOINT WEBSOCKET /path" header starts one, whatever the file's
 // name), modules from modules/**/*.lua (modules/src/utils.lua is
@@ -176,6 +191,7 @@ func ReadProject(dir string) (sol Solution, warnings Problems, err error) {
 	if !found {
 		return sol, warnings, Problems{{File: dir, Message: "not a luagate project: no endpoints/, modules/ or services/ directory, and no " + MuranoFile}}
 	}
+	sol.Sources = o.sources()
 	if _, err := Compile(sol); err != nil {
 		var ps Problems
 		if !errors.As(err, &ps) {

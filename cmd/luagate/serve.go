@@ -17,6 +17,7 @@ import (
 	"github.com/luagate/luagate/endpoints"
 	"github.com/luagate/luagate/gateway"
 	"github.com/luagate/luagate/hub"
+	"github.com/luagate/luagate/luaapi"
 	"github.com/luagate/luagate/runtime"
 )
 
@@ -99,7 +100,7 @@ func serve(args []string, stderr io.Writer) error {
 		}
 		c.Server.TrustedProxies = append(c.Server.TrustedProxies, p)
 	}
-	c.Logger = slog.New(slog.NewTextHandler(stderr, nil))
+	c.Logger = slog.New(luaapi.NewTextLogHandler(stderr, nil))
 
 	g, err := gateway.New(c)
 	if err != nil {
