@@ -1,6 +1,8 @@
 package scripts
 
 import (
+	"os"
+	"path/filepath"
 	"reflect"
 	"slices"
 	"strings"
@@ -144,5 +146,40 @@ func TestWriteProjectKeepsTheSchemaAndInitButNoValues(t *testing.T) {
 	}
 	if d := DiffSolutions(sol, back); !d.Empty() {
 		t.Errorf("diff after write and read: %s", d)
+	}
+}
+
+func TestFingerprintSeesMovedSectionsAndRootFiles(t *testing.T) {
+	dir := writeFiles(t, map[string]string{
+		MuranoFile:      "endpoints:\n  location: routes\n",
+		"routes/a.lua":  "--#ENDPOINT WEBSOCKET /a\nreturn 1\n",
+		"elsewhere.lua": "not part of the project",
+	})
+	prev, err := Fingerprint(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, change := range []map[string]string{
+		{"routes/a.lua": "--#ENDPOINT WEBSOCKET /a\nreturn 2\n"},
+		{EnvFile: "A=1\n"},
+		{InitFile: "print(1)\n"},
+		{MuranoFile: "endpoints:\n  location: routes\n  exclude: [b.lua]\n"},
+	} {
+		for name, src := range change {
+			if err := os.WriteFile(filepath.Join(dir, name), []byte(src), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+		fp, err := Fingerprint(dir)
+		if err != nil || fp == prev {
+			t.Errorf("a change to %v went unseen (%v)", change, err)
+		}
+		prev = fp
+	}
+	if err := os.WriteFile(filepath.Join(dir, "elsewhere.lua"), []byte("changed"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if fp, _ := Fingerprint(dir); fp != prev {
+		t.Error("a file outside the project changed the fingerprint")
 	}
 }

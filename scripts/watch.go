@@ -12,27 +12,44 @@ import (
 )
 
 // Fingerprint hashes the names and contents of every file of the project in
-// dir, so that a poller can tell when anything in it changed. Contents are
+// dir (its layout files, .env, init.lua and the files of its sections), so that a poller can tell when anything in it changed. Contents are
 // hashed rather than modification times compared because some file systems
 // keep times to the second, and an editor may save twice within one.
 func Fingerprint(dir string) (string, error) {
 	h := sha256.New()
-	for _, sub := range []string{EndpointsDir, ModulesDir, ServicesDir} {
-		files, err := luaTree(dir, sub)
+	add := func(rel string) error {
+		b, err := os.ReadFile(filepath.Join(dir, filepath.FromSlash(rel)))
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		sum := sha256.Sum256(b)
+		h.Write([]byte(rel + "\x00"))
+		h.Write(sum[:])
+		return nil
+	}
+	// The layout files first: a change to one may move the sections.
+	files := []string{MuranoFile, SolutionFile, EnvFile, InitFile}
+	l, _ := readLayout(dir)
+	for _, sec := range l.sections {
+		if sec.files != nil {
+			files = append(files, sec.files...)
+			continue
+		}
+		tree, err := luaTree(dir, sec.location)
 		if errors.Is(err, fs.ErrNotExist) {
 			continue
 		}
 		if err != nil {
 			return "", err
 		}
-		for _, rel := range files {
-			b, err := os.ReadFile(filepath.Join(dir, filepath.FromSlash(rel)))
-			if err != nil {
-				return "", err
-			}
-			sum := sha256.Sum256(b)
-			h.Write([]byte(rel + "\x00"))
-			h.Write(sum[:])
+		files = append(files, tree...)
+	}
+	for _, rel := range files {
+		if err := add(rel); err != nil {
+			return "", err
 		}
 	}
 	return hex.EncodeToString(h.Sum(nil)), nil
