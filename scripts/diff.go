@@ -24,7 +24,7 @@ func DiffSolutions(from, to Solution) Diff {
 	d.compare("config ", configFiles(from), configFiles(to))
 	d.compare("", initFiles(from), initFiles(to))
 	d.compare("env_schema ", schemaFiles(from), schemaFiles(to))
-	if to.Env != nil {
+	if len(to.Env) > 0 {
 		// Values are compared by digest: answers carry nothing else.
 		d.compare("environment ", envFiles(from), envFiles(to))
 	}

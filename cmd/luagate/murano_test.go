@@ -47,3 +47,24 @@ func TestAMuranoProjectServesUnchanged(t *testing.T) {
 		t.Errorf("check: exit %d %q %q", code, out, errOut)
 	}
 }
+
+func TestDeployOfAMuranoProjectSendsItsEnvironmentOnce(t *testing.T) {
+	t.Parallel()
+	s := startServer(t, t.TempDir(), nil)
+	out := s.mustLuagate("deploy", "../../testdata/murano")
+	for _, want := range []string{"+ endpoint /api/subscribe", "+ environment .env", "+ env_schema murano.yaml", "+ init.lua", "deployed"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("first deploy printed %q, without %q", out, want)
+		}
+	}
+	if out := s.mustLuagate("deploy", "../../testdata/murano"); out != "no changes\n" {
+		t.Errorf("second deploy printed %q", out)
+	}
+	if _, sol := s.request(s.token(), http.MethodGet, "/api/v1/solution", ""); strings.Contains(sol, "welcome") {
+		t.Errorf("the solution shows the environment's values: %s", sol)
+	}
+	ann := s.dial("/api/subscribe")
+	if got := ann.next(); got != "welcome" {
+		t.Errorf("greeting %q", got)
+	}
+}
