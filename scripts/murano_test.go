@@ -183,3 +183,34 @@ func TestFingerprintSeesMovedSectionsAndRootFiles(t *testing.T) {
 		t.Error("a file outside the project changed the fingerprint")
 	}
 }
+
+func TestModulesThatReturnNothingAreGlobal(t *testing.T) {
+	c, err := Compile(Solution{Modules: map[string]string{
+		"table_mod":   "local M = {}\nreturn M\n",
+		"bare_return": "x = 1\nreturn\n",
+		"no_return":   "function f() return 1 end\n",
+		"nested":      "if y then return {} end\n",
+		"value":       "return 42",
+		"empty":       "",
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{"bare_return", "empty", "nested", "no_return"}; !slices.Equal(c.Globals, want) {
+		t.Errorf("globals %v, want %v", c.Globals, want)
+	}
+}
+
+func TestAnEventHandlerBodyIsWrappedOnItsFirstLine(t *testing.T) {
+	for _, tt := range []struct{ src, want string }{
+		{"function handle_websocket_websocket_info(w) end\n", "function handle_websocket_websocket_info(w) end\n"},
+		{"  function handle_websocket_websocket_info (w)\nend", "  function handle_websocket_websocket_info (w)\nend"},
+		{"handle_websocket_websocket_info = function(w) end", "handle_websocket_websocket_info = function(w) end"},
+		{"print(1)\n", "function handle_websocket_websocket_info(websocketInfo) print(1)\nend"},
+		{"-- a comment", "function handle_websocket_websocket_info(websocketInfo) -- a comment\nend"},
+	} {
+		if got := HandlerSource(tt.src); got != tt.want {
+			t.Errorf("HandlerSource(%q) = %q, want %q", tt.src, got, tt.want)
+		}
+	}
+}
