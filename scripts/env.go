@@ -131,6 +131,5 @@ func (sc *EnvSchema) clone() *EnvSchema {
 	if sc == nil {
 		return nil
 	}
-	c := &EnvSchema{Type: sc.Type, Properties: maps.Clone(sc.Properties), Required: slices.Clone(sc.Required)}
-	return c
+	return &EnvSchema{Type: sc.Type, Properties: maps.Clone(sc.Properties), Required: slices.Clone(sc.Required)}
 }

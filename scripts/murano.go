@@ -90,7 +90,7 @@ func readLayout(dir string) (layout, Problems) {
 	l.declared = true
 	var mf muranoFile
 	if err := yaml.Unmarshal(b, &mf); err != nil {
-		return l, Problems{yamlProblemIn(MuranoFile, err)}
+		return l, yamlProblemsIn(MuranoFile, err)
 	}
 	var root yaml.Node
 	_ = yaml.Unmarshal(b, &root)
@@ -212,11 +212,20 @@ func globRE(g string) (*regexp.Regexp, error) {
 	return re, nil
 }
 
-// yamlProblemIn places a yaml.v3 error in file at its line.
-func yamlProblemIn(file string, err error) Problem {
-	p := yamlProblem(strings.TrimPrefix(err.Error(), "yaml: "))
-	p.File = file
-	return p
+// yamlProblemsIn places yaml.v3's errors in file, each at its line.
+func yamlProblemsIn(file string, err error) Problems {
+	msgs := []string{strings.TrimPrefix(err.Error(), "yaml: ")}
+	var te *yaml.TypeError
+	if errors.As(err, &te) {
+		msgs = te.Errors
+	}
+	var ps Problems
+	for _, m := range msgs {
+		p := yamlProblem(m)
+		p.File = file
+		ps = append(ps, p)
+	}
+	return ps
 }
 
 // readEnvFile reads the project's EnvFile, NAME=value a line ('#' starts a

@@ -214,3 +214,24 @@ func TestAnEventHandlerBodyIsWrappedOnItsFirstLine(t *testing.T) {
 		}
 	}
 }
+
+func TestABadMuranoYAMLIsAProblemAtItsLine(t *testing.T) {
+	dir := writeFiles(t, map[string]string{
+		MuranoFile:        "formatversion: 1.0.0\nendpoints:\n  location: [not, a, string]\nmodules:\n  location: ../outside\n",
+		"endpoints/a.lua": "--#ENDPOINT WEBSOCKET /a\nreturn 1\n",
+	})
+	_, _, err := ReadProject(dir)
+	if err == nil {
+		t.Fatal("a bad murano.yaml was read")
+	}
+	containsAll(t, "problems", err.Error(), "murano.yaml:3: cannot unmarshal")
+	dir = writeFiles(t, map[string]string{
+		MuranoFile:        "modules:\n  location: ../outside\n",
+		"endpoints/a.lua": "--#ENDPOINT WEBSOCKET /a\nreturn 1\n",
+	})
+	_, _, err = ReadProject(dir)
+	if err == nil {
+		t.Fatal("a location outside the project was read")
+	}
+	containsAll(t, "problems", err.Error(), `murano.yaml: modules.location: "../outside" is not a directory inside the project`)
+}
