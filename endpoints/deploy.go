@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/luagate/luagate/scripts"
+	"github.com/luagate/luagate/wire"
 )
 
 // endpointSummary lists an endpoint without its script.
@@ -22,14 +23,7 @@ type deployResult struct {
 	Modules       []string          `json:"modules"`
 	EventHandlers []string          `json:"eventhandlers"`
 	// Init says how the init script went when this change ran it.
-	Init *initResult `json:"init,omitempty"`
-}
-
-// initResult is the run of the init script after a deploy: its failure
-// does not undo the deploy.
-type initResult struct {
-	OK    bool   `json:"ok"`
-	Error string `json:"error,omitempty"`
+	Init *wire.InitResult `json:"init,omitempty"`
 }
 
 func summarize(eps []scripts.Endpoint) []endpointSummary {
@@ -96,9 +90,9 @@ func (s *Server) change(edit func(*scripts.Solution) error) (deployResult, error
 		EventHandlers: names(stored.EventHandlers),
 	}
 	if stored.Init != "" && stored.Init != prevInit {
-		res.Init = &initResult{OK: true}
+		res.Init = &wire.InitResult{OK: true}
 		if err := s.cfg.Engine.RunInit(compiled); err != nil {
-			res.Init = &initResult{Error: err.Error()}
+			res.Init = &wire.InitResult{Error: err.Error()}
 			s.cfg.Logger.Error("init script failed; the deploy stays", "revision", rev, "error", err)
 		}
 	}

@@ -52,7 +52,7 @@ func TestDeployOfAMuranoProjectSendsItsEnvironmentOnce(t *testing.T) {
 	t.Parallel()
 	s := startServer(t, t.TempDir(), nil)
 	out := s.mustLuagate("deploy", "../../testdata/murano")
-	for _, want := range []string{"+ endpoint /api/subscribe", "+ environment .env", "+ env_schema murano.yaml", "+ init.lua", "deployed"} {
+	for _, want := range []string{"+ endpoint /api/subscribe", "+ environment .env", "+ env_schema murano.yaml", "+ init.lua", "deployed\nran init.lua\n"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("first deploy printed %q, without %q", out, want)
 		}

@@ -80,10 +80,18 @@ func deploy(args []string, stdout, stderr io.Writer) error {
 	case diff.Empty():
 		return nil
 	}
-	if err := c.Deploy(ctx, sol); err != nil {
+	init, err := c.Deploy(ctx, sol)
+	if err != nil {
 		return err
 	}
 	fmt.Fprintln(stdout, "deployed")
+	switch {
+	case init == nil:
+	case init.OK:
+		fmt.Fprintln(stdout, "ran "+scripts.InitFile)
+	default:
+		fmt.Fprintf(stderr, "warning: %s; the deploy stays\n", init.Error)
+	}
 	return nil
 }
 
