@@ -90,11 +90,14 @@ func (o origins) sources() map[string]Source {
 // name), modules from modules/**/*.lua (modules/src/utils.lua is
 // "src.utils"), the custom event handler from HandlerFile or any services
 // file whose first line is "--#EVENT websocket websocket_info", and the
-// rate policies and endpoint defaults from ConfigFile.
+// rate policies and endpoint defaults from ConfigFile. MuranoFile, or else
+// SolutionFile, may place and narrow those sections and declare the
+// environment's schema; EnvFile holds the environment's values and
+// InitFile the init script.
 //
 // It checks and compiles everything. The error, when not nil, is Problems
-// naming every project file and line at fault. warnings list files that
-// were ignored. File names are relative to dir, with forward slashes.
+// naming every project file and line at fault. warnings list what the
+// project has that luagate does not use. File names are relative to dir, with forward slashes.
 func ReadProject(dir string) (sol Solution, warnings Problems, err error) {
 	sol = Solution{Modules: map[string]string{}, EventHandlers: map[string]string{}}
 	o := origins{endpoints: map[string]Problem{}, modules: map[string]string{}}
@@ -264,9 +267,10 @@ func appendProblems(ps Problems, err error) Problems {
 // WriteProject writes sol as a project in dir, one file per script:
 // endpoints/<name from path>.lua, modules/<name with dots as
 // directories>.lua, HandlerFile, InitFile and, when the solution has a
-// config, ConfigFile; and MuranoFile with the env_schema when dir has none.
-// EnvFile is never written: the values are not in sol. The .lua files already under endpoints/, modules/ and
-// services/, and ConfigFile, are removed first, so that what is in
+// config, ConfigFile; and MuranoFile with the env_schema when dir has
+// none. EnvFile is never written: the values are not in sol. The .lua
+// files already under endpoints/, modules/ and services/, and ConfigFile,
+// are removed first, so that what is in
 // dir afterwards is exactly sol; other files are left alone. Reading the
 // result with ReadProject gives back sol.
 func WriteProject(dir string, sol Solution) error {

@@ -58,7 +58,9 @@ func readSolutionFile(dir string) (layout, Problems) {
 		}
 		return c, true
 	}
-	var eps, mods, svcs []string
+	// Non-nil, even when empty: a section that lists files is never
+	// walked.
+	eps, mods, svcs := []string{}, []string{}, []string{}
 	for _, f := range []string{sf.Routes, sf.CustomAPI} {
 		if f == "" {
 			continue
