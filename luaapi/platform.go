@@ -6,11 +6,11 @@ import (
 	lua "github.com/yuin/gopher-lua"
 )
 
-// UnprovidedServices are the platform's script services luagate does not
+// unprovidedServices are the platform's script services luagate does not
 // run. Each is a global whose every field raises an error naming the
 // service, so a script ported as it is fails with a reason rather than
 // "attempt to index a nil value". Keystore and Websocket are provided.
-var UnprovidedServices = []string{
+var unprovidedServices = []string{
 	"Asset", "Config", "Content", "Device2", "Email", "Http", "Interface",
 	"Spms", "Timeseries", "Tsdb", "Twilio", "User", "Webservice",
 }
@@ -23,7 +23,7 @@ func (vm *VM) registerPlatform(base *lua.LTable) {
 	bench := L.CreateTable(0, 1)
 	bench.RawSetString("measure", L.NewFunction(benchMeasure))
 	base.RawSetString("bench", bench)
-	for _, name := range UnprovidedServices {
+	for _, name := range unprovidedServices {
 		base.RawSetString(name, vm.unprovided(name))
 	}
 }
