@@ -40,8 +40,12 @@ func names(m map[string]string) []string {
 }
 
 // current returns a copy of the running solution to derive a change from.
+// It has no Sources: they describe the project files of the deploy that
+// brought them, which a later change to one script would make wrong.
 func (s *Server) current() scripts.Solution {
-	return s.cfg.Engine.Solution().Solution.Clone()
+	sol := s.cfg.Engine.Solution().Solution.Clone()
+	sol.Sources = nil
+	return sol
 }
 
 // change applies edit to a copy of the running solution, then compiles,
