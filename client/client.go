@@ -64,10 +64,14 @@ func (c *Client) Solution(ctx context.Context) (scripts.Solution, error) {
 	return sol, err
 }
 
-// Deploy replaces the deployed solution with sol in one request.
-func (c *Client) Deploy(ctx context.Context, sol scripts.Solution) error {
+// Deploy replaces the deployed solution with sol in one request, and
+// returns how the init script went when the deploy ran it (nil when it
+// did not).
+func (c *Client) Deploy(ctx context.Context, sol scripts.Solution) (*wire.InitResult, error) {
 	sol.Normalize()
-	return c.do(ctx, http.MethodPut, "", sol, nil)
+	var out wire.Deployed
+	err := c.do(ctx, http.MethodPut, "", sol, &out)
+	return out.Init, err
 }
 
 // Sockets lists the open sockets.

@@ -48,6 +48,8 @@ func (s *Server) managementRoutes() *httprouter.Router {
 		{http.MethodDelete, "/eventhandlers/:name", auth.ScopeAdmin, s.deleteHandler},
 		{http.MethodGet, "/config", auth.ScopeAdmin, s.getConfig},
 		{http.MethodPut, "/config", auth.ScopeAdmin, s.putConfig},
+		{http.MethodGet, "/env", auth.ScopeAdmin, s.getEnv},
+		{http.MethodPut, "/env", auth.ScopeAdmin, s.putEnv},
 		{http.MethodGet, "/sockets", auth.ScopeRead, s.getSockets},
 		{http.MethodDelete, "/sockets", auth.ScopeAdmin, s.deleteSockets},
 		{http.MethodGet, "/sockets/:id", auth.ScopeRead, s.getSocket},
@@ -125,7 +127,7 @@ func isJSONObject(b []byte) bool {
 }
 
 func (s *Server) getSolution(w http.ResponseWriter, _ *http.Request, _ httprouter.Params) {
-	writeJSON(w, http.StatusOK, s.current())
+	writeJSON(w, http.StatusOK, withoutEnvValues(s.current()))
 }
 
 func (s *Server) putSolution(w http.ResponseWriter, r *http.Request, _ httprouter.Params) {
@@ -150,9 +152,16 @@ func (s *Server) Deploy(sol scripts.Solution) error {
 	return err
 }
 
+// replaceWith replaces the solution with sol; a sol without env values
+// keeps the deployed ones, as answers never show them.
 func replaceWith(sol scripts.Solution) func(*scripts.Solution) error {
 	return func(cur *scripts.Solution) error {
+		env := cur.Env
 		*cur = sol
+		cur.EnvSHA256 = ""
+		if cur.Env == nil {
+			cur.Env = env
+		}
 		return nil
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/luagate/luagate/scripts"
+	"github.com/luagate/luagate/wire"
 )
 
 // endpointSummary lists an endpoint without its script.
@@ -21,6 +22,8 @@ type deployResult struct {
 	Endpoints     []endpointSummary `json:"endpoints"`
 	Modules       []string          `json:"modules"`
 	EventHandlers []string          `json:"eventhandlers"`
+	// Init says how the init script went when this change ran it.
+	Init *wire.InitResult `json:"init,omitempty"`
 }
 
 func summarize(eps []scripts.Endpoint) []endpointSummary {
@@ -37,8 +40,12 @@ func names(m map[string]string) []string {
 }
 
 // current returns a copy of the running solution to derive a change from.
+// It has no Sources: they describe the project files of the deploy that
+// brought them, which a later change to one script would make wrong.
 func (s *Server) current() scripts.Solution {
-	return s.cfg.Engine.Solution().Solution.Clone()
+	sol := s.cfg.Engine.Solution().Solution.Clone()
+	sol.Sources = nil
+	return sol
 }
 
 // change applies edit to a copy of the running solution, then compiles,
@@ -49,6 +56,7 @@ func (s *Server) change(edit func(*scripts.Solution) error) (res deployResult, e
 	defer s.deployMu.Unlock()
 	defer func() { s.cfg.Metrics.Deploys.Deployed(res.Revision, err) }()
 	sol := s.current()
+	prevInit := sol.Init
 	if err := edit(&sol); err != nil {
 		return deployResult{}, err
 	}
@@ -80,10 +88,18 @@ func (s *Server) change(edit func(*scripts.Solution) error) (res deployResult, e
 	s.activate(compiled)
 	s.cfg.Logger.Info("solution deployed", "revision", rev, "endpoints", len(stored.Endpoints),
 		"modules", len(stored.Modules), "eventhandlers", len(stored.EventHandlers))
-	return deployResult{
+	res = deployResult{
 		Revision:      rev,
 		Endpoints:     summarize(stored.Endpoints),
 		Modules:       names(stored.Modules),
 		EventHandlers: names(stored.EventHandlers),
-	}, nil
+	}
+	if stored.Init != "" && stored.Init != prevInit {
+		res.Init = &wire.InitResult{OK: true}
+		if err := s.cfg.Engine.RunInit(compiled); err != nil {
+			res.Init = &wire.InitResult{Error: err.Error()}
+			s.cfg.Logger.Error("init script failed; the deploy stays", "revision", rev, "error", err)
+		}
+	}
+	return res, nil
 }

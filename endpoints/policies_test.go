@@ -141,7 +141,7 @@ func TestARouteToAMissingModuleOrFunctionIsRefusedAtDeploy(t *testing.T) {
 	}
 	status, body = g.PutSolution(scripts.Solution{
 		Endpoints: []scripts.Endpoint{{Path: "/r", Script: "--#ENDPOINT WEBSOCKET /r\n--#ROUTE $connect broken.f\n--#ROUTE $default scalar.f\n"}},
-		Modules:   map[string]string{"broken": "error('boom')", "scalar": "return 1"},
+		Modules:   map[string]string{"broken": "error('boom') return {}", "scalar": "return 1"},
 	})
 	if status != http.StatusBadRequest || !strings.Contains(body, "module broken failed to load") || !strings.Contains(body, "boom") ||
 		!strings.Contains(body, "module scalar returns a number, not a table of functions") {

@@ -13,6 +13,7 @@ const (
 )
 
 // NewLogger returns the server's log, written to w: slog's key=value text
+// (with a failed script's traceback on lines of its own after its record)
 // or one JSON object a line, with records below level (debug, info, warn
 // or error) left out.
 func NewLogger(w io.Writer, format, level string) (*slog.Logger, error) {
@@ -23,7 +24,7 @@ func NewLogger(w io.Writer, format, level string) (*slog.Logger, error) {
 	opts := &slog.HandlerOptions{Level: lv}
 	switch format {
 	case LogText:
-		return slog.New(slog.NewTextHandler(w, opts)), nil
+		return slog.New(newTextLogHandler(w, opts)), nil
 	case LogJSON:
 		return slog.New(slog.NewJSONHandler(w, opts)), nil
 	}

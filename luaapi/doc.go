@@ -18,14 +18,24 @@
 //   - what the functions return: tables from Websocket.info and list,
 //     from_json and json.decode, os.date("*t"), string.gmatch's iterator,
 //     coroutines, the values of modules require runs, and every table a
-//     Keystore function returns.
+//     Keystore function returns;
+//   - what the global modules make: they run at the start of each
+//     execution, in its environment (require.go), so their locals, the
+//     closures over them and the globals they set are the execution's.
 //
 // Immutable, and shared by every execution on the state:
 //   - the library tables string, table, math, os, coroutine, Websocket,
-//     Keystore and json: each an empty proxy whose protected metatable
-//     reads through to the library and refuses assignment. rawset,
-//     table.insert and table.remove can still write into a proxy itself;
-//     scrub empties the proxies after such an execution;
+//     Keystore, json and bench: each an empty proxy whose protected
+//     metatable reads through to the library. coroutine, Websocket,
+//     Keystore, json and bench refuse assignment; string, table, math and
+//     os take it into the proxy itself, where it shadows the library for
+//     that execution, as platform modules extend them. rawset,
+//     table.insert and table.remove can write into any proxy too; scrub
+//     empties the proxies after an execution that wrote into one;
+//   - the globals of the platform services luagate does not provide
+//     (platform.go): empty tables whose protected metatable raises on
+//     every read and write; scrub empties them after a rawset;
+//   - a program's Env, which os.getenv reads and nothing writes;
 //   - the libraries behind the proxies and the base behind _G, which a
 //     script reads through __index and never holds: they hold only
 //     functions, strings, numbers and proxies;

@@ -14,7 +14,7 @@ type roomSockets struct {
 }
 
 func (roomSockets) Info(string) (*Conn, error) { return benchConn, nil }
-func (r roomSockets) List() []string          { return r.ids }
+func (r roomSockets) List() []string           { return r.ids }
 
 func runSocketsBench(b *testing.B, sockets Sockets, src string) {
 	vm := NewVM(Options{Sockets: sockets})

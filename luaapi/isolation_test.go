@@ -150,6 +150,29 @@ end
 try(function() getfenv(0).stash = stash end)
 try(function() debug.setmetatable(1, spyMeta) end)`,
 		`getfenv and getfenv(print).stash`},
+	{"extended and replaced library functions", `
+function table.contains(t, v) stash.log[#stash.log + 1] = v return spy() end
+string.upper = spy
+string.format = spy
+math.floor = spy
+os.time = spy
+os.getenv = spy
+table.stash = stash
+string.stash = stash`,
+		`{table.contains, rawget(table, "contains"), string.stash, table.stash, string.upper ~= spy and nil}`},
+	{"unprovided services", `
+for _, name in ipairs({"Device2", "Timeseries", "User", "Email"}) do
+  try(rawset, _G[name], "stash", stash)
+  try(rawset, _G[name], "get", spy)
+  try(function() _G[name].stash = stash end)
+end`,
+		`rawget(Device2, "stash") or rawget(User, "get") or rawget(Email, "stash")`},
+	{"global modules' state", `
+remember(stash)
+remember(spy)
+helper_state.kept = stash
+helper_state.spy = spy`,
+		`{remembered(), helper_state.kept, helper_state.spy}`},
 	{"deep call frames", `
 local function deep(n) if n == 0 then return stash end return (deep(n - 1)) end
 deep(150)
@@ -179,6 +202,12 @@ for _, name in ipairs({"string", "table", "math", "os", "coroutine", "Websocket"
   check(next(lib) == nil and getmetatable(lib) == false and lib.stash == nil and lib.kept == nil and lib[1] == nil, name .. " table")
 end
 check(type(table.insert) == "function" and type(Websocket.send) == "function", "library functions")
+check(table.contains == nil and string.stash == nil, "library extensions")
+check(math.floor(1.5) == 1 and type(os.time()) == "number" and os.getenv("SECRET") == "env-value", "library functions replaced")
+for _, name in ipairs({"Device2", "Timeseries", "User", "Email"}) do
+  check(rawget(_G[name], "stash") == nil and rawget(_G[name], "get") == nil and not pcall(function() return _G[name].get end), name)
+end
+check(remembered() == nil and next(helper_state) == nil, "global module state")
 local t = {3, 1, 2}
 table.insert(t, 4) table.sort(t) check(table.concat(t, ",") == "1,2,3,4", "table functions")
 for _, v in ipairs({1, true, false, print, websocketInfo.send, coroutine.create(function() end), string.gmatch("a", "a")}) do
@@ -209,8 +238,9 @@ check(type(websocketInfo.timestamp) == "number", "timestamp")
 check(websocketInfo.send("victim-send") == nil, "websocketInfo.send")
 check(next(response) == nil, "response")
 local n = 0
-for k, v in pairs(_G) do n = n + 1 check(k == "_G" and v == _G, "global " .. tostring(k)) end
-check(n == 1, "globals")
+local globals = {_G = true, remember = true, remembered = true, helper_state = true}
+for k, v in pairs(_G) do n = n + 1 check(globals[k], "global " .. tostring(k)) end
+check(n == 4, "globals")
 check(keep == nil and keep2 == nil and keep3 == nil and stash == nil, "global names")
 check(getfenv == nil and setfenv == nil and debug == nil and module == nil, "environment functions")
 check(coroutine.running() == nil, "coroutine.running")
@@ -248,6 +278,34 @@ return table.concat(found, " | ")
 `
 }
 
+// helpersModule is a global module with state of its own, as platform
+// helper modules have: a local table its functions close over, and a
+// global table.
+var helpersModule = GlobalModule{Name: "helpers", Proto: mustCompile(`
+local memory = {}
+function remember(v) memory[#memory + 1] = v end
+function remembered() return memory[1] end
+helper_state = {}
+`)}
+
+func mustCompile(src string) *lua.FunctionProto {
+	L := lua.NewState()
+	defer L.Close()
+	fn, err := L.LoadString(src)
+	if err != nil {
+		panic(err)
+	}
+	return fn.Proto
+}
+
+// withHelpers gives p the global module and an environment, as every
+// program of a solution with them has.
+func withHelpers(p *Program) *Program {
+	p.Globals = []GlobalModule{helpersModule}
+	p.Env = map[string]string{"SECRET": "env-value"}
+	return p
+}
+
 // TestNoExecutionReachesAnotherEndpointsExecution runs, for every path in
 // isolationPaths, an attacker's script that tries it, then another
 // endpoint's script on the same state, then the attacker's again. The
@@ -278,9 +336,9 @@ func TestNoExecutionReachesAnotherEndpointsExecution(t *testing.T) {
 				}
 				return 0
 			}))
-			plant := compileEndpoint(t, plantPrelude+path.plant)
-			victim := compileEndpoint(t, victimChecks)
-			look := compileEndpoint(t, harvest(path.find))
+			plant := withHelpers(compileEndpoint(t, plantPrelude+path.plant))
+			victim := withHelpers(compileEndpoint(t, victimChecks))
+			look := withHelpers(compileEndpoint(t, harvest(path.find)))
 			run := func(p *Program, c *Conn, msg string) []string {
 				t.Helper()
 				peer := &recordingPeer{}
@@ -357,6 +415,10 @@ func walkReachable(t *testing.T, vm *VM, ev *Event) {
 	for _, p := range append(vm.proxies, vm.tables.auth.proxies...) {
 		kinds[p] = "proxy"
 		kinds[p.Metatable.(*lua.LTable).RawGetString("__index").(*lua.LTable)] = "library"
+	}
+	// The unprovided services: empty, and their __index is a Go function.
+	for _, p := range vm.services {
+		kinds[p] = "proxy"
 	}
 	if len(vm.tables.auth.proxies) != 4 {
 		t.Fatalf("websocketInfo.auth has %d read-only tables, want 4: auth, claims, groups, org", len(vm.tables.auth.proxies))

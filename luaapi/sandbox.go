@@ -50,6 +50,7 @@ func (vm *VM) openSandbox() {
 	for _, name := range allowedOS {
 		osLimited.RawSetString(name, osFull.RawGetString(name))
 	}
+	osLimited.RawSetString("getenv", L.NewFunction(vm.getenv))
 	base.RawSetString("os", osLimited)
 
 	vm.wrapRawWriters(base)
@@ -64,8 +65,9 @@ func (vm *VM) openSandbox() {
 	vm.limitCoroutines(base.RawGetString("coroutine").(*lua.LTable))
 
 	vm.registerModules(base)
+	vm.registerPlatform(base)
 
-	for _, name := range []string{"string", "table", "math", "os", "coroutine", "Websocket", "json", "Keystore"} {
+	for _, name := range []string{"string", "table", "math", "os", "coroutine", "Websocket", "json", "bench", "Keystore"} {
 		if t, ok := base.RawGetString(name).(*lua.LTable); ok {
 			base.RawSetString(name, vm.readOnly(name, t))
 		}
@@ -121,39 +123,63 @@ func (vm *VM) guardBase(base *lua.LTable) {
 	}))
 }
 
-// readOnly returns a proxy that reads through to t and refuses writes.
-// rawset and table.insert can still write into the proxy itself, so scrub
-// empties every proxy after each execution.
+// extensible are the libraries a script may add functions to or replace
+// functions of, as platform modules do (function table.contains(t, v)),
+// for its own execution only.
+var extensible = map[string]bool{"string": true, "table": true, "math": true, "os": true}
+
+// readOnly returns a proxy that reads through to t. For an extensible
+// library, an assignment sets the key on the proxy itself, where it
+// shadows the library for the rest of the execution; for the others it
+// is refused. rawset and table.insert can write into any proxy too, so
+// scrub empties every proxy after an execution that wrote into one.
 func (vm *VM) readOnly(name string, t *lua.LTable) *lua.LTable {
 	L := vm.L
 	proxy := L.NewTable()
 	mt := L.CreateTable(0, 3)
 	mt.RawSetString("__index", t)
-	mt.RawSetString("__newindex", L.NewFunction(func(L *lua.LState) int {
+	newIndex := func(L *lua.LState) int {
 		L.RaiseError("%s is read-only: cannot set %s.%s", name, name, L.Get(2).String())
 		return 0
-	}))
+	}
+	if extensible[name] {
+		newIndex = func(L *lua.LState) int {
+			vm.rawWritten = true
+			L.RawSet(L.CheckTable(1), L.Get(2), L.Get(3))
+			return 0
+		}
+	}
+	mt.RawSetString("__newindex", L.NewFunction(newIndex))
 	mt.RawSetString("__metatable", lua.LFalse)
 	proxy.Metatable = mt
 	vm.proxies = append(vm.proxies, proxy)
 	return proxy
 }
 
-// scrub undoes whatever an execution wrote into the read-only proxies with
-// raw access, so the next execution sees the libraries as they were.
+// scrub undoes whatever an execution wrote into the library proxies, by
+// assignment to an extensible library or with raw access, so the next
+// execution sees the libraries as they were.
 func (vm *VM) scrub() {
 	if !vm.rawWritten {
 		return
 	}
 	vm.rawWritten = false
 	for _, p := range vm.proxies {
-		if k, _ := p.Next(lua.LNil); k == lua.LNil {
-			continue
-		}
-		var keys []lua.LValue
-		p.ForEach(func(k, _ lua.LValue) { keys = append(keys, k) })
-		for _, k := range keys {
-			p.RawSet(k, lua.LNil)
-		}
+		clearTable(p)
+	}
+	for _, p := range vm.services {
+		clearTable(p)
+	}
+}
+
+// clearTable removes every key of p.
+func clearTable(p *lua.LTable) {
+	if k, _ := p.Next(lua.LNil); k == lua.LNil {
+		return
+	}
+	var keys []lua.LValue
+	p.ForEach(func(k, _ lua.LValue) { keys = append(keys, k) })
+	for _, k := range keys {
+		p.RawSet(k, lua.LNil)
 	}
 }

@@ -57,6 +57,21 @@ type Program struct {
 	Call string
 	// Modules resolves require.
 	Modules ModuleFinder
+	// Globals are the solution's global modules, run in this order in
+	// the execution's environment before the chunk, as the platform
+	// loads them into every script: the globals they define are the
+	// script's. require of one of them returns true without running it
+	// again.
+	Globals []GlobalModule
+	// Env is the solution's environment, read by os.getenv. Shared and
+	// never written.
+	Env map[string]string
+}
+
+// GlobalModule is a module whose chunk returns nothing.
+type GlobalModule struct {
+	Name  string
+	Proto *lua.FunctionProto
 }
 
 // Options configure a VM.
@@ -85,6 +100,9 @@ type VM struct {
 	// string library's read-only proxy.
 	stringMeta *lua.LTable
 	proxies    []*lua.LTable
+	// services are the globals of the platform services luagate does not
+	// provide (platform.go).
+	services []*lua.LTable
 	// rawWritten is set when an execution called a function that writes
 	// past metamethods (rawset, table.insert, table.remove): only then can
 	// a read-only proxy hold something scrub must remove.
@@ -95,6 +113,7 @@ type VM struct {
 
 	// Functions of websocketInfo, created once and bound to cur.
 	infoSend, infoClose *lua.LFunction
+	globalsFn           *lua.LFunction
 	tables              infoTables
 	// The environment and response tables of the last execution, reused
 	// unless it may have added keys to them: see touched.
@@ -146,6 +165,7 @@ func NewVM(opts Options) *VM {
 	vm.frames = frames
 	vm.infoSend = vm.L.NewFunction(vm.websocketInfoSend)
 	vm.infoClose = vm.L.NewFunction(vm.websocketInfoClose)
+	vm.globalsFn = vm.L.NewFunction(vm.runGlobals)
 	vm.openSandbox()
 	return vm
 }
@@ -225,6 +245,11 @@ func (vm *VM) Run(ctx context.Context, p *Program, ev *Event) (err error) {
 		vm.chunk = fn
 	}
 	fn.Env = env
+	if len(p.Globals) > 0 {
+		if err := vm.loadGlobals(L); err != nil {
+			return scriptError(ctx, err)
+		}
+	}
 	L.Push(fn)
 	if p.Call != "" {
 		if err := L.PCall(0, 0, nil); err != nil {

@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"net/http"
 
-	lua "github.com/yuin/gopher-lua"
-
 	"github.com/luagate/luagate/luaapi"
 	"github.com/luagate/luagate/scripts"
 )
@@ -81,10 +79,7 @@ func (e *Engine) CheckAuth(module, function string, req AuthRequest) (AuthAnswer
 			return nil
 		},
 	}
-	prog := &luaapi.Program{Proto: proto, Modules: func(name string) (*lua.FunctionProto, bool) {
-		p, ok := c.Modules[name]
-		return p, ok
-	}}
+	prog := libsOf(c).program(proto, "")
 	if err := e.run(prog, ev); err != nil {
 		return AuthAnswer{}, fmt.Errorf("%w: %w", ErrAuthCheck, err)
 	}

@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/gorilla/websocket"
-	lua "github.com/yuin/gopher-lua"
 
 	"github.com/luagate/luagate/hub"
 	"github.com/luagate/luagate/luaapi"
@@ -44,6 +43,7 @@ type Engine struct {
 // built once, so dispatching an event allocates none.
 type revision struct {
 	compiled *scripts.Compiled
+	libs     *solutionLibs
 	programs map[string]*luaapi.Program
 	handler  *luaapi.Program
 	// policies and fallback are the endpoints' policies (policy.go).
@@ -52,16 +52,13 @@ type revision struct {
 }
 
 func newRevision(c *scripts.Compiled) *revision {
-	modules := func(name string) (*lua.FunctionProto, bool) {
-		p, ok := c.Modules[name]
-		return p, ok
-	}
-	r := &revision{compiled: c, programs: make(map[string]*luaapi.Program, len(c.Endpoints))}
+	libs := libsOf(c)
+	r := &revision{compiled: c, libs: libs, programs: make(map[string]*luaapi.Program, len(c.Endpoints))}
 	for _, ep := range c.Endpoints {
-		r.programs[ep.Path] = &luaapi.Program{Proto: ep.Proto, Modules: modules}
+		r.programs[ep.Path] = libs.program(ep.Proto, "")
 	}
 	if c.Handler != nil {
-		r.handler = &luaapi.Program{Proto: c.Handler, Call: scripts.HandlerFunction, Modules: modules}
+		r.handler = libs.program(c.Handler, scripts.HandlerFunction)
 	}
 	return r
 }

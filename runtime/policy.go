@@ -48,16 +48,13 @@ type rateParams struct {
 // on every revision they store.
 func (e *Engine) withPolicies(r *revision) *revision {
 	c := r.compiled
-	modules := func(name string) (*lua.FunctionProto, bool) {
-		p, ok := c.Modules[name]
-		return p, ok
-	}
+	libs := r.libs
 	r.policies = make(map[string]*endpointPolicy, len(c.Endpoints))
 	for i := range c.Endpoints {
 		ep := &c.Endpoints[i]
-		r.policies[ep.Path] = e.newEndpointPolicy(ep.Path, &ep.Policy, modules)
+		r.policies[ep.Path] = e.newEndpointPolicy(ep.Path, &ep.Policy, libs)
 	}
-	r.fallback = e.newEndpointPolicy("", &scripts.Policy{}, modules)
+	r.fallback = e.newEndpointPolicy("", &scripts.Policy{}, libs)
 	return r
 }
 
@@ -70,7 +67,7 @@ func (r *revision) policyOf(route string) *endpointPolicy {
 	return r.fallback
 }
 
-func (e *Engine) newEndpointPolicy(path string, p *scripts.Policy, modules luaapi.ModuleFinder) *endpointPolicy {
+func (e *Engine) newEndpointPolicy(path string, p *scripts.Policy, libs *solutionLibs) *endpointPolicy {
 	cfg := &e.cfg
 	ep := &endpointPolicy{
 		maxMessage: cfg.MaxMessageBytes,
@@ -109,7 +106,7 @@ func (e *Engine) newEndpointPolicy(path string, p *scripts.Policy, modules luaap
 	if len(p.Routes) > 0 {
 		ep.routes = make(map[string]*luaapi.Program, len(p.Routes))
 		for _, r := range p.Routes {
-			ep.routes[r.Key] = &luaapi.Program{Proto: routeChunk(path, r), Modules: modules}
+			ep.routes[r.Key] = libs.program(routeChunk(path, r), "")
 		}
 	}
 	return ep

@@ -26,8 +26,13 @@ func (checkPeer) Close() error            { return errNoSocket }
 // CheckRoutes loads every module a route or a script check of c names, once, in a sandboxed
 // state of its own under the script timeout, and refuses a route whose
 // module fails to load, does not return a table, or does not export the
-// function. The problems are at the --#ROUTE and --#SECURITY lines.
+// function. The problems are at the --#ROUTE and --#SECURITY lines. It
+// also loads the global modules, which every script runs first, and
+// refuses one that fails.
 func (e *Engine) CheckRoutes(c *scripts.Compiled) error {
+	if err := e.checkGlobals(c); err != nil {
+		return err
+	}
 	needs := map[string][]string{} // module -> functions routes call
 	for _, ep := range c.Endpoints {
 		for _, t := range targets(ep.Policy) {
@@ -41,13 +46,10 @@ func (e *Engine) CheckRoutes(c *scripts.Compiled) error {
 	}
 	vm := luaapi.NewVM(luaapi.Options{Sockets: e.hub, Keystore: luaKeystoreOf(e.cfg.Keystore), Logger: e.cfg.Logger})
 	defer vm.Close()
-	modules := func(name string) (*lua.FunctionProto, bool) {
-		p, ok := c.Modules[name]
-		return p, ok
-	}
+	libs := libsOf(c)
 	failed := map[string]string{} // module, or module.function -> why
 	for _, name := range slices.Sorted(maps.Keys(needs)) {
-		missing, err := e.loadForCheck(vm, modules, name, needs[name])
+		missing, err := e.loadForCheck(vm, libs, name, needs[name])
 		switch {
 		case err != nil:
 			failed[name] = err.Error()
@@ -97,7 +99,7 @@ func targets(p scripts.Policy) []target {
 
 // loadForCheck requires module name on vm and returns which of fns it does
 // not export as functions.
-func (e *Engine) loadForCheck(vm *luaapi.VM, modules luaapi.ModuleFinder, name string, fns []string) ([]string, error) {
+func (e *Engine) loadForCheck(vm *luaapi.VM, libs *solutionLibs, name string, fns []string) ([]string, error) {
 	quoted := make([]string, len(fns))
 	for i, f := range fns {
 		quoted[i] = fmt.Sprintf("%q", f)
@@ -123,7 +125,7 @@ return table.concat(missing, ",")`, name, strings.Join(quoted, ", "))
 			return nil
 		},
 	}
-	if err := vm.RunFor(e.cfg.ScriptTimeout, &luaapi.Program{Proto: proto, Modules: modules}, ev); err != nil {
+	if err := vm.RunFor(e.cfg.ScriptTimeout, libs.program(proto, ""), ev); err != nil {
 		return nil, fmt.Errorf("module %s failed to load: %w", name, err)
 	}
 	if typ, ok := strings.CutPrefix(reply, "\x00"); ok {
@@ -133,4 +135,51 @@ return table.concat(missing, ",")`, name, strings.Join(quoted, ", "))
 		return nil, nil
 	}
 	return strings.Split(reply, ","), nil
+}
+
+// checkGlobals runs c's global modules once, as every execution will, and
+// refuses the solution when one fails, naming it.
+func (e *Engine) checkGlobals(c *scripts.Compiled) error {
+	if len(c.Globals) == 0 {
+		return nil
+	}
+	proto, err := scripts.CompileChunk("check of global modules", "return")
+	if err != nil {
+		return fmt.Errorf("check global modules: %w", err)
+	}
+	err = e.runAlone(c, proto, "deploy-check")
+	if err == nil {
+		return nil
+	}
+	p := scripts.Problem{Message: "global module failed to load: " + err.Error()}
+	for _, name := range c.Globals {
+		if strings.HasPrefix(err.Error(), name+":") {
+			p.File = name
+		}
+	}
+	return scripts.Problems{p}
+}
+
+// runAlone runs proto as a program of c on a state of its own, with no
+// socket, under the script timeout; what it prints is logged with route.
+func (e *Engine) runAlone(c *scripts.Compiled, proto *lua.FunctionProto, route string) error {
+	vm := luaapi.NewVM(luaapi.Options{Sockets: e.hub, Logger: e.cfg.Logger})
+	defer vm.Close()
+	ev := &luaapi.Event{Type: luaapi.EventOpen, Peer: checkPeer{},
+		Conn:  luaapi.NewConn(luaapi.Conn{ID: route, Route: route}),
+		Reply: func([]byte, bool) error { return nil }}
+	return vm.RunFor(e.cfg.ScriptTimeout, libsOf(c).program(proto, ""), ev)
+}
+
+// RunInit runs c's init script, if it has one, once. Its output is logged
+// as any script's, under the route init.lua; its failure is returned and
+// changes nothing else.
+func (e *Engine) RunInit(c *scripts.Compiled) error {
+	if c.Init == nil {
+		return nil
+	}
+	if err := e.runAlone(c, c.Init, scripts.InitFile); err != nil {
+		return fmt.Errorf("%s failed: %w", scripts.InitFile, err)
+	}
+	return nil
 }

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	lua "github.com/yuin/gopher-lua"
+	"github.com/yuin/gopher-lua/ast"
 	"github.com/yuin/gopher-lua/parse"
 )
 
@@ -39,7 +40,17 @@ type Compiled struct {
 	// Modules maps a module name to its compiled chunk.
 	Modules map[string]*lua.FunctionProto
 	// Handler is the custom event handler's chunk, nil when there is none.
+	// A handler deployed as the body of HandlerFunction, as platform
+	// projects keep it, is compiled wrapped in the function.
 	Handler *lua.FunctionProto
+	// Globals names the global modules, sorted: those whose chunk returns
+	// nothing, which the platform loads into every script.
+	Globals []string
+	// Env is the solution's environment with the schema's defaults filled
+	// in, for os.getenv.
+	Env map[string]string
+	// Init is InitFile's chunk, nil when there is none.
+	Init *lua.FunctionProto
 	// byPath indexes Endpoints by path: the runtime looks an endpoint up
 	// on every connect and, on every deploy, for every open socket.
 	byPath map[string]int
@@ -89,7 +100,8 @@ func Compile(sol Solution) (*Compiled, error) {
 		if err := routes.add(pat); err != nil {
 			conflicts = append(conflicts, Problem{Message: err.Error()})
 		}
-		proto, err := CompileChunk(e.Path, endpointPrologue+e.Script)
+		chunk, pad := sol.chunk("endpoint", e.Path)
+		proto, err := CompileChunk(chunk, endpointPrologue+pad+e.Script)
 		if err != nil {
 			problems = append(problems, asProblem(e.Path, err))
 		}
@@ -104,12 +116,16 @@ func Compile(sol Solution) (*Compiled, error) {
 			problems = append(problems, Problem{File: Elide(name), Message: err.Error()})
 			continue
 		}
-		proto, err := CompileChunk(name, src)
+		chunkName, _ := sol.chunk("module", name)
+		proto, chunk, err := compileChunk(chunkName, src)
 		if err != nil {
 			problems = append(problems, asProblem(name, err))
 			continue
 		}
 		c.Modules[name] = proto
+		if !returnsValue(chunk) {
+			c.Globals = append(c.Globals, name)
+		}
 	}
 	for _, name := range slices.Sorted(maps.Keys(sol.EventHandlers)) {
 		src := sol.EventHandlers[name]
@@ -117,13 +133,29 @@ func Compile(sol Solution) (*Compiled, error) {
 			problems = append(problems, Problem{File: Elide(name), Message: fmt.Sprintf("unknown event handler: the only one is %q", EventHandlerWebsocketInfo)})
 			continue
 		}
-		proto, err := CompileChunk(name, src)
+		chunkName, _ := sol.chunk("eventhandler", name)
+		proto, err := CompileChunk(chunkName, HandlerSource(src))
 		if err != nil {
+			// A body that does not parse on its own is reported as it
+			// is, rather than at the wrapper's closing line.
+			if _, own := CompileChunk(chunkName, src); own != nil {
+				err = own
+			}
 			problems = append(problems, asProblem(name, err))
 			continue
 		}
 		c.Handler = proto
 	}
+	if sol.Init != "" {
+		proto, err := CompileChunk(InitFile, sol.Init)
+		if err != nil {
+			problems = append(problems, asProblem(InitFile, err))
+		}
+		c.Init = proto
+	}
+	env, more := sol.checkEnv()
+	problems = append(problems, more...)
+	c.Env = env
 	if err := problems.orNil(); err != nil {
 		return nil, err
 	}
@@ -160,8 +192,14 @@ func CheckModuleName(name string) error {
 // than MaxSyntaxDepth or defining more than MaxFunctions functions, which is
 // refused before gopher-lua spends time on it.
 func CompileChunk(name, src string) (*lua.FunctionProto, error) {
+	proto, _, err := compileChunk(name, src)
+	return proto, err
+}
+
+// compileChunk is CompileChunk, also returning the syntax tree.
+func compileChunk(name, src string) (*lua.FunctionProto, []ast.Stmt, error) {
 	if err := scanDepth(name, src); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	chunk, err := parse.Parse(strings.NewReader(src), name)
 	if err != nil {
@@ -175,23 +213,23 @@ func CompileChunk(name, src string) (*lua.FunctionProto, error) {
 			} else if pe.Token != "" {
 				msg += fmt.Sprintf(" near '%s'", Elide(pe.Token))
 			}
-			return nil, Problem{File: name, Line: line, Message: msg}
+			return nil, nil, Problem{File: name, Line: line, Message: msg}
 		}
-		return nil, Problem{File: name, Message: err.Error()}
+		return nil, nil, Problem{File: name, Message: err.Error()}
 	}
 	if err := checkTree(name, chunk); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	proto, err := lua.Compile(chunk, name)
 	if err != nil {
 		var ce *lua.CompileError
 		if errors.As(err, &ce) {
-			return nil, Problem{File: name, Line: ce.Line, Message: ce.Message}
+			return nil, nil, Problem{File: name, Line: ce.Line, Message: ce.Message}
 		}
-		return nil, Problem{File: name, Message: err.Error()}
+		return nil, nil, Problem{File: name, Message: err.Error()}
 	}
 	compact(proto)
-	return proto, nil
+	return proto, chunk, nil
 }
 
 func asProblem(file string, err error) Problem {
@@ -200,4 +238,32 @@ func asProblem(file string, err error) Problem {
 		return p
 	}
 	return Problem{File: file, Message: err.Error()}
+}
+
+// returnsValue reports whether a chunk ends in a return with values: a
+// module that does is required; one that does not is a global module.
+func returnsValue(chunk []ast.Stmt) bool {
+	if len(chunk) == 0 {
+		return false
+	}
+	ret, ok := chunk[len(chunk)-1].(*ast.ReturnStmt)
+	return ok && len(ret.Exprs) > 0
+}
+
+// handlerDefRE finds a global definition of HandlerFunction.
+var handlerDefRE = regexp.MustCompile(`(?m)^[ \t]*(function[ \t]+` + HandlerFunction + `[ \t]*\(|` + HandlerFunction + `[ \t]*=)`)
+
+// HandlerSource is the source an event handler compiles as: src itself
+// when it defines HandlerFunction, else src as the body of that function,
+// as the platform wraps a handler file. The wrapper opens on src's first
+// line, so line numbers stay src's own.
+func HandlerSource(src string) string {
+	if handlerDefRE.MatchString(src) {
+		return src
+	}
+	end := "\nend"
+	if strings.HasSuffix(src, "\n") {
+		end = "end"
+	}
+	return "function " + HandlerFunction + "(websocketInfo) " + src + end
 }

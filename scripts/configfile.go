@@ -44,16 +44,9 @@ func readYAML(file string, src []byte, v any) (map[string]int, Problems) {
 	var problems Problems
 	dec := yaml.NewDecoder(bytes.NewReader(src))
 	dec.KnownFields(true)
-	err := dec.Decode(v)
-	var te *yaml.TypeError
-	switch {
-	case err == nil, errors.Is(err, io.EOF): // an empty file configures nothing
-	case errors.As(err, &te):
-		for _, e := range te.Errors {
-			problems = append(problems, yamlProblem(file, e))
-		}
-	default:
-		problems = append(problems, yamlProblem(file, strings.TrimPrefix(err.Error(), "yaml: ")))
+	// An empty file configures nothing.
+	if err := dec.Decode(v); err != nil && !errors.Is(err, io.EOF) {
+		problems = yamlProblemsIn(file, err)
 	}
 	var root yaml.Node
 	lines := map[string]int{}

@@ -23,6 +23,12 @@ func DiffSolutions(from, to Solution) Diff {
 	d.compare("module ", from.Modules, to.Modules)
 	d.compare("event handler ", from.EventHandlers, to.EventHandlers)
 	d.compare("config ", configFiles(from), configFiles(to))
+	d.compare("", initFiles(from), initFiles(to))
+	d.compare("env_schema ", schemaFiles(from), schemaFiles(to))
+	if len(to.Env) > 0 {
+		// Values are compared by digest: answers carry nothing else.
+		d.compare("environment ", envFiles(from), envFiles(to))
+	}
 	return d
 }
 
@@ -40,6 +46,36 @@ func configFiles(s Solution) map[string]string {
 		files[WebserviceFile] = string(b)
 	}
 	return files
+}
+
+// schemaFiles is s's env_schema as the file that declares it.
+func schemaFiles(s Solution) map[string]string {
+	if s.EnvSchema == nil {
+		return nil
+	}
+	b, _ := json.Marshal(s.EnvSchema)
+	return map[string]string{MuranoFile: string(b)}
+}
+
+// envFiles is the digest of s's environment values, as the file that
+// holds them.
+func envFiles(s Solution) map[string]string {
+	sum := s.EnvSHA256
+	if s.Env != nil {
+		sum = EnvDigest(s.Env)
+	}
+	if sum == "" {
+		return nil
+	}
+	return map[string]string{EnvFile: sum}
+}
+
+// initFiles is s's init script as the project file it is kept in.
+func initFiles(s Solution) map[string]string {
+	if s.Init == "" {
+		return nil
+	}
+	return map[string]string{InitFile: s.Init}
 }
 
 func endpointScripts(s Solution) map[string]string {

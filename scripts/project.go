@@ -12,6 +12,8 @@ import (
 	"slices"
 	"sort"
 	"strings"
+
+	"go.yaml.in/yaml/v3"
 )
 
 // The directories of a project, relative to its root. Everything else in
@@ -63,10 +65,28 @@ func (o origins) locate(p Problem) Problem {
 	if p.File == WebserviceFile && p.Line == 0 {
 		return locateConfig(p, o.web)
 	}
+	if p.File == "env_schema" {
+		p.File = MuranoFile
+	}
 	if p.File == EventHandlerWebsocketInfo && o.handler != "" {
 		p.File = o.handler
 	}
 	return p
+}
+
+// sources is Solution.Sources for the parts o locates.
+func (o origins) sources() map[string]Source {
+	m := make(map[string]Source, len(o.endpoints)+len(o.modules)+1)
+	for p, loc := range o.endpoints {
+		m[SourceKey("endpoint", p)] = Source{File: loc.File, Line: loc.Line}
+	}
+	for name, f := range o.modules {
+		m[SourceKey("module", name)] = Source{File: f, Line: 1}
+	}
+	if o.handler != "" {
+		m[SourceKey("eventhandler", EventHandlerWebsocketInfo)] = Source{File: o.handler, Line: 1}
+	}
+	return m
 }
 
 // ReadProject reads the project in dir: endpoints from endpoints/**/*.lua
@@ -75,30 +95,51 @@ func (o origins) locate(p Problem) Problem {
 // "src.utils"), the custom event handler from HandlerFile or any services
 // file whose first line is "--#EVENT websocket websocket_info", and the
 // rate policies and endpoint defaults from ConfigFile, and the security
-// schemes from WebserviceFile.
+// schemes from WebserviceFile. MuranoFile, or else SolutionFile, may place
+// and narrow those sections and declare the environment's schema; EnvFile
+// holds the environment's values and InitFile the init script.
 //
 // It checks and compiles everything. The error, when not nil, is Problems
-// naming every project file and line at fault. warnings list files that
-// were ignored. File names are relative to dir, with forward slashes.
+// naming every project file and line at fault. warnings list what the
+// project has that luagate does not use. File names are relative to dir, with forward slashes.
 func ReadProject(dir string) (sol Solution, warnings Problems, err error) {
 	sol = Solution{Modules: map[string]string{}, EventHandlers: map[string]string{}}
 	o := origins{endpoints: map[string]Problem{}, modules: map[string]string{}}
-	var problems Problems
 	if st, err := os.Stat(dir); err != nil {
 		return sol, nil, fmt.Errorf("read project: %w", err)
 	} else if !st.IsDir() {
 		return sol, nil, fmt.Errorf("read project: %s is not a directory", dir)
 	}
-	found := false
-	for _, sub := range []string{EndpointsDir, ModulesDir, ServicesDir} {
-		files, err := luaTree(dir, sub)
-		if errors.Is(err, fs.ErrNotExist) {
-			continue
+	l, problems := readLayout(dir)
+	warnings = append(warnings, l.unused...)
+	sol.EnvSchema = l.envSchema
+	env, more := readEnvFile(dir)
+	problems = append(problems, more...)
+	sol.Env = env
+	found := l.declared
+	if b, err := os.ReadFile(filepath.Join(dir, InitFile)); err == nil {
+		sol.Init, found = string(b), true
+	} else if !errors.Is(err, fs.ErrNotExist) {
+		problems = append(problems, Problem{File: InitFile, Message: err.Error()})
+	}
+	for _, sec := range l.sections {
+		sub := sec.kind
+		files := sec.files
+		if files == nil {
+			all, err := luaTree(dir, sec.location)
+			if errors.Is(err, fs.ErrNotExist) {
+				continue
+			}
+			if err != nil {
+				return sol, nil, fmt.Errorf("read project: %w", err)
+			}
+			found = true
+			for _, rel := range all {
+				if sec.wants(rel) {
+					files = append(files, rel)
+				}
+			}
 		}
-		if err != nil {
-			return sol, nil, fmt.Errorf("read project: %w", err)
-		}
-		found = true
 		for _, rel := range files {
 			b, err := os.ReadFile(filepath.Join(dir, filepath.FromSlash(rel)))
 			if err != nil {
@@ -107,11 +148,11 @@ func ReadProject(dir string) (sol Solution, warnings Problems, err error) {
 			}
 			src := string(b)
 			switch {
-			case rel == ConfigFile:
+			case sub == ServicesDir && strings.TrimPrefix(rel, sec.location+"/") == path.Base(ConfigFile):
 				cfg, lines, more := readConfigFile(b)
 				problems = append(problems, more...)
 				sol.Config, o.config = cfg, lines
-			case rel == WebserviceFile:
+			case sub == ServicesDir && strings.TrimPrefix(rel, sec.location+"/") == path.Base(WebserviceFile):
 				web, lines, more, ignored := readWebserviceFile(b)
 				problems = append(problems, more...)
 				warnings = append(warnings, ignored...)
@@ -131,7 +172,10 @@ func ReadProject(dir string) (sol Solution, warnings Problems, err error) {
 					sol.Endpoints = append(sol.Endpoints, e.Endpoint)
 				}
 			case sub == ModulesDir:
-				name := strings.ReplaceAll(strings.TrimSuffix(strings.TrimPrefix(rel, ModulesDir+"/"), ".lua"), "/", ".")
+				name, named := l.moduleNames[rel]
+				if !named {
+					name = strings.ReplaceAll(strings.TrimSuffix(strings.TrimPrefix(rel, sec.location+"/"), ".lua"), "/", ".")
+				}
 				if err := CheckModuleName(name); err != nil {
 					problems = append(problems, Problem{File: rel, Message: err.Error()})
 					continue
@@ -142,7 +186,7 @@ func ReadProject(dir string) (sol Solution, warnings Problems, err error) {
 				}
 				o.modules[name] = rel
 				sol.Modules[name] = src
-			case isEventHandler(rel, src):
+			case rel == l.handlerFile || strings.TrimPrefix(rel, sec.location+"/") == path.Base(HandlerFile) || isEventHandler(rel, src):
 				if o.handler != "" {
 					problems = append(problems, Problem{File: rel, Line: 1,
 						Message: "a second websocket_info event handler: the first is " + o.handler})
@@ -157,8 +201,9 @@ func ReadProject(dir string) (sol Solution, warnings Problems, err error) {
 		}
 	}
 	if !found {
-		return sol, warnings, Problems{{File: dir, Message: "not a luagate project: no endpoints/, modules/ or services/ directory"}}
+		return sol, warnings, Problems{{File: dir, Message: "not a luagate project: no endpoints/, modules/ or services/ directory, and no " + MuranoFile}}
 	}
+	sol.Sources = o.sources()
 	if _, err := Compile(sol); err != nil {
 		var ps Problems
 		if !errors.As(err, &ps) {
@@ -230,9 +275,11 @@ func appendProblems(ps Problems, err error) Problems {
 
 // WriteProject writes sol as a project in dir, one file per script:
 // endpoints/<name from path>.lua, modules/<name with dots as
-// directories>.lua, HandlerFile and, when the solution has a config,
-// ConfigFile and WebserviceFile. The .lua files already under endpoints/,
-// modules/ and services/, ConfigFile and WebserviceFile, are removed first, so that what is in
+// directories>.lua, HandlerFile, InitFile and, when the solution has a
+// config, ConfigFile and WebserviceFile; and MuranoFile with the
+// env_schema when dir has none. EnvFile is never written: the values are
+// not in sol. The .lua files already under endpoints/, modules/ and
+// services/, ConfigFile and WebserviceFile, are removed first, so that what is in
 // dir afterwards is exactly sol; other files are left alone. Reading the
 // result with ReadProject gives back sol.
 func WriteProject(dir string, sol Solution) error {
@@ -269,6 +316,18 @@ func WriteProject(dir string, sol Solution) error {
 	}
 	if src, ok := sol.EventHandlers[EventHandlerWebsocketInfo]; ok {
 		files[HandlerFile] = src
+	}
+	if sol.Init != "" {
+		files[InitFile] = sol.Init
+	}
+	if _, err := os.Stat(filepath.Join(dir, MuranoFile)); sol.EnvSchema != nil && errors.Is(err, fs.ErrNotExist) {
+		// A project's own MuranoFile is kept as it is; without one, the
+		// schema needs a file to be deployed again.
+		b, err := yaml.Marshal(map[string]any{"formatversion": "1.0.0", "env_schema": sol.EnvSchema})
+		if err != nil {
+			return fmt.Errorf("write project: %w", err)
+		}
+		files[MuranoFile] = string(b)
 	}
 	if !sol.Config.Empty() {
 		b, err := configFileContent(sol.Config)

@@ -43,11 +43,7 @@ func TestReadProjectReadsTheMuranoLayout(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var paths []string
-	for _, e := range sol.Endpoints {
-		paths = append(paths, e.Path)
-	}
-	if want := []string{"/a", "/b/{id}", "/echo"}; !reflect.DeepEqual(paths, want) {
+	if paths, want := endpointPaths(sol), []string{"/a", "/b/{id}", "/echo"}; !reflect.DeepEqual(paths, want) {
 		t.Errorf("endpoints %q, want %q", paths, want)
 	}
 	if _, ok := sol.Modules["src.utils"]; !ok || len(sol.Modules) != 1 {

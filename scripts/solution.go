@@ -3,7 +3,9 @@ package scripts
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"maps"
 	"sort"
+	"strings"
 	"time"
 )
 
@@ -48,6 +50,45 @@ type Solution struct {
 	// Webservice holds the security schemes endpoints may name: a
 	// project's WebserviceFile.
 	Webservice Webservice `json:"webservice"`
+	// EnvSchema declares the environment os.getenv reads (env_schema in
+	// murano.yaml); nil declares nothing.
+	EnvSchema *EnvSchema `json:"env_schema,omitempty"`
+	// Env holds the environment's values. The management API never
+	// answers them: a solution it answers has EnvSHA256 instead. A
+	// solution PUT without env keeps the deployed values.
+	Env map[string]string `json:"env,omitempty"`
+	// EnvSHA256 is EnvDigest of the deployed values, in answers only.
+	EnvSHA256 string `json:"env_sha256,omitempty"`
+	// Init is the project's InitFile: a script run once after each deploy
+	// that changes it.
+	Init string `json:"init,omitempty"`
+	// Sources says which project file each script came from, keyed by
+	// SourceKey, so that its compiled chunk is named after the file and
+	// numbered by its lines: run-time errors then read as deploy errors
+	// do (endpoints/boom.lua:5: ...). ReadProject sets it; it is not part
+	// of the management API's JSON or of what is stored.
+	Sources map[string]Source `json:"-"`
+}
+
+// Source is where in a project a script starts.
+type Source struct {
+	File string
+	// Line is the file's line of the script's first line.
+	Line int
+}
+
+// SourceKey is the key of Solution.Sources for a part of the solution:
+// kind is "endpoint", "module" or "eventhandler".
+func SourceKey(kind, name string) string { return kind + " " + name }
+
+// chunk names the compiled chunk of the part kind name, and gives the
+// newlines that put the script's first line at its file's line.
+func (s Solution) chunk(kind, name string) (chunkName, pad string) {
+	src, ok := s.Sources[SourceKey(kind, name)]
+	if !ok {
+		return name, ""
+	}
+	return src.File, strings.Repeat("\n", max(src.Line-1, 0))
 }
 
 // Normalize sorts endpoints by path and replaces nil maps with empty ones, so
@@ -77,6 +118,11 @@ func (s Solution) Clone() Solution {
 		EventHandlers: make(map[string]string, len(s.EventHandlers)),
 		Config:        s.Config.clone(),
 		Webservice:    s.Webservice.clone(),
+		EnvSchema:     s.EnvSchema.clone(),
+		Env:           maps.Clone(s.Env),
+		EnvSHA256:     s.EnvSHA256,
+		Init:          s.Init,
+		Sources:       maps.Clone(s.Sources),
 	}
 	for k, v := range s.Modules {
 		c.Modules[k] = v

@@ -14,9 +14,10 @@ import (
 )
 
 // Fingerprint hashes the names and contents of every file of the project in
-// dir, so that a poller can tell when anything in it changed. Contents are
-// hashed rather than modification times compared because some file systems
-// keep times to the second, and an editor may save twice within one.
+// dir (its layout files, .env, init.lua and the files of its sections), so
+// that a poller can tell when anything in it changed. Contents are hashed
+// rather than modification times compared because some file systems keep
+// times to the second, and an editor may save twice within one.
 func Fingerprint(dir string) (string, error) {
 	sums, err := fileSums(dir)
 	if err != nil {
@@ -32,24 +33,35 @@ func Fingerprint(dir string) (string, error) {
 }
 
 // fileSums hashes the contents of every file of the project in dir, by its
-// slash-separated path.
+// slash-separated path: the layout files (a change to one may move the
+// sections), then the files of each section where the layout puts it.
 func fileSums(dir string) (map[string][sha256.Size]byte, error) {
-	sums := map[string][sha256.Size]byte{}
-	for _, sub := range []string{EndpointsDir, ModulesDir, ServicesDir} {
-		files, err := luaTree(dir, sub)
+	files := []string{MuranoFile, SolutionFile, EnvFile, InitFile}
+	l, _ := readLayout(dir)
+	for _, sec := range l.sections {
+		if sec.files != nil {
+			files = append(files, sec.files...)
+			continue
+		}
+		tree, err := luaTree(dir, sec.location)
 		if errors.Is(err, fs.ErrNotExist) {
 			continue
 		}
 		if err != nil {
 			return nil, err
 		}
-		for _, rel := range files {
-			b, err := os.ReadFile(filepath.Join(dir, filepath.FromSlash(rel)))
-			if err != nil {
-				return nil, err
-			}
-			sums[rel] = sha256.Sum256(b)
+		files = append(files, tree...)
+	}
+	sums := make(map[string][sha256.Size]byte, len(files))
+	for _, rel := range files {
+		b, err := os.ReadFile(filepath.Join(dir, filepath.FromSlash(rel)))
+		if errors.Is(err, fs.ErrNotExist) {
+			continue
 		}
+		if err != nil {
+			return nil, err
+		}
+		sums[rel] = sha256.Sum256(b)
 	}
 	return sums, nil
 }

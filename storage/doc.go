@@ -14,6 +14,9 @@
 //	meta           "revision"    -> 8-byte big-endian uint64, bumped by every Save
 //	               "schema"      -> "1"
 //	               "config"      -> JSON of scripts.Config, absent when empty
+//	               "env"         -> JSON of the environment's values, absent when none
+//	               "env_schema"  -> JSON of scripts.EnvSchema, absent when none
+//	               "init"        -> the init script, absent when none
 //	               "sessions"    -> 8-byte big-endian count of the sessions bucket
 //	keys           key id        -> JSON of auth.Key (the secret's SHA-256, never the secret)
 //	keyhashes      SHA-256       -> key id, to find a presented secret's key

@@ -28,6 +28,12 @@ var (
 	keySchema   = []byte("schema")
 	keyConfig   = []byte("config")
 	keyWeb      = []byte("webservice")
+	// keyEnv and keyEnvSchema hold the solution's environment values and
+	// schema as JSON, absent when there are none.
+	keyEnv       = []byte("env")
+	keyEnvSchema = []byte("env_schema")
+	// keyInit holds the init script, absent when there is none.
+	keyInit = []byte("init")
 
 	// contentBuckets are the ones Save replaces wholesale.
 	contentBuckets = [][]byte{bucketEndpoints, bucketModules, bucketEventHandlers}
@@ -46,6 +52,8 @@ type metaValue struct {
 func metaJSON(sol *scripts.Solution) []metaValue {
 	return []metaValue{
 		{keyConfig, &sol.Config, sol.Config.Empty()},
+		{keyEnv, &sol.Env, len(sol.Env) == 0},
+		{keyEnvSchema, &sol.EnvSchema, sol.EnvSchema == nil},
 		{keyWeb, &sol.Webservice, sol.Webservice.Empty()},
 	}
 }
@@ -408,6 +416,7 @@ func read(tx *bolt.Tx) (scripts.Solution, uint64, error) {
 				}
 			}
 		}
+		sol.Init = string(b.Get(keyInit)) // copies
 		switch v := b.Get(keyRevision); len(v) {
 		case 0:
 		case 8:
@@ -459,22 +468,40 @@ func write(tx *bolt.Tx, sol scripts.Solution, rev uint64) error {
 		return fmt.Errorf("create bucket %s: %w", bucketMeta, err)
 	}
 	for _, m := range metaJSON(&sol) {
-		if m.empty {
-			err = meta.Delete(m.key)
-		} else {
-			var v []byte
-			if v, err = json.Marshal(m.value); err == nil {
-				err = meta.Put(m.key, v)
-			}
+		if err := putJSON(meta, m.key, m.value, m.empty); err != nil {
+			return err
 		}
-		if err != nil {
-			return fmt.Errorf("set %s: %w", m.key, err)
-		}
+	}
+	if sol.Init == "" {
+		err = meta.Delete(keyInit)
+	} else {
+		err = meta.Put(keyInit, []byte(sol.Init))
+	}
+	if err != nil {
+		return fmt.Errorf("set init: %w", err)
 	}
 	var buf [8]byte
 	binary.BigEndian.PutUint64(buf[:], rev)
 	if err := meta.Put(keyRevision, buf[:]); err != nil {
 		return fmt.Errorf("set revision: %w", err)
+	}
+	return nil
+}
+
+// putJSON stores v as JSON under key, or deletes key when empty.
+func putJSON(b *bolt.Bucket, key []byte, v any, empty bool) error {
+	if empty {
+		if err := b.Delete(key); err != nil {
+			return fmt.Errorf("delete %s: %w", key, err)
+		}
+		return nil
+	}
+	j, err := json.Marshal(v)
+	if err == nil {
+		err = b.Put(key, j)
+	}
+	if err != nil {
+		return fmt.Errorf("set %s: %w", key, err)
 	}
 	return nil
 }

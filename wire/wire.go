@@ -23,6 +23,19 @@ const (
 	MessageBinary = "data-binary"
 )
 
+// InitResult is the run of the init script that a deploy changed: its
+// failure does not undo the deploy.
+type InitResult struct {
+	OK    bool   `json:"ok"`
+	Error string `json:"error,omitempty"`
+}
+
+// Deployed is the part of a change's answer the client reads.
+type Deployed struct {
+	Revision uint64      `json:"revision"`
+	Init     *InitResult `json:"init,omitempty"`
+}
+
 // Error is every error answer of the API, the same shape as the error
 // tables scripts receive. Details lists a refused deploy's problems.
 type Error struct {

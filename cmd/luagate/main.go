@@ -21,6 +21,7 @@ Usage:
   luagate init [DIR]                  create a project: echo and chat endpoints, a module
   luagate deploy [--dry-run] [DIR]    check a project and replace the server's solution
                                       (--yes when that removes most endpoints)
+  luagate check [DIR]                 check a project locally, without a server
   luagate pull [DIR]                  write the deployed solution as a project
   luagate sockets                     list the open sockets
   luagate sessions [--active|--closed] [--user U]
@@ -86,6 +87,7 @@ var commands = map[string]func(args []string, stdout, stderr io.Writer) error{
 	"serve":    func(args []string, _, stderr io.Writer) error { return serve(args, stderr) },
 	"init":     initProject,
 	"deploy":   deploy,
+	"check":    check,
 	"pull":     pull,
 	"sockets":  sockets,
 	"sessions": sessions,

@@ -92,10 +92,18 @@ func deploy(args []string, stdout, stderr io.Writer) error {
 	case removing != "" && !yes:
 		return fmt.Errorf("this deploy %s of the server's solution; nothing deployed: check the directory (%s), or pass --yes", removing, dir)
 	}
-	if err := c.Deploy(ctx, sol); err != nil {
+	init, err := c.Deploy(ctx, sol)
+	if err != nil {
 		return err
 	}
 	fmt.Fprintln(stdout, "deployed")
+	switch {
+	case init == nil:
+	case init.OK:
+		fmt.Fprintln(stdout, "ran "+scripts.InitFile)
+	default:
+		fmt.Fprintf(stderr, "warning: %s; the deploy stays\n", init.Error)
+	}
 	return nil
 }
 

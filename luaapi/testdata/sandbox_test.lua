@@ -13,7 +13,7 @@ function test_host_access_is_absent(info)
                          "module", "io", "debug", "package", "newproxy"}) do
     assert(_G[name] == nil, name .. " is reachable")
   end
-  for _, name in ipairs({"execute", "exit", "getenv", "remove", "rename", "tmpname", "setlocale"}) do
+  for _, name in ipairs({"execute", "exit", "remove", "rename", "tmpname", "setlocale"}) do
     assert(os[name] == nil, "os." .. name .. " is reachable")
   end
   assert(string.dump == nil, "string.dump is reachable")
@@ -21,9 +21,10 @@ function test_host_access_is_absent(info)
 end
 
 function test_libraries_are_read_only(info)
-  fails(function() string.upper = function() return "evil" end end, "read%-only")
   fails(function() Websocket.send = nil end, "read%-only")
-  fails(function() table.insert = nil end, "read%-only")
+  fails(function() coroutine.create = nil end, "read%-only")
+  fails(function() json.encode = nil end, "read%-only")
+  fails(function() bench.measure = nil end, "read%-only")
   fails(function() setmetatable(string, {}) end, "protected metatable")
   assert(getmetatable("") == false, "the string metatable is reachable")
   fails(function() getmetatable("").__index = {} end, "index")
@@ -43,6 +44,44 @@ function test_b_poison_is_gone(info)
   assert(math[1] == nil, "math kept a raw entry")
   assert(poisoned == nil and poisoned_global == nil, "a global leaked")
   assert(("x"):upper() == "X")
+end
+
+function test_c_libraries_are_extended_for_one_execution(info)
+  function table.contains(t, v)
+    for _, x in ipairs(t) do if x == v then return true end end
+    return false
+  end
+  string.upper = function() return "mine" end
+  math.double = function(x) return 2 * x end
+  os.hostname = function() return "here" end
+  assert(table.contains({1, 2}, 2) and not table.contains({1}, 3))
+  assert(string.upper("x") == "mine" and ("x"):upper() == "mine")
+  assert(math.double(2) == 4 and os.hostname() == "here")
+end
+
+function test_d_extensions_are_gone(info)
+  assert(table.contains == nil and math.double == nil and os.hostname == nil, "an extension stayed")
+  assert(string.upper("x") == "X" and ("x"):upper() == "X", "string.upper stayed replaced")
+  assert(next(table) == nil and next(string) == nil, "a library proxy kept a key")
+end
+
+function test_os_getenv_without_an_environment_is_nil(info)
+  assert(os.getenv("HOME") == nil and os.getenv("PATH") == nil)
+end
+
+function test_bench_measure_returns_milliseconds_then_results(info)
+  local ms, a, b = bench.measure(function(x, y) return x + y, "two" end, 1, 2)
+  assert(type(ms) == "number" and ms >= 0, "elapsed " .. tostring(ms))
+  assert(a == 3 and b == "two")
+  fails(function() bench.measure(function() error("inner") end) end, "inner")
+  fails(function() bench.measure(42) end, "function expected")
+end
+
+function test_unprovided_services_name_themselves(info)
+  fails(function() Device2.getIdentity({identity = "x"}) end, "Device2.getIdentity: luagate does not provide the platform service Device2")
+  fails(function() return Timeseries.query end, "luagate does not provide the platform service Timeseries")
+  fails(function() User.x = 1 end, "platform service User")
+  assert(getmetatable(Email) == false)
 end
 
 function test_string_rep_is_bounded(info)

@@ -1,0 +1,1 @@
+print("subscriptions ready: at most " .. os.getenv("MAX_TOPICS") .. " topics per socket")

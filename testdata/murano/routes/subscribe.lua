@@ -1,0 +1,2 @@
+--#ENDPOINT WEBSOCKET /api/subscribe
+-- Everything is in the event handler, as on the platform.

@@ -1,0 +1,2 @@
+--#ENDPOINT WEBSOCKET /excluded
+return "excluded by murano.yaml"
