@@ -14,4 +14,6 @@ require (
 	golang.org/x/time v0.12.0
 )
 
+require github.com/graph-gophers/graphql-go v1.11.0 // indirect
+
 replace github.com/yuin/gopher-lua => ./third_party/gopher-lua

@@ -64,6 +64,8 @@ type Config struct {
 	Keys KeyStore
 	// JWT verifies tokens. Nil refuses every token.
 	JWT *JWTVerifier
+	// Tokens holds the push connection tokens. Nil refuses every one.
+	Tokens TokenStore
 }
 
 // Authenticator checks the credentials of requests.
@@ -88,6 +90,8 @@ func (a *Authenticator) Connect(scheme Scheme, req *Request) (Identity, error) {
 	}
 	now := time.Now()
 	switch scheme {
+	case SchemeToken:
+		return a.connectToken(req, now)
 	case SchemeAPIKey:
 		secret := keySecret(req)
 		if secret == "" {

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/netip"
 	"net/url"
+	"slices"
 	"unicode/utf8"
 
 	"github.com/luagate/luagate/auth"
@@ -33,6 +34,9 @@ type upgradeRequest struct {
 // security is the scheme of route's endpoint: its --#SECURITY line, or
 // the server's default.
 func (s *Server) security(route string) scripts.Security {
+	if s.cfg.Push != nil && route == s.cfg.Push.Path() {
+		return scripts.Security{Scheme: scripts.SecurityToken}
+	}
 	if ep, ok := s.cfg.Engine.Solution().Endpoint(route); ok && ep.Policy.Security != nil {
 		return *ep.Policy.Security
 	}
@@ -65,7 +69,11 @@ func (s *Server) authenticate(u upgradeRequest) error {
 	}
 	u.conn.UserID = who.UserID
 	u.conn.Auth = &hub.Auth{Scheme: string(who.Scheme), KeyID: who.KeyID, KeyName: who.KeyName, Claims: who.Claims, ExpiresAt: who.ExpiresAt}
-	stripCredentials(u.conn)
+	names := []string{auth.QueryAPIKey, auth.QueryAccessToken}
+	if who.Scheme == auth.SchemeToken {
+		names = append(names, auth.QueryToken)
+	}
+	stripCredentials(u.conn, names)
 	return nil
 }
 
@@ -120,23 +128,26 @@ func checkSessionName(name string) error {
 	return nil
 }
 
-// stripCredentials removes the credential from what scripts see of the
-// upgrade, so that no script logs or forwards it by accident.
-func stripCredentials(c *hub.Conn) {
+// stripCredentials removes the credential, and the query parameters
+// named, from what scripts see of the upgrade, so that no script logs or
+// forwards it by accident.
+func stripCredentials(c *hub.Conn, names []string) {
 	delete(c.Headers, "authorization")
 	delete(c.Headers, "x-api-key")
-	delete(c.Parameters, auth.QueryAPIKey)
-	delete(c.Parameters, auth.QueryAccessToken)
+	for _, n := range names {
+		delete(c.Parameters, n)
+	}
 	u, err := url.Parse(c.URI)
 	if err != nil {
 		return
 	}
 	q := u.Query()
-	if !q.Has(auth.QueryAPIKey) && !q.Has(auth.QueryAccessToken) {
+	if !slices.ContainsFunc(names, q.Has) {
 		return
 	}
-	q.Del(auth.QueryAPIKey)
-	q.Del(auth.QueryAccessToken)
+	for _, n := range names {
+		q.Del(n)
+	}
 	u.RawQuery = q.Encode()
 	c.URI = u.String()
 }

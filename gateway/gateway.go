@@ -14,6 +14,7 @@ import (
 
 	"github.com/luagate/luagate/endpoints"
 	"github.com/luagate/luagate/hub"
+	"github.com/luagate/luagate/push"
 	"github.com/luagate/luagate/runtime"
 	"github.com/luagate/luagate/scripts"
 	"github.com/luagate/luagate/storage"
@@ -72,6 +73,8 @@ type Config struct {
 	// Server configures the HTTP surface; its Engine, Store, AdminToken and
 	// Logger are filled in.
 	Server endpoints.Config
+	// Push configures push; its stores, sockets and Logger are filled in.
+	Push push.Config
 }
 
 // Gateway is an assembled luagate server.
@@ -80,6 +83,7 @@ type Gateway struct {
 	token   string
 	store   *storage.Store
 	engine  *runtime.Engine
+	push    *push.Service
 	server  *endpoints.Server
 	servers []*served
 
@@ -147,11 +151,17 @@ func New(cfg Config) (_ *Gateway, err error) {
 	if rc.Revoked == nil {
 		rc.Revoked = endpoints.KeyRevoked(g.store)
 	}
+	pc := cfg.Push
+	pc.Messages, pc.Tokens, pc.Sockets, pc.Logger = g.store, g.store, runtime.PushSockets(rc.Hub), cfg.Logger
+	if g.push, err = push.New(pc); err != nil {
+		return nil, err
+	}
+	rc.Push, rc.PushRoute, rc.Pusher = g.push, g.push.Path(), runtime.LuaPusher(g.push)
 	if g.engine, err = runtime.New(rc); err != nil {
 		return nil, err
 	}
 	sc := cfg.Server
-	sc.Engine, sc.Store, sc.AdminToken, sc.Logger = g.engine, g.store, g.token, cfg.Logger
+	sc.Engine, sc.Store, sc.AdminToken, sc.Logger, sc.Push = g.engine, g.store, g.token, cfg.Logger, g.push
 	if g.server, err = endpoints.New(sc); err != nil {
 		return nil, err
 	}
@@ -196,6 +206,9 @@ func (g *Gateway) closeOpened() {
 	if g.engine != nil {
 		_ = g.engine.Shutdown(context.Background())
 	}
+	if g.push != nil {
+		g.push.Close()
+	}
 	if g.store != nil {
 		_ = g.store.Close()
 	}
@@ -213,6 +226,9 @@ func (g *Gateway) Token() string { return g.token }
 
 // Engine runs the gateway's sockets and scripts.
 func (g *Gateway) Engine() *runtime.Engine { return g.engine }
+
+// Push is the gateway's push service.
+func (g *Gateway) Push() *push.Service { return g.push }
 
 // Server is the gateway's HTTP surface.
 func (g *Gateway) Server() *endpoints.Server { return g.server }
@@ -303,6 +319,9 @@ func (g *Gateway) Shutdown(ctx context.Context) error {
 		for _, s := range g.servers {
 			errs = append(errs, s.http.Shutdown(ctx))
 		}
+		// After the sockets, so that the deliveries they wrote are
+		// recorded; before the store.
+		g.push.Close()
 		errs = append(errs, g.store.Close())
 		g.stopErr = errors.Join(errs...)
 	})

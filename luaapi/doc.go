@@ -15,13 +15,14 @@
 //   - the global table (_G): empty but for _G, its metatable reading
 //     through to the base;
 //   - websocketInfo, its headers and parameters, and response;
-//   - what the functions return: tables from Websocket.info and list,
+//   - what the functions return: tables from Websocket.info and list, from
+//     the Push functions,
 //     from_json and json.decode, os.date("*t"), string.gmatch's iterator,
 //     coroutines, and the values of modules require runs.
 //
 // Immutable, and shared by every execution on the state:
-//   - the library tables string, table, math, os, coroutine, Websocket and
-//     json: each an empty proxy whose protected metatable reads through to
+//   - the library tables string, table, math, os, coroutine, Websocket,
+//     json and Push: each an empty proxy whose protected metatable reads through to
 //     the library and refuses assignment. rawset, table.insert and
 //     table.remove can still write into a proxy itself; scrub empties the
 //     proxies after such an execution;

@@ -1,0 +1,369 @@
+package endpoints_test
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/luagate/luagate/gateway"
+	"github.com/luagate/luagate/internal/lgtesting"
+	"github.com/luagate/luagate/wire"
+)
+
+// pushGateway starts a gateway whose sweeper runs often.
+func pushGateway(t *testing.T, opts ...lgtesting.Option) *lgtesting.Gateway {
+	t.Helper()
+	opts = append([]lgtesting.Option{func(c *gateway.Config) { c.Push.SweepInterval = 20 * time.Millisecond }}, opts...)
+	return lgtesting.NewGateway(t, opts...)
+}
+
+// register registers recipient with the extra JSON fields and returns
+// the registration.
+func register(t *testing.T, g *lgtesting.Gateway, recipient, extra string) wire.PushRegistration {
+	t.Helper()
+	status, body := g.API(http.MethodPost, wire.Prefix+wire.PathPushRecipients, `{"recipient":"`+recipient+`"`+extra+`}`)
+	if status != http.StatusCreated {
+		t.Fatalf("register %s: %d %s", recipient, status, body)
+	}
+	var reg wire.PushRegistration
+	if err := json.Unmarshal([]byte(body), &reg); err != nil {
+		t.Fatal(err)
+	}
+	return reg
+}
+
+// pushTo pushes message to recipients with the extra JSON fields and
+// returns the items.
+func pushTo(t *testing.T, g *lgtesting.Gateway, recipients []string, message, extra string) []wire.PushItem {
+	t.Helper()
+	rs, _ := json.Marshal(recipients)
+	status, body := g.API(http.MethodPost, wire.Prefix+wire.PathPushMessages,
+		fmt.Sprintf(`{"recipients":%s,"message":%q%s}`, rs, message, extra))
+	if status != http.StatusOK {
+		t.Fatalf("push: %d %s", status, body)
+	}
+	var items []wire.PushItem
+	if err := json.Unmarshal([]byte(body), &items); err != nil {
+		t.Fatal(err)
+	}
+	return items
+}
+
+// frame is what a push socket receives.
+type frame struct {
+	ID, Message, Topic string
+	CreatedAt          time.Time `json:"created_at"`
+}
+
+func readFrame(t *testing.T, c *lgtesting.Client) frame {
+	t.Helper()
+	var f frame
+	if err := json.Unmarshal([]byte(c.Next()), &f); err != nil {
+		t.Fatal(err)
+	}
+	return f
+}
+
+// messageStatus returns the status of message id.
+func messageStatus(t *testing.T, g *lgtesting.Gateway, id string) string {
+	t.Helper()
+	status, body := g.API(http.MethodGet, wire.Prefix+wire.PathPushMessages+"/"+id, "")
+	if status != http.StatusOK {
+		t.Fatalf("get message %s: %d %s", id, status, body)
+	}
+	var m wire.PushMessage
+	if err := json.Unmarshal([]byte(body), &m); err != nil {
+		t.Fatal(err)
+	}
+	return m.Status
+}
+
+func waitStatus(t *testing.T, g *lgtesting.Gateway, id, want string) {
+	t.Helper()
+	lgtesting.Eventually(t, "message "+id+" "+want, func() bool { return messageStatus(t, g, id) == want })
+}
+
+func TestPushReachesAConnectedRecipient(t *testing.T) {
+	t.Parallel()
+	g := pushGateway(t)
+	reg := register(t, g, "alice", "")
+	if !strings.HasPrefix(reg.ConnectionURI, "ws://"+g.Addr()+"/push?token=") {
+		t.Fatalf("connection_uri %s", reg.ConnectionURI)
+	}
+	c := lgtesting.Dial(t, reg.ConnectionURI)
+	g.SocketIDs(1)
+	items := pushTo(t, g, []string{"alice"}, "hello", "")
+	if len(items) != 1 || items[0].Item == nil || items[0].Item.Recipient != "alice" {
+		t.Fatalf("items %+v", items)
+	}
+	f := readFrame(t, c)
+	if f.Message != "hello" || f.ID != items[0].Item.ID {
+		t.Fatalf("frame %+v", f)
+	}
+	waitStatus(t, g, f.ID, "DELIVERED")
+}
+
+// inAnHour is an expires_at an hour from now, in Unix seconds.
+func inAnHour() string { return fmt.Sprintf(`,"expires_at":%d`, time.Now().Add(time.Hour).Unix()) }
+
+func TestPushToAnOfflineRecipientIsDeliveredInOrderOnConnect(t *testing.T) {
+	t.Parallel()
+	g := pushGateway(t)
+	reg := register(t, g, "bob", "")
+	var ids []string
+	for i := range 10 {
+		items := pushTo(t, g, []string{"bob"}, fmt.Sprintf("m%d", i), inAnHour())
+		if items[0].Item.Status != "PENDING" {
+			t.Fatalf("offline push %d is %s, want PENDING", i, items[0].Item.Status)
+		}
+		ids = append(ids, items[0].Item.ID)
+	}
+	c := lgtesting.Dial(t, reg.ConnectionURI)
+	for i := range 10 {
+		if f := readFrame(t, c); f.ID != ids[i] || f.Message != fmt.Sprintf("m%d", i) {
+			t.Fatalf("frame %d: %+v, want %s", i, f, ids[i])
+		}
+	}
+	for _, id := range ids {
+		waitStatus(t, g, id, "DELIVERED")
+	}
+	// A later push comes after them, and the socket got nothing more.
+	pushTo(t, g, []string{"bob"}, "later", "")
+	if f := readFrame(t, c); f.Message != "later" {
+		t.Fatalf("got %+v, want the later message", f)
+	}
+}
+
+func TestPushExpiresWhileOfflineAndIsNeverDelivered(t *testing.T) {
+	t.Parallel()
+	g := pushGateway(t)
+	reg := register(t, g, "carol", "")
+	soon := time.Now().Add(300 * time.Millisecond).UTC().Format(time.RFC3339Nano)
+	old := pushTo(t, g, []string{"carol"}, "too late", `,"expires_at":"`+soon+`"`)[0].Item
+	waitStatus(t, g, old.ID, "EXPIRED")
+	// Without an expiry and nobody connected, it expires at once.
+	if st := pushTo(t, g, []string{"carol"}, "nobody there", "")[0].Item.Status; st != "EXPIRED" {
+		t.Fatalf("push without expiry to an offline recipient: %s, want EXPIRED", st)
+	}
+	c := lgtesting.Dial(t, reg.ConnectionURI)
+	g.SocketIDs(1)
+	pushTo(t, g, []string{"carol"}, "fresh", "")
+	if f := readFrame(t, c); f.Message != "fresh" {
+		t.Fatalf("got %+v: an expired message was delivered", f)
+	}
+}
+
+func TestPushCancelledMessageIsNotDelivered(t *testing.T) {
+	t.Parallel()
+	g := pushGateway(t)
+	reg := register(t, g, "dave", "")
+	m := pushTo(t, g, []string{"dave"}, "cancel me", inAnHour())[0].Item
+	path := wire.Prefix + wire.PathPushMessages + "/" + m.ID
+	if status, body := g.API(http.MethodDelete, path, ""); status != http.StatusOK || !strings.Contains(body, `"CANCELLED"`) {
+		t.Fatalf("cancel: %d %s", status, body)
+	}
+	if status, body := g.API(http.MethodDelete, path, ""); status != http.StatusConflict {
+		t.Fatalf("cancel again: %d %s, want 409", status, body)
+	}
+	if status, _ := g.API(http.MethodDelete, wire.Prefix+wire.PathPushMessages+"/nope", ""); status != http.StatusNotFound {
+		t.Fatalf("cancel unknown: %d, want 404", status)
+	}
+	c := lgtesting.Dial(t, reg.ConnectionURI)
+	g.SocketIDs(1)
+	pushTo(t, g, []string{"dave"}, "after", "")
+	if f := readFrame(t, c); f.Message != "after" {
+		t.Fatalf("got %+v: a cancelled message was delivered", f)
+	}
+}
+
+func TestPushGlobalReachesConnectedAndLaterRecipientsOnce(t *testing.T) {
+	t.Parallel()
+	g := pushGateway(t)
+	a, b := register(t, g, "ann", ""), register(t, g, "ben", "")
+	ca := lgtesting.Dial(t, a.ConnectionURI)
+	g.SocketIDs(1)
+	status, body := g.API(http.MethodPost, wire.Prefix+wire.PathPushGlobal, `{"message":"to all"`+inAnHour()+`}`)
+	if status != http.StatusCreated {
+		t.Fatalf("global: %d %s", status, body)
+	}
+	var gm wire.PushGlobalMessage
+	_ = json.Unmarshal([]byte(body), &gm)
+	if f := readFrame(t, ca); f.Message != "to all" {
+		t.Fatalf("connected recipient got %+v", f)
+	}
+	cb := lgtesting.Dial(t, b.ConnectionURI)
+	if f := readFrame(t, cb); f.Message != "to all" {
+		t.Fatalf("later recipient got %+v", f)
+	}
+	// Once: a reconnect gets nothing again.
+	_ = ca.Conn.Close()
+	ca = lgtesting.Dial(t, a.ConnectionURI)
+	g.SocketIDs(2)
+	pushTo(t, g, []string{"ann"}, "next", "")
+	if f := readFrame(t, ca); f.Message != "next" {
+		t.Fatalf("reconnected recipient got %+v: the global message twice", f)
+	}
+	q := wire.Prefix + wire.PathPushMessages + "?global_message_id=" + gm.ID
+	lgtesting.Eventually(t, "two DELIVERED copies", func() bool {
+		_, body := g.API(http.MethodGet, q+"&status=DELIVERED", "")
+		var page wire.PushMessages
+		_ = json.Unmarshal([]byte(body), &page)
+		return len(page.Messages) == 2
+	})
+	if status, body := g.API(http.MethodGet, wire.Prefix+wire.PathPushGlobal+"?topic=", ""); status != http.StatusOK || !strings.Contains(body, gm.ID) {
+		t.Fatalf("list global: %d %s", status, body)
+	}
+}
+
+func TestPushTopicsOnTokensAndMessages(t *testing.T) {
+	t.Parallel()
+	g := pushGateway(t)
+	news := register(t, g, "fay", `,"topic":"news"`)
+	plain := register(t, g, "fay", "")
+	cn, cp := lgtesting.Dial(t, news.ConnectionURI), lgtesting.Dial(t, plain.ConnectionURI)
+	g.SocketIDs(2)
+	pushTo(t, g, []string{"fay"}, "sport", `,"topic":"sport"`)
+	pushTo(t, g, []string{"fay"}, "news", `,"topic":"news"`)
+	pushTo(t, g, []string{"fay"}, "all", "")
+	if f := readFrame(t, cn); f.Message != "news" || f.Topic != "news" {
+		t.Fatalf("news socket got %+v first", f)
+	}
+	if f := readFrame(t, cn); f.Message != "all" {
+		t.Fatalf("news socket got %+v second", f)
+	}
+	if f := readFrame(t, cp); f.Message != "all" {
+		t.Fatalf("socket without topic got %+v: a topic message reached it", f)
+	}
+}
+
+func TestPushTokenRestrictionsRefuseBeforeUpgrade(t *testing.T) {
+	t.Parallel()
+	g := pushGateway(t)
+	ip := register(t, g, "gus", `,"source_ip":"10.1.2.3"`)
+	if status, body := lgtesting.DialRefused(t, ip.ConnectionURI, nil); status != http.StatusForbidden {
+		t.Fatalf("wrong source IP: %d %s, want 403", status, body)
+	}
+	origin := register(t, g, "gus", `,"origin":"https://app.example.com"`)
+	if status, body := lgtesting.DialRefused(t, origin.ConnectionURI, http.Header{"Origin": {"https://evil.example.com"}}); status != http.StatusForbidden {
+		t.Fatalf("wrong origin: %d %s, want 403", status, body)
+	}
+	lgtesting.DialHeader(t, origin.ConnectionURI, http.Header{"Origin": {"https://app.example.com"}})
+	local := register(t, g, "gus", `,"source_ip":"127.0.0.1"`)
+	lgtesting.Dial(t, local.ConnectionURI)
+	g.SocketIDs(2)
+	if status, _ := lgtesting.DialRefused(t, g.WSURL("/push?token=lgp_nothing"), nil); status != http.StatusUnauthorized {
+		t.Fatalf("unknown token: %d, want 401", status)
+	}
+	if status, _ := lgtesting.DialRefused(t, g.WSURL("/push"), nil); status != http.StatusUnauthorized {
+		t.Fatalf("no token: %d, want 401", status)
+	}
+}
+
+func TestPushRevokedTokenClosesAndRefuses(t *testing.T) {
+	t.Parallel()
+	g := pushGateway(t)
+	reg := register(t, g, "hal", "")
+	c := lgtesting.Dial(t, reg.ConnectionURI)
+	g.SocketIDs(1)
+	status, body := g.API(http.MethodDelete, wire.Prefix+wire.PathPushRecipients+"/hal/tokens", "")
+	if status != http.StatusOK || strings.TrimSpace(body) != `{"revoked":1,"closed":1}` {
+		t.Fatalf("revoke: %d %s", status, body)
+	}
+	if code, _ := c.ExpectClose(); code != 1008 {
+		t.Fatalf("close code %d, want 1008", code)
+	}
+	if status, _ := lgtesting.DialRefused(t, reg.ConnectionURI, nil); status != http.StatusUnauthorized {
+		t.Fatalf("revoked token: %d, want 401", status)
+	}
+}
+
+func TestPushPerRecipientCap(t *testing.T) {
+	t.Parallel()
+	g := pushGateway(t, func(c *gateway.Config) { c.Push.MaxPending = 2 })
+	pushTo(t, g, []string{"ida"}, "1", inAnHour())
+	pushTo(t, g, []string{"ida"}, "2", inAnHour())
+	status, body := g.API(http.MethodPost, wire.Prefix+wire.PathPushMessages, `{"recipients":["ida"],"message":"3"`+inAnHour()+`}`)
+	if status != http.StatusTooManyRequests || !strings.Contains(body, `"recipient":"ida"`) {
+		t.Fatalf("past the cap: %d %s, want 429 naming ida", status, body)
+	}
+	items := pushTo(t, g, []string{"ida", "jo"}, "4", inAnHour())
+	if items[0].Error == nil || items[0].Error.Status != http.StatusTooManyRequests || items[1].Item == nil {
+		t.Fatalf("mixed push: %+v", items)
+	}
+}
+
+func TestPushEndpointPathIsReserved(t *testing.T) {
+	t.Parallel()
+	g := pushGateway(t)
+	body, _ := json.Marshal(map[string]string{"path": "/push", "script": "--#ENDPOINT WEBSOCKET /push\n"})
+	if status, resp := g.API(http.MethodPut, wire.Prefix+"/endpoints", string(body)); status != http.StatusBadRequest || !strings.Contains(resp, "reserved") {
+		t.Fatalf("deploy at /push: %d %s, want 400 reserved", status, resp)
+	}
+}
+
+func TestPushScopes(t *testing.T) {
+	t.Parallel()
+	g := pushGateway(t)
+	key := func(scope string) string {
+		_, body := g.API(http.MethodPost, wire.Prefix+"/keys", `{"name":"k","scopes":["`+scope+`"]}`)
+		var k wire.Key
+		_ = json.Unmarshal([]byte(body), &k)
+		return k.Secret
+	}
+	reader, pusher := key("read"), key("push")
+	send := `{"recipients":["kim"],"message":"x"}`
+	if status, _ := g.APIAs(reader, http.MethodPost, wire.Prefix+wire.PathPushMessages, send); status != http.StatusForbidden {
+		t.Fatalf("push with a read key: %d, want 403", status)
+	}
+	if status, body := g.APIAs(pusher, http.MethodPost, wire.Prefix+wire.PathPushMessages, send); status != http.StatusOK {
+		t.Fatalf("push with a push key: %d %s", status, body)
+	}
+	for _, k := range []string{reader, pusher} {
+		if status, _ := g.APIAs(k, http.MethodGet, wire.Prefix+wire.PathPushMessages, ""); status != http.StatusOK {
+			t.Fatalf("list: %d, want 200", status)
+		}
+	}
+	if status, _ := g.APIAs(reader, http.MethodPost, wire.Prefix+wire.PathPushRecipients, `{"recipient":"kim"}`); status != http.StatusForbidden {
+		t.Fatalf("register with a read key: %d, want 403", status)
+	}
+}
+
+func TestPushAckRedeliversWhatWasNotAcknowledged(t *testing.T) {
+	t.Parallel()
+	g := pushGateway(t, func(c *gateway.Config) { c.Push.Ack = true })
+	reg := register(t, g, "lee", "")
+	m := pushTo(t, g, []string{"lee"}, "ack me", inAnHour())[0].Item
+	c := lgtesting.Dial(t, reg.ConnectionURI)
+	if f := readFrame(t, c); f.ID != m.ID {
+		t.Fatalf("got %+v", f)
+	}
+	_ = c.Conn.Close()
+	g.SocketIDs(0)
+	if st := messageStatus(t, g, m.ID); st != "PENDING" {
+		t.Fatalf("unacknowledged message is %s, want PENDING", st)
+	}
+	c = lgtesting.Dial(t, reg.ConnectionURI)
+	if f := readFrame(t, c); f.ID != m.ID {
+		t.Fatalf("redelivery got %+v", f)
+	}
+	c.Send(`{"ack":"` + m.ID + `"}`)
+	waitStatus(t, g, m.ID, "DELIVERED")
+}
+
+func TestPushReachesAScriptedTokenEndpoint(t *testing.T) {
+	t.Parallel()
+	g := pushGateway(t)
+	g.Deploy("/orders", "--#SECURITY token\nif websocketInfo.type == \"data\" then websocketInfo.send(\"user \" .. websocketInfo.user_id) end\n")
+	reg := register(t, g, "max", "")
+	c := lgtesting.Dial(t, g.WSURL("/orders?token="+reg.Token))
+	g.SocketIDs(1)
+	pushTo(t, g, []string{"max"}, "order shipped", "")
+	if f := readFrame(t, c); f.Message != "order shipped" {
+		t.Fatalf("got %+v", f)
+	}
+	c.Send("who")
+	c.Expect("user max")
+}
