@@ -367,3 +367,114 @@ func TestPushReachesAScriptedTokenEndpoint(t *testing.T) {
 	c.Send("who")
 	c.Expect("user max")
 }
+
+func TestPushListingPagesByAThousandWithEachFilter(t *testing.T) {
+	t.Parallel()
+	g := pushGateway(t, func(c *gateway.Config) { c.Push.MaxPending = -1 })
+	noise := make([]string, 10)
+	for i := range noise {
+		noise[i] = "eve"
+	}
+	pushTo(t, g, noise, "noise", `,"topic":"u"`)
+	time.Sleep(2 * time.Millisecond) // created_from below must fall between the two batches
+	since := time.Now()
+	expires := time.Now().Add(time.Hour)
+	for _, n := range []int{1000, 1000, 500} {
+		rs := make([]string, n)
+		for i := range rs {
+			rs[i] = "bob"
+		}
+		pushTo(t, g, rs, "paged", fmt.Sprintf(`,"topic":"t","expires_at":%d`, expires.Unix()))
+	}
+	ts := func(t time.Time) string { return t.UTC().Format(time.RFC3339Nano) }
+	for _, filter := range []string{
+		"recipient=bob", "topic=t", "status=PENDING", "created_from=" + ts(since),
+		"created_from=" + ts(since) + "&created_to=" + ts(time.Now()),
+		"expires_from=" + ts(expires.Add(-time.Minute)) + "&expires_to=" + ts(expires.Add(time.Minute)),
+	} {
+		seen := map[string]bool{}
+		var sizes []int
+		token, last := "", time.Now().Add(time.Hour)
+		for {
+			q := wire.Prefix + wire.PathPushMessages + "?" + filter
+			if token != "" {
+				q += "&next_token=" + token
+			}
+			status, body := g.API(http.MethodGet, q, "")
+			if status != http.StatusOK {
+				t.Fatalf("%s: %d %s", filter, status, body)
+			}
+			var page wire.PushMessages
+			if err := json.Unmarshal([]byte(body), &page); err != nil {
+				t.Fatal(err)
+			}
+			sizes = append(sizes, len(page.Messages))
+			for _, m := range page.Messages {
+				if seen[m.ID] || m.Recipient != "bob" || m.CreatedAt.After(last) {
+					t.Fatalf("%s: message %s repeated, not bob's or out of order", filter, m.ID)
+				}
+				seen[m.ID], last = true, m.CreatedAt
+			}
+			if token = page.NextToken; token == "" {
+				break
+			}
+		}
+		if fmt.Sprint(sizes) != "[1000 1000 500]" || len(seen) != 2500 {
+			t.Fatalf("%s: pages %v, %d messages", filter, sizes, len(seen))
+		}
+	}
+	if status, _ := g.API(http.MethodGet, wire.Prefix+wire.PathPushMessages+"?next_token=garbage!", ""); status != http.StatusBadRequest {
+		t.Fatalf("bad next_token: %d, want 400", status)
+	}
+}
+
+func TestPushFromLua(t *testing.T) {
+	t.Parallel()
+	g := pushGateway(t, lgtesting.NoRateLimit)
+	g.Deploy("/shop", `
+if websocketInfo.type ~= "data" then return end
+local cmd = websocketInfo.message
+local later = os.date("!%Y-%m-%dT%H:%M:%S", os.time() + 3600)
+if cmd == "register" then
+  local r = Push.register{recipient = "owner", topic = "orders"}
+  websocketInfo.send(r.connection_uri)
+elseif cmd == "order" then
+  local items = Push.send{recipient = "owner", message = "new order", topic = "orders", expires_at = later}
+  websocketInfo.send(items[1].item.status .. " " .. items[1].item.id)
+elseif cmd:sub(1, 7) == "status " then
+  websocketInfo.send(Push.status{id = cmd:sub(8)}.status)
+elseif cmd:sub(1, 7) == "cancel " then
+  local m = Push.cancel{id = cmd:sub(8)}
+  websocketInfo.send(m.error and (m.type .. " " .. m.status) or m.status)
+elseif cmd == "global" then
+  websocketInfo.send(Push.global{message = "sale", expires_at = os.time() + 60}.message)
+elseif cmd == "bad" then
+  local e = Push.send{recipients = {"a", 5}, message = "x"}
+  local f = Push.send{recipients = {}, message = "x"}
+  local g = Push.send{recipient = "x", message = "x", expires_at = "tomorrow"}
+  local h = Push.send{recipients = {"ok", ""}, message = "x"}
+  websocketInfo.send(e.status .. " " .. f.status .. " " .. g.status .. " " .. h[2].error.type .. " " .. tostring(h[1].item ~= nil))
+end
+`)
+	shop := g.Dial("/shop")
+	shop.Send("register")
+	uri := shop.Next()
+	shop.Send("order")
+	status, id, _ := strings.Cut(shop.Next(), " ")
+	if status != "PENDING" {
+		t.Fatalf("order pushed to an offline owner is %s", status)
+	}
+	owner := lgtesting.Dial(t, uri)
+	if f := readFrame(t, owner); f.ID != id || f.Topic != "orders" {
+		t.Fatalf("owner got %+v", f)
+	}
+	waitStatus(t, g, id, "DELIVERED")
+	shop.Send("status " + id)
+	shop.Expect("DELIVERED")
+	shop.Send("cancel " + id)
+	shop.Expect("ConflictError 409")
+	shop.Send("global")
+	shop.Expect("sale")
+	shop.Send("bad")
+	shop.Expect("400 400 400 BadRequestError true")
+}

@@ -24,12 +24,14 @@ func (s *Store) Messages(q push.Query) (push.Page, error) {
 	}
 	err := s.pushView("list push messages", func(p pushTx) error {
 		var err error
-		page.NextToken, err = walkBack(p.b(bucket), prefix, q, func(id []byte) (bool, error) {
+		page.NextToken, err = walkBack(p.b(bucket), prefix, q, func(id []byte, peek bool) (bool, error) {
 			m, err := p.message(id)
 			if err != nil || !q.Filter.Match(&m) {
 				return false, err
 			}
-			page.Messages = append(page.Messages, m)
+			if !peek {
+				page.Messages = append(page.Messages, m)
+			}
 			return true, nil
 		})
 		return err
@@ -42,12 +44,14 @@ func (s *Store) Globals(q push.Query) (push.GlobalPage, error) {
 	var page push.GlobalPage
 	err := s.pushView("list global push messages", func(p pushTx) error {
 		var err error
-		page.NextToken, err = walkBack(p.b(bucketPushGlobTime), nil, q, func(id []byte) (bool, error) {
+		page.NextToken, err = walkBack(p.b(bucketPushGlobTime), nil, q, func(id []byte, peek bool) (bool, error) {
 			g, err := p.global(id)
 			if err != nil || !q.Filter.MatchGlobal(&g) {
 				return false, err
 			}
-			page.Globals = append(page.Globals, g)
+			if !peek {
+				page.Globals = append(page.Globals, g)
+			}
 			return true, nil
 		})
 		return err
@@ -58,9 +62,11 @@ func (s *Store) Globals(q push.Query) (push.GlobalPage, error) {
 // walkBack walks the timeKey index b under prefix from the newest key (or
 // from the one before q.NextToken) to the oldest, calling take with each
 // id until it has taken q.Limit, and returns the next page's token: the
-// last key taken, base64, when another match follows. Keys created
-// before q.Filter.Created.From end the walk.
-func walkBack(b *bolt.Bucket, prefix []byte, q push.Query, take func(id []byte) (bool, error)) (string, error) {
+// last key taken, base64, when another match follows. take reports
+// whether id matches, and keeps it unless peek, which asks only whether
+// a next page has anything. Keys created before q.Filter.Created.From end
+// the walk.
+func walkBack(b *bolt.Bucket, prefix []byte, q push.Query, take func(id []byte, peek bool) (bool, error)) (string, error) {
 	limit := q.Limit
 	if limit <= 0 || limit > push.MaxPage {
 		limit = push.MaxPage
@@ -88,22 +94,13 @@ func walkBack(b *bolt.Bucket, prefix []byte, q push.Query, take func(id []byte) 
 		if from := q.Filter.Created.From; !from.IsZero() && keyTime(k, len(prefix)).Before(from) {
 			break
 		}
-		if taken == limit {
-			// Only to tell whether a next page has anything.
-			ok, err := take(k[len(prefix)+8:])
-			if err != nil {
-				return "", err
-			}
-			if ok {
-				return base64.RawURLEncoding.EncodeToString(last), nil
-			}
-			continue
-		}
-		ok, err := take(k[len(prefix)+8:])
-		if err != nil {
+		ok, err := take(k[len(prefix)+8:], taken == limit)
+		switch {
+		case err != nil:
 			return "", err
-		}
-		if ok {
+		case ok && taken == limit:
+			return base64.RawURLEncoding.EncodeToString(last), nil
+		case ok:
 			taken++
 			last = bytes.Clone(k)
 		}
