@@ -478,3 +478,16 @@ end
 	shop.Send("bad")
 	shop.Expect("400 400 400 BadRequestError true")
 }
+
+func TestPushTokenExpiryClosesItsSockets(t *testing.T) {
+	t.Parallel()
+	g := pushGateway(t)
+	reg := register(t, g, "nia", `,"expires_in":1`)
+	c := lgtesting.Dial(t, reg.ConnectionURI)
+	if code, text := c.ExpectClose(); code != 1008 || text != "token expired" {
+		t.Fatalf("close %d %q, want 1008 token expired", code, text)
+	}
+	if status, _ := lgtesting.DialRefused(t, reg.ConnectionURI, nil); status != http.StatusUnauthorized {
+		t.Fatalf("expired token: %d, want 401", status)
+	}
+}

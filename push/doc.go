@@ -7,8 +7,9 @@
 // A recipient is a user_id. Its sockets are the ones opened with a push
 // token (auth.SchemeToken); push reaches them only through the Sockets
 // interface, and keeps its records only through MessageStore and
-// TokenStore, so that a cluster engine can implement all three. push never
-// imports hub, runtime, endpoints or storage.
+// TokenStore, so that a cluster engine can implement all three. push
+// imports auth (the token model) and never hub, runtime, endpoints or
+// storage.
 //
 // # Delivery
 //
@@ -25,4 +26,15 @@
 // recipient and its connect deliveries are serialised by a lock striped by
 // recipient, so that a message pushed while a socket connects reaches it
 // after the older ones.
+//
+// # Locks and goroutines
+//
+// A recipient's stripe is taken before a socket's own lock (Outlet.Send),
+// never while one is held, and never while another stripe is. A connect
+// holds its stripe while it waits for a full queue to drain, at most
+// drainWait at a time, which delays other pushes to recipients of the
+// same stripe, never the sockets' writers: the written callback a writer
+// runs takes only the marker's mutex. The Service owns two goroutines, the
+// sweeper and the marker, which Close stops after committing the
+// deliveries recorded so far.
 package push

@@ -64,6 +64,8 @@
 // then the buffer, then the store, the order a session moves in, so none is
 // missed.
 //
-// runtime imports hub, luaapi and scripts; it never imports endpoints or
-// storage. storage implements session.Store.
+// runtime imports hub, luaapi, scripts, push (the built-in push endpoint,
+// deliveries on connect, push.Sockets over the hub) and auth (its scheme
+// names); it never imports endpoints or storage. storage implements
+// session.Store.
 package runtime

@@ -108,8 +108,23 @@ func walkBack(b *bolt.Bucket, prefix []byte, q push.Query, take func(id []byte, 
 	return "", nil
 }
 
-// Sweep implements push.MessageStore.
+// Sweep implements push.MessageStore. It looks first in a read
+// transaction, so that a sweep with nothing to do commits nothing.
 func (s *Store) Sweep(now, forgetBefore time.Time, batch int) (expired, forgotten int, err error) {
+	due := false
+	err = s.pushView("look for due push messages", func(p pushTx) error {
+		first := func(name []byte) []byte {
+			k, _ := p.b(name).Cursor().First()
+			return k
+		}
+		k, f, g := first(bucketPushExpiry), first(bucketPushFinished), first(bucketPushGlobTime)
+		due = k != nil && !keyTime(k, 0).After(now) || f != nil && keyTime(f, 0).Before(forgetBefore) ||
+			g != nil && keyTime(g, 0).Before(forgetBefore)
+		return nil
+	})
+	if err != nil || !due {
+		return 0, 0, err
+	}
 	err = s.pushUpdate("sweep push messages", func(p pushTx) error {
 		expired, forgotten = 0, 0
 		c := p.b(bucketPushExpiry).Cursor()
