@@ -53,10 +53,7 @@ func (s *Store) pushUpdate(what string, fn func(pushTx) error) error {
 		}
 		return fn(p)
 	})
-	if err != nil {
-		return s.opError(what, err)
-	}
-	return nil
+	return s.pushError(what, err)
 }
 
 // pushView runs fn in a read transaction; without the push buckets there
@@ -76,10 +73,17 @@ func (s *Store) pushView(what string, fn func(pushTx) error) error {
 		}
 		return fn(p)
 	})
-	if err != nil {
-		return s.opError(what, err)
+	return s.pushError(what, err)
+}
+
+// pushError wraps a failed transaction's err as opError does, except the
+// answers push gives its callers (ErrUnknown, ErrConflict), which are the
+// client's to see without the file's path.
+func (s *Store) pushError(what string, err error) error {
+	if err == nil || errors.Is(err, push.ErrUnknown) || errors.Is(err, push.ErrConflict) {
+		return err
 	}
-	return nil
+	return s.opError(what, err)
 }
 
 // timeKey is t's Unix nanoseconds, big-endian, then id: bbolt's byte order
