@@ -56,6 +56,8 @@ type Identity struct {
 	// ExpiresAt is when the credential stops being valid while a socket
 	// holds it; zero for never.
 	ExpiresAt time.Time
+	// TokenHash is the push token's SHA-256, for SchemeToken.
+	TokenHash []byte
 }
 
 // Config configures an Authenticator.

@@ -123,7 +123,7 @@ func (a *Authenticator) connectToken(req *Request, now time.Time) (Identity, err
 	if t.Origin != "" && NormalizeOrigin(req.Header.Get("Origin")) != t.Origin {
 		return Identity{}, forbidden("this push token may not be used from origin %q", req.Header.Get("Origin"))
 	}
-	who := Identity{Scheme: SchemeToken, UserID: t.Recipient, ExpiresAt: t.ExpiresAt}
+	who := Identity{Scheme: SchemeToken, UserID: t.Recipient, ExpiresAt: t.ExpiresAt, TokenHash: t.Hash}
 	if t.Topic != "" {
 		who.Claims = map[string]any{ClaimTopic: t.Topic}
 	}

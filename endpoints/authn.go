@@ -68,7 +68,8 @@ func (s *Server) authenticate(u upgradeRequest) error {
 		return err
 	}
 	u.conn.UserID = who.UserID
-	u.conn.Auth = &hub.Auth{Scheme: string(who.Scheme), KeyID: who.KeyID, KeyName: who.KeyName, Claims: who.Claims, ExpiresAt: who.ExpiresAt}
+	u.conn.Auth = &hub.Auth{Scheme: string(who.Scheme), KeyID: who.KeyID, KeyName: who.KeyName, Claims: who.Claims,
+		ExpiresAt: who.ExpiresAt, TokenHash: who.TokenHash}
 	names := []string{auth.QueryAPIKey, auth.QueryAccessToken}
 	if who.Scheme == auth.SchemeToken {
 		names = append(names, auth.QueryToken)
