@@ -14,6 +14,6 @@ require (
 	golang.org/x/time v0.12.0
 )
 
-require github.com/graph-gophers/graphql-go v1.11.0 // indirect
+require github.com/graph-gophers/graphql-go v1.11.0
 
 replace github.com/yuin/gopher-lua => ./third_party/gopher-lua
