@@ -130,6 +130,19 @@ func TestPushToAnOfflineRecipientIsDeliveredInOrderOnConnect(t *testing.T) {
 	for _, id := range ids {
 		waitStatus(t, g, id, "DELIVERED")
 	}
+	// An id is no credential: acknowledging another's message does nothing.
+	other := pushTo(t, g, []string{"mo"}, "not lee's", inAnHour())[0].Item.ID
+	c.Send(`{"ack":"` + other + `"}`)
+	c.Send(`{"ack":"` + ids[0] + `"}`)
+	mine := pushTo(t, g, []string{"lee"}, "last", inAnHour())[0].Item.ID
+	if f := readFrame(t, c); f.ID != mine {
+		t.Fatalf("got %+v", f)
+	}
+	c.Send(`{"ack":"` + mine + `"}`)
+	waitStatus(t, g, mine, "DELIVERED")
+	if st := messageStatus(t, g, other); st != "PENDING" {
+		t.Fatalf("another recipient's message acknowledged: %s", st)
+	}
 	// A later push comes after them, and the socket got nothing more.
 	pushTo(t, g, []string{"bob"}, "later", "")
 	if f := readFrame(t, c); f.Message != "later" {
