@@ -9,10 +9,11 @@ import (
 	"github.com/luagate/luagate/wire"
 )
 
-// Push pushes a message to recipients and returns one item per recipient.
+// Push pushes a message to recipients and returns one item per recipient,
+// each with its message or its error, also when every one failed.
 func (c *Client) Push(ctx context.Context, req wire.PushSend) ([]wire.PushItem, error) {
 	var out []wire.PushItem
-	err := c.do(ctx, http.MethodPost, wire.PathPushMessages, req, &out)
+	err := c.decode(ctx, http.MethodPost, wire.PathPushMessages, req, &out, true)
 	return out, err
 }
 

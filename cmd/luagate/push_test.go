@@ -64,4 +64,9 @@ func TestPushCommandRefusesBadArguments(t *testing.T) {
 	if out := s.mustLuagate("push", "nobody", "gone"); !strings.Contains(out, "EXPIRED") {
 		t.Fatalf("push without expiry to nobody: %q, want EXPIRED", out)
 	}
+	s2 := startServer(t, t.TempDir(), nil, "--push-max-pending", "1")
+	s2.mustLuagate("push", "pat", "one", "--expires-in", "1h")
+	if _, errOut, code := s2.luagate("push", "pat", "two", "--expires-in", "1h"); code != 1 || !strings.Contains(errOut, "recipient pat has 1 pending messages") {
+		t.Fatalf("push past the cap: exit %d %s", code, errOut)
+	}
 }
