@@ -130,19 +130,6 @@ func TestPushToAnOfflineRecipientIsDeliveredInOrderOnConnect(t *testing.T) {
 	for _, id := range ids {
 		waitStatus(t, g, id, "DELIVERED")
 	}
-	// An id is no credential: acknowledging another's message does nothing.
-	other := pushTo(t, g, []string{"mo"}, "not lee's", inAnHour())[0].Item.ID
-	c.Send(`{"ack":"` + other + `"}`)
-	c.Send(`{"ack":"` + ids[0] + `"}`)
-	mine := pushTo(t, g, []string{"lee"}, "last", inAnHour())[0].Item.ID
-	if f := readFrame(t, c); f.ID != mine {
-		t.Fatalf("got %+v", f)
-	}
-	c.Send(`{"ack":"` + mine + `"}`)
-	waitStatus(t, g, mine, "DELIVERED")
-	if st := messageStatus(t, g, other); st != "PENDING" {
-		t.Fatalf("another recipient's message acknowledged: %s", st)
-	}
 	// A later push comes after them, and the socket got nothing more.
 	pushTo(t, g, []string{"bob"}, "later", "")
 	if f := readFrame(t, c); f.Message != "later" {
@@ -374,6 +361,19 @@ func TestPushAckRedeliversWhatWasNotAcknowledged(t *testing.T) {
 	for _, id := range ids {
 		waitStatus(t, g, id, "DELIVERED")
 	}
+	// An id is no credential: acknowledging another's message does nothing.
+	other := pushTo(t, g, []string{"mo"}, "not lee's", inAnHour())[0].Item.ID
+	c.Send(`{"ack":"` + other + `"}`)
+	c.Send(`{"ack":"` + ids[0] + `"}`)
+	mine := pushTo(t, g, []string{"lee"}, "last", inAnHour())[0].Item.ID
+	if f := readFrame(t, c); f.ID != mine {
+		t.Fatalf("got %+v", f)
+	}
+	c.Send(`{"ack":"` + mine + `"}`)
+	waitStatus(t, g, mine, "DELIVERED")
+	if st := messageStatus(t, g, other); st != "PENDING" {
+		t.Fatalf("another recipient's message acknowledged: %s", st)
+	}
 }
 
 func TestPushReachesAScriptedTokenEndpoint(t *testing.T) {
@@ -512,5 +512,22 @@ func TestPushTokenExpiryClosesItsSockets(t *testing.T) {
 	}
 	if status, _ := lgtesting.DialRefused(t, reg.ConnectionURI, nil); status != http.StatusUnauthorized {
 		t.Fatalf("expired token: %d, want 401", status)
+	}
+}
+
+func TestPushOnConnectWaitsForAFullQueueToDrain(t *testing.T) {
+	t.Parallel()
+	g := pushGateway(t, func(c *gateway.Config) { c.Runtime.SendQueue = 4 })
+	reg := register(t, g, "ray", "")
+	rs := make([]string, 50)
+	for i := range rs {
+		rs[i] = "ray"
+	}
+	items := pushTo(t, g, rs, "queued", inAnHour())
+	c := lgtesting.Dial(t, reg.ConnectionURI)
+	for i, it := range items {
+		if f := readFrame(t, c); f.ID != it.Item.ID {
+			t.Fatalf("frame %d: %+v, want %s", i, f, it.Item.ID)
+		}
 	}
 }

@@ -31,8 +31,13 @@ type Sockets interface {
 }
 
 // drainWait bounds how long a connect delivery waits for a full queue to
-// drain before it leaves the rest PENDING for the next connect.
-const drainWait = 10 * time.Second
+// drain before it leaves the rest PENDING for the next connect; it tries
+// again every drainPoll meanwhile, so that a socket closing (which drains
+// nothing) ends the wait at once.
+const (
+	drainWait = 10 * time.Second
+	drainPoll = 50 * time.Millisecond
+)
 
 // frame is what a push socket receives for a message.
 type frame struct {
@@ -90,8 +95,10 @@ func (s *Service) Send(req SendRequest) ([]Item, error) {
 			items[i].Err = err
 			continue
 		}
+		// A nanosecond apart, so that a recipient named twice gets its
+		// messages in the order given: creation order is delivery order.
 		m := Message{ID: NewID(), Recipient: r, Message: req.Message, Topic: req.Topic, Status: Pending,
-			CreatedAt: now, ExpiresAt: req.ExpiresAt}
+			CreatedAt: now.Add(time.Duration(i)), ExpiresAt: req.ExpiresAt}
 		if req.ExpiresAt.IsZero() && len(s.outlets(r, req.Topic)) == 0 {
 			// Nobody to write it to, and no time to wait for one.
 			m.Status, m.ExpiredAt = Expired, now
@@ -224,15 +231,15 @@ func (s *Service) Connected(o Outlet) error {
 			default:
 			}
 		}
+		deadline := time.Now().Add(drainWait)
 		for {
 			err := o.Send(f, signal)
-			if err == nil || !o.Full(err) {
+			if err == nil || !o.Full(err) || time.Now().After(deadline) {
 				return err
 			}
 			select {
 			case <-drained:
-			case <-time.After(drainWait):
-				return err
+			case <-time.After(drainPoll):
 			}
 		}
 	}
