@@ -1,6 +1,6 @@
 // Package luaapi is everything a Lua script in luagate can see: the
-// sandboxed standard library, the websocketInfo table, the Websocket module,
-// JSON, print and require.
+// sandboxed standard library, the websocketInfo table, the Websocket and
+// Push modules, JSON, print and require.
 //
 // # Isolation
 //
