@@ -17,6 +17,8 @@ require (
 	golang.org/x/time v0.12.0
 )
 
+require github.com/graph-gophers/graphql-go v1.11.0
+
 require (
 	github.com/beorn7/perks v1.0.1 // indirect
 	github.com/cespare/xxhash/v2 v2.3.0 // indirect

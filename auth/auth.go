@@ -60,6 +60,8 @@ type Identity struct {
 	// ExpiresAt is when the credential stops being valid while a socket
 	// holds it; zero for never.
 	ExpiresAt time.Time
+	// TokenHash is the push token's SHA-256, for SchemeToken.
+	TokenHash []byte
 }
 
 // Config configures an Authenticator.
@@ -68,6 +70,8 @@ type Config struct {
 	Keys KeyStore
 	// JWT verifies tokens. Nil refuses every token.
 	JWT *JWTVerifier
+	// Tokens holds the push connection tokens. Nil refuses every one.
+	Tokens TokenStore
 }
 
 // Authenticator checks the credentials of requests.
@@ -92,6 +96,8 @@ func (a *Authenticator) Connect(scheme Scheme, req *Request) (Identity, error) {
 	}
 	now := time.Now()
 	switch scheme {
+	case SchemeToken:
+		return a.connectToken(req, now)
 	case SchemeAPIKey:
 		secret := keySecret(req)
 		switch {

@@ -13,5 +13,6 @@
 //
 // # Imports
 //
-// auth imports nothing of luagate; storage implements KeyStore.
+// auth imports nothing of luagate; storage implements KeyStore and
+// TokenStore.
 package auth

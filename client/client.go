@@ -186,6 +186,12 @@ func (c *Client) RevokeKey(ctx context.Context, id string) (int, error) {
 // do sends body (when not nil) as JSON and decodes a successful answer into
 // out (when not nil).
 func (c *Client) do(ctx context.Context, method, route string, body, out any) error {
+	return c.decode(ctx, method, route, body, out, false)
+}
+
+// decode is do, and with failedToo it also decodes into out a failed
+// answer that is not the API's error shape (a push's items).
+func (c *Client) decode(ctx context.Context, method, route string, body, out any, failedToo bool) error {
 	var r io.Reader
 	if body != nil {
 		b, err := json.Marshal(body)
@@ -216,10 +222,13 @@ func (c *Client) do(ctx context.Context, method, route string, body, out any) er
 		return ErrUnauthorized
 	case resp.StatusCode >= 300:
 		apiErr := &APIError{Status: resp.StatusCode}
-		if json.Unmarshal(b, apiErr) != nil || apiErr.Message == "" {
-			return fmt.Errorf("%s %s: %s", method, req.URL.Path, resp.Status)
+		if json.Unmarshal(b, apiErr) == nil && apiErr.Message != "" {
+			return apiErr
 		}
-		return apiErr
+		if failedToo && out != nil && json.Unmarshal(b, out) == nil {
+			return nil
+		}
+		return fmt.Errorf("%s %s: %s", method, req.URL.Path, resp.Status)
 	case out != nil:
 		if err := json.Unmarshal(b, out); err != nil {
 			return fmt.Errorf("%s is not answering as luagate does: %w", c.server, err)

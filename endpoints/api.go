@@ -67,6 +67,7 @@ func (s *Server) managementRoutes() *httprouter.Router {
 	} {
 		r.Handle(route.method, wire.Prefix+route.path, s.guard(route.scope, route.h))
 	}
+	s.pushRoutes(r)
 	return r
 }
 

@@ -7,6 +7,7 @@ import (
 	"net/netip"
 	"net/url"
 	"strings"
+	"slices"
 	"unicode/utf8"
 
 	"github.com/luagate/luagate/auth"
@@ -34,6 +35,9 @@ type upgradeRequest struct {
 // security is the scheme of route's endpoint: its --#SECURITY line, or
 // the server's default.
 func (s *Server) security(route string) scripts.Security {
+	if s.cfg.Push != nil && route == s.cfg.Push.Path() {
+		return scripts.Security{Scheme: scripts.SecurityToken}
+	}
 	if ep, ok := s.cfg.Engine.Solution().Endpoint(route); ok && ep.Policy.Security != nil {
 		return *ep.Policy.Security
 	}
@@ -66,8 +70,13 @@ func (s *Server) authenticate(u upgradeRequest) error {
 		return err
 	}
 	u.conn.UserID = who.UserID
-	u.conn.Auth = &hub.Auth{Scheme: string(who.Scheme), KeyID: who.KeyID, KeyName: who.KeyName, Claims: who.Claims, ExpiresAt: who.ExpiresAt}
-	stripCredentials(u.conn, sec)
+	u.conn.Auth = &hub.Auth{Scheme: string(who.Scheme), KeyID: who.KeyID, KeyName: who.KeyName, Claims: who.Claims,
+		ExpiresAt: who.ExpiresAt, TokenHash: who.TokenHash}
+	hidden := []string{auth.QueryAPIKey, auth.QueryAccessToken}
+	if who.Scheme == auth.SchemeToken {
+		hidden = append(hidden, auth.QueryToken)
+	}
+	stripCredentials(u.conn, sec, hidden)
 	return nil
 }
 
@@ -122,14 +131,14 @@ func checkSessionName(name string) error {
 	return nil
 }
 
-// stripCredentials removes the credential from what scripts see of the
-// upgrade, so that no script logs or forwards it by accident. A scheme
-// declared with its own place for the key names one more to remove; a
-// cookie goes with the whole Cookie header, as scripts see it joined.
-func stripCredentials(c *hub.Conn, sec scripts.Security) {
+// stripCredentials removes the credential, and the query parameters
+// named, from what scripts see of the upgrade, so that no script logs or
+// forwards it by accident. A scheme declared with its own place for the
+// key names one more to remove; a cookie goes with the whole Cookie
+// header, as scripts see it joined.
+func stripCredentials(c *hub.Conn, sec scripts.Security, query []string) {
 	delete(c.Headers, "authorization")
 	delete(c.Headers, "x-api-key")
-	query := []string{auth.QueryAPIKey, auth.QueryAccessToken}
 	switch sec.KeyIn {
 	case scripts.KeyInHeader:
 		delete(c.Headers, strings.ToLower(sec.KeyName))
@@ -146,13 +155,11 @@ func stripCredentials(c *hub.Conn, sec scripts.Security) {
 		return
 	}
 	q := u.Query()
-	found := false
-	for _, name := range query {
-		found = found || q.Has(name)
-		q.Del(name)
-	}
-	if !found {
+	if !slices.ContainsFunc(query, q.Has) {
 		return
+	}
+	for _, name := range query {
+		q.Del(name)
 	}
 	u.RawQuery = q.Encode()
 	c.URI = u.String()

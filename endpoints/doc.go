@@ -21,6 +21,6 @@
 // transaction (storage), swap the revision (runtime), swap the routes. A
 // failure before the transaction changes nothing.
 //
-// endpoints imports auth, runtime, hub, scripts, storage and wire; it never
+// endpoints imports auth, runtime, hub, push, scripts, storage and wire; it never
 // imports luaapi. Only gateway and tests import it.
 package endpoints

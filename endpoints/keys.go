@@ -78,15 +78,21 @@ func (s *Server) getKeys(w http.ResponseWriter, _ *http.Request, _ httprouter.Pa
 }
 
 // KeyRevoked returns what runtime.Config.Revoked needs: whether the API key
-// a socket connected with is gone from store. Sockets without one are
-// never revoked here.
+// or push token a socket connected with is gone from store. Sockets
+// without one are never revoked here.
 func KeyRevoked(store *storage.Store) func(hub.Conn) bool {
 	return func(c hub.Conn) bool {
-		if c.Auth == nil || c.Auth.KeyID == "" {
+		switch {
+		case c.Auth == nil:
 			return false
+		case c.Auth.TokenHash != nil:
+			_, err := store.TokenByHash(c.Auth.TokenHash)
+			return errors.Is(err, auth.ErrUnknownToken)
+		case c.Auth.KeyID != "":
+			_, err := store.KeyByID(c.Auth.KeyID)
+			return errors.Is(err, auth.ErrUnknownKey)
 		}
-		_, err := store.KeyByID(c.Auth.KeyID)
-		return errors.Is(err, auth.ErrUnknownKey)
+		return false
 	}
 }
 

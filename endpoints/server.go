@@ -13,11 +13,13 @@ import (
 	"time"
 
 	"github.com/gorilla/websocket"
+	graphql "github.com/graph-gophers/graphql-go"
 	"github.com/julienschmidt/httprouter"
 
 	"github.com/luagate/luagate/auth"
 	"github.com/luagate/luagate/hub"
 	"github.com/luagate/luagate/metrics"
+	"github.com/luagate/luagate/push"
 	"github.com/luagate/luagate/runtime"
 	"github.com/luagate/luagate/scripts"
 	"github.com/luagate/luagate/storage"
@@ -79,6 +81,9 @@ type Config struct {
 	// Metrics counts deploys and serves /metrics and the stats. Nil means
 	// metrics of the server's own, whose stats sampler is not started.
 	Metrics *metrics.Metrics
+	// Push, when set, serves the push API, its GraphQL API and the
+	// built-in push endpoint at its path, which no endpoint may claim.
+	Push *push.Service
 }
 
 // DefaultReserved are the paths luagate keeps for its own pages besides the
@@ -109,6 +114,9 @@ type Server struct {
 	defaultSecurity scripts.Security
 	// allowOrigin says whether a request's Origin may connect.
 	allowOrigin func(*http.Request) bool
+
+	// pushGraphQL serves the push GraphQL API when Config.Push is set.
+	pushGraphQL *graphql.Schema
 
 	deployMu sync.Mutex // serializes changes to the solution
 }
@@ -146,6 +154,9 @@ func New(cfg Config) (*Server, error) {
 		cfg.Reserved = DefaultReserved
 	}
 	cfg.Reserved = append([]string{wire.Prefix}, cfg.Reserved...)
+	if cfg.Push != nil {
+		cfg.Reserved = append(cfg.Reserved, cfg.Push.Path())
+	}
 	for _, r := range cfg.Reserved {
 		if !strings.HasPrefix(r, "/") || strings.HasSuffix(r, "/") {
 			return nil, fmt.Errorf("endpoints: reserved path %q must start with / and not end with one", r)
@@ -173,7 +184,7 @@ func New(cfg Config) (*Server, error) {
 		return nil, errors.New("endpoints: default security jwt needs JWT keys: give a key file or a secret file")
 	}
 	s := &Server{
-		auth:            auth.New(auth.Config{Keys: cfg.Store, JWT: verifier}),
+		auth:            auth.New(auth.Config{Keys: cfg.Store, JWT: verifier, Tokens: cfg.Store}),
 		defaultSecurity: defaultSecurity,
 		cfg:             cfg,
 		hub:             cfg.Engine.Hub(),
@@ -194,6 +205,11 @@ func New(cfg Config) (*Server, error) {
 		CheckOrigin:       func(*http.Request) bool { return true },
 		EnableCompression: cfg.Compression,
 		Error:             s.upgradeError,
+	}
+	if cfg.Push != nil {
+		if s.pushGraphQL, err = newPushGraphQL(cfg.Push); err != nil {
+			return nil, err
+		}
 	}
 	s.api = s.managementRoutes()
 
@@ -321,6 +337,9 @@ func (s *Server) activate(compiled *scripts.Compiled) {
 	})
 	for _, ep := range compiled.Endpoints {
 		r.GET(ep.Pattern.Router, s.countUpgrades(ep.Path, s.upgrade(ep.Path)))
+	}
+	if s.cfg.Push != nil {
+		r.GET(s.cfg.Push.Path(), s.upgrade(s.cfg.Push.Path()))
 	}
 	s.routes.Store(r)
 }

@@ -51,14 +51,23 @@ func sessionQuery(q url.Values) (session.Query, error) {
 		}
 		*t.into = at
 	}
-	if v := q.Get("limit"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 || n > session.MaxPage {
-			return sq, fmt.Errorf("limit=%s: a number from 1 to %d: %w", scripts.Elide(v), session.MaxPage, session.ErrBadQuery)
-		}
-		sq.Limit = n
+	var err error
+	sq.Limit, err = pageLimit(q, session.MaxPage, session.ErrBadQuery)
+	return sq, err
+}
+
+// pageLimit reads a listing's limit, from 1 to max (zero when not given),
+// and wraps bad, a sentinel the caller answers 400 for, when it is wrong.
+func pageLimit(q url.Values, max int, bad error) (int, error) {
+	v := q.Get("limit")
+	if v == "" {
+		return 0, nil
 	}
-	return sq, nil
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 1 || n > max {
+		return 0, fmt.Errorf("limit=%s: a number from 1 to %d: %w", scripts.Elide(v), max, bad)
+	}
+	return n, nil
 }
 
 func (s *Server) getSessions(w http.ResponseWriter, r *http.Request, _ httprouter.Params) {

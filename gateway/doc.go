@@ -10,6 +10,6 @@
 // refused, every socket is closed and its close event run, the HTTP servers
 // stop, the store closes.
 //
-// gateway imports endpoints, runtime, hub, scripts and storage; only
+// gateway imports endpoints, runtime, hub, push, scripts and storage; only
 // commands and tests import it.
 package gateway

@@ -17,6 +17,7 @@ import (
 	"github.com/luagate/luagate/hub"
 	"github.com/luagate/luagate/keystore"
 	"github.com/luagate/luagate/metrics"
+	"github.com/luagate/luagate/push"
 	"github.com/luagate/luagate/runtime"
 	"github.com/luagate/luagate/scripts"
 	"github.com/luagate/luagate/storage"
@@ -83,6 +84,8 @@ type Config struct {
 	// Keystore configures the scripts' Keystore, kept in the database
 	// unless Runtime.Keystore is given; its Logger is Logger.
 	Keystore keystore.Config
+	// Push configures push; its stores, sockets and Logger are filled in.
+	Push push.Config
 }
 
 // Gateway is an assembled luagate server.
@@ -91,6 +94,7 @@ type Gateway struct {
 	token   string
 	store   *storage.Store
 	engine  *runtime.Engine
+	push    *push.Service
 	server  *endpoints.Server
 	metrics *metrics.Metrics
 	servers []*served
@@ -173,12 +177,18 @@ func New(cfg Config) (_ *Gateway, err error) {
 		}
 	}
 	g.startSweep(rc.Keystore)
+	pc := cfg.Push
+	pc.Messages, pc.Tokens, pc.Sockets, pc.Logger = g.store, g.store, runtime.PushSockets(rc.Hub), cfg.Logger
+	if g.push, err = push.New(pc); err != nil {
+		return nil, err
+	}
+	rc.Push, rc.PushRoute, rc.Pusher = g.push, g.push.Path(), runtime.LuaPusher(g.push)
 	if g.engine, err = runtime.New(rc); err != nil {
 		return nil, err
 	}
 	g.metrics = metrics.New(g.engine)
 	sc := cfg.Server
-	sc.Engine, sc.Store, sc.AdminToken, sc.Logger, sc.Metrics = g.engine, g.store, g.token, cfg.Logger, g.metrics
+	sc.Engine, sc.Store, sc.AdminToken, sc.Logger, sc.Metrics, sc.Push = g.engine, g.store, g.token, cfg.Logger, g.metrics, g.push
 	if g.server, err = endpoints.New(sc); err != nil {
 		return nil, err
 	}
@@ -247,6 +257,9 @@ func (g *Gateway) closeOpened() {
 		_ = g.engine.Shutdown(context.Background())
 	}
 	g.stopSweep()
+	if g.push != nil {
+		g.push.Close()
+	}
 	if g.store != nil {
 		_ = g.store.Close()
 	}
@@ -273,6 +286,9 @@ func (g *Gateway) Token() string { return g.token }
 
 // Engine runs the gateway's sockets and scripts.
 func (g *Gateway) Engine() *runtime.Engine { return g.engine }
+
+// Push is the gateway's push service.
+func (g *Gateway) Push() *push.Service { return g.push }
 
 // Server is the gateway's HTTP surface.
 func (g *Gateway) Server() *endpoints.Server { return g.server }
@@ -411,6 +427,9 @@ func (g *Gateway) Shutdown(ctx context.Context) error {
 			errs = append(errs, s.http.Shutdown(ctx))
 		}
 		g.stopSweep()
+		// After the sockets, so that the deliveries they wrote are
+		// recorded; before the store.
+		g.push.Close()
 		errs = append(errs, g.store.Close())
 		g.stopErr = errors.Join(errs...)
 	})

@@ -52,6 +52,8 @@ type Auth struct {
 	// ExpiresAt, when not zero, is when the socket is closed with
 	// CloseTokenExpired.
 	ExpiresAt time.Time
+	// TokenHash is the push token's SHA-256, when one was used.
+	TokenHash []byte
 }
 
 // NewID returns an unguessable socket id: 128 random bits in hex.

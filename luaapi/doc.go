@@ -1,6 +1,6 @@
 // Package luaapi is everything a Lua script in luagate can see: the
-// sandboxed standard library, the websocketInfo table, the Websocket module,
-// JSON, print and require.
+// sandboxed standard library, the websocketInfo table, the Websocket and
+// Push modules, JSON, print and require.
 //
 // # Isolation
 //
@@ -15,7 +15,8 @@
 //   - the global table (_G): empty but for _G, its metatable reading
 //     through to the base;
 //   - websocketInfo, its headers and parameters, and response;
-//   - what the functions return: tables from Websocket.info and list,
+//   - what the functions return: tables from Websocket.info and list, from
+//     the Push functions,
 //     from_json and json.decode, os.date("*t"), string.gmatch's iterator,
 //     coroutines, the values of modules require runs, and every table a
 //     Keystore function returns;
@@ -25,9 +26,9 @@
 //
 // Immutable, and shared by every execution on the state:
 //   - the library tables string, table, math, os, coroutine, Websocket,
-//     Keystore, json and bench: each an empty proxy whose protected
+//     Keystore, Push, json and bench: each an empty proxy whose protected
 //     metatable reads through to the library. coroutine, Websocket,
-//     Keystore, json and bench refuse assignment; string, table, math and
+//     Keystore, Push, json and bench refuse assignment; string, table, math and
 //     os take it into the proxy itself, where it shadows the library for
 //     that execution, as platform modules extend them. rawset,
 //     table.insert and table.remove can write into any proxy too; scrub

@@ -49,7 +49,18 @@ func Classify(err error) (typ string, status int) {
 		return "QueueFullError", http.StatusServiceUnavailable
 	case errors.Is(err, ErrBadArgument), errors.Is(err, ErrTooManyGroups):
 		return "ArgumentError", http.StatusBadRequest
-	default:
-		return "InternalError", http.StatusInternalServerError
 	}
+	var c Classified
+	if errors.As(err, &c) {
+		return c.Classify()
+	}
+	return "InternalError", http.StatusInternalServerError
+}
+
+// Classified is an error that names its own type and HTTP status: those
+// of the services scripts reach through an interface (Push), which this
+// package does not know.
+type Classified interface {
+	error
+	Classify() (typ string, status int)
 }

@@ -87,6 +87,9 @@ type Options struct {
 	// ScriptLog limits how fast each endpoint's scripts log, for every VM
 	// given the same one. Nil means one shared by the whole process.
 	ScriptLog *ScriptLog
+	// Pusher backs the Push module. Nil means its functions answer that
+	// push is off.
+	Pusher Pusher
 }
 
 // VM is one sandboxed Lua state. It is not safe for concurrent use: the

@@ -29,6 +29,7 @@ func (vm *VM) registerModules(base *lua.LTable) {
 	base.RawSetString("Websocket", ws)
 	base.RawSetString("Keystore", vm.keystoreModule(L))
 	vm.registerJSON(base)
+	vm.registerPush(base)
 	base.RawSetString("print", L.NewFunction(vm.print))
 	base.RawSetString("require", L.NewFunction(vm.require))
 }

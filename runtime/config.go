@@ -8,6 +8,7 @@ import (
 
 	"github.com/luagate/luagate/hub"
 	"github.com/luagate/luagate/keystore"
+	"github.com/luagate/luagate/luaapi"
 	"github.com/luagate/luagate/session"
 )
 
@@ -96,6 +97,15 @@ type Config struct {
 	// SessionHistory is how many closed sessions Sessions keeps, the
 	// newest by connection time. Zero means DefaultSessionHistory.
 	SessionHistory int
+	// Push delivers to the sockets a push token opened. Nil means push is
+	// off: such sockets are served like any other.
+	Push PushHandler
+	// PushRoute is the built-in push endpoint's route, served without a
+	// script; "" for none.
+	PushRoute string
+	// Pusher backs the Lua Push module (LuaPusher). Nil means its
+	// functions answer that push is off.
+	Pusher luaapi.Pusher
 }
 
 // Defaults of Config.

@@ -75,6 +75,8 @@
 // table's mutex is taken before a record's, and neither with another lock
 // held; neither is taken per message.
 //
-// runtime imports hub, luaapi and scripts; it never imports endpoints or
-// storage. storage implements session.Store.
+// runtime imports hub, luaapi, scripts, push (the built-in push endpoint,
+// deliveries on connect, push.Sockets over the hub) and auth (its scheme
+// names); it never imports endpoints or storage. storage implements
+// session.Store.
 package runtime

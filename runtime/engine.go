@@ -83,7 +83,7 @@ func New(cfg Config) (*Engine, error) {
 	scriptLog := luaapi.NewScriptLog()
 	ks := luaKeystoreOf(cfg.Keystore)
 	e.pool = newPool(cfg.LuaStates, cfg.CloseStates, cfg.EndpointStates, func() *luaapi.VM {
-		return luaapi.NewVM(luaapi.Options{Sockets: e.hub, Keystore: ks, Logger: cfg.Logger, ScriptLog: scriptLog})
+		return luaapi.NewVM(luaapi.Options{Sockets: e.hub, Keystore: ks, Logger: cfg.Logger, ScriptLog: scriptLog, Pusher: cfg.Pusher})
 	})
 	e.watchdog = newWatchdog(uint64(cfg.ScriptMemory), e.pool, &e.queued)
 	empty, err := scripts.Compile(scripts.Solution{})
@@ -108,7 +108,7 @@ func (e *Engine) Load(c *scripts.Compiled) {
 	e.routes.prune(c)
 	e.hub.DisconnectIf(hub.CloseEndpointRemoved, func(conn *hub.Conn) bool {
 		_, ok := c.Endpoint(conn.Route)
-		return !ok
+		return !ok && !e.isBuiltin(conn.Route)
 	})
 	e.rearmAll()
 }
@@ -132,6 +132,7 @@ func (e *Engine) Serve(ws *websocket.Conn, c hub.Conn) error {
 	defer e.live.Done()
 
 	s := newSocket(e, ws)
+	s.builtin = e.isBuiltin(c.Route)
 	ws.SetReadLimit(e.cfg.MaxMessageBytes)
 	_ = s.extendReadDeadline()
 	ws.SetPongHandler(func(string) error { return s.extendReadDeadline() })
@@ -147,7 +148,7 @@ func (e *Engine) Serve(ws *websocket.Conn, c hub.Conn) error {
 	// or a shutdown begun: Load swaps the revision, and Shutdown sets
 	// shuttingDown, before they look at the hub, so one of the two sees the
 	// other.
-	if _, ok := e.rev.Load().compiled.Endpoint(c.Route); !ok {
+	if _, ok := e.rev.Load().compiled.Endpoint(c.Route); !ok && !s.builtin {
 		_ = s.entry.Close(hub.CloseEndpointRemoved)
 	}
 	if e.isShuttingDown() {
@@ -159,6 +160,7 @@ func (e *Engine) Serve(ws *websocket.Conn, c hub.Conn) error {
 		e.cfg.Logger.Debug("socket connected", "socket_id", c.ID, "route", c.Route, "user_id", c.UserID)
 	}
 	s.run(&luaapi.Event{Type: luaapi.EventOpen, Conn: s.conn, Peer: s, Timestamp: time.Now()})
+	e.pushConnected(s)
 	reason := s.readLoop()
 	if debug {
 		e.cfg.Logger.Debug("socket disconnected", "socket_id", c.ID, "route", c.Route, "code", reason.Code, "reason", reason.Text)
@@ -192,6 +194,9 @@ func (e *Engine) isShuttingDown() bool {
 
 // dispatch runs the script for ev on a pooled state.
 func (e *Engine) dispatch(s *socket, ev *luaapi.Event) {
+	if s.builtin {
+		return
+	}
 	prog := e.choose(s, ev)
 	if prog == nil {
 		prog = s.prog

@@ -71,6 +71,11 @@ func (s *socket) receive(typ int, r io.Reader, buf *[]byte) error {
 	case s.gone || s.isClosing():
 	case typ == websocket.TextMessage && !utf8.Valid(data):
 		_ = s.entry.Close(hub.CloseInvalidUTF8)
+	case s.builtin:
+		// Acknowledgements come as fast as frames went out, a thousand on
+		// a connect; each is a read and a batched commit, and the rate
+		// limit is for scripts' events.
+		s.e.cfg.Push.Received(s.outlet(), data)
 	case s.limiter != nil && !s.limiter.Allow():
 		s.stats.rateLimited.Add(1)
 		s.overLimit(pol, typ, data, now)

@@ -19,6 +19,8 @@ import (
 type outMsg struct {
 	data   []byte
 	binary bool
+	// written, when set, runs once data has been written (push delivery).
+	written func()
 }
 
 // socket is one live connection. Its reader runs on the goroutine that
@@ -78,6 +80,9 @@ type socket struct {
 	// pool.mu).
 	share *endpointShare
 	wait  waitSlot
+	// builtin is set for a socket of Config.PushRoute, which runs no
+	// script: its messages go to Config.Push.
+	builtin bool
 	// late is set when the socket's last event waited for a state or ran
 	// long, and gone once its client is known to have left: its messages
 	// still unread are then dropped (see dispatch). Only the reader
@@ -95,7 +100,11 @@ func newSocket(e *Engine, ws *websocket.Conn) *socket {
 
 // Send queues a message for the writer. It implements luaapi.Peer and
 // hub.Socket.
-func (s *socket) Send(msg []byte, binary bool) error {
+func (s *socket) Send(msg []byte, binary bool) error { return s.send(msg, binary, nil) }
+
+// send queues a message for the writer, which calls written once it has
+// written it.
+func (s *socket) send(msg []byte, binary bool, written func()) error {
 	cfg := &s.e.cfg
 	n := int64(len(msg))
 	if n > cfg.MaxSendBytes {
@@ -122,7 +131,7 @@ func (s *socket) Send(msg []byte, binary bool) error {
 		return fmt.Errorf("%w: the server holds %d bytes for slow clients, the limit is %d", luaapi.ErrQueueFull, total-n, cfg.SendTotalBytes)
 	}
 	s.queued += n
-	s.queue = append(s.queue, outMsg{msg, binary})
+	s.queue = append(s.queue, outMsg{msg, binary, written})
 	s.startWriterLocked()
 	s.mu.Unlock()
 	return nil
@@ -250,6 +259,9 @@ func (s *socket) writeNext() bool {
 		}
 		s.out.Add(1)
 		s.bytesOut.Add(uint64(len(m.data)))
+		if m.written != nil {
+			m.written()
+		}
 	}
 	if len(batch) > 0 {
 		s.touch(now)

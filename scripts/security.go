@@ -15,6 +15,8 @@ const (
 	SecurityJWT    = "jwt"
 	SecurityBearer = "bearer"
 	SecurityScript = "script"
+	// SecurityToken takes the push connection tokens (?token=).
+	SecurityToken = "token"
 )
 
 // Security is an endpoint's --#SECURITY line: how its upgrades
@@ -48,18 +50,18 @@ const (
 )
 
 // ParseSecurity reads what follows --#SECURITY: none, apikey (or the
-// platform's apiKey), jwt, bearer, or script <module>.<function>.
+// platform's apiKey), jwt, bearer, token, or script <module>.<function>.
 func ParseSecurity(args string) (Security, error) {
 	f := strings.Fields(args)
 	if len(f) == 0 {
-		return Security{}, fmt.Errorf("write none, apikey, jwt, bearer or script <module>.<function>")
+		return Security{}, fmt.Errorf("write none, apikey, jwt, bearer, token or script <module>.<function>")
 	}
 	scheme := f[0]
 	if scheme == "apiKey" {
 		scheme = SecurityAPIKey
 	}
 	switch scheme {
-	case SecurityNone, SecurityAPIKey, SecurityJWT, SecurityBearer:
+	case SecurityNone, SecurityAPIKey, SecurityJWT, SecurityBearer, SecurityToken:
 		if len(f) != 1 {
 			return Security{}, fmt.Errorf("%s takes nothing after it, got %q", scheme, Elide(args))
 		}
@@ -74,7 +76,7 @@ func ParseSecurity(args string) (Security, error) {
 		}
 		return Security{Scheme: SecurityScript, Module: module, Function: fn}, nil
 	}
-	return Security{}, fmt.Errorf("%w %q: the schemes are none, apikey, jwt, bearer and script <module>.<function>", errUnknownScheme, Elide(f[0]))
+	return Security{}, fmt.Errorf("%w %q: the schemes are none, apikey, jwt, bearer, token and script <module>.<function>", errUnknownScheme, Elide(f[0]))
 }
 
 // parseSecurityLine reads a --#SECURITY line, which may also name a scheme

@@ -26,6 +26,26 @@
 //	keystore       Keystore key  -> the entry, as keystore.Encode writes it
 //	keystoreexpiry 8-byte big-endian expiry (Unix ms) + key -> empty, one per entry that expires
 //	keystoreusage  "keys", "bytes" -> 8-byte big-endian totals of the keystore bucket
+//	pushmessages   message id    -> JSON of push.Message
+//	pushbyrecipient recipient NUL + 8-byte created_at (Unix ns) + id -> empty
+//	pushbytime     8-byte created_at + id -> empty
+//	pushpending    recipient NUL + created_at + id -> empty, PENDING only
+//	pushexpiry     8-byte deadline (expires_at, or created_at + push.NoExpiryGrace) + id -> empty, PENDING only
+//	pushfinished   8-byte delivered/cancelled/expired time + id -> empty
+//	pushcounts     recipient     -> 8-byte count of its PENDING messages (the cap)
+//	pushglobals    global id     -> JSON of push.Global
+//	pushglobalbytime  created_at + global id -> empty
+//	pushglobalexpiry  expires_at + global id -> empty, for those with one
+//	pushglobalclaims  global id NUL recipient -> the recipient's copy's id
+//	pushtokens     SHA-256 of a push token -> JSON of auth.PushToken
+//	pushtokensbyrecipient recipient NUL SHA-256 -> empty
+//
+// The push buckets are created by the first push write. A push's messages
+// and their indexes and counts are one transaction, as is each status
+// change with its index moves (a compare-and-set from PENDING), a batch
+// of deliveries, a global copy and its claim, and one sweep batch.
+// Recipients hold no NUL byte (push refuses them), so a recipient's keys
+// are a prefix of their own.
 //
 // The key, session and Keystore buckets are created by the first key,
 // session or Keystore write and are not part of a solution: Save leaves
@@ -68,7 +88,8 @@
 //
 // # Imports
 //
-// storage imports scripts, auth (whose KeyStore it implements) and session
-// (whose Store it implements), and nothing else of luagate: nothing of
+// storage imports scripts, auth (whose KeyStore it implements), session
+// (whose Store it implements) and push (whose MessageStore and TokenStore
+// it implements), and nothing else of luagate: nothing of
 // sockets or Lua. runtime never imports storage.
 package storage

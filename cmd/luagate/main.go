@@ -30,10 +30,15 @@ Usage:
   luagate close SOCKET_ID | --all     close one socket, or all of them
   luagate keys create|list|revoke     manage API keys
   luagate --version                   print the version
+  luagate push RECIPIENT MESSAGE [--topic T] [--expires-in 1h]
+                                      push a message to a recipient, stored until
+                                      it expires if the recipient is offline
+  luagate messages [--recipient R] [--status S]
+                                      list pushed messages and their statuses
 
 "luagate COMMAND --help" lists a command's flags: "luagate serve --help" the
 server's (address, data dir, limits, TLS, authentication). Client commands (deploy,
-pull, sockets, sessions, send, close, keys) find the server with --server (default
+pull, sockets, sessions, send, close, keys, push, messages) find the server with --server (default
 http://127.0.0.1:8080) and the token with --admin-token, else
 <data-dir>/admin-token.
 

@@ -97,6 +97,7 @@ func serve(args []string, stderr io.Writer) error {
 	fs.Int64Var(&c.Keystore.MaxBytes, "keystore-max-bytes", keystore.DefaultMaxBytes, "most bytes of keys and values the Keystore holds together; a write past it fails with a QuotaExceededError")
 	fs.StringVar(&c.Project, "project", "", "project directory to deploy at start, replacing the stored solution")
 	fs.BoolVar(&c.Watch, "watch", false, "with --project: redeploy when a file changes; a save with errors logs them and keeps the last good revision")
+	pushFlags(fs, &c.Push)
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}

@@ -48,11 +48,11 @@ func sessions(args []string, stdout, stderr io.Writer) error {
 	}
 	tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "ID\tROUTE\tUSER\tSTATUS\tCONNECTED\tCLOSED\tCODE\tIN\tOUT")
-	for shown := 0; shown < limit; {
-		q.Limit = min(limit-shown, session.MaxPage)
+	err = eachPage(limit, session.MaxPage, func(n int, token string) (int, string, error) {
+		q.Limit, q.NextToken = n, token
 		page, err := c.Sessions(context.Background(), q)
 		if err != nil {
-			return err
+			return 0, "", err
 		}
 		for _, s := range page.Sessions {
 			closedAt, code := "-", "-"
@@ -65,11 +65,29 @@ func sessions(args []string, stdout, stderr io.Writer) error {
 			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%d\t%d\n", s.SocketID, s.Route, orDash(s.UserID), s.Status,
 				s.ConnectedAt.Local().Format(time.DateTime), closedAt, code, s.MessagesIn, s.MessagesOut)
 		}
-		shown += len(page.Sessions)
-		if page.NextToken == "" {
-			break
-		}
-		q.NextToken = page.NextToken
+		return len(page.Sessions), page.NextToken, nil
+	})
+	if err != nil {
+		return err
 	}
 	return tw.Flush()
+}
+
+// eachPage fetches pages of at most max until limit records are shown or
+// the listing ends: fetch gets the page size and token and answers how
+// many it showed and the next token.
+func eachPage(limit, max int, fetch func(n int, token string) (int, string, error)) error {
+	token := ""
+	for shown := 0; shown < limit; {
+		n, next, err := fetch(min(limit-shown, max), token)
+		if err != nil {
+			return err
+		}
+		shown += n
+		if next == "" {
+			return nil
+		}
+		token = next
+	}
+	return nil
 }

@@ -1,0 +1,107 @@
+package storage
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/luagate/luagate/auth"
+)
+
+// The push token buckets, created by the first token stored.
+var (
+	bucketPushTokens     = []byte("pushtokens")
+	bucketPushTokensRcpt = []byte("pushtokensbyrecipient")
+)
+
+// PutToken stores a new push token. It implements push.TokenStore.
+func (s *Store) PutToken(t auth.PushToken) error {
+	if s.closed.Load() {
+		return ErrClosed
+	}
+	b, err := json.Marshal(t)
+	if err != nil {
+		return fmt.Errorf("encode push token: %w", err)
+	}
+	err = s.db.Update(func(tx *bolt.Tx) error {
+		tokens, err := tx.CreateBucketIfNotExists(bucketPushTokens)
+		if err != nil {
+			return err
+		}
+		byRcpt, err := tx.CreateBucketIfNotExists(bucketPushTokensRcpt)
+		if err != nil {
+			return err
+		}
+		if err := tokens.Put(t.Hash, b); err != nil {
+			return err
+		}
+		return byRcpt.Put(append(rcptPrefix(t.Recipient), t.Hash...), nil)
+	})
+	if err != nil {
+		return s.opError("put push token", err)
+	}
+	return nil
+}
+
+// TokenByHash implements auth.TokenStore.
+func (s *Store) TokenByHash(hash []byte) (auth.PushToken, error) {
+	if s.closed.Load() {
+		return auth.PushToken{}, ErrClosed
+	}
+	var t auth.PushToken
+	err := s.db.View(func(tx *bolt.Tx) error {
+		tokens := tx.Bucket(bucketPushTokens)
+		if tokens == nil {
+			return auth.ErrUnknownToken
+		}
+		v := tokens.Get(hash)
+		if v == nil {
+			return auth.ErrUnknownToken
+		}
+		if err := json.Unmarshal(v, &t); err != nil {
+			return fmt.Errorf("%w: push token: %v", ErrCorrupt, err)
+		}
+		return nil
+	})
+	if err != nil {
+		return auth.PushToken{}, s.opError("look up push token", err)
+	}
+	return t, nil
+}
+
+// DeleteTokens deletes every token of recipient. It implements
+// push.TokenStore.
+func (s *Store) DeleteTokens(recipient string) (int, error) {
+	if s.closed.Load() {
+		return 0, ErrClosed
+	}
+	n := 0
+	err := s.db.Update(func(tx *bolt.Tx) error {
+		tokens, byRcpt := tx.Bucket(bucketPushTokens), tx.Bucket(bucketPushTokensRcpt)
+		if tokens == nil || byRcpt == nil {
+			return nil
+		}
+		prefix := rcptPrefix(recipient)
+		var keys [][]byte
+		c := byRcpt.Cursor()
+		for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
+			keys = append(keys, bytes.Clone(k))
+		}
+		for _, k := range keys {
+			if err := tokens.Delete(k[len(prefix):]); err != nil {
+				return err
+			}
+			if err := byRcpt.Delete(k); err != nil {
+				return err
+			}
+		}
+		n = len(keys)
+		return nil
+	})
+	if err != nil {
+		return 0, s.opError("delete push tokens", err)
+	}
+	return n, nil
+}
