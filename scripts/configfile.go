@@ -18,6 +18,7 @@ var configKeys = map[string]string{
 	"scripts.Config":     "policies, defaults",
 	"scripts.RatePolicy": "requests, window, burst, error_code, message, then",
 	"scripts.Defaults":   "rate_limit, idle_timeout, max_connection_age",
+	"scripts.CORS":       "origin, headers, methods, credentials, expose_headers",
 }
 
 // yamlErrorRE is one of the errors yaml.v3 collects while decoding.

@@ -34,10 +34,11 @@ var eventHeaderRE = regexp.MustCompile(`^--#EVENT (\S+) (\S+)`)
 // origins remembers which project file (and line) each part of a solution
 // came from, to translate problems found by Compile back into the project.
 type origins struct {
-	endpoints map[string]Problem // path -> file and header line
-	modules   map[string]string  // module name -> file
-	handler   string             // event handler file, "" when none
-	config    map[string]int     // key path in ConfigFile -> line
+	endpoints  map[string]Problem // endpoint key -> file and header line
+	modules    map[string]string  // module name -> file
+	handler    string             // event handler file, "" when none
+	config     map[string]int     // key path in ConfigFile -> line
+	webservice map[string]int     // key path in WebserviceFile -> line
 }
 
 // locate rewrites a problem about a solution part into one about the
@@ -58,6 +59,9 @@ func (o origins) locate(p Problem) Problem {
 	}
 	if p.File == ConfigFile && p.Line == 0 {
 		return locateConfig(p, o.config)
+	}
+	if p.File == WebserviceFile && p.Line == 0 {
+		return locateConfig(p, o.webservice)
 	}
 	if p.File == EventHandlerWebsocketInfo && o.handler != "" {
 		p.File = o.handler
@@ -106,18 +110,23 @@ func ReadProject(dir string) (sol Solution, warnings Problems, err error) {
 				cfg, lines, more := readConfigFile(b)
 				problems = append(problems, more...)
 				sol.Config, o.config = cfg, lines
+			case rel == WebserviceFile:
+				ws, lines, more, ignored := readWebserviceFile(b)
+				problems = append(problems, more...)
+				warnings = append(warnings, ignored...)
+				sol.Webservice, o.webservice = ws, lines
 			case path.Ext(rel) != ".lua":
 				warnings = append(warnings, Problem{File: rel, Message: "ignored: not a .lua file"})
 			case sub == EndpointsDir:
 				eps, err := parseEndpoints(rel, src)
 				problems = appendProblems(problems, err)
 				for _, e := range eps {
-					if first, dup := o.endpoints[e.Path]; dup {
+					if first, dup := o.endpoints[e.Key()]; dup {
 						problems = append(problems, Problem{File: rel, Line: e.Line,
-							Message: fmt.Sprintf("endpoint %s is declared twice: also at %s:%d", e.Path, first.File, first.Line)})
+							Message: fmt.Sprintf("endpoint %s is declared twice: also at %s:%d", e.Key(), first.File, first.Line)})
 						continue
 					}
-					o.endpoints[e.Path] = Problem{File: rel, Line: e.Line}
+					o.endpoints[e.Key()] = Problem{File: rel, Line: e.Line}
 					sol.Endpoints = append(sol.Endpoints, e.Endpoint)
 				}
 			case sub == ModulesDir:
@@ -232,7 +241,7 @@ func WriteProject(dir string, sol Solution) error {
 			return fmt.Errorf("write project: %w", err)
 		}
 		for _, rel := range files {
-			if path.Ext(rel) != ".lua" && rel != ConfigFile {
+			if path.Ext(rel) != ".lua" && rel != ConfigFile && rel != WebserviceFile {
 				continue
 			}
 			if err := os.Remove(filepath.Join(dir, filepath.FromSlash(rel))); err != nil {
@@ -242,15 +251,23 @@ func WriteProject(dir string, sol Solution) error {
 	}
 	files := map[string]string{}
 	for _, e := range sol.Endpoints {
-		name := EndpointsDir + "/" + endpointFileName(e.Path) + ".lua"
+		base := endpointFileName(e.Path)
+		if e.IsHTTP() {
+			base = strings.ToLower(e.Method) + "_" + base
+		}
+		name := EndpointsDir + "/" + base + ".lua"
 		for i := 2; files[name] != ""; i++ {
-			name = fmt.Sprintf("%s/%s_%d.lua", EndpointsDir, endpointFileName(e.Path), i)
+			name = fmt.Sprintf("%s/%s_%d.lua", EndpointsDir, base, i)
 		}
 		script := e.Script
-		if eps, err := ParseEndpoints("", script); err != nil || len(eps) != 1 || eps[0].Path != e.Path {
+		if eps, err := ParseEndpoints("", script); err != nil || len(eps) != 1 || eps[0].Key() != e.Key() || eps[0].ContentType != e.ContentType {
 			// Scripts deployed without a header get one, so the file
-			// says which path it serves.
-			script = "--#ENDPOINT WEBSOCKET " + e.Path + "\n" + script
+			// says which method and path it serves.
+			header := "--#ENDPOINT " + e.MethodName() + " " + e.Path
+			if e.ContentType != "" {
+				header += " " + e.ContentType
+			}
+			script = header + "\n" + script
 		}
 		files[name] = script
 	}
@@ -266,6 +283,13 @@ func WriteProject(dir string, sol Solution) error {
 			return fmt.Errorf("write project: %w", err)
 		}
 		files[ConfigFile] = string(b)
+	}
+	if !sol.Webservice.IsZero() {
+		b, err := webserviceFileContent(sol.Webservice)
+		if err != nil {
+			return fmt.Errorf("write project: %w", err)
+		}
+		files[WebserviceFile] = string(b)
 	}
 	for _, rel := range slices.Sorted(maps.Keys(files)) {
 		p := filepath.Join(dir, filepath.FromSlash(rel))
