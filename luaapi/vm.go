@@ -180,7 +180,8 @@ func (vm *VM) RunFor(timeout time.Duration, p *Program, ev *Event) error {
 
 // Run executes p for ev under ctx, which bounds its running time. An endpoint
 // script's reply (its return value, or response.message) is sent to the
-// event's socket on open and data events. Run never panics on anything a
+// event's socket on open and data events; an HTTP endpoint's answer, for
+// an event with a Request, is put in ev.Response. Run never panics on anything a
 // script does; a failure comes back as a *ScriptError.
 func (vm *VM) Run(ctx context.Context, p *Program, ev *Event) (err error) {
 	L := vm.L
@@ -190,7 +191,9 @@ func (vm *VM) Run(ctx context.Context, p *Program, ev *Event) (err error) {
 	}
 	vm.exec = execution{ev: ev, prog: p, env: env}
 	vm.cur = &vm.exec
-	vm.cur.info = vm.tables.newInfo(L, ev, vm.infoSend, vm.infoClose, vm.reusedMeta)
+	if ev.Request == nil {
+		vm.cur.info = vm.tables.newInfo(L, ev, vm.infoSend, vm.infoClose, vm.reusedMeta)
+	}
 	L.SetContext(ctx)
 	defer func() {
 		L.RemoveContext()
@@ -214,6 +217,9 @@ func (vm *VM) Run(ctx context.Context, p *Program, ev *Event) (err error) {
 		vm.chunk = fn
 	}
 	fn.Env = env
+	if ev.Request != nil {
+		return vm.runRequest(ctx, fn, ev)
+	}
 	L.Push(fn)
 	if p.Call != "" {
 		if err := L.PCall(0, 0, nil); err != nil {

@@ -34,7 +34,7 @@ type Engine struct {
 
 	mu           sync.Mutex // guards shuttingDown and adding to live
 	shuttingDown bool
-	live         sync.WaitGroup // one per socket, done after its close event
+	live         sync.WaitGroup // one per socket, done after its close event, and one per HTTP request running
 	stopOnce     sync.Once      // releases the watchdog and the Lua states
 }
 
@@ -43,6 +43,8 @@ type Engine struct {
 type revision struct {
 	compiled *scripts.Compiled
 	programs map[string]*luaapi.Program
+	// requests are the HTTP endpoints' programs, by endpoint key.
+	requests map[string]*luaapi.Program
 	handler  *luaapi.Program
 	// policies and fallback are the endpoints' policies (policy.go).
 	policies map[string]*endpointPolicy
@@ -57,6 +59,10 @@ func newRevision(c *scripts.Compiled) *revision {
 	r := &revision{compiled: c, programs: make(map[string]*luaapi.Program, len(c.Endpoints))}
 	for _, ep := range c.Endpoints {
 		r.programs[ep.Path] = &luaapi.Program{Proto: ep.Proto, Modules: modules}
+	}
+	r.requests = make(map[string]*luaapi.Program, len(c.HTTP))
+	for _, ep := range c.HTTP {
+		r.requests[ep.Key()] = &luaapi.Program{Proto: ep.Proto, Modules: modules}
 	}
 	if c.Handler != nil {
 		r.handler = &luaapi.Program{Proto: c.Handler, Call: scripts.HandlerFunction, Modules: modules}
@@ -221,6 +227,9 @@ func (e *Engine) run(prog *luaapi.Program, ev *luaapi.Event) error {
 	defer e.pool.leave(sh)
 	var slot waitSlot
 	pv, _ := e.pool.get(sh, &slot, openEvent) // only a data event's wait is cancelled
+	if pv == nil {
+		return ErrShuttingDown
+	}
 	_, err := e.execute(pv, prog, ev)
 	return err
 }
