@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/netip"
 	"net/url"
+	"slices"
 	"unicode/utf8"
 
 	"github.com/luagate/luagate/auth"
@@ -23,17 +24,25 @@ const querySessionName = "session_name"
 // upgradeRequest is what an upgrade's authentication reads and changes:
 // the socket's record as the upgrade will register it.
 type upgradeRequest struct {
-	route  string
+	route string
+	// key, for an HTTP endpoint's request, is the endpoint's key, whose
+	// --#SECURITY applies; "" for an upgrade.
+	key    string
 	r      *http.Request
 	id     string
 	remote netip.Addr
 	conn   *hub.Conn
 }
 
-// security is the scheme of route's endpoint: its --#SECURITY line, or
+// security is the scheme of the endpoint of u: its --#SECURITY line, or
 // the server's default.
-func (s *Server) security(route string) scripts.Security {
-	if ep, ok := s.cfg.Engine.Solution().Endpoint(route); ok && ep.Policy.Security != nil {
+func (s *Server) security(u upgradeRequest) scripts.Security {
+	c := s.cfg.Engine.Solution()
+	ep, ok := c.Endpoint(u.route)
+	if u.key != "" {
+		ep, ok = c.HTTPEndpoint(u.key)
+	}
+	if ok && ep.Policy.Security != nil {
 		return *ep.Policy.Security
 	}
 	return s.defaultSecurity
@@ -50,7 +59,7 @@ func (s *Server) authenticate(u upgradeRequest) error {
 		return err
 	}
 	u.conn.SessionName = name
-	sec := s.security(u.route)
+	sec := s.security(u)
 	switch sec.Scheme {
 	case scripts.SecurityNone:
 		return nil
@@ -78,9 +87,9 @@ func (s *Server) checkSecurity(c *scripts.Compiled) error {
 		return nil
 	}
 	var problems scripts.Problems
-	for _, ep := range c.Endpoints {
+	for _, ep := range slices.Concat(c.Endpoints, c.HTTP) {
 		if sec := ep.Policy.Security; sec != nil && sec.Scheme == scripts.SecurityJWT {
-			problems = append(problems, scripts.Problem{File: ep.Path, Line: sec.Line,
+			problems = append(problems, scripts.Problem{File: ep.Key(), Line: sec.Line,
 				Message: "--#SECURITY jwt: the server has no JWT keys: start it with --jwt-key or --jwt-secret-file"})
 		}
 	}
