@@ -48,15 +48,19 @@ func (s *Server) serveRequest(ep *scripts.CompiledEndpoint, cors *scripts.CORSPo
 		}
 		id := hub.NewID()
 		conn := hub.Conn{ID: id, URI: httpURI(r), Route: ep.Path, Headers: headers(r.Header), Parameters: parameters(r, ps)}
-		if err := s.authenticate(upgradeRequest{route: ep.Path, key: key, r: r, id: id, remote: remote, conn: &conn}); err != nil {
+		err := s.authenticate(upgradeRequest{route: ep.Path, key: key, r: r, id: id, remote: remote, conn: &conn})
+		if err != nil {
 			answerWithoutBody(w, r)
 			s.refuseAuth(w, key, err)
 			return
 		}
-		body, err := readBody(w, r, maxBody)
-		if err != nil {
-			writeErr(w, err)
-			return
+		var body []byte
+		if r.ContentLength != 0 {
+			// -1, unknown, is a chunked body: read it to the limit too.
+			if body, err = readBody(w, r, maxBody); err != nil {
+				writeErr(w, err)
+				return
+			}
 		}
 		resp, err := s.cfg.Engine.ServeRequest(key, &runtime.Request{
 			Method: r.Method, URI: conn.URI, Path: r.URL.Path, Route: ep.Path, RequestID: id,

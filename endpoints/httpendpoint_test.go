@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/luagate/luagate/gateway"
 	"github.com/luagate/luagate/internal/lgtesting"
 	"github.com/luagate/luagate/scripts"
 	"github.com/luagate/luagate/wire"
@@ -295,4 +296,33 @@ return {auth = request.headers.authorization == nil}`),
 	// The refused request's script never ran: the first push is the
 	// accepted one's.
 	c.Expect("accepted")
+}
+
+func TestNothingOneRequestLeavesReachesTheNext(t *testing.T) {
+	t.Parallel()
+	// One Lua state, so that every request runs on the same.
+	g := lgtesting.NewGateway(t, func(c *gateway.Config) { c.Runtime.LuaStates = 1 })
+	deployHTTP(t, g, scripts.Solution{Endpoints: []scripts.Endpoint{
+		httpEndpoint("POST", "/leave", `
+request.extra, response.extra = "r", "s"
+request.body, request.headers.x = "changed", "y"
+rawset(request, "raw", 1)
+response.headers["X-Left"] = "1"
+response.message = "left"
+response.code = 202`),
+		httpEndpoint("GET", "/look", `
+return {extra = tostring(request.extra) .. tostring(response.extra) .. tostring(request.raw),
+  message = tostring(response.message), code = response.code, left = tostring(next(response.headers)),
+  body = request.body, x = tostring(request.headers.x)}`),
+	}})
+	for range 3 {
+		if status, body := lgtesting.Request(t, "", "POST", g.URL("/leave"), ""); status != 202 || body != "left" {
+			t.Fatalf("leave: %d %q", status, body)
+		}
+		resp, body := lgtesting.Do(t, "GET", g.URL("/look"), "", nil)
+		want := `{"body":"","code":200,"extra":"nilnilnil","left":"nil","message":"nil","x":"nil"}`
+		if resp.StatusCode != 200 || body != want || resp.Header.Get("X-Left") != "" {
+			t.Fatalf("look: %d %v %s\nwant %s", resp.StatusCode, resp.Header, body, want)
+		}
+	}
 }

@@ -3,6 +3,7 @@ package luaapi
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 
 	lua "github.com/yuin/gopher-lua"
@@ -48,12 +49,14 @@ type Response struct {
 func (vm *VM) runRequest(ctx context.Context, fn *lua.LFunction, ev *Event) error {
 	L := vm.L
 	req := ev.Request
-	t := L.CreateTable(0, 9)
-	for _, f := range [...]struct{ k, v string }{
-		{"method", req.Method}, {"uri", req.URI}, {"path", req.Path}, {"route", req.Route}, {"request_id", req.RequestID},
-	} {
-		t.RawSetString(f.k, lua.LString(f.v))
-	}
+	h := &vm.http
+	h.used = true
+	t, _ := reuse(L, &h.req, vm.reusedMeta)
+	t.RawSetString("method", lua.LString(req.Method))
+	t.RawSetString("uri", lua.LString(req.URI))
+	t.RawSetString("path", lua.LString(req.Path))
+	t.RawSetString("route", lua.LString(req.Route))
+	t.RawSetString("request_id", lua.LString(req.RequestID))
 	t.RawSetString("headers", stringTable(L, req.Headers))
 	t.RawSetString("parameters", stringTable(L, req.Parameters))
 	var body lua.LValue = lua.LString(req.Body)
@@ -63,9 +66,10 @@ func (vm *VM) runRequest(ctx context.Context, fn *lua.LFunction, ev *Event) erro
 		}
 	}
 	t.RawSetString("body", body)
-	resp := L.CreateTable(0, 3)
-	resp.RawSetString("code", lua.LNumber(200))
-	resp.RawSetString("headers", L.CreateTable(0, 2))
+	resp, _ := reuse(L, &h.resp, vm.reusedMeta)
+	respHeaders, _ := reuse(L, &h.respHeaders, vm.reusedMeta)
+	resp.RawSetString("code", luaStatusOK)
+	resp.RawSetString("headers", respHeaders)
 	L.Push(fn)
 	L.Push(t)
 	L.Push(resp)
@@ -78,6 +82,67 @@ func (vm *VM) runRequest(ctx context.Context, fn *lua.LFunction, ev *Event) erro
 	}
 	ev.Response = out
 	return nil
+}
+
+// luaStatusOK is response.code's default, boxed once.
+var luaStatusOK lua.LValue = lua.LNumber(200)
+
+// requestTables are the request, response and response.headers tables a
+// VM refills for each HTTP execution rather than builds anew, as it does
+// websocketInfo (reuse.go): a table the script may have added keys to is
+// dropped (touched), and release empties the keys luagate sets, so that
+// nothing of a request stays reachable once it is answered. The request's
+// headers and parameters tables are built for each execution.
+type requestTables struct {
+	req, resp, respHeaders *lua.LTable
+	// used says an HTTP execution ran since the last release.
+	used bool
+}
+
+// requestKeys are the keys runRequest sets on the request table, and
+// responseKeys those of the response.
+var (
+	requestKeys  = [...]string{"method", "uri", "path", "route", "request_id", "headers", "parameters", "body"}
+	responseKeys = [...]string{"code", "headers", "message"}
+)
+
+// touched drops the table t of the HTTP execution's when key is not one
+// refilling it sets, and reports whether t was one of them.
+func (h *requestTables) touched(t *lua.LTable, key lua.LValue) bool {
+	k, _ := key.(lua.LString)
+	switch {
+	case t == h.req:
+		if !slices.Contains(requestKeys[:], string(k)) {
+			h.req = nil
+		}
+	case t == h.resp:
+		if !slices.Contains(responseKeys[:], string(k)) {
+			h.resp = nil
+		}
+	case t == h.respHeaders:
+		h.respHeaders = nil
+	default:
+		return false
+	}
+	return true
+}
+
+// release empties what the HTTP execution's tables hold.
+func (h *requestTables) release() {
+	if !h.used {
+		return
+	}
+	h.used = false
+	if h.req != nil {
+		for _, k := range requestKeys {
+			h.req.RawSetString(k, lua.LNil)
+		}
+	}
+	if h.resp != nil {
+		for _, k := range responseKeys {
+			h.resp.RawSetString(k, lua.LNil)
+		}
+	}
 }
 
 // responseOf reads the script's answer: reply, its returned value, or
@@ -97,6 +162,9 @@ func responseOf(reply lua.LValue, resp *lua.LTable) (*Response, error) {
 	switch h := resp.RawGetString("headers").(type) {
 	case *lua.LNilType:
 	case *lua.LTable:
+		if k, _ := h.Next(lua.LNil); k == lua.LNil {
+			break
+		}
 		out.Headers = make(map[string]string)
 		var bad error
 		h.ForEach(func(k, v lua.LValue) {

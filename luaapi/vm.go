@@ -93,6 +93,8 @@ type VM struct {
 	// Functions of websocketInfo, created once and bound to cur.
 	infoSend, infoClose *lua.LFunction
 	tables              infoTables
+	// http are the tables of HTTP executions (request.go).
+	http requestTables
 	// The environment and response tables of the last execution, reused
 	// unless it may have added keys to them: see touched.
 	env, response *lua.LTable

@@ -2,6 +2,7 @@ package runtime
 
 import (
 	"errors"
+	"sync"
 	"time"
 
 	"github.com/luagate/luagate/luaapi"
@@ -38,14 +39,24 @@ func (e *Engine) ServeRequest(key string, req *Request) (*Response, error) {
 	e.live.Add(1)
 	e.mu.Unlock()
 	defer e.live.Done()
-	ev := &luaapi.Event{
-		Type:      luaapi.EventRequest,
-		Conn:      &luaapi.Conn{ID: req.RequestID, URI: req.URI, Route: key},
-		Request:   req,
-		Timestamp: time.Now(),
-	}
-	if err := e.run(prog, ev); err != nil {
+	x := requestRuns.Get().(*requestRun)
+	defer func() {
+		*x = requestRun{}
+		requestRuns.Put(x)
+	}()
+	x.conn = luaapi.Conn{ID: req.RequestID, URI: req.URI, Route: key}
+	x.ev = luaapi.Event{Type: luaapi.EventRequest, Conn: &x.conn, Request: req, Timestamp: time.Now()}
+	if err := e.run(prog, &x.ev); err != nil {
 		return nil, err
 	}
-	return ev.Response, nil
+	return x.ev.Response, nil
 }
+
+// requestRun is the event of one request and the connection it names,
+// reused: nothing keeps either once the execution has ended.
+type requestRun struct {
+	ev   luaapi.Event
+	conn luaapi.Conn
+}
+
+var requestRuns = sync.Pool{New: func() any { return new(requestRun) }}
