@@ -9,8 +9,9 @@ import (
 
 // Diff is what replacing one solution by another adds, changes and removes.
 // Each entry names a script: "endpoint /chat/{room}", "module src.utils" or
-// "event handler websocket_info", or the config ("config
-// services/websocket.yaml"), in sorted order.
+// "event handler websocket_info", or a config file ("config
+// services/websocket.yaml", "config services/webservice.yaml"), in sorted
+// order.
 type Diff struct {
 	Added, Changed, Removed []string
 }
@@ -25,21 +26,37 @@ func DiffSolutions(from, to Solution) Diff {
 	return d
 }
 
+// webserviceFiles is s's Webservice as the file a project keeps it in.
+func webserviceFiles(s Solution) map[string]string {
+	if s.Webservice.IsZero() {
+		return nil
+	}
+	b, _ := json.Marshal(s.Webservice)
+	return map[string]string{WebserviceFile: string(b)}
+}
+
 // configFiles is s's config as the one file a project keeps it in, or
 // nothing when it configures nothing.
 func configFiles(s Solution) map[string]string {
+	files := webserviceFiles(s)
 	if s.Config.Empty() {
-		return nil
+		return files
 	}
 	// Maps encode with sorted keys, so equal configs encode alike.
 	b, _ := json.Marshal(s.Config.clone())
-	return map[string]string{ConfigFile: string(b)}
+	if files == nil {
+		files = map[string]string{}
+	}
+	files[ConfigFile] = string(b)
+	return files
 }
 
 func endpointScripts(s Solution) map[string]string {
 	m := make(map[string]string, len(s.Endpoints))
+	// An HTTP endpoint is named by its key ("GET /items"); its content
+	// type is part of what it is.
 	for _, e := range s.Endpoints {
-		m[e.Path] = e.Script
+		m[e.Key()] = e.ContentType + "\x00" + e.Script
 	}
 	return m
 }

@@ -116,7 +116,7 @@ type OriginPattern struct {
 }
 
 // originRE is the platform's form of a cors.origin entry.
-var originRE = regexp.MustCompile(`^(\*|[a-z]+://(\*|\*?[a-zA-Z0-9-]+|\*)?(\.[a-zA-Z0-9-]+)*(:(\*|[0-9]+))?)$`)
+var originRE = regexp.MustCompile(`^(\*|[a-z]+://(\*|[a-zA-Z0-9-]+)(\.[a-zA-Z0-9-]+)*(:(\*|[0-9]+))?)$`)
 
 // ParseOrigin checks one cors.origin entry.
 func ParseOrigin(s string) (OriginPattern, error) {
