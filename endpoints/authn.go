@@ -53,13 +53,19 @@ func (s *Server) security(u upgradeRequest) scripts.Security {
 // *auth.Refusal, or a statusError for a bad session name; any other error
 // is the server's.
 func (s *Server) authenticate(u upgradeRequest) error {
-	query := u.r.URL.Query()
-	name := query.Get(querySessionName)
-	if err := checkSessionName(name); err != nil {
-		return err
-	}
-	u.conn.SessionName = name
 	sec := s.security(u)
+	if sec.Scheme == scripts.SecurityNone && u.key != "" {
+		// A request has no session to name.
+		return nil
+	}
+	query := u.r.URL.Query()
+	if u.key == "" {
+		name := query.Get(querySessionName)
+		if err := checkSessionName(name); err != nil {
+			return err
+		}
+		u.conn.SessionName = name
+	}
 	switch sec.Scheme {
 	case scripts.SecurityNone:
 		return nil

@@ -18,9 +18,12 @@ import (
 // endpoint has no --#MAXMESSAGE line.
 const DefaultMaxBodyBytes = 1 << 20
 
-// textPlain is the content type of a string body from an endpoint that
-// declares none.
-const textPlain = "text/plain; charset=utf-8"
+// The Content-Type of a table body, and of a string body from an endpoint
+// that declares none.
+var (
+	jsonContentType = []string{"application/json"}
+	textContentType = []string{"text/plain; charset=utf-8"}
+)
 
 // serveRequest returns the handler of the HTTP endpoint ep: CORS, the
 // rate limit per client address, authentication, the body, then the
@@ -65,7 +68,7 @@ func (s *Server) serveRequest(ep *scripts.CompiledEndpoint, cors *scripts.CORSPo
 		resp, err := s.cfg.Engine.ServeRequest(key, &runtime.Request{
 			Method: r.Method, URI: conn.URI, Path: r.URL.Path, Route: ep.Path, RequestID: id,
 			Headers: conn.Headers, Parameters: conn.Parameters, Body: body,
-			JSON: isJSONType(r.Header.Get("Content-Type"), ep.ContentType),
+			JSON: len(body) > 0 && isJSONType(r.Header.Get("Content-Type"), ep.ContentType),
 		})
 		switch {
 		case err == nil:
@@ -92,13 +95,15 @@ func writeResponse(w http.ResponseWriter, resp *runtime.Response, declared strin
 		h.Set(name, value)
 	}
 	if resp.Body != nil && h.Get("Content-Type") == "" {
+		// The shared values save an allocation a request; net/http only
+		// reads them.
 		switch {
 		case resp.JSON:
-			h.Set("Content-Type", "application/json")
+			h["Content-Type"] = jsonContentType
 		case declared != "":
 			h.Set("Content-Type", declared)
 		default:
-			h.Set("Content-Type", textPlain)
+			h["Content-Type"] = textContentType
 		}
 	}
 	w.WriteHeader(resp.Code)
