@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/luagate/luagate/gateway"
 	"github.com/luagate/luagate/internal/lgtesting"
@@ -324,5 +325,41 @@ return {extra = tostring(request.extra) .. tostring(response.extra) .. tostring(
 		if resp.StatusCode != 200 || body != want || resp.Header.Get("X-Left") != "" {
 			t.Fatalf("look: %d %v %s\nwant %s", resp.StatusCode, resp.Header, body, want)
 		}
+	}
+}
+
+func TestAnHTTPScriptOverItsMemoryIsStoppedAndTheServerGoesOn(t *testing.T) {
+	t.Parallel()
+	g := lgtesting.NewGateway(t, func(c *gateway.Config) { c.Runtime.ScriptMemory = 16 << 20; c.Runtime.ScriptTimeout = 10 * time.Second })
+	deployHTTP(t, g, scripts.Solution{Endpoints: []scripts.Endpoint{
+		httpEndpoint("GET", "/hog", `local t = {} while true do t[#t + 1] = string.rep("x", 10000) .. #t end`),
+		{Method: "HEAD", Path: "/hog", Script: `response.headers["X-Alive"] = "yes"`},
+	}})
+	if status, body := lgtesting.Request(t, "", "GET", g.URL("/hog"), ""); status != 500 || !strings.Contains(body, "ScriptError") {
+		t.Fatalf("hog: %d %s", status, body)
+	}
+	lgtesting.Eventually(t, "the memory limit to be logged", func() bool {
+		return strings.Contains(g.Logs.String(), "memory limit")
+	})
+	if resp, _ := lgtesting.Do(t, "HEAD", g.URL("/hog"), "", nil); resp.StatusCode != 200 || resp.Header.Get("X-Alive") != "yes" {
+		t.Errorf("after the hog: %d %v", resp.StatusCode, resp.Header)
+	}
+}
+
+func TestAScriptCheckGuardsAnHTTPEndpoint(t *testing.T) {
+	t.Parallel()
+	g := lgtesting.NewGateway(t)
+	deployHTTP(t, g, scripts.Solution{
+		Modules: map[string]string{"guard": `return {check = function(r)
+  if r.headers["x-pass"] == "1" then return {user_id = "ann"} end
+  return false, 403, "no pass"
+end}`},
+		Endpoints: []scripts.Endpoint{httpEndpoint("GET", "/in", "--#SECURITY script guard.check\nreturn 'in'")},
+	})
+	if resp, body := lgtesting.Do(t, "GET", g.URL("/in"), "", nil); resp.StatusCode != 403 || !strings.Contains(body, "no pass") {
+		t.Errorf("refused: %d %s", resp.StatusCode, body)
+	}
+	if resp, body := lgtesting.Do(t, "GET", g.URL("/in"), "", http.Header{"X-Pass": {"1"}}); resp.StatusCode != 200 || body != "in" {
+		t.Errorf("accepted: %d %s", resp.StatusCode, body)
 	}
 }
