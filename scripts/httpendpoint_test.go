@@ -111,3 +111,23 @@ func TestOriginPatterns(t *testing.T) {
 		}
 	}
 }
+
+func TestWriteProjectKeepsThePlatformsKeysOfWebserviceYAML(t *testing.T) {
+	dir := writeFiles(t, map[string]string{WebserviceFile: "domain: x.apps.exosite.io\ncors:\n  origin: [\"*\"]\n"})
+	if err := WriteProject(dir, Solution{Webservice: Webservice{CORS: CORS{Origin: Origins{"https://a.test"}}}}); err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(filepath.Join(dir, WebserviceFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := string(b); !strings.Contains(got, "domain: x.apps.exosite.io") || !strings.Contains(got, "https://a.test") || strings.Contains(got, `"*"`) {
+		t.Errorf("webservice.yaml:\n%s", got)
+	}
+	if err := WriteProject(dir, Solution{}); err != nil {
+		t.Fatal(err)
+	}
+	if b, _ := os.ReadFile(filepath.Join(dir, WebserviceFile)); strings.Contains(string(b), "cors:") || !strings.Contains(string(b), "domain") {
+		t.Errorf("without cors:\n%s", b)
+	}
+}

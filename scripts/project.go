@@ -232,7 +232,8 @@ func appendProblems(ps Problems, err error) Problems {
 // directories>.lua, HandlerFile and, when the solution has a config,
 // ConfigFile. The .lua files already under endpoints/, modules/ and
 // services/, and ConfigFile, are removed first, so that what is in
-// dir afterwards is exactly sol; other files are left alone. Reading the
+// dir afterwards is exactly sol; other files are left alone. WebserviceFile
+// gets sol's cors and keeps the platform's other keys it holds. Reading the
 // result with ReadProject gives back sol.
 func WriteProject(dir string, sol Solution) error {
 	for _, sub := range []string{EndpointsDir, ModulesDir, ServicesDir} {
@@ -241,7 +242,7 @@ func WriteProject(dir string, sol Solution) error {
 			return fmt.Errorf("write project: %w", err)
 		}
 		for _, rel := range files {
-			if path.Ext(rel) != ".lua" && rel != ConfigFile && rel != WebserviceFile {
+			if path.Ext(rel) != ".lua" && rel != ConfigFile {
 				continue
 			}
 			if err := os.Remove(filepath.Join(dir, filepath.FromSlash(rel))); err != nil {
@@ -284,12 +285,20 @@ func WriteProject(dir string, sol Solution) error {
 		}
 		files[ConfigFile] = string(b)
 	}
-	if !sol.Webservice.IsZero() {
-		b, err := webserviceFileContent(sol.Webservice)
-		if err != nil {
+	wsPath := filepath.Join(dir, filepath.FromSlash(WebserviceFile))
+	old, err := os.ReadFile(wsPath)
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("write project: %w", err)
+	}
+	switch b, keep, err := webserviceFileContent(old, sol.Webservice); {
+	case err != nil:
+		return fmt.Errorf("write project: %w", err)
+	case keep:
+		files[WebserviceFile] = string(b)
+	case old != nil:
+		if err := os.Remove(wsPath); err != nil {
 			return fmt.Errorf("write project: %w", err)
 		}
-		files[WebserviceFile] = string(b)
 	}
 	for _, rel := range slices.Sorted(maps.Keys(files)) {
 		p := filepath.Join(dir, filepath.FromSlash(rel))

@@ -256,11 +256,25 @@ func readWebserviceFile(src []byte) (Webservice, map[string]int, Problems, Probl
 	return Webservice(f), lines, problems, warnings
 }
 
-// webserviceFileContent is what WriteProject puts in WebserviceFile.
-func webserviceFileContent(w Webservice) ([]byte, error) {
-	b, err := yaml.Marshal(w)
-	if err != nil {
-		return nil, fmt.Errorf("encode %s: %w", WebserviceFile, err)
+// webserviceFileContent is what WriteProject puts in WebserviceFile, whose
+// content was old (nil for none): old's keys other than cors, which the
+// platform reads and luagate does not, are kept; cors is w's. It reports
+// false when nothing is left to write.
+func webserviceFileContent(old []byte, w Webservice) ([]byte, bool, error) {
+	keys := map[string]any{}
+	if err := yaml.Unmarshal(old, &keys); err != nil || keys == nil {
+		keys = map[string]any{}
 	}
-	return append([]byte("# HTTP endpoints' CORS: see README, \"HTTP endpoints\".\n"), b...), nil
+	delete(keys, "cors")
+	if !w.IsZero() {
+		keys["cors"] = w.CORS
+	}
+	if len(keys) == 0 {
+		return nil, false, nil
+	}
+	b, err := yaml.Marshal(keys)
+	if err != nil {
+		return nil, false, fmt.Errorf("encode %s: %w", WebserviceFile, err)
+	}
+	return append([]byte("# luagate reads cors (see README, \"HTTP endpoints\"); the other keys are the platform's.\n"), b...), true, nil
 }
