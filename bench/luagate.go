@@ -96,6 +96,9 @@ func (l *Luagate) deploy(ctx context.Context, token string, script []byte) error
 // URL is the ws:// address of path on the server.
 func (l *Luagate) URL(path string) string { return "ws://" + l.addr + path }
 
+// HTTPURL is the http:// address of path on the server.
+func (l *Luagate) HTTPURL(path string) string { return "http://" + l.addr + path }
+
 // Pid is the server's process id.
 func (l *Luagate) Pid() int { return l.cmd.Process.Pid }
 

@@ -105,19 +105,29 @@ func btoi(b bool) int {
 	return 0
 }
 
-func startChild(exe string, cfg Config) (*child, error) {
+// startSelf runs exe, the load tool, with env set to "1", talking to it
+// over its stdin and stdout.
+func startSelf(exe, env string) (*exec.Cmd, io.WriteCloser, io.Reader, error) {
 	cmd := exec.Command(exe)
-	cmd.Env = append(os.Environ(), ChildEnv+"=1")
+	cmd.Env = append(os.Environ(), env+"=1")
 	cmd.Stderr = os.Stderr
 	in, err := cmd.StdinPipe()
 	if err != nil {
-		return nil, err
+		return nil, nil, nil, err
 	}
 	out, err := cmd.StdoutPipe()
 	if err != nil {
-		return nil, err
+		return nil, nil, nil, err
 	}
 	if err := cmd.Start(); err != nil {
+		return nil, nil, nil, err
+	}
+	return cmd, in, out, nil
+}
+
+func startChild(exe string, cfg Config) (*child, error) {
+	cmd, in, out, err := startSelf(exe, ChildEnv)
+	if err != nil {
 		return nil, fmt.Errorf("start child: %w", err)
 	}
 	if err := json.NewEncoder(in).Encode(cfg); err != nil {

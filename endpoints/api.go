@@ -50,6 +50,8 @@ func (s *Server) managementRoutes() *httprouter.Router {
 		{http.MethodPut, "/config", auth.ScopeAdmin, s.putConfig},
 		{http.MethodGet, "/env", auth.ScopeAdmin, s.getEnv},
 		{http.MethodPut, "/env", auth.ScopeAdmin, s.putEnv},
+		{http.MethodGet, "/webservice", auth.ScopeAdmin, s.getWebservice},
+		{http.MethodPut, "/webservice", auth.ScopeAdmin, s.putWebservice},
 		{http.MethodGet, "/sockets", auth.ScopeRead, s.getSockets},
 		{http.MethodDelete, "/sockets", auth.ScopeAdmin, s.deleteSockets},
 		{http.MethodGet, "/sockets/:id", auth.ScopeRead, s.getSocket},
@@ -121,10 +123,14 @@ func decodeJSON(b []byte, v any) error {
 	return nil
 }
 
-// isJSONObject tells a JSON body from a raw Lua one: a Lua chunk cannot
-// start with "{".
+// isJSONObject and isJSONArray tell a JSON body from a raw Lua one: a Lua
+// chunk cannot start with "{" or "[".
 func isJSONObject(b []byte) bool {
 	return bytes.HasPrefix(bytes.TrimSpace(b), []byte("{"))
+}
+
+func isJSONArray(b []byte) bool {
+	return bytes.HasPrefix(bytes.TrimSpace(b), []byte("["))
 }
 
 func (s *Server) getSolution(w http.ResponseWriter, _ *http.Request, _ httprouter.Params) {
@@ -176,26 +182,42 @@ func (s *Server) respondChange(w http.ResponseWriter, edit func(*scripts.Solutio
 	writeJSON(w, http.StatusOK, res)
 }
 
+// endpointKey is the key of the endpoint a request names with ?path= and
+// ?method= (WEBSOCKET when absent).
+func endpointKey(r *http.Request) (string, error) {
+	q := r.URL.Query()
+	path := q.Get("path")
+	if path == "" {
+		return "", badRequest(errors.New("the path query parameter is required: ?path=/chat/{room}, with &method=GET for an HTTP endpoint"))
+	}
+	return scripts.EndpointKey(q.Get("method"), path), nil
+}
+
 func (s *Server) getEndpoints(w http.ResponseWriter, r *http.Request, _ httprouter.Params) {
 	sol := s.cfg.Engine.Solution().Solution
-	path := r.URL.Query().Get("path")
-	if path == "" {
+	if r.URL.Query().Get("path") == "" {
 		writeJSON(w, http.StatusOK, summarize(sol.Endpoints))
 		return
 	}
-	e, ok := sol.Endpoint(path)
+	key, err := endpointKey(r)
+	if err != nil {
+		writeErr(w, err)
+		return
+	}
+	e, ok := sol.EndpointByKey(key)
 	if !ok {
-		writeErr(w, missing("no endpoint %s", scripts.Elide(path)))
+		writeErr(w, missing("no endpoint %s", scripts.Elide(key)))
 		return
 	}
 	writeJSON(w, http.StatusOK, struct {
 		endpointSummary
 		Script string `json:"script"`
-	}{endpointSummary{e.Path, e.SHA256(), e.UpdatedAt}, e.Script})
+	}{summaryOf(e), e.Script})
 }
 
 // putEndpoints creates or replaces endpoints from a raw Lua body with
-// "--#ENDPOINT WEBSOCKET /path" headers, or a JSON {"path","script"}.
+// "--#ENDPOINT METHOD /path" headers, or from JSON: one endpoint or a list
+// of them, as wire.Endpoint (the platform's shape, so an export replays).
 func (s *Server) putEndpoints(w http.ResponseWriter, r *http.Request, _ httprouter.Params) {
 	b, err := readBody(w, r, s.cfg.MaxScriptBytes)
 	if err != nil {
@@ -203,14 +225,24 @@ func (s *Server) putEndpoints(w http.ResponseWriter, r *http.Request, _ httprout
 		return
 	}
 	var eps []scripts.Endpoint
-	if isJSONObject(b) {
-		var e scripts.Endpoint
+	switch {
+	case isJSONObject(b):
+		var e wire.Endpoint
 		if err := decodeJSON(b, &e); err != nil {
 			writeErr(w, err)
 			return
 		}
-		eps = []scripts.Endpoint{e}
-	} else {
+		eps = []scripts.Endpoint{e.Endpoint}
+	case isJSONArray(b):
+		var list []wire.Endpoint
+		if err := decodeJSON(b, &list); err != nil {
+			writeErr(w, err)
+			return
+		}
+		for _, e := range list {
+			eps = append(eps, e.Endpoint)
+		}
+	default:
 		eps, err = scripts.ParseEndpoints("request body", string(b))
 		if err != nil {
 			writeErr(w, err)
@@ -224,14 +256,14 @@ func (s *Server) putEndpoints(w http.ResponseWriter, r *http.Request, _ httprout
 }
 
 func (s *Server) deleteEndpoint(w http.ResponseWriter, r *http.Request, _ httprouter.Params) {
-	path := r.URL.Query().Get("path")
-	if path == "" {
-		writeErr(w, badRequest(errors.New("the path query parameter is required: ?path=/chat/{room}")))
+	key, err := endpointKey(r)
+	if err != nil {
+		writeErr(w, err)
 		return
 	}
 	s.respondChange(w, func(sol *scripts.Solution) error {
-		if !sol.DeleteEndpoint(path) {
-			return missing("no endpoint %s", scripts.Elide(path))
+		if !sol.DeleteEndpoint(key) {
+			return missing("no endpoint %s", scripts.Elide(key))
 		}
 		return nil
 	})

@@ -6,8 +6,8 @@ import (
 	"net/http"
 	"net/netip"
 	"net/url"
-	"strings"
 	"slices"
+	"strings"
 	"unicode/utf8"
 
 	"github.com/luagate/luagate/auth"
@@ -25,20 +25,28 @@ const querySessionName = "session_name"
 // upgradeRequest is what an upgrade's authentication reads and changes:
 // the socket's record as the upgrade will register it.
 type upgradeRequest struct {
-	route  string
+	route string
+	// key, for an HTTP endpoint's request, is the endpoint's key, whose
+	// --#SECURITY applies; "" for an upgrade.
+	key    string
 	r      *http.Request
 	id     string
 	remote netip.Addr
 	conn   *hub.Conn
 }
 
-// security is the scheme of route's endpoint: its --#SECURITY line, or
+// security is the scheme of the endpoint of u: its --#SECURITY line, or
 // the server's default.
-func (s *Server) security(route string) scripts.Security {
-	if s.cfg.Push != nil && route == s.cfg.Push.Path() {
+func (s *Server) security(u upgradeRequest) scripts.Security {
+	if s.cfg.Push != nil && u.key == "" && u.route == s.cfg.Push.Path() {
 		return scripts.Security{Scheme: scripts.SecurityToken}
 	}
-	if ep, ok := s.cfg.Engine.Solution().Endpoint(route); ok && ep.Policy.Security != nil {
+	c := s.cfg.Engine.Solution()
+	ep, ok := c.Endpoint(u.route)
+	if u.key != "" {
+		ep, ok = c.HTTPEndpoint(u.key)
+	}
+	if ok && ep.Policy.Security != nil {
 		return *ep.Policy.Security
 	}
 	return s.defaultSecurity
@@ -49,13 +57,19 @@ func (s *Server) security(route string) scripts.Security {
 // *auth.Refusal, or a statusError for a bad session name; any other error
 // is the server's.
 func (s *Server) authenticate(u upgradeRequest) error {
-	query := u.r.URL.Query()
-	name := query.Get(querySessionName)
-	if err := checkSessionName(name); err != nil {
-		return err
+	sec := s.security(u)
+	if sec.Scheme == scripts.SecurityNone && u.key != "" {
+		// A request has no session to name.
+		return nil
 	}
-	u.conn.SessionName = name
-	sec := s.security(u.route)
+	query := u.r.URL.Query()
+	if u.key == "" {
+		name := query.Get(querySessionName)
+		if err := checkSessionName(name); err != nil {
+			return err
+		}
+		u.conn.SessionName = name
+	}
 	switch sec.Scheme {
 	case scripts.SecurityNone:
 		return nil
@@ -89,9 +103,9 @@ func (s *Server) checkSecurity(c *scripts.Compiled) error {
 		return nil
 	}
 	var problems scripts.Problems
-	for _, ep := range c.Endpoints {
+	for _, ep := range slices.Concat(c.Endpoints, c.HTTP) {
 		if sec := ep.Policy.Security; sec != nil && sec.Scheme == scripts.SecurityJWT {
-			problems = append(problems, scripts.Problem{File: ep.Path, Line: sec.Line,
+			problems = append(problems, scripts.Problem{File: ep.Key(), Line: sec.Line,
 				Message: "--#SECURITY jwt: the server has no JWT keys: start it with --jwt-key or --jwt-secret-file"})
 		}
 	}

@@ -5,8 +5,11 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"path/filepath"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -126,4 +129,91 @@ func BenchmarkDeploy(b *testing.B) {
 			}
 		})
 	}
+}
+
+// BenchmarkHTTPEndpoint measures a trivial HTTP endpoint against a plain
+// net/http handler answering the same, each served on loopback and loaded
+// by 100 keep-alive clients in a closed loop, b.N requests each, in one
+// run, alternating in rounds so that the machine's load weighs on both
+// alike: the metric to quote is ratio (luagate's requests per second over
+// net/http's; issue 18's goal is at least 0.7).
+func BenchmarkHTTPEndpoint(b *testing.B) {
+	const clients, rounds = 100, 4
+	s := benchServer(b, scripts.Solution{Endpoints: []scripts.Endpoint{
+		{Method: http.MethodGet, Path: "/hello", Script: `return "hello"`},
+	}})
+	luagate := serveLoopback(b, s.HTTPServer(s))
+	plain := serveLoopback(b, &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		_, _ = io.WriteString(w, "hello")
+	})})
+	b.ReportAllocs()
+	b.ResetTimer()
+	var plainTime, luagateTime time.Duration
+	for i := range rounds {
+		n := b.N / rounds
+		if i == 0 {
+			n += b.N % rounds
+		}
+		plainTime += loadHTTP(b, plain+"/hello", clients, n)
+		luagateTime += loadHTTP(b, luagate+"/hello", clients, n)
+	}
+	b.StopTimer()
+	b.ReportMetric(float64(b.N)/plainTime.Seconds(), "net/http-req/s")
+	b.ReportMetric(float64(b.N)/luagateTime.Seconds(), "luagate-req/s")
+	b.ReportMetric(plainTime.Seconds()/luagateTime.Seconds(), "ratio")
+}
+
+// serveLoopback serves srv on a loopback port until the benchmark ends and
+// returns its http:// address.
+func serveLoopback(b *testing.B, srv *http.Server) string {
+	b.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		b.Fatal(err)
+	}
+	go func() { _ = srv.Serve(ln) }()
+	b.Cleanup(func() { _ = srv.Close() })
+	return "http://" + ln.Addr().String()
+}
+
+// loadHTTP sends n GETs to url from clients keep-alive clients, each
+// sending its next when the last is answered, and returns how long they
+// took.
+func loadHTTP(b *testing.B, url string, clients, n int) time.Duration {
+	b.Helper()
+	tr := &http.Transport{MaxIdleConnsPerHost: clients, MaxConnsPerHost: clients}
+	defer tr.CloseIdleConnections()
+	c := &http.Client{Transport: tr}
+	var left atomic.Int64
+	left.Store(int64(n))
+	var wg sync.WaitGroup
+	errs := make(chan error, clients)
+	start := time.Now()
+	for range clients {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for left.Add(-1) >= 0 {
+				resp, err := c.Get(url)
+				if err != nil {
+					errs <- err
+					return
+				}
+				_, _ = io.Copy(io.Discard, resp.Body)
+				resp.Body.Close()
+				if resp.StatusCode != http.StatusOK {
+					errs <- fmt.Errorf("status %d", resp.StatusCode)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	elapsed := time.Since(start)
+	close(errs)
+	if err := <-errs; err != nil {
+		b.Fatal(err)
+	}
+	return elapsed
 }

@@ -11,9 +11,16 @@ import (
 
 // endpointSummary lists an endpoint without its script.
 type endpointSummary struct {
-	Path      string    `json:"path"`
-	SHA256    string    `json:"sha256"`
-	UpdatedAt time.Time `json:"updated_at"`
+	// Method is WEBSOCKET or the HTTP endpoint's method.
+	Method      string    `json:"method"`
+	Path        string    `json:"path"`
+	ContentType string    `json:"content_type,omitempty"`
+	SHA256      string    `json:"sha256"`
+	UpdatedAt   time.Time `json:"updated_at"`
+}
+
+func summaryOf(e scripts.Endpoint) endpointSummary {
+	return endpointSummary{Method: e.MethodName(), Path: e.Path, ContentType: e.ContentType, SHA256: e.SHA256(), UpdatedAt: e.UpdatedAt}
 }
 
 // deployResult is what every change to the solution answers.
@@ -29,7 +36,7 @@ type deployResult struct {
 func summarize(eps []scripts.Endpoint) []endpointSummary {
 	out := make([]endpointSummary, len(eps))
 	for i, e := range eps {
-		out[i] = endpointSummary{Path: e.Path, SHA256: e.SHA256(), UpdatedAt: e.UpdatedAt}
+		out[i] = summaryOf(e)
 	}
 	return out
 }
@@ -80,10 +87,12 @@ func (s *Server) change(edit func(*scripts.Solution) error) (res deployResult, e
 	compiled.Solution = stored
 	updated := make(map[string]time.Time, len(stored.Endpoints))
 	for _, e := range stored.Endpoints {
-		updated[e.Path] = e.UpdatedAt
+		updated[e.Key()] = e.UpdatedAt
 	}
-	for i := range compiled.Endpoints {
-		compiled.Endpoints[i].UpdatedAt = updated[compiled.Endpoints[i].Path]
+	for _, eps := range [][]scripts.CompiledEndpoint{compiled.Endpoints, compiled.HTTP} {
+		for i := range eps {
+			eps[i].UpdatedAt = updated[eps[i].Key()]
+		}
 	}
 	s.activate(compiled)
 	s.cfg.Logger.Info("solution deployed", "revision", rev, "endpoints", len(stored.Endpoints),

@@ -287,10 +287,11 @@ func (s *Server) AdminHandler() http.Handler {
 }
 
 // refuseBody makes net/http close the connection rather than read an
-// unwanted body at the client's pace: no endpoint reads a body, and no
-// management route reads one without the token.
+// unwanted body at the client's pace: no management route reads one
+// without the token. The solution's routes decide for themselves: only an
+// HTTP endpoint reads one, once the request is accepted.
 func (s *Server) refuseBody(w http.ResponseWriter, r *http.Request, api bool) {
-	if !api || !s.authorized(r) {
+	if api && !s.authorized(r) {
 		answerWithoutBody(w, r)
 	}
 }
@@ -323,28 +324,11 @@ func (s *Server) StartShutdown() { s.closing.Store(true) }
 // activate makes compiled the running revision and swaps in its routes.
 func (s *Server) activate(compiled *scripts.Compiled) {
 	s.cfg.Engine.Load(compiled)
-	r := httprouter.New()
-	// A redirect is no answer to a WebSocket client.
-	r.RedirectTrailingSlash = false
-	r.RedirectFixedPath = false
-	r.NotFound = http.HandlerFunc(notFound)
-	r.MethodNotAllowed = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if websocket.IsWebSocketUpgrade(r) {
-			writeError(w, http.StatusBadRequest, "HandshakeError", "a WebSocket upgrade must be a GET, not "+scripts.Elide(r.Method))
-			return
-		}
-		writeError(w, http.StatusMethodNotAllowed, "MethodNotAllowedError", scripts.Elide(r.Method)+" is not allowed on a WebSocket endpoint")
-	})
-	for _, ep := range compiled.Endpoints {
-		r.GET(ep.Pattern.Router, s.countUpgrades(ep.Path, s.upgrade(ep.Path)))
-	}
-	if s.cfg.Push != nil {
-		r.GET(s.cfg.Push.Path(), s.upgrade(s.cfg.Push.Path()))
-	}
-	s.routes.Store(r)
+	s.routes.Store(s.routeTable(compiled))
 }
 
 func notFound(w http.ResponseWriter, r *http.Request) {
+	answerWithoutBody(w, r)
 	writeError(w, http.StatusNotFound, "NotFoundError", "no endpoint at "+scripts.Elide(r.URL.Path))
 }
 
@@ -375,7 +359,7 @@ func (s *Server) compile(sol scripts.Solution) (*scripts.Compiled, error) {
 	for _, ep := range sol.Endpoints {
 		for _, r := range s.cfg.Reserved {
 			if underPrefix(ep.Path, r) {
-				problems = append(problems, scripts.Problem{File: ep.Path,
+				problems = append(problems, scripts.Problem{File: ep.Key(),
 					Message: fmt.Sprintf("path %s is reserved: luagate serves %s itself", ep.Path, r)})
 				break
 			}

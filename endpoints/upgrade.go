@@ -19,6 +19,8 @@ const readBufferSize = 1024
 // upgrade returns the handler of the endpoint declared as route.
 func (s *Server) upgrade(route string) httprouter.Handle {
 	return func(w http.ResponseWriter, r *http.Request, ps httprouter.Params) {
+		// An upgrade has no body to read.
+		answerWithoutBody(w, r)
 		if !websocket.IsWebSocketUpgrade(r) {
 			// RFC 9110 15.5.22: a 426 names the protocol to upgrade to.
 			w.Header().Set("Upgrade", "websocket")

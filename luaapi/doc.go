@@ -1,5 +1,6 @@
 // Package luaapi is everything a Lua script in luagate can see: the
-// sandboxed standard library, the websocketInfo table, the Websocket and
+// sandboxed standard library, the websocketInfo table (an HTTP endpoint's
+// request and response tables instead, for its script), the Websocket and
 // Push modules, JSON, print and require.
 //
 // # Isolation
@@ -15,6 +16,10 @@
 //   - the global table (_G): empty but for _G, its metatable reading
 //     through to the base;
 //   - websocketInfo, its headers and parameters, and response;
+//   - an HTTP endpoint's request, its headers and parameters, and its
+//     response and response.headers (request.go: request, response and
+//     response.headers are refilled and emptied after the execution; the
+//     request's headers and parameters are built for it);
 //   - what the functions return: tables from Websocket.info and list, from
 //     the Push functions,
 //     from_json and json.decode, os.date("*t"), string.gmatch's iterator,

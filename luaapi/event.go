@@ -125,6 +125,13 @@ type Event struct {
 	// Reply, when set, receives the script's reply instead of the socket:
 	// the runtime asks a script for a decision that way.
 	Reply func(msg []byte, binary bool) error
+
+	// Request, for an EventRequest, is the HTTP request the script
+	// answers; Run puts the answer in Response. Conn then only names the
+	// execution in the log (its ID the request_id, its Route the
+	// endpoint's key) and Peer is unused.
+	Request  *Request
+	Response *Response
 }
 
 // Values of websocketInfo fields boxed once: converting a string variable

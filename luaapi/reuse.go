@@ -24,6 +24,9 @@ import (
 // reused tables' metatable, or may have. A reused table t is dropped unless
 // key is one that refilling t sets anyway.
 func (vm *VM) touched(t *lua.LTable, key lua.LValue) {
+	if vm.http.touched(t, key) {
+		return
+	}
 	k, isString := key.(lua.LString)
 	switch t {
 	case vm.env:
@@ -84,6 +87,7 @@ func reuse(L *lua.LState, t **lua.LTable, mt *lua.LTable) (*lua.LTable, bool) {
 // the next finds them as their fills left them.
 func (vm *VM) release() {
 	vm.tables.release()
+	vm.http.release()
 	if env := vm.env; env != nil {
 		restore(env, "_G", env)
 	}

@@ -118,6 +118,8 @@ type VM struct {
 	infoSend, infoClose *lua.LFunction
 	globalsFn           *lua.LFunction
 	tables              infoTables
+	// http are the tables of HTTP executions (request.go).
+	http requestTables
 	// The environment and response tables of the last execution, reused
 	// unless it may have added keys to them: see touched.
 	env, response *lua.LTable
@@ -214,7 +216,8 @@ func (vm *VM) RunTimed(timeout time.Duration, p *Program, ev *Event) (time.Durat
 
 // Run executes p for ev under ctx, which bounds its running time. An endpoint
 // script's reply (its return value, or response.message) is sent to the
-// event's socket on open and data events. Run never panics on anything a
+// event's socket on open and data events; an HTTP endpoint's answer, for
+// an event with a Request, is put in ev.Response. Run never panics on anything a
 // script does; a failure comes back as a *ScriptError.
 func (vm *VM) Run(ctx context.Context, p *Program, ev *Event) (err error) {
 	L := vm.L
@@ -224,7 +227,9 @@ func (vm *VM) Run(ctx context.Context, p *Program, ev *Event) (err error) {
 	}
 	vm.exec = execution{ev: ev, prog: p, env: env}
 	vm.cur = &vm.exec
-	vm.cur.info = vm.tables.newInfo(L, ev, vm.infoSend, vm.infoClose, vm.reusedMeta)
+	if ev.Request == nil {
+		vm.cur.info = vm.tables.newInfo(L, ev, vm.infoSend, vm.infoClose, vm.reusedMeta)
+	}
 	L.SetContext(ctx)
 	defer func() {
 		L.RemoveContext()
@@ -252,6 +257,9 @@ func (vm *VM) Run(ctx context.Context, p *Program, ev *Event) (err error) {
 		if err := vm.loadGlobals(L); err != nil {
 			return scriptError(ctx, err)
 		}
+	}
+	if ev.Request != nil {
+		return vm.runRequest(ctx, fn, ev)
 	}
 	L.Push(fn)
 	if p.Call != "" {

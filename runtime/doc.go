@@ -1,7 +1,10 @@
 // Package runtime runs live sockets and their scripts: each socket's
 // reader and writer, its rate limiter and send queue; the pool of Lua
 // states and the compiled scripts of the current revision; and dispatching
-// every socket's events in order. The set of live sockets, and every
+// every socket's events in order. It also runs an HTTP endpoint's script
+// for a request (request.go), on the caller's goroutine, on a state of the
+// same pool within the endpoint's share, counted among the live
+// executions that Shutdown waits for. The set of live sockets, and every
 // operation on a socket by id, belongs to package hub: runtime registers
 // each socket it serves there and closes sockets through their hub entry.
 //

@@ -35,7 +35,7 @@ type Engine struct {
 
 	mu           sync.Mutex // guards shuttingDown and adding to live
 	shuttingDown bool
-	live         sync.WaitGroup // one per socket, done after its close event
+	live         sync.WaitGroup // one per socket, done after its close event, and one per HTTP request running
 	stopOnce     sync.Once      // releases the watchdog and the Lua states
 }
 
@@ -45,6 +45,8 @@ type revision struct {
 	compiled *scripts.Compiled
 	libs     *solutionLibs
 	programs map[string]*luaapi.Program
+	// requests are the HTTP endpoints' programs, by endpoint key.
+	requests map[string]*luaapi.Program
 	handler  *luaapi.Program
 	// policies and fallback are the endpoints' policies (policy.go).
 	policies map[string]*endpointPolicy
@@ -56,6 +58,10 @@ func newRevision(c *scripts.Compiled) *revision {
 	r := &revision{compiled: c, libs: libs, programs: make(map[string]*luaapi.Program, len(c.Endpoints))}
 	for _, ep := range c.Endpoints {
 		r.programs[ep.Path] = libs.program(ep.Proto, "")
+	}
+	r.requests = make(map[string]*luaapi.Program, len(c.HTTP))
+	for _, ep := range c.HTTP {
+		r.requests[ep.Key()] = libs.program(ep.Proto, "")
 	}
 	if c.Handler != nil {
 		r.handler = libs.program(c.Handler, scripts.HandlerFunction)
@@ -238,6 +244,9 @@ func (e *Engine) run(prog *luaapi.Program, ev *luaapi.Event) error {
 	defer e.pool.leave(sh)
 	var slot waitSlot
 	pv, _ := e.pool.get(sh, &slot, openEvent) // only a data event's wait is cancelled
+	if pv == nil {
+		return ErrShuttingDown
+	}
 	_, _, err := e.execute(pv, prog, ev)
 	return err
 }

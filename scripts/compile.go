@@ -14,9 +14,14 @@ import (
 )
 
 // endpointPrologue makes an endpoint script the body of a function of
-// (websocketInfo, response), as the platform's routing wrapper does. It is
-// put on the script's first line so that line numbers stay the script's own.
-const endpointPrologue = "local websocketInfo, response = ...; "
+// (websocketInfo, response), as the platform's routing wrapper does, and
+// requestPrologue an HTTP endpoint's the body of one of (request,
+// response). Each is put on the script's first line so that line numbers
+// stay the script's own.
+const (
+	endpointPrologue = "local websocketInfo, response = ...; "
+	requestPrologue  = "local request, response = ...; "
+)
 
 // moduleNameRE keeps module names to the dotted identifiers require uses, so
 // a name can never be read as a path.
@@ -35,8 +40,12 @@ type CompiledEndpoint struct {
 // Compiled is one revision of a solution, checked and compiled once. Its
 // protos are immutable and shared by every Lua state that runs them.
 type Compiled struct {
-	Solution  Solution
+	Solution Solution
+	// Endpoints are the WebSocket endpoints, HTTP the HTTP ones.
 	Endpoints []CompiledEndpoint
+	HTTP      []CompiledEndpoint
+	// CORS is the HTTP endpoints' CORS policy; nil allows no origin.
+	CORS *CORSPolicy
 	// Modules maps a module name to its compiled chunk.
 	Modules map[string]*lua.FunctionProto
 	// Handler is the custom event handler's chunk, nil when there is none.
@@ -54,6 +63,17 @@ type Compiled struct {
 	// byPath indexes Endpoints by path: the runtime looks an endpoint up
 	// on every connect and, on every deploy, for every open socket.
 	byPath map[string]int
+	// byKey indexes HTTP by Key.
+	byKey map[string]int
+}
+
+// HTTPEndpoint returns the compiled HTTP endpoint whose Key is key.
+func (c *Compiled) HTTPEndpoint(key string) (*CompiledEndpoint, bool) {
+	i, ok := c.byKey[key]
+	if !ok {
+		return nil, false
+	}
+	return &c.HTTP[i], true
 }
 
 // Endpoint returns the compiled endpoint declared with this path.
@@ -77,37 +97,65 @@ func Compile(sol Solution) (*Compiled, error) {
 		Solution: sol,
 		Modules:  make(map[string]*lua.FunctionProto, len(sol.Modules)),
 		byPath:   make(map[string]int, len(sol.Endpoints)),
+		byKey:    map[string]int{},
 	}
 	rc, problems := sol.Config.resolve()
 	var more Problems
-	rc.schemes, rc.security, more = sol.Webservice.resolve()
+	rc.schemes, rc.security, more = sol.Webservice.resolveSecurity()
 	problems = append(problems, more...)
+	cors, more := sol.Webservice.resolveCORS()
+	problems = append(problems, more...)
+	c.CORS = cors
 	var conflicts Problems
 	// One router takes the patterns one at a time, so that every conflict
 	// is reported, not only the first.
 	var routes routeTable
+	seen := make(map[string]bool, len(sol.Endpoints))
+	routed := make(map[string]bool, len(sol.Endpoints))
 	for _, e := range sol.Endpoints {
+		key := e.Key()
 		pat, err := ParsePattern(e.Path)
 		if err != nil {
-			problems = append(problems, Problem{File: Elide(e.Path), Message: err.Error()})
+			problems = append(problems, Problem{File: Elide(key), Message: err.Error()})
 			continue
 		}
-		if _, dup := c.byPath[e.Path]; dup {
-			problems = append(problems, Problem{File: e.Path, Message: "endpoint declared twice"})
+		if e.IsHTTP() && !slices.Contains(HTTPMethods, e.Method) {
+			problems = append(problems, Problem{File: Elide(key), Message: fmt.Sprintf(
+				"method %s is not supported: the methods are %s, %s", Elide(e.Method), MethodWebSocket, strings.Join(HTTPMethods, ", "))})
 			continue
 		}
-		c.byPath[e.Path] = len(c.Endpoints)
-		if err := routes.add(pat); err != nil {
-			conflicts = append(conflicts, Problem{Message: err.Error()})
+		if seen[key] {
+			problems = append(problems, Problem{File: key, Message: "endpoint declared twice"})
+			continue
 		}
-		chunk, pad := sol.chunk("endpoint", e.Path)
-		proto, err := CompileChunk(chunk, endpointPrologue+pad+e.Script)
+		seen[key] = true
+		// A WebSocket endpoint and an HTTP GET with the same path share
+		// one route.
+		if route := RouteMethod(e) + " " + pat.Router; !routed[route] {
+			routed[route] = true
+			if err := routes.add(RouteMethod(e), pat); err != nil {
+				conflicts = append(conflicts, Problem{Message: err.Error()})
+			}
+		}
+		prologue := endpointPrologue
+		if e.IsHTTP() {
+			prologue = requestPrologue
+		}
+		chunk, pad := sol.chunk("endpoint", key)
+		proto, err := CompileChunk(chunk, prologue+pad+e.Script)
 		if err != nil {
-			problems = append(problems, asProblem(e.Path, err))
+			problems = append(problems, asProblem(key, err))
 		}
 		pol, more := endpointPolicy(e, rc, sol.Modules)
 		problems = append(problems, more...)
-		c.Endpoints = append(c.Endpoints, CompiledEndpoint{Endpoint: e, Pattern: pat, Proto: proto, Policy: pol})
+		ce := CompiledEndpoint{Endpoint: e, Pattern: pat, Proto: proto, Policy: pol}
+		if e.IsHTTP() {
+			c.byKey[key] = len(c.HTTP)
+			c.HTTP = append(c.HTTP, ce)
+			continue
+		}
+		c.byPath[e.Path] = len(c.Endpoints)
+		c.Endpoints = append(c.Endpoints, ce)
 	}
 	problems = append(problems, conflicts...)
 	for _, name := range slices.Sorted(maps.Keys(sol.Modules)) {

@@ -18,8 +18,9 @@ var configKeys = map[string]string{
 	"scripts.Config":         "policies, defaults",
 	"scripts.RatePolicy":     "requests, window, burst, error_code, message, then",
 	"scripts.Defaults":       "rate_limit, idle_timeout, max_connection_age",
-	"scripts.Webservice":     "security_schemes, security (and, ignored, documented_endpoints, api_info, domain)",
+	"scripts.webserviceFile": "cors, security_schemes, security (and, ignored, documented_endpoints, api_info, domain)",
 	"scripts.SecurityScheme": "type, in, name, scheme, description",
+	"scripts.CORS":           "origin, headers, methods, credentials, expose_headers",
 }
 
 // yamlErrorRE is one of the errors yaml.v3 collects while decoding.

@@ -80,8 +80,10 @@ func initFiles(s Solution) map[string]string {
 
 func endpointScripts(s Solution) map[string]string {
 	m := make(map[string]string, len(s.Endpoints))
+	// An HTTP endpoint is named by its key ("GET /items"); its content
+	// type is part of what it is.
 	for _, e := range s.Endpoints {
-		m[e.Path] = e.Script
+		m[e.Key()] = e.ContentType + "\x00" + e.Script
 	}
 	return m
 }

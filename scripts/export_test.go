@@ -9,7 +9,7 @@ var CheckRoutes = checkRoutes
 func checkRoutes(patterns []Pattern) error {
 	var t routeTable
 	for _, p := range patterns {
-		if err := t.add(p); err != nil {
+		if err := t.add("GET", p); err != nil {
 			return err
 		}
 	}

@@ -2,15 +2,21 @@ package scripts
 
 import (
 	"regexp"
+	"slices"
 	"strings"
 )
 
 // headerRE is the endpoint header of the project format: a Lua comment
-// "--#ENDPOINT METHOD /path" followed by an optional description.
+// "--#ENDPOINT METHOD /path" followed by an optional content type (HTTP
+// endpoints) or description.
 var headerRE = regexp.MustCompile(`^--#ENDPOINT (\S+) (\S+)( (.*))?$`)
 
+// mediaTypeRE is a content type as an HTTP endpoint's header declares it.
+var mediaTypeRE = regexp.MustCompile(`^[!#$%&'*+.^_|~0-9A-Za-z-]+/[!#$%&'*+.^_|~0-9A-Za-z-]+(;\S*)?$`)
+
 // ParseEndpoints splits Lua source into the endpoints its "--#ENDPOINT
-// WEBSOCKET /path" headers declare. Each header starts a new endpoint whose
+// WEBSOCKET /path" and "--#ENDPOINT GET /path [content-type]" headers
+// declare. Each header starts a new endpoint whose
 // script runs to the next header and includes the header line, so line
 // numbers in errors count from the header. Text before the first header must
 // be blank or comments. file names the source in problems, which all come
@@ -38,6 +44,8 @@ func parseEndpoints(file, src string) ([]locatedEndpoint, error) {
 		problems  Problems
 		start     = -1 // line index of the current header, -1 before the first
 		path      string
+		method    string
+		ctype     string
 		supported bool
 		stray     bool // code before the first header was reported
 	)
@@ -51,7 +59,7 @@ func parseEndpoints(file, src string) ([]locatedEndpoint, error) {
 		if end < len(lines) || !strings.HasSuffix(script, "\n") {
 			script += "\n"
 		}
-		eps = append(eps, locatedEndpoint{Endpoint{Path: path, Script: script}, start + 1})
+		eps = append(eps, locatedEndpoint{Endpoint{Method: method, Path: path, ContentType: ctype, Script: script}, start + 1})
 	}
 	for i, line := range lines {
 		trimmed := strings.TrimRight(line, " \t\r")
@@ -64,16 +72,20 @@ func parseEndpoints(file, src string) ([]locatedEndpoint, error) {
 			continue
 		}
 		flush(i)
-		start, path, supported = i, m[2], strings.EqualFold(m[1], "WEBSOCKET")
+		start, path, method, ctype = i, m[2], normalMethod(m[1]), ""
+		supported = method == "" || slices.Contains(HTTPMethods, method)
 		if !supported {
 			problems = append(problems, Problem{File: file, Line: i + 1,
-				Message: "method " + Elide(m[1]) + " is not supported: luagate serves WEBSOCKET endpoints only"})
+				Message: "method " + Elide(m[1]) + " is not supported: the methods are WEBSOCKET, " + strings.Join(HTTPMethods, ", ")})
+		}
+		if f := strings.Fields(m[4]); method != "" && len(f) > 0 && mediaTypeRE.MatchString(f[0]) {
+			ctype = f[0]
 		}
 		lines[i] = trimmed
 	}
 	flush(len(lines))
 	if len(eps) == 0 && len(problems) == 0 {
-		problems = append(problems, Problem{File: file, Line: 1, Message: "no --#ENDPOINT WEBSOCKET /path header"})
+		problems = append(problems, Problem{File: file, Line: 1, Message: "no --#ENDPOINT WEBSOCKET /path or --#ENDPOINT GET /path header"})
 	}
 	return eps, problems.orNil()
 }

@@ -136,15 +136,15 @@ func TestParseEndpointsReportsEveryProblemAtOnceWithFileAndLine(t *testing.T) {
 		wantEndpoints []string
 	}{
 		{
-			name: "GET method",
-			src:  "--#ENDPOINT GET /x\nx()\n",
-			want: scripts.Problems{{File: "f.lua", Line: 1, Message: "method GET is not supported: luagate serves WEBSOCKET endpoints only"}},
+			name: "CONNECT method",
+			src:  "--#ENDPOINT CONNECT /x\nx()\n",
+			want: scripts.Problems{{File: "f.lua", Line: 1, Message: "method CONNECT is not supported: the methods are WEBSOCKET, GET, POST, PUT, PATCH, DELETE, HEAD, OPTIONS"}},
 		},
 		{
-			name: "POST method in the middle of a file",
-			src:  "--#ENDPOINT WEBSOCKET /a\nx()\n\n--#ENDPOINT POST /b\ny()\n--#ENDPOINT WEBSOCKET /c\n",
-			want: scripts.Problems{{File: "f.lua", Line: 4, Message: "method POST is not supported: luagate serves WEBSOCKET endpoints only"}},
-			// The script under the POST header belongs to no endpoint.
+			name: "unknown method in the middle of a file",
+			src:  "--#ENDPOINT WEBSOCKET /a\nx()\n\n--#ENDPOINT TRACE /b\ny()\n--#ENDPOINT WEBSOCKET /c\n",
+			want: scripts.Problems{{File: "f.lua", Line: 4, Message: "method TRACE is not supported: the methods are WEBSOCKET, GET, POST, PUT, PATCH, DELETE, HEAD, OPTIONS"}},
+			// The script under the TRACE header belongs to no endpoint.
 			wantEndpoints: []string{"/a", "/c"},
 		},
 		{
@@ -164,12 +164,12 @@ func TestParseEndpointsReportsEveryProblemAtOnceWithFileAndLine(t *testing.T) {
 		{
 			name: "only comments",
 			src:  "-- nothing here\n",
-			want: scripts.Problems{{File: "f.lua", Line: 1, Message: "no --#ENDPOINT WEBSOCKET /path header"}},
+			want: scripts.Problems{{File: "f.lua", Line: 1, Message: "no --#ENDPOINT WEBSOCKET /path or --#ENDPOINT GET /path header"}},
 		},
 		{
 			name: "empty file",
 			src:  "",
-			want: scripts.Problems{{File: "f.lua", Line: 1, Message: "no --#ENDPOINT WEBSOCKET /path header"}},
+			want: scripts.Problems{{File: "f.lua", Line: 1, Message: "no --#ENDPOINT WEBSOCKET /path or --#ENDPOINT GET /path header"}},
 		},
 		{
 			name: "header without a path is not a header",
@@ -179,22 +179,22 @@ func TestParseEndpointsReportsEveryProblemAtOnceWithFileAndLine(t *testing.T) {
 		{
 			name: "all problems of a file together",
 			src: "print('stray')\n" +
-				"--#ENDPOINT GET /a\n" +
+				"--#ENDPOINT FETCH /a\n" +
 				"--#ENDPOINT WEBSOCKET /ok\n" +
 				"x()\n" +
-				"--#ENDPOINT post /b\n",
+				"--#ENDPOINT trace /b\n",
 			want: scripts.Problems{
 				{File: "f.lua", Line: 1, Message: "code before the first --#ENDPOINT header"},
-				{File: "f.lua", Line: 2, Message: "method GET is not supported: luagate serves WEBSOCKET endpoints only"},
-				{File: "f.lua", Line: 5, Message: "method post is not supported: luagate serves WEBSOCKET endpoints only"},
+				{File: "f.lua", Line: 2, Message: "method FETCH is not supported: the methods are WEBSOCKET, GET, POST, PUT, PATCH, DELETE, HEAD, OPTIONS"},
+				{File: "f.lua", Line: 5, Message: "method trace is not supported: the methods are WEBSOCKET, GET, POST, PUT, PATCH, DELETE, HEAD, OPTIONS"},
 			},
 			wantEndpoints: []string{"/ok"},
 		},
 		{
 			name: "CRLF lines are counted once",
-			src:  "--#ENDPOINT WEBSOCKET /a\r\nx()\r\n--#ENDPOINT GET /b\r\n",
+			src:  "--#ENDPOINT WEBSOCKET /a\r\nx()\r\n--#ENDPOINT TRACE /b\r\n",
 			want: scripts.Problems{
-				{File: "f.lua", Line: 3, Message: "method GET is not supported: luagate serves WEBSOCKET endpoints only"},
+				{File: "f.lua", Line: 3, Message: "method TRACE is not supported: the methods are WEBSOCKET, GET, POST, PUT, PATCH, DELETE, HEAD, OPTIONS"},
 			},
 			wantEndpoints: []string{"/a"},
 		},
@@ -253,9 +253,9 @@ func TestParseEndpointsGivesBackTheSameScriptsFromTheirConcatenation(t *testing.
 }
 
 func TestParseEndpointsProblemsPrintAsFileLineMessage(t *testing.T) {
-	_, err := scripts.ParseEndpoints("f.lua", "x()\n--#ENDPOINT GET /a\n")
+	_, err := scripts.ParseEndpoints("f.lua", "x()\n--#ENDPOINT TRACE /a\n")
 	want := "f.lua:1: code before the first --#ENDPOINT header\n" +
-		"f.lua:2: method GET is not supported: luagate serves WEBSOCKET endpoints only"
+		"f.lua:2: method TRACE is not supported: the methods are WEBSOCKET, GET, POST, PUT, PATCH, DELETE, HEAD, OPTIONS"
 	if err == nil || err.Error() != want {
 		t.Errorf("error = %v, want\n%s", err, want)
 	}

@@ -88,12 +88,21 @@ type routeTable struct {
 	r *httprouter.Router
 }
 
+// RouteMethod is the method whose route tree serves e: GET for a
+// WebSocket endpoint (an upgrade is a GET), its own for an HTTP one.
+func RouteMethod(e Endpoint) string {
+	if e.IsHTTP() {
+		return e.Method
+	}
+	return http.MethodGet
+}
+
 // add registers p, or reports that it conflicts with a pattern added
 // before. A refused pattern leaves the router as it would be without it for
 // every later lookup and insertion: httprouter panics before it changes the
 // tree, apart from splitting a node in two equivalent ones and raising
 // counters that only order the search.
-func (t *routeTable) add(p Pattern) (err error) {
+func (t *routeTable) add(method string, p Pattern) (err error) {
 	if t.r == nil {
 		t.r = httprouter.New()
 	}
@@ -102,7 +111,7 @@ func (t *routeTable) add(p Pattern) (err error) {
 			err = fmt.Errorf("%w %q: conflicts with another endpoint: %v", ErrInvalidPath, p.Raw, v)
 		}
 	}()
-	t.r.GET(p.Router, noopHandle)
+	t.r.Handle(method, p.Router, noopHandle)
 	return nil
 }
 

@@ -37,7 +37,7 @@ func TestOneRouterRefusesAndRoutesAsFreshRoutersDo(t *testing.T) {
 			}
 			tried = append(tried, p.Raw)
 			fresh := checkRoutes(append(slices.Clone(accepted), p))
-			if one := table.add(p); (one == nil) != (fresh == nil) {
+			if one := table.add("GET", p); (one == nil) != (fresh == nil) {
 				t.Fatalf("after %q: one router says %v, a fresh one %v", tried, one, fresh)
 			}
 			if fresh == nil {

@@ -46,8 +46,8 @@ type Policy struct {
 	MaxMessageBytes int64
 	// Subprotocols are offered in the handshake in preference order.
 	Subprotocols []string
-	// Security is how upgrades authenticate; nil means the server's
-	// default.
+	// Security is how upgrades, or an HTTP endpoint's requests,
+	// authenticate; nil means the server's default.
 	Security *Security
 }
 
@@ -95,12 +95,12 @@ var subprotocolRE = regexp.MustCompile("^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")
 // "--#" lines between its --#ENDPOINT header and its first line of code.
 // Named rate policies and defaults come from rc. Problems carry lines of
 // the script and no file.
-func parsePolicy(script string, rc *resolvedConfig) (Policy, Problems) {
+//
+// lines holds the line of each header word the script declares.
+func parsePolicy(script string, rc *resolvedConfig) (pol Policy, lines map[string]int, problems Problems) {
 	var (
-		pol      Policy
-		problems Problems
-		seen     = map[string]int{}
-		keys     = map[string]int{}
+		seen = map[string]int{}
+		keys = map[string]int{}
 	)
 	for i, line := range strings.Split(script, "\n") {
 		line = strings.TrimRight(line, " \t\r")
@@ -177,8 +177,7 @@ func parsePolicy(script string, rc *resolvedConfig) (Policy, Problems) {
 			}
 		}
 	}
-	applyDefaults(&pol, rc)
-	return pol, problems
+	return pol, seen, problems
 }
 
 func isHeaderWord(w string) bool {
@@ -415,7 +414,12 @@ func parseSubprotocols(s string) ([]string, error) {
 // a module of the solution. Whether the module exports the function is
 // only known by running it, which the runtime does.
 func endpointPolicy(e Endpoint, rc *resolvedConfig, modules map[string]string) (Policy, Problems) {
-	pol, problems := parsePolicy(e.Script, rc)
+	pol, lines, problems := parsePolicy(e.Script, rc)
+	if e.IsHTTP() {
+		problems = append(problems, checkHTTPPolicy(&pol, lines)...)
+	} else {
+		applyDefaults(&pol, rc)
+	}
 	for _, r := range pol.Routes {
 		if _, ok := modules[r.Module]; !ok {
 			problems = append(problems, Problem{Line: r.Line, Message: fmt.Sprintf(
@@ -429,7 +433,7 @@ func endpointPolicy(e Endpoint, rc *resolvedConfig, modules map[string]string) (
 		}
 	}
 	for i := range problems {
-		problems[i].File = e.Path
+		problems[i].File = e.Key()
 	}
 	return pol, problems
 }

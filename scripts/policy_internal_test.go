@@ -15,7 +15,7 @@ func FuzzParsePolicy(f *testing.F) {
 	f.Add("--#RATELIMIT 1/s message \"\\\"\" message \"x\"")
 	rc, _ := Config{Policies: map[string]RatePolicy{"std": {Requests: 5, Window: "s"}}}.resolve()
 	f.Fuzz(func(t *testing.T, script string) {
-		pol, problems := parsePolicy(script, rc)
+		pol, _, problems := parsePolicy(script, rc)
 		lines := strings.Count(script, "\n") + 1
 		for _, p := range problems {
 			if p.Line < 1 || p.Line > lines || p.Message == "" {

@@ -36,11 +36,11 @@ var eventHeaderRE = regexp.MustCompile(`^--#EVENT (\S+) (\S+)`)
 // origins remembers which project file (and line) each part of a solution
 // came from, to translate problems found by Compile back into the project.
 type origins struct {
-	endpoints map[string]Problem // path -> file and header line
-	modules   map[string]string  // module name -> file
-	handler   string             // event handler file, "" when none
-	config    map[string]int     // key path in ConfigFile -> line
-	web       map[string]int     // key path in WebserviceFile -> line
+	endpoints  map[string]Problem // endpoint key -> file and header line
+	modules    map[string]string  // module name -> file
+	handler    string             // event handler file, "" when none
+	config     map[string]int     // key path in ConfigFile -> line
+	webservice map[string]int     // key path in WebserviceFile -> line
 }
 
 // locate rewrites a problem about a solution part into one about the
@@ -63,7 +63,7 @@ func (o origins) locate(p Problem) Problem {
 		return locateConfig(p, o.config)
 	}
 	if p.File == WebserviceFile && p.Line == 0 {
-		return locateConfig(p, o.web)
+		return locateConfig(p, o.webservice)
 	}
 	if p.File == "env_schema" {
 		p.File = MuranoFile
@@ -156,19 +156,19 @@ func ReadProject(dir string) (sol Solution, warnings Problems, err error) {
 				web, lines, more, ignored := readWebserviceFile(b)
 				problems = append(problems, more...)
 				warnings = append(warnings, ignored...)
-				sol.Webservice, o.web = web, lines
+				sol.Webservice, o.webservice = web, lines
 			case path.Ext(rel) != ".lua":
 				warnings = append(warnings, Problem{File: rel, Message: "ignored: not a .lua file"})
 			case sub == EndpointsDir:
 				eps, err := parseEndpoints(rel, src)
 				problems = appendProblems(problems, err)
 				for _, e := range eps {
-					if first, dup := o.endpoints[e.Path]; dup {
+					if first, dup := o.endpoints[e.Key()]; dup {
 						problems = append(problems, Problem{File: rel, Line: e.Line,
-							Message: fmt.Sprintf("endpoint %s is declared twice: also at %s:%d", e.Path, first.File, first.Line)})
+							Message: fmt.Sprintf("endpoint %s is declared twice: also at %s:%d", e.Key(), first.File, first.Line)})
 						continue
 					}
-					o.endpoints[e.Path] = Problem{File: rel, Line: e.Line}
+					o.endpoints[e.Key()] = Problem{File: rel, Line: e.Line}
 					sol.Endpoints = append(sol.Endpoints, e.Endpoint)
 				}
 			case sub == ModulesDir:
@@ -276,11 +276,12 @@ func appendProblems(ps Problems, err error) Problems {
 // WriteProject writes sol as a project in dir, one file per script:
 // endpoints/<name from path>.lua, modules/<name with dots as
 // directories>.lua, HandlerFile, InitFile and, when the solution has a
-// config, ConfigFile and WebserviceFile; and MuranoFile with the
-// env_schema when dir has none. EnvFile is never written: the values are
-// not in sol. The .lua files already under endpoints/, modules/ and
-// services/, ConfigFile and WebserviceFile, are removed first, so that what is in
-// dir afterwards is exactly sol; other files are left alone. Reading the
+// config, ConfigFile; and MuranoFile with the env_schema when dir has
+// none. EnvFile is never written: the values are not in sol. The .lua
+// files already under endpoints/, modules/ and services/, and ConfigFile,
+// are removed first, so that what is in dir afterwards is exactly sol;
+// other files are left alone. WebserviceFile gets sol's cors and security
+// schemes and keeps the platform's documentation keys it holds. Reading the
 // result with ReadProject gives back sol.
 func WriteProject(dir string, sol Solution) error {
 	for _, sub := range []string{EndpointsDir, ModulesDir, ServicesDir} {
@@ -289,7 +290,7 @@ func WriteProject(dir string, sol Solution) error {
 			return fmt.Errorf("write project: %w", err)
 		}
 		for _, rel := range files {
-			if path.Ext(rel) != ".lua" && rel != ConfigFile && rel != WebserviceFile {
+			if path.Ext(rel) != ".lua" && rel != ConfigFile {
 				continue
 			}
 			if err := os.Remove(filepath.Join(dir, filepath.FromSlash(rel))); err != nil {
@@ -299,15 +300,23 @@ func WriteProject(dir string, sol Solution) error {
 	}
 	files := map[string]string{}
 	for _, e := range sol.Endpoints {
-		name := EndpointsDir + "/" + endpointFileName(e.Path) + ".lua"
+		base := endpointFileName(e.Path)
+		if e.IsHTTP() {
+			base = strings.ToLower(e.Method) + "_" + base
+		}
+		name := EndpointsDir + "/" + base + ".lua"
 		for i := 2; files[name] != ""; i++ {
-			name = fmt.Sprintf("%s/%s_%d.lua", EndpointsDir, endpointFileName(e.Path), i)
+			name = fmt.Sprintf("%s/%s_%d.lua", EndpointsDir, base, i)
 		}
 		script := e.Script
-		if eps, err := ParseEndpoints("", script); err != nil || len(eps) != 1 || eps[0].Path != e.Path {
+		if eps, err := ParseEndpoints("", script); err != nil || len(eps) != 1 || eps[0].Key() != e.Key() || eps[0].ContentType != e.ContentType {
 			// Scripts deployed without a header get one, so the file
-			// says which path it serves.
-			script = "--#ENDPOINT WEBSOCKET " + e.Path + "\n" + script
+			// says which method and path it serves.
+			header := "--#ENDPOINT " + e.MethodName() + " " + e.Path
+			if e.ContentType != "" {
+				header += " " + e.ContentType
+			}
+			script = header + "\n" + script
 		}
 		files[name] = script
 	}
@@ -336,12 +345,20 @@ func WriteProject(dir string, sol Solution) error {
 		}
 		files[ConfigFile] = string(b)
 	}
-	if !sol.Webservice.Empty() {
-		b, err := webserviceFileContent(sol.Webservice)
-		if err != nil {
+	wsPath := filepath.Join(dir, filepath.FromSlash(WebserviceFile))
+	old, err := os.ReadFile(wsPath)
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("write project: %w", err)
+	}
+	switch b, keep, err := webserviceFileContent(old, sol.Webservice); {
+	case err != nil:
+		return fmt.Errorf("write project: %w", err)
+	case keep:
+		files[WebserviceFile] = string(b)
+	case old != nil:
+		if err := os.Remove(wsPath); err != nil {
 			return fmt.Errorf("write project: %w", err)
 		}
-		files[WebserviceFile] = string(b)
 	}
 	for _, rel := range slices.Sorted(maps.Keys(files)) {
 		p := filepath.Join(dir, filepath.FromSlash(rel))

@@ -62,7 +62,7 @@ func TestReadProjectReadsTheMuranoLayout(t *testing.T) {
 func TestReadProjectReportsEveryProblemAsFileAndLine(t *testing.T) {
 	dir := writeFiles(t, map[string]string{
 		"endpoints/a.lua":                       "--#ENDPOINT WEBSOCKET /ok\nreturn 1\n\n--#ENDPOINT WEBSOCKET /broken\nlocal x =\nif then\n",
-		"endpoints/b.lua":                       "-- b\n--#ENDPOINT POST /form\nreturn 1\n--#ENDPOINT WEBSOCKET /ok\nreturn 2\n",
+		"endpoints/b.lua":                       "-- b\n--#ENDPOINT TRACE /form\nreturn 1\n--#ENDPOINT WEBSOCKET /ok\nreturn 2\n",
 		"modules/m.lua":                         "return {\n",
 		"services/websocket_websocket_info.lua": "-- one\n",
 		"services/second.lua":                   "--#EVENT websocket websocket_info\n",
@@ -70,7 +70,7 @@ func TestReadProjectReportsEveryProblemAsFileAndLine(t *testing.T) {
 	_, _, err := ReadProject(dir)
 	want := []string{
 		"endpoints/a.lua:6: syntax error near 'if'",
-		"endpoints/b.lua:2: method POST is not supported: luagate serves WEBSOCKET endpoints only",
+		"endpoints/b.lua:2: method TRACE is not supported: the methods are WEBSOCKET, GET, POST, PUT, PATCH, DELETE, HEAD, OPTIONS",
 		"endpoints/b.lua:4: endpoint /ok is declared twice: also at endpoints/a.lua:1",
 		"modules/m.lua:2: syntax error at end of script",
 		"services/websocket_websocket_info.lua:1: a second websocket_info event handler: the first is services/second.lua",

@@ -17,16 +17,66 @@ const EventHandlerWebsocketInfo = "websocket_info"
 // HandlerFunction is the global the custom event handler must define.
 const HandlerFunction = "handle_websocket_websocket_info"
 
-// Endpoint is a WebSocket path pattern and the Lua script that runs on each
-// event of a connection to it.
+// Endpoint is a path pattern and the Lua script that runs for it: on each
+// event of a WebSocket connection to it, or, for an HTTP endpoint, on each
+// request with its method.
 type Endpoint struct {
+	// Method is "" for a WebSocket endpoint, else one of HTTPMethods.
+	// Normalize makes "WEBSOCKET" "" and upper-cases the others.
+	Method string `json:"method,omitempty"`
 	// Path is the pattern as declared, for example "/chat/{room}".
 	Path string `json:"path"`
+	// ContentType is what an HTTP endpoint declares its requests carry
+	// ("application/json"); "" declares nothing.
+	ContentType string `json:"content_type,omitempty"`
 	// Script is the Lua source.
 	Script string `json:"script"`
 	// UpdatedAt is when the script last changed; storage sets it. The zero
 	// value means "not stored yet".
 	UpdatedAt time.Time `json:"-"`
+}
+
+// MethodWebSocket is how headers and the management API name a WebSocket
+// endpoint's method.
+const MethodWebSocket = "WEBSOCKET"
+
+// HTTPMethods are the methods an HTTP endpoint may declare.
+var HTTPMethods = []string{"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"}
+
+// IsHTTP reports whether e is an HTTP endpoint.
+func (e Endpoint) IsHTTP() bool { return e.Method != "" }
+
+// MethodName is e's method as headers write it: WEBSOCKET or the HTTP
+// method.
+func (e Endpoint) MethodName() string {
+	if e.Method == "" {
+		return MethodWebSocket
+	}
+	return e.Method
+}
+
+// Key identifies e in a solution: its path for a WebSocket endpoint, the
+// method, a space and the path for an HTTP one. A path has no space.
+func (e Endpoint) Key() string {
+	if e.Method == "" {
+		return e.Path
+	}
+	return e.Method + " " + e.Path
+}
+
+// EndpointKey is the Key of the endpoint with method (WEBSOCKET, "" or an
+// HTTP method, in any case) and path.
+func EndpointKey(method, path string) string {
+	return Endpoint{Method: normalMethod(method), Path: path}.Key()
+}
+
+// normalMethod is method as Normalize stores it.
+func normalMethod(method string) string {
+	m := strings.ToUpper(method)
+	if m == MethodWebSocket {
+		return ""
+	}
+	return m
 }
 
 // SHA256 is the hex digest of the script, which lets a client tell whether
@@ -47,9 +97,9 @@ type Solution struct {
 	// Config holds the named rate policies and the defaults of every
 	// endpoint: a project's ConfigFile.
 	Config Config `json:"config"`
-	// Webservice holds the security schemes endpoints may name: a
-	// project's WebserviceFile.
-	Webservice Webservice `json:"webservice"`
+	// Webservice holds the HTTP endpoints' CORS and the security schemes
+	// endpoints may name: a project's WebserviceFile.
+	Webservice Webservice `json:"webservice,omitzero"`
 	// EnvSchema declares the environment os.getenv reads (env_schema in
 	// murano.yaml); nil declares nothing.
 	EnvSchema *EnvSchema `json:"env_schema,omitempty"`
@@ -94,7 +144,16 @@ func (s Solution) chunk(kind, name string) (chunkName, pad string) {
 // Normalize sorts endpoints by path and replaces nil maps with empty ones, so
 // that two equal solutions encode to the same JSON.
 func (s *Solution) Normalize() {
-	sort.Slice(s.Endpoints, func(i, j int) bool { return s.Endpoints[i].Path < s.Endpoints[j].Path })
+	for i := range s.Endpoints {
+		s.Endpoints[i].Method = normalMethod(s.Endpoints[i].Method)
+	}
+	sort.Slice(s.Endpoints, func(i, j int) bool {
+		a, b := s.Endpoints[i], s.Endpoints[j]
+		if a.Path != b.Path {
+			return a.Path < b.Path
+		}
+		return a.Method < b.Method
+	})
 	if s.Endpoints == nil {
 		s.Endpoints = []Endpoint{}
 	}
@@ -134,10 +193,13 @@ func (s Solution) Clone() Solution {
 	return c
 }
 
-// Endpoint returns the endpoint declared with exactly this path.
-func (s Solution) Endpoint(path string) (Endpoint, bool) {
+// Endpoint returns the WebSocket endpoint declared with exactly this path.
+func (s Solution) Endpoint(path string) (Endpoint, bool) { return s.EndpointByKey(path) }
+
+// EndpointByKey returns the endpoint whose Key is key.
+func (s Solution) EndpointByKey(key string) (Endpoint, bool) {
 	for _, e := range s.Endpoints {
-		if e.Path == path {
+		if e.Key() == key {
 			return e, true
 		}
 	}
@@ -145,31 +207,32 @@ func (s Solution) Endpoint(path string) (Endpoint, bool) {
 }
 
 // PutEndpoints adds each of eps, or replaces the endpoint with the same
-// path; of several in eps with one path, the last wins. It indexes the
+// Key; of several in eps with one Key, the last wins. It indexes the
 // solution once, so putting k endpoints beside n costs n + k, not n times k.
 func (s *Solution) PutEndpoints(eps ...Endpoint) {
 	at := make(map[string]int, len(s.Endpoints)+len(eps))
 	for i, e := range s.Endpoints {
-		if _, dup := at[e.Path]; !dup {
-			at[e.Path] = i
+		if _, dup := at[e.Key()]; !dup {
+			at[e.Key()] = i
 		}
 	}
 	for _, e := range eps {
-		if i, ok := at[e.Path]; ok {
+		e.Method = normalMethod(e.Method)
+		if i, ok := at[e.Key()]; ok {
 			s.Endpoints[i] = e
 			continue
 		}
-		at[e.Path] = len(s.Endpoints)
+		at[e.Key()] = len(s.Endpoints)
 		s.Endpoints = append(s.Endpoints, e)
 	}
 	s.Normalize()
 }
 
-// DeleteEndpoint removes the endpoint with this path and reports whether
-// there was one.
-func (s *Solution) DeleteEndpoint(path string) bool {
+// DeleteEndpoint removes the endpoint whose Key is key (for a WebSocket
+// endpoint, its path) and reports whether there was one.
+func (s *Solution) DeleteEndpoint(key string) bool {
 	for i := range s.Endpoints {
-		if s.Endpoints[i].Path == path {
+		if s.Endpoints[i].Key() == key {
 			s.Endpoints = append(s.Endpoints[:i], s.Endpoints[i+1:]...)
 			return true
 		}

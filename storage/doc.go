@@ -8,12 +8,15 @@
 //
 // # Buckets and keys
 //
-//	endpoints      endpoint path -> JSON {"script": "...", "updated_at": RFC 3339}
+//	endpoints      endpoint key  -> JSON {"script": "...", "updated_at": RFC 3339,
+//	                                      "content_type": "..." (HTTP only, absent when none)}
+//	                                (the path for a WebSocket endpoint, "GET /path" for an HTTP one)
 //	modules        module name   -> Lua source
 //	eventhandlers  handler name  -> Lua source
 //	meta           "revision"    -> 8-byte big-endian uint64, bumped by every Save
 //	               "schema"      -> "1"
 //	               "config"      -> JSON of scripts.Config, absent when empty
+//	               "webservice"  -> JSON of scripts.Webservice, absent when empty
 //	               "env"         -> JSON of the environment's values, absent when none
 //	               "env_schema"  -> JSON of scripts.EnvSchema, absent when none
 //	               "init"        -> the init script, absent when none

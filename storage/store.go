@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"os"
 	"runtime/debug"
+	"strings"
 	"sync/atomic"
 	"syscall"
 	"time"
@@ -77,8 +78,9 @@ type Store struct {
 // storedEndpoint is the value under an endpoint's path. The path itself is
 // the key, so it is not repeated here.
 type storedEndpoint struct {
-	Script    string    `json:"script"`
-	UpdatedAt time.Time `json:"updated_at"`
+	Script      string    `json:"script"`
+	UpdatedAt   time.Time `json:"updated_at"`
+	ContentType string    `json:"content_type,omitempty"`
 }
 
 // Open opens or creates the database file at path. If another process holds
@@ -316,8 +318,8 @@ func (s *Store) Save(sol scripts.Solution) (scripts.Solution, uint64, error) {
 	}
 	sol = sol.Clone() // sorted by path, maps non-nil, caller's slices untouched
 	for i := 1; i < len(sol.Endpoints); i++ {
-		if sol.Endpoints[i].Path == sol.Endpoints[i-1].Path {
-			return scripts.Solution{}, 0, fmt.Errorf("save solution to %s: endpoint %q declared twice", s.path, sol.Endpoints[i].Path)
+		if sol.Endpoints[i].Key() == sol.Endpoints[i-1].Key() {
+			return scripts.Solution{}, 0, fmt.Errorf("save solution to %s: endpoint %q declared twice", s.path, sol.Endpoints[i].Key())
 		}
 	}
 	// Milliseconds, because that is what clients display and compare; UTC,
@@ -335,11 +337,11 @@ func (s *Store) Save(sol scripts.Solution) (scripts.Solution, uint64, error) {
 		// quadratic in their number.
 		prev := make(map[string]scripts.Endpoint, len(old.Endpoints))
 		for _, e := range old.Endpoints {
-			prev[e.Path] = e
+			prev[e.Key()] = e
 		}
 		for i, e := range sol.Endpoints {
 			sol.Endpoints[i].UpdatedAt = now
-			if p, ok := prev[e.Path]; ok && p.Script == e.Script {
+			if p, ok := prev[e.Key()]; ok && p.Script == e.Script {
 				sol.Endpoints[i].UpdatedAt = p.UpdatedAt
 			}
 		}
@@ -378,8 +380,13 @@ func read(tx *bolt.Tx) (scripts.Solution, uint64, error) {
 				return fmt.Errorf("%w: endpoints/%s: %v", ErrCorrupt, k, err)
 			}
 			// string(k) copies; json.Unmarshal already copied the script.
+			// An HTTP endpoint's key is its method, a space and its path.
+			method, path, http := strings.Cut(string(k), " ")
+			if !http {
+				method, path = "", method
+			}
 			sol.Endpoints = append(sol.Endpoints, scripts.Endpoint{
-				Path: string(k), Script: se.Script, UpdatedAt: se.UpdatedAt.UTC(),
+				Method: method, Path: path, ContentType: se.ContentType, Script: se.Script, UpdatedAt: se.UpdatedAt.UTC(),
 			})
 			return nil
 		})
@@ -443,12 +450,12 @@ func write(tx *bolt.Tx, sol scripts.Solution, rev uint64) error {
 	}
 	eb := tx.Bucket(bucketEndpoints)
 	for _, e := range sol.Endpoints {
-		v, err := json.Marshal(storedEndpoint{Script: e.Script, UpdatedAt: e.UpdatedAt})
+		v, err := json.Marshal(storedEndpoint{Script: e.Script, UpdatedAt: e.UpdatedAt, ContentType: e.ContentType})
 		if err != nil {
-			return fmt.Errorf("endpoint %q: %w", e.Path, err)
+			return fmt.Errorf("endpoint %q: %w", e.Key(), err)
 		}
-		if err := eb.Put([]byte(e.Path), v); err != nil {
-			return fmt.Errorf("endpoint %q: %w", e.Path, err)
+		if err := eb.Put([]byte(e.Key()), v); err != nil {
+			return fmt.Errorf("endpoint %q: %w", e.Key(), err)
 		}
 	}
 	for _, m := range []struct {

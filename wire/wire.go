@@ -54,6 +54,21 @@ func (e *Error) Error() string {
 	return e.Message + ":\n" + e.Details.Error()
 }
 
+// Endpoint is an endpoint as PUT /endpoints takes it in JSON, alone or in
+// a list: luagate's fields (method, path, content_type, script) in the
+// platform's shape, whose other fields a platform export carries (id,
+// solution_id, created_at, updated_at) are accepted and not kept. Method
+// defaults to WEBSOCKET.
+type Endpoint struct {
+	ID         string `json:"id,omitempty"`
+	SolutionID string `json:"solution_id,omitempty"`
+	CreatedAt  any    `json:"created_at,omitempty"`
+	// ExportedAt is the export's updated_at: the store decides an
+	// endpoint's own.
+	ExportedAt any `json:"updated_at,omitempty"`
+	scripts.Endpoint
+}
+
 // Socket is an open socket as GET /sockets lists it: the fields of
 // Websocket.info plus operator counters.
 type Socket struct {

@@ -2,7 +2,9 @@
 // throughput, round-trip latency and memory per connection. With --compare
 // it measures, in one run, the raw gorilla/websocket echo and luagate
 // running the echo example, and prints their ratios: the figures to quote,
-// since absolute numbers drift on a shared machine.
+// since absolute numbers drift on a shared machine. With --http it does the
+// same for HTTP requests: a plain net/http handler against luagate's
+// trivial HTTP endpoint.
 //
 // See BENCHMARKS.md for the measurements it makes.
 package main
@@ -30,6 +32,13 @@ func main() {
 		}
 		return
 	}
+	if os.Getenv(bench.PlainHTTPEnv) == "1" {
+		if err := bench.ServePlainHTTP(os.Stdin, os.Stdout); err != nil {
+			fmt.Fprintf(os.Stderr, "luagate-bench plain net/http: %v\n", err)
+			os.Exit(1)
+		}
+		return
+	}
 	os.Exit(run(ctx, os.Args[1:], os.Stdout, os.Stderr))
 }
 
@@ -47,6 +56,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "luagate-bench: %v\n", err)
 	} else if !opts.json {
 		fmt.Fprintf(stderr, "open-file limit of this process: %d\n", lim)
+	}
+	if opts.http {
+		return runHTTP(ctx, opts, stdout, stderr)
 	}
 	var (
 		rows     []row

@@ -8,6 +8,7 @@ import (
 	"os"
 	"testing"
 
+	"github.com/luagate/luagate/bench"
 	"github.com/luagate/luagate/internal/lgtesting"
 )
 
@@ -66,5 +67,35 @@ func TestCommandLineMistakesAreRefused(t *testing.T) {
 		if code := run(context.Background(), args, &out, &errs); code == 0 {
 			t.Errorf("%q: exit 0, want a refusal", args)
 		}
+	}
+}
+
+// TestLoadToolMeasuresAnHTTPEndpoint runs --http briefly against luagate's
+// trivial HTTP endpoint: every request is answered and counted.
+func TestLoadToolMeasuresAnHTTPEndpoint(t *testing.T) {
+	g := lgtesting.NewGateway(t)
+	if status, body := g.API(http.MethodPut, "/api/v1/solution/endpoints", bench.HTTPScript); status != http.StatusOK {
+		t.Fatalf("deploy: %d %s", status, body)
+	}
+	var out, errs bytes.Buffer
+	code := run(context.Background(), []string{"--http", "--url", g.URL("/hello"), "--conns", "4", "--duration", "300ms", "--json"}, &out, &errs)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errs.String())
+	}
+	var report struct {
+		Rows []struct {
+			Requests uint64  `json:"requests"`
+			Failed   uint64  `json:"failed"`
+			PerSec   float64 `json:"requests_per_sec"`
+		} `json:"rows"`
+	}
+	if err := json.Unmarshal(out.Bytes(), &report); err != nil {
+		t.Fatalf("%v: %s", err, out.String())
+	}
+	if len(report.Rows) != 1 || report.Rows[0].Requests == 0 || report.Rows[0].Failed != 0 || report.Rows[0].PerSec <= 0 {
+		t.Fatalf("report %s", out.String())
+	}
+	if code := run(context.Background(), []string{"--http", "--url", "http://10.0.0.1/x", "--duration", "100ms"}, &out, &errs); code != 1 {
+		t.Errorf("a target off loopback: exit %d", code)
 	}
 }

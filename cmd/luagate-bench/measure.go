@@ -86,17 +86,11 @@ func compare(ctx context.Context, o options, stderr io.Writer) ([]row, []ratios,
 	if err != nil {
 		return nil, nil, fmt.Errorf("read the echo script (run from the repository, or pass --script): %w", err)
 	}
-	bin := o.luagateBin
-	if bin == "" {
-		dir, err := os.MkdirTemp("", "luagate-bench-bin-")
-		if err != nil {
-			return nil, nil, err
-		}
-		defer os.RemoveAll(dir)
-		if bin, err = bench.BuildLuagate(ctx, dir); err != nil {
-			return nil, nil, err
-		}
+	bin, cleanup, err := luagateBinary(ctx, o)
+	if err != nil {
+		return nil, nil, err
 	}
+	defer cleanup()
 
 	echo, err := bench.StartEcho("127.0.0.1:0")
 	if err != nil {
@@ -137,6 +131,23 @@ func compare(ctx context.Context, o options, stderr io.Writer) ([]row, []ratios,
 		perRound = append(perRound, compareRows(pair[0], pair[1]))
 	}
 	return []row{raw, scripted}, perRound, nil
+}
+
+// luagateBinary is --luagate-bin, or a luagate built for the run; cleanup
+// removes the build.
+func luagateBinary(ctx context.Context, o options) (bin string, cleanup func(), err error) {
+	if o.luagateBin != "" {
+		return o.luagateBin, func() {}, nil
+	}
+	dir, err := os.MkdirTemp("", "luagate-bench-bin-")
+	if err != nil {
+		return "", nil, err
+	}
+	if bin, err = bench.BuildLuagate(ctx, dir); err != nil {
+		os.RemoveAll(dir)
+		return "", nil, err
+	}
+	return bin, func() { os.RemoveAll(dir) }, nil
 }
 
 // add accumulates r, one of rounds sequential measurements, into total:

@@ -21,6 +21,9 @@ type options struct {
 	rounds     int
 	luagateBin string
 	script     string
+	// scriptSet says --script was given; http is --http.
+	scriptSet bool
+	http      bool
 }
 
 const synopsis = `Usage: luagate-bench [flags]
@@ -30,7 +33,10 @@ messages at --rate per connection (0: as fast as replies come back) for
 --duration, and report throughput, round-trip latency and errors. --idle sends
 nothing and reports the server's memory per connection. --compare runs the
 same load against a raw gorilla/websocket echo and against luagate with the
-echo example, and prints both and their ratios.
+echo example, and prints both and their ratios. --http loads an http:// --url
+with --conns keep-alive clients (100 unless given) sending GETs in a closed
+loop; with --compare it measures a plain net/http handler and luagate's
+trivial HTTP endpoint (GET /hello, or --script), each in its own process.
 
 Flags:
 `
@@ -43,7 +49,7 @@ func parseOptions(args []string, stderr io.Writer) (options, error) {
 		fmt.Fprint(stderr, synopsis)
 		fs.PrintDefaults()
 	}
-	fs.StringVar(&o.url, "url", "", "ws:// URL to load, on 127.0.0.0/8 (not with --compare)")
+	fs.StringVar(&o.url, "url", "", "ws:// URL to load (http:// with --http), on 127.0.0.0/8 (not with --compare)")
 	fs.IntVar(&o.load.Conns, "conns", 1000, fmt.Sprintf("connections to open, at most %d", bench.MaxConns))
 	fs.IntVar(&o.load.Size, "size", 64, "message size in bytes, at least 17")
 	fs.Float64Var(&o.load.Rate, "rate", 0, "messages per second per connection; 0 sends each message when the previous reply is back")
@@ -58,8 +64,17 @@ func parseOptions(args []string, stderr io.Writer) (options, error) {
 	fs.IntVar(&o.rounds, "rounds", 1, "with --compare: measure each server this many times, alternating, and add up the rounds (not with --idle)")
 	fs.StringVar(&o.luagateBin, "luagate-bin", "", "luagate binary for --compare; empty builds ./cmd/luagate (run from the repository)")
 	fs.StringVar(&o.script, "script", "testdata/examples/echo/endpoints/echo.lua", "endpoint script luagate runs in --compare; it must echo on /echo")
+	fs.BoolVar(&o.http, "http", false, "load HTTP instead of WebSocket: --url is http://, --conns counts keep-alive clients (100 unless given)")
 	if err := fs.Parse(args); err != nil {
 		return o, err
+	}
+	conns := false
+	fs.Visit(func(f *flag.Flag) {
+		o.scriptSet = o.scriptSet || f.Name == "script"
+		conns = conns || f.Name == "conns"
+	})
+	if o.http && !conns {
+		o.load.Conns = 100
 	}
 	switch {
 	case fs.NArg() > 0:
@@ -74,6 +89,8 @@ func parseOptions(args []string, stderr io.Writer) (options, error) {
 		// A later round would reuse memory the first left behind, and
 		// understate what a connection costs.
 		return o, fmt.Errorf("--rounds %d with --idle: memory is measured in one round only", o.rounds)
+	case o.http && (o.load.Idle || o.procs != 0 || o.serverPid != 0):
+		return o, fmt.Errorf("--http measures request throughput: --idle, --procs and --server-pid do not apply")
 	case o.procs < 0:
 		return o, fmt.Errorf("--procs %d: must not be negative", o.procs)
 	}

@@ -142,14 +142,19 @@ func report(w io.Writer, o options, rows []row, rounds []ratios) error {
 		return err
 	}
 	for _, s := range sums {
-		kinds := make([]string, 0, len(s.Errors))
-		for k := range s.Errors {
-			kinds = append(kinds, k)
-		}
-		sort.Strings(kinds)
-		for _, k := range kinds {
-			fmt.Fprintf(w, "%s: %d × %s\n", s.Name, s.Errors[k], k)
-		}
+		printErrors(w, s.Name, s.Errors)
 	}
 	return nil
+}
+
+// printErrors lists a server's errors by kind, one line each.
+func printErrors(w io.Writer, name string, errs map[string]int) {
+	kinds := make([]string, 0, len(errs))
+	for k := range errs {
+		kinds = append(kinds, k)
+	}
+	sort.Strings(kinds)
+	for _, k := range kinds {
+		fmt.Fprintf(w, "%s: %d × %s\n", name, errs[k], k)
+	}
 }

@@ -43,7 +43,6 @@ func TestKillDuringDeploysLeavesOneWholeRevision(t *testing.T) {
 			"modules":       map[string]string{"m": fmt.Sprintf("return %d", n)},
 			"eventhandlers": map[string]string{},
 			"config":        map[string]any{"policies": map[string]any{}, "defaults": map[string]any{}},
-			"webservice":    map[string]any{},
 		}
 		b, _ := json.Marshal(sol)
 		return string(b)

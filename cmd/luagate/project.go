@@ -123,7 +123,7 @@ func readProject(dir string, stderr io.Writer) (scripts.Solution, error) {
 }
 
 func pull(args []string, stdout, stderr io.Writer) error {
-	pos, c, err := parseRemote(args, stderr, "pull", "Usage: luagate pull [flags] [DIR]\n\nWrite the deployed solution as a project in DIR (default .), one file per script, and its config as services/websocket.yaml. The .lua files under endpoints/, modules/ and services/, and services/websocket.yaml, are replaced; other files are kept.", 0, 1, nil)
+	pos, c, err := parseRemote(args, stderr, "pull", "Usage: luagate pull [flags] [DIR]\n\nWrite the deployed solution as a project in DIR (default .), one file per script, and its config as services/websocket.yaml (the CORS as services/webservice.yaml, keeping its other keys). The .lua files under endpoints/, modules/ and services/, and services/websocket.yaml, are replaced; other files are kept.", 0, 1, nil)
 	if err != nil {
 		return err
 	}

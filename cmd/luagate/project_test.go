@@ -47,7 +47,7 @@ func TestDeployOfAProjectWithErrorsListsThemAllAndDeploysNothing(t *testing.T) {
 	s.mustLuagate("deploy", example("echo"))
 	deploys := s.waitDeploys(1)
 	dir := copyProject(t, "echo")
-	broken := "--#ENDPOINT WEBSOCKET /a\nreturn 1\n--#ENDPOINT GET /b\nreturn 2\n--#ENDPOINT WEBSOCKET /c\nlocal = 1\n"
+	broken := "--#ENDPOINT WEBSOCKET /a\nreturn 1\n--#ENDPOINT TRACE /b\nreturn 2\n--#ENDPOINT WEBSOCKET /c\nlocal = 1\n"
 	if err := os.WriteFile(filepath.Join(dir, "endpoints", "more.lua"), []byte(broken), 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -56,7 +56,7 @@ func TestDeployOfAProjectWithErrorsListsThemAllAndDeploysNothing(t *testing.T) {
 		t.Fatalf("exit %d, stdout %q", code, out)
 	}
 	for _, want := range []string{
-		"endpoints/more.lua:3: method GET is not supported",
+		"endpoints/more.lua:3: method TRACE is not supported",
 		"endpoints/more.lua:6: syntax error",
 		"2 problems in " + dir + "; nothing deployed",
 	} {
@@ -134,11 +134,11 @@ func TestServeWatchRedeploysOnSaveWithoutDroppingConnections(t *testing.T) {
 
 func TestServeRefusesToStartWithABrokenProject(t *testing.T) {
 	dir := copyProject(t, "echo")
-	if err := os.WriteFile(filepath.Join(dir, "endpoints", "bad.lua"), []byte("--#ENDPOINT POST /form\n"), 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(dir, "endpoints", "bad.lua"), []byte("--#ENDPOINT TRACE /form\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	_, errOut, code := runLuagate(t, nil, "serve", "--addr", "127.0.0.1:0", "--data-dir", t.TempDir(), "--project", dir)
-	if code != 1 || !strings.Contains(errOut, "endpoints/bad.lua:1: method POST is not supported") {
+	if code != 1 || !strings.Contains(errOut, "endpoints/bad.lua:1: method TRACE is not supported") {
 		t.Fatalf("exit %d:\n%s", code, errOut)
 	}
 }

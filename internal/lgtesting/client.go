@@ -95,12 +95,24 @@ func (c *Client) ExpectClose() (int, string) {
 // is empty, and returns the status and body of the answer.
 func Request(tb testing.TB, token, method, url, body string) (int, string) {
 	tb.Helper()
+	h := http.Header{}
+	if token != "" {
+		h.Set("Authorization", "Bearer "+token)
+	}
+	resp, b := Do(tb, method, url, body, h)
+	return resp.StatusCode, b
+}
+
+// Do sends an HTTP request with body and the headers h, and returns the
+// answer, its body read and closed.
+func Do(tb testing.TB, method, url, body string, h http.Header) (*http.Response, string) {
+	tb.Helper()
 	req, err := http.NewRequest(method, url, strings.NewReader(body))
 	if err != nil {
 		tb.Fatal(err)
 	}
-	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
+	for name, values := range h {
+		req.Header[name] = values
 	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
@@ -111,7 +123,7 @@ func Request(tb testing.TB, token, method, url, body string) (int, string) {
 	if err != nil {
 		tb.Fatalf("%s %s: read answer: %v", method, url, err)
 	}
-	return resp.StatusCode, string(b)
+	return resp, string(b)
 }
 
 // RawConn opens a TCP connection to addr and writes head to it, for
