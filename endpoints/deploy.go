@@ -44,13 +44,14 @@ func (s *Server) current() scripts.Solution {
 // change applies edit to a copy of the running solution, then compiles,
 // stores and activates the result. Any error before the store leaves
 // everything as it was; edit may return an error to refuse the change.
-func (s *Server) change(edit func(*scripts.Solution) error) (deployResult, error) {
+func (s *Server) change(edit func(*scripts.Solution) error) (res deployResult, err error) {
 	s.deployMu.Lock()
 	defer s.deployMu.Unlock()
 	sol := s.current()
 	if err := edit(&sol); err != nil {
 		return deployResult{}, err
 	}
+	defer s.recordDeploy(time.Now(), &res, &err)
 	// Sizes first: compiling a script costs time in proportion to it.
 	if err := scripts.CheckSizes(sol, s.cfg.MaxScriptBytes, maxSolutionScripts*s.cfg.MaxScriptBytes); err != nil {
 		return deployResult{}, err

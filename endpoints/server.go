@@ -17,6 +17,7 @@ import (
 
 	"github.com/luagate/luagate/auth"
 	"github.com/luagate/luagate/hub"
+	"github.com/luagate/luagate/logs"
 	"github.com/luagate/luagate/runtime"
 	"github.com/luagate/luagate/scripts"
 	"github.com/luagate/luagate/storage"
@@ -75,6 +76,9 @@ type Config struct {
 	// them is the client's, for API keys' allowed_cidrs and the per-IP
 	// connection limit.
 	TrustedProxies []netip.Prefix
+	// Logs is the script log GET /logs serves, to which deploys add their
+	// records. Nil means a log of its own, holding only the deploys.
+	Logs *logs.Ring
 }
 
 // DefaultReserved are the paths luagate keeps for its own pages besides the
@@ -101,6 +105,7 @@ type Server struct {
 	limits   connLimits
 	conns    httpConns
 	auth     *auth.Authenticator
+	logs     *logs.Ring
 	// defaultSecurity is Config.DefaultSecurity, parsed.
 	defaultSecurity scripts.Security
 	// allowOrigin says whether a request's Origin may connect.
@@ -173,6 +178,9 @@ func New(cfg Config) (*Server, error) {
 		limits:          connLimits{max: cfg.MaxConnections, perIP: cfg.MaxConnectionsPerIP},
 		conns:           httpConns{max: int64(cfg.MaxHTTPConnections)},
 		allowOrigin:     originChecker(cfg.AllowedOrigins),
+	}
+	if s.logs = cfg.Logs; s.logs == nil {
+		s.logs, _ = logs.NewRing(0)
 	}
 	s.upgrader = websocket.Upgrader{
 		HandshakeTimeout: cfg.HandshakeTimeout,

@@ -14,6 +14,7 @@ import (
 
 	"github.com/luagate/luagate/endpoints"
 	"github.com/luagate/luagate/hub"
+	"github.com/luagate/luagate/logs"
 	"github.com/luagate/luagate/runtime"
 	"github.com/luagate/luagate/scripts"
 	"github.com/luagate/luagate/storage"
@@ -69,6 +70,9 @@ type Config struct {
 	Hub hub.Config
 	// Runtime configures the engine; its Logger is Logger.
 	Runtime runtime.Config
+	// LogBuffer is how many records the script log keeps, unless
+	// Runtime.Logs is given. Zero means logs.DefaultSize.
+	LogBuffer int
 	// Server configures the HTTP surface; its Engine, Store, AdminToken and
 	// Logger are filled in.
 	Server endpoints.Config
@@ -82,6 +86,7 @@ type Gateway struct {
 	engine  *runtime.Engine
 	server  *endpoints.Server
 	servers []*served
+	logs    *logs.Ring
 
 	failed   chan error // the first listener that stopped serving on its own
 	stopOnce sync.Once
@@ -147,11 +152,17 @@ func New(cfg Config) (_ *Gateway, err error) {
 	if rc.Revoked == nil {
 		rc.Revoked = endpoints.KeyRevoked(g.store)
 	}
+	if rc.Logs == nil {
+		if rc.Logs, err = logs.NewRing(cfg.LogBuffer); err != nil {
+			return nil, fmt.Errorf("gateway: %w", err)
+		}
+	}
+	g.logs = rc.Logs
 	if g.engine, err = runtime.New(rc); err != nil {
 		return nil, err
 	}
 	sc := cfg.Server
-	sc.Engine, sc.Store, sc.AdminToken, sc.Logger = g.engine, g.store, g.token, cfg.Logger
+	sc.Engine, sc.Store, sc.AdminToken, sc.Logger, sc.Logs = g.engine, g.store, g.token, cfg.Logger, g.logs
 	if g.server, err = endpoints.New(sc); err != nil {
 		return nil, err
 	}
@@ -300,6 +311,9 @@ func (g *Gateway) Shutdown(ctx context.Context) error {
 		}
 		g.server.StartShutdown()
 		errs := []error{g.engine.Shutdown(ctx)}
+		// After the close events have logged, and before the HTTP servers
+		// wait for their requests: it ends the script log's followers.
+		g.logs.Close()
 		for _, s := range g.servers {
 			errs = append(errs, s.http.Shutdown(ctx))
 		}

@@ -69,6 +69,11 @@ type Options struct {
 	// ScriptLog limits how fast each endpoint's scripts log, for every VM
 	// given the same one. Nil means one shared by the whole process.
 	ScriptLog *ScriptLog
+	// KeepOutput keeps each execution's print lines for Output.
+	KeepOutput bool
+	// NoPrintLog keeps print lines out of Logger; failures and the count
+	// of dropped lines still go to it.
+	NoPrintLog bool
 }
 
 // VM is one sandboxed Lua state. It is not safe for concurrent use: the
@@ -104,6 +109,9 @@ type VM struct {
 
 	cur  *execution
 	exec execution // what cur points to while Run runs, kept to save allocating it
+	// output is the print lines of the last execution, with
+	// Options.KeepOutput; nil when it printed nothing.
+	output []string
 }
 
 // execution is the state of the one Run in progress.
@@ -165,6 +173,11 @@ type ScriptError struct {
 func (e *ScriptError) Error() string { return e.Message }
 func (e *ScriptError) Unwrap() error { return e.cause }
 
+// Output returns the lines the last execution printed, with
+// Options.KeepOutput, as many as the log rates let through; nil when it
+// printed none. The slice is the caller's: the next execution starts another.
+func (vm *VM) Output() []string { return vm.output }
+
 // Interrupt stops the execution in progress, if any, as if its time had
 // run out, with cause as the reason its error gives. It is the one method
 // that may be called from another goroutine while the VM runs.
@@ -190,6 +203,7 @@ func (vm *VM) Run(ctx context.Context, p *Program, ev *Event) (err error) {
 	}
 	vm.exec = execution{ev: ev, prog: p, env: env}
 	vm.cur = &vm.exec
+	vm.output = nil
 	vm.cur.info = vm.tables.newInfo(L, ev, vm.infoSend, vm.infoClose, vm.reusedMeta)
 	L.SetContext(ctx)
 	defer func() {

@@ -13,6 +13,7 @@ import (
 	"github.com/gorilla/websocket"
 
 	"github.com/luagate/luagate/hub"
+	"github.com/luagate/luagate/logs"
 	"github.com/luagate/luagate/luaapi"
 	"github.com/luagate/luagate/scripts"
 )
@@ -20,7 +21,8 @@ import (
 // benchEngine returns an engine running script at /b, its rate limit off.
 func benchEngine(b *testing.B, script string) *Engine {
 	b.Helper()
-	e, err := New(Config{NoRateLimit: true, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	ring, _ := logs.NewRing(0)
+	e, err := New(Config{NoRateLimit: true, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Logs: ring})
 	if err != nil {
 		b.Fatal(err)
 	}

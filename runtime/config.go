@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/luagate/luagate/hub"
+	"github.com/luagate/luagate/logs"
 	"github.com/luagate/luagate/session"
 )
 
@@ -92,6 +93,14 @@ type Config struct {
 	// SessionHistory is how many closed sessions Sessions keeps, the
 	// newest by connection time. Zero means DefaultSessionHistory.
 	SessionHistory int
+	// Logs receives a record of every execution that printed or failed
+	// (scriptlog.go). Nil keeps no script log.
+	Logs *logs.Ring
+	// LogExecutions also records the executions that succeed silently.
+	LogExecutions bool
+	// NoPrintLog keeps scripts' print lines out of Logger: they then go to
+	// Logs only. Failures are logged either way.
+	NoPrintLog bool
 }
 
 // Defaults of Config.

@@ -83,7 +83,8 @@ func New(cfg Config) (*Engine, error) {
 	// One per engine, so that the endpoint log rates are this gateway's.
 	scriptLog := luaapi.NewScriptLog()
 	e.pool = newPool(cfg.LuaStates, cfg.CloseStates, cfg.EndpointStates, func() *luaapi.VM {
-		return luaapi.NewVM(luaapi.Options{Sockets: e.hub, Logger: cfg.Logger, ScriptLog: scriptLog})
+		return luaapi.NewVM(luaapi.Options{Sockets: e.hub, Logger: cfg.Logger, ScriptLog: scriptLog,
+			KeepOutput: cfg.Logs != nil, NoPrintLog: cfg.NoPrintLog})
 	})
 	e.watchdog = newWatchdog(uint64(cfg.ScriptMemory), e.pool, &e.queued)
 	empty, err := scripts.Compile(scripts.Solution{})
@@ -228,11 +229,19 @@ func (e *Engine) run(prog *luaapi.Program, ev *luaapi.Event) error {
 // execute runs prog for ev on pv, logs a failure and gives pv back. It
 // reports whether the execution ran long (see pool.put).
 func (e *Engine) execute(pv *pooledVM, prog *luaapi.Program, ev *luaapi.Event) (long bool, err error) {
+	var start time.Time
+	if e.cfg.Logs != nil {
+		start = time.Now()
+	}
 	err = pv.vm.RunFor(e.cfg.ScriptTimeout, prog, ev)
+	logged := false
 	if err != nil {
 		// Before the state goes back: it counts the failure against the
 		// socket's and the endpoint's log rates.
-		pv.vm.LogFailure(ev, err)
+		logged = pv.vm.LogFailure(ev, err)
+	}
+	if e.cfg.Logs != nil {
+		e.record(pv.vm, ev, err, logged, start)
 	}
 	long, stopped := e.pool.put(pv)
 	if stopped {

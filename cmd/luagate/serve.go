@@ -17,6 +17,7 @@ import (
 	"github.com/luagate/luagate/endpoints"
 	"github.com/luagate/luagate/gateway"
 	"github.com/luagate/luagate/hub"
+	"github.com/luagate/luagate/logs"
 	"github.com/luagate/luagate/runtime"
 )
 
@@ -28,6 +29,9 @@ func serve(args []string, stderr io.Writer) error {
 		trustedProxies string
 		jwtKeys        listFlag
 		jwtExpiryClose bool
+		logFormat      string
+		logLevel       slog.Level
+		scriptsToLog   bool
 	)
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -72,6 +76,11 @@ func serve(args []string, stderr io.Writer) error {
 	fs.StringVar(&trustedProxies, "trusted-proxies", "", "comma-separated CIDRs of proxies whose X-Forwarded-For names the client (the right-most address in it that is not a proxy)")
 	fs.IntVar(&c.Hub.MaxGroupsPerSocket, "max-groups-per-socket", hub.DefaultMaxGroupsPerSocket, "most groups one socket may be in (Websocket.join past it fails with status 400)")
 	fs.StringVar(&c.Project, "project", "", "project directory to deploy at start, replacing the stored solution")
+	fs.IntVar(&c.LogBuffer, "log-buffer", logs.DefaultSize, "records the script log keeps in memory (GET /api/v1/solution/logs, luagate logs)")
+	fs.BoolVar(&c.Runtime.LogExecutions, "log-executions", false, "also add to the script log the executions that succeed without printing")
+	fs.BoolVar(&scriptsToLog, "log-scripts-to-stderr", true, "write scripts' print lines to the server log too, not only to the script log")
+	fs.StringVar(&logFormat, "log-format", "text", "format of the server log on stderr: text or json")
+	fs.TextVar(&logLevel, "log-level", slog.LevelInfo, "least level the server log writes: debug, info, warn or error")
 	fs.BoolVar(&c.Watch, "watch", false, "with --project: redeploy when a file changes; a save with errors logs them and keeps the last good revision")
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -99,7 +108,15 @@ func serve(args []string, stderr io.Writer) error {
 		}
 		c.Server.TrustedProxies = append(c.Server.TrustedProxies, p)
 	}
-	c.Logger = slog.New(slog.NewTextHandler(stderr, nil))
+	c.Runtime.NoPrintLog = !scriptsToLog
+	switch opts := (&slog.HandlerOptions{Level: logLevel}); logFormat {
+	case "text":
+		c.Logger = slog.New(slog.NewTextHandler(stderr, opts))
+	case "json":
+		c.Logger = slog.New(slog.NewJSONHandler(stderr, opts))
+	default:
+		return fmt.Errorf("--log-format %q: text or json", logFormat)
+	}
 
 	g, err := gateway.New(c)
 	if err != nil {
