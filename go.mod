@@ -3,6 +3,7 @@ module github.com/luagate/luagate
 go 1.25.0
 
 require (
+	github.com/chromedp/chromedp v0.23.0
 	github.com/golang-jwt/jwt/v5 v5.3.1
 	github.com/gorilla/websocket v1.5.3
 	github.com/julienschmidt/httprouter v1.3.0
@@ -12,6 +13,11 @@ require (
 	go.yaml.in/yaml/v3 v3.0.6
 	golang.org/x/sys v0.45.0
 	golang.org/x/time v0.12.0
+)
+
+require (
+	github.com/chromedp/cdproto v0.159.0 // indirect
+	github.com/go-json-experiment/json v0.0.0-20260213210345-44df1a37e875 // indirect
 )
 
 replace github.com/yuin/gopher-lua => ./third_party/gopher-lua

@@ -16,6 +16,7 @@ import (
 	"github.com/julienschmidt/httprouter"
 
 	"github.com/luagate/luagate/auth"
+	"github.com/luagate/luagate/console"
 	"github.com/luagate/luagate/hub"
 	"github.com/luagate/luagate/logs"
 	"github.com/luagate/luagate/runtime"
@@ -106,6 +107,7 @@ type Server struct {
 	conns    httpConns
 	auth     *auth.Authenticator
 	logs     *logs.Ring
+	console  http.Handler
 	// defaultSecurity is Config.DefaultSecurity, parsed.
 	defaultSecurity scripts.Security
 	// allowOrigin says whether a request's Origin may connect.
@@ -178,6 +180,7 @@ func New(cfg Config) (*Server, error) {
 		limits:          connLimits{max: cfg.MaxConnections, perIP: cfg.MaxConnectionsPerIP},
 		conns:           httpConns{max: int64(cfg.MaxHTTPConnections)},
 		allowOrigin:     originChecker(cfg.AllowedOrigins),
+		console:         console.Handler(),
 	}
 	if s.logs = cfg.Logs; s.logs == nil {
 		s.logs, _ = logs.NewRing(0)
@@ -223,12 +226,19 @@ func underPrefix(path, prefix string) bool {
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	api := isAdmin(r.URL.Path)
 	s.refuseBody(w, r, api)
-	if api {
+	switch {
+	case api:
 		s.api.ServeHTTP(w, r)
-		return
+	case isConsole(r.URL.Path):
+		s.console.ServeHTTP(w, r)
+	default:
+		s.routes.Load().ServeHTTP(w, r)
 	}
-	s.routes.Load().ServeHTTP(w, r)
 }
+
+// isConsole tells the web console's paths. The console is served where
+// the management API is, as its pages call the API on their own origin.
+func isConsole(path string) bool { return underPrefix(path, strings.TrimSuffix(console.Path, "/")) }
 
 // PublicHandler serves the solution's endpoints and the health check, for a
 // listener of its own when the management API is served elsewhere
@@ -248,9 +258,15 @@ func (s *Server) PublicHandler() http.Handler {
 	})
 }
 
-// AdminHandler serves the management API and its health check only.
+// AdminHandler serves the management API, its health check and the web
+// console.
 func (s *Server) AdminHandler() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if isConsole(r.URL.Path) {
+			s.refuseBody(w, r, false)
+			s.console.ServeHTTP(w, r)
+			return
+		}
 		s.refuseBody(w, r, true)
 		s.api.ServeHTTP(w, r)
 	})
