@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/luagate/luagate/gateway"
 	"github.com/luagate/luagate/internal/lgtesting"
@@ -104,10 +105,12 @@ func TestSilentExecutionsAreLoggedOnlyWhenAsked(t *testing.T) {
 }
 
 // TestFollowStreamsBacklogThenNewRecords follows the log as Server-Sent
-// Events: the backlog first, then each new record as it comes.
+// Events: the backlog first, then each new record as it comes, past the
+// timeout that cuts off slow requests, until the gateway stops.
 func TestFollowStreamsBacklogThenNewRecords(t *testing.T) {
 	t.Parallel()
-	g := lgtesting.NewGateway(t)
+	const requestTimeout = 200 * time.Millisecond
+	g := lgtesting.NewGateway(t, func(c *gateway.Config) { c.Server.RequestTimeout = requestTimeout })
 	g.Deploy("/log", logScript)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
@@ -139,9 +142,18 @@ func TestFollowStreamsBacklogThenNewRecords(t *testing.T) {
 	if r := next(); r.EventType != logs.EventDeploy {
 		t.Fatalf("backlog: %+v", r)
 	}
+	// Only time passing can show that the stream outlives the timeouts
+	// net/http enforces (read, and write twice as long).
+	time.Sleep(3 * requestTimeout)
 	c := g.Dial("/log?user=bob")
 	if r := next(); r.EventType != "open" || r.ScriptOutput[0] != "hello\tbob" {
 		t.Fatalf("live record: %+v", r)
 	}
 	_ = c.Conn.Close()
+	g.Stop()
+	for events.Scan() {
+	}
+	if err := events.Err(); err != nil {
+		t.Errorf("the stream did not end cleanly at shutdown: %v", err)
+	}
 }

@@ -50,9 +50,14 @@ func (f Filter) Match(r *Record) bool {
 		(f.Since.IsZero() || !r.Time.Before(f.Since))
 }
 
+// oneLine keeps a record on its line: a script may print or raise a
+// string with line breaks.
+var oneLine = strings.NewReplacer("\r", `\r`, "\n", `\n`)
+
 // Line is r on one line, the way luagate logs prints it: time first, then
 // the route, socket, user, event, status and time taken; then the error
-// and the script's output, its lines joined with " | ".
+// and the script's output, its lines joined with " | ", line breaks in
+// either written as \n.
 func (r *Record) Line() string {
 	var b strings.Builder
 	b.WriteString(r.Time.UTC().Format("2006-01-02T15:04:05.000Z07:00"))
@@ -67,11 +72,11 @@ func (r *Record) Line() string {
 	b.WriteString((time.Duration(r.ExecutionTimeUS) * time.Microsecond).String())
 	if r.Error != "" {
 		b.WriteString(" error: ")
-		b.WriteString(r.Error)
+		oneLine.WriteString(&b, r.Error)
 	}
 	if len(r.ScriptOutput) > 0 {
 		b.WriteString(" output: ")
-		b.WriteString(strings.Join(r.ScriptOutput, " | "))
+		oneLine.WriteString(&b, strings.Join(r.ScriptOutput, " | "))
 	}
 	return b.String()
 }

@@ -140,8 +140,8 @@ func TestLineStartsWithTheTime(t *testing.T) {
 	t.Parallel()
 	r := Record{Time: time.Date(2026, 1, 2, 3, 4, 5, 6e6, time.UTC), Route: "/chat/{room}", SocketID: "s1",
 		EventType: "data", Status: StatusError, Error: "/chat/{room}:2: boom", ExecutionTimeUS: 1500,
-		ScriptOutput: []string{"a", "b"}}
-	want := "2026-01-02T03:04:05.006Z /chat/{room} s1 - data error 1.5ms error: /chat/{room}:2: boom output: a | b"
+		ScriptOutput: []string{"a", "b\nc"}}
+	want := `2026-01-02T03:04:05.006Z /chat/{room} s1 - data error 1.5ms error: /chat/{room}:2: boom output: a | b\nc`
 	if got := r.Line(); got != want {
 		t.Fatalf("got  %s\nwant %s", got, want)
 	}
