@@ -134,14 +134,28 @@ end
 `
 )
 
-// TestConsoleDeploysSendsDisconnectsAndFollowsLogs drives the console in a
-// real browser through an operator's round: sign in, deploy a script with a
-// syntax error and see it at its line, fix it, watch a client's socket
-// appear, send it a message, disconnect it and read its close event's
-// print in the log.
-func TestConsoleDeploysSendsDisconnectsAndFollowsLogs(t *testing.T) {
-	t.Parallel()
-	ctx := browser(t)
+// TestConsoleInABrowser runs the console's browser tests one after the
+// other, each in a tab of its own of one Chromium: starting the browser is
+// most of their time.
+func TestConsoleInABrowser(t *testing.T) {
+	browserCtx := browser(t)
+	for name, test := range map[string]func(*testing.T, context.Context){
+		"DeploysSendsDisconnectsAndFollowsLogs": deploysSendsDisconnectsAndFollowsLogs,
+		"OverviewDrawsTheStatsShape":            overviewDrawsTheStatsShape,
+	} {
+		t.Run(name, func(t *testing.T) {
+			ctx, cancel := chromedp.NewContext(browserCtx)
+			t.Cleanup(cancel)
+			test(t, ctx)
+		})
+	}
+}
+
+// deploysSendsDisconnectsAndFollowsLogs drives the console through an
+// operator's round: sign in, deploy a script with a syntax error and see
+// it at its line, fix it, watch a client's socket appear, send it a
+// message, disconnect it and read its close event's print in the log.
+func deploysSendsDisconnectsAndFollowsLogs(t *testing.T, ctx context.Context) {
 	g := lgtesting.NewGateway(t)
 	shots := shotsDir(t)
 
@@ -230,12 +244,10 @@ const statsSample = `{"interval_seconds":1,"samples":[
 {"time":"2026-01-02T15:04:07Z","sockets_open":4,"messages_in_per_second":2.5,"messages_out_per_second":5,"errors_per_second":0,"script_p95_ms":0.75}],
 "last_deploy":{"revision":7,"time":"2026-01-02T15:00:00Z","result":"ok"}}`
 
-// TestOverviewDrawsTheStatsShape shows the Overview a GET /stats answer of
-// the documented shape, put in front of a real gateway, and reads back the
+// overviewDrawsTheStatsShape shows the Overview a GET /stats answer of the
+// documented shape, put in front of a real gateway, and reads back the
 // newest figures and a sparkline per figure.
-func TestOverviewDrawsTheStatsShape(t *testing.T) {
-	t.Parallel()
-	ctx := browser(t)
+func overviewDrawsTheStatsShape(t *testing.T, ctx context.Context) {
 	g := lgtesting.NewGateway(t)
 	target, _ := url.Parse(g.URL("/"))
 	proxy := httputil.NewSingleHostReverseProxy(target)
