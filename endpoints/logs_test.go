@@ -157,3 +157,23 @@ func TestFollowStreamsBacklogThenNewRecords(t *testing.T) {
 		t.Errorf("the stream did not end cleanly at shutdown: %v", err)
 	}
 }
+
+// TestRecordTimesTheExecution checks execution_time_us against a script
+// that spends 20 ms of CPU time: it cannot have taken less.
+func TestRecordTimesTheExecution(t *testing.T) {
+	t.Parallel()
+	g := lgtesting.NewGateway(t)
+	g.Deploy("/slow", `if websocketInfo.type == "open" then
+  local t = os.clock() while os.clock() - t < 0.02 do end
+  print("done")
+end`)
+	g.Dial("/slow")
+	var recs []wire.LogRecord
+	lgtesting.Eventually(t, "the open event's record", func() bool {
+		recs = listLogs(t, g, url.Values{"route": {"/slow"}})
+		return len(recs) == 1
+	})
+	if us := recs[0].ExecutionTimeUS; us < 20_000 {
+		t.Fatalf("execution_time_us %d for 20 ms of work", us)
+	}
+}

@@ -27,6 +27,9 @@ type deadline struct {
 	running bool
 	armed   bool      // the timer is pending, or its function is running
 	armedAt time.Time // when it is due, if armed
+	// startedAt is when the last execution started. Only the VM's own
+	// goroutine writes and reads it.
+	startedAt time.Time
 }
 
 // execContext is the context.Context of an execution.
@@ -73,7 +76,8 @@ func (d *deadline) fire() {
 
 // start returns the context of an execution that may run for timeout.
 func (d *deadline) start(timeout time.Duration) context.Context {
-	at := time.Now().Add(timeout)
+	d.startedAt = time.Now()
+	at := d.startedAt.Add(timeout)
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	c := d.cur

@@ -229,10 +229,6 @@ func (e *Engine) run(prog *luaapi.Program, ev *luaapi.Event) error {
 // execute runs prog for ev on pv, logs a failure and gives pv back. It
 // reports whether the execution ran long (see pool.put).
 func (e *Engine) execute(pv *pooledVM, prog *luaapi.Program, ev *luaapi.Event) (long bool, err error) {
-	var start time.Time
-	if e.cfg.Logs != nil {
-		start = time.Now()
-	}
 	err = pv.vm.RunFor(e.cfg.ScriptTimeout, prog, ev)
 	logged := false
 	if err != nil {
@@ -241,7 +237,7 @@ func (e *Engine) execute(pv *pooledVM, prog *luaapi.Program, ev *luaapi.Event) (
 		logged = pv.vm.LogFailure(ev, err)
 	}
 	if e.cfg.Logs != nil {
-		e.record(pv.vm, ev, err, logged, start)
+		e.record(pv.vm, ev, err, logged)
 	}
 	long, stopped := e.pool.put(pv)
 	if stopped {

@@ -8,11 +8,12 @@ import (
 )
 
 // record adds the script-log record of the execution for ev that vm has
-// just run, started at start, when there is one to add: it printed, or
-// failed and the log rates let the failure through (so the script log
-// and the server log hold the same failures), or Config.LogExecutions asks
-// for every execution. A silent success costs a check and nothing more.
-func (e *Engine) record(vm *luaapi.VM, ev *luaapi.Event, err error, logged bool, start time.Time) {
+// just run, when there is one to add: it printed, or failed and the log
+// rates let the failure through (so the script log and the server log
+// hold the same failures), or Config.LogExecutions asks for every
+// execution. A silent success costs a check and nothing more: the start
+// is the one the VM's deadline read.
+func (e *Engine) record(vm *luaapi.VM, ev *luaapi.Event, err error, logged bool) {
 	out := vm.Output()
 	if out == nil && !logged && (err != nil || !e.cfg.LogExecutions) {
 		return
@@ -20,7 +21,7 @@ func (e *Engine) record(vm *luaapi.VM, ev *luaapi.Event, err error, logged bool,
 	now := time.Now()
 	r := logs.Record{
 		Time: now, Route: ev.Conn.Route, SocketID: ev.Conn.ID, UserID: ev.Conn.UserID, EventType: ev.Type,
-		Status: logs.StatusOK, ExecutionTimeUS: now.Sub(start).Microseconds(), ScriptOutput: out,
+		Status: logs.StatusOK, ExecutionTimeUS: now.Sub(vm.Started()).Microseconds(), ScriptOutput: out,
 	}
 	if err != nil {
 		r.Status, r.Error = logs.StatusError, err.Error()
