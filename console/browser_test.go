@@ -223,10 +223,13 @@ func deploysSendsDisconnectsAndFollowsLogs(t *testing.T, ctx context.Context) {
 
 	run(t, ctx, "phone width", chromedp.EmulateViewport(390, 844), chromedp.Reload(),
 		chromedp.WaitVisible(chromedp.CSS(`#sessions-table tbody tr`)))
-	if get(t, ctx, "measure", chromedp.Evaluate[bool](`document.documentElement.scrollWidth > window.innerWidth + 1`)) {
-		t.Error("the Sessions view is wider than a phone's screen")
+	for _, name := range []string{"sessions", "logs", "sockets", "endpoints", "overview"} {
+		view(t, ctx, name, "#view-"+name)
+		if get(t, ctx, "measure", chromedp.Evaluate[bool](`document.documentElement.scrollWidth > window.innerWidth + 1`)) {
+			t.Errorf("the %s view is wider than a phone's screen", name)
+		}
+		screenshot(t, ctx, shots, name+"-phone")
 	}
-	screenshot(t, ctx, shots, "sessions-phone")
 	t.Logf("screenshots in %s", shots)
 }
 
