@@ -62,8 +62,13 @@ func TestScriptLogRecordsPrintsFailuresAndDeploys(t *testing.T) {
 	if got := listLogs(t, g, url.Values{"route": {"/other"}}); len(got) != 0 {
 		t.Errorf("route filter: %+v", got)
 	}
-	if status, body := g.API(http.MethodGet, wire.LogsPath+"?status=maybe", ""); status != http.StatusBadRequest {
-		t.Errorf("bad status filter: %d %s", status, body)
+	if got := listLogs(t, g, url.Values{"since": {fail.Time.Format(time.RFC3339Nano)}}); len(got) != 1 || got[0].EventType != "data" {
+		t.Errorf("since the failure: %+v", got)
+	}
+	for _, q := range []string{"status=maybe", "since=yesterday", "limit=-1", "follow=maybe"} {
+		if status, body := g.API(http.MethodGet, wire.LogsPath+"?"+q, ""); status != http.StatusBadRequest {
+			t.Errorf("?%s: %d %s", q, status, body)
+		}
 	}
 }
 
@@ -175,5 +180,23 @@ end`)
 	})
 	if us := recs[0].ExecutionTimeUS; us < 20_000 {
 		t.Fatalf("execution_time_us %d for 20 ms of work", us)
+	}
+}
+
+func TestLogsNeedTheReadScope(t *testing.T) {
+	t.Parallel()
+	g := lgtesting.NewGateway(t)
+	for scope, want := range map[string]int{"read": http.StatusOK, "push": http.StatusForbidden} {
+		status, body := g.API(http.MethodPost, wire.Prefix+"/keys", `{"name":"k","scopes":["`+scope+`"]}`)
+		if status != http.StatusCreated {
+			t.Fatalf("create key: %d %s", status, body)
+		}
+		var key wire.Key
+		if err := json.Unmarshal([]byte(body), &key); err != nil {
+			t.Fatal(err)
+		}
+		if status, body := g.APIAs(key.Secret, http.MethodGet, wire.LogsPath, ""); status != want {
+			t.Errorf("a %s key: %d %s, want %d", scope, status, body, want)
+		}
 	}
 }
