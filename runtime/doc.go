@@ -64,6 +64,11 @@
 // then the buffer, then the store, the order a session moves in, so none is
 // missed.
 //
-// runtime imports hub, luaapi and scripts; it never imports endpoints or
-// storage. storage implements session.Store.
+// Script log (scriptlog.go). After an execution, execute adds its record
+// to Config.Logs when it printed or its failure was logged (or always,
+// with Config.LogExecutions); a silent success costs a nil check. The
+// ring's lock is taken with no other lock held.
+//
+// runtime imports hub, logs, luaapi and scripts; it never imports endpoints
+// or storage. storage implements session.Store.
 package runtime
