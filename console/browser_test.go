@@ -68,8 +68,7 @@ func browser(t *testing.T) context.Context {
 		cancelAlloc()
 		cancel()
 	})
-	// The window's size holds its frame too: the page gets exactly 1280×800.
-	if err := chromedp.Do(bctx, chromedp.EmulateViewport(1280, 800)); err != nil {
+	if err := chromedp.Do(bctx); err != nil {
 		t.Fatalf("start %s: %v", path, err)
 	}
 	return bctx
@@ -82,6 +81,10 @@ func shotsDir(t *testing.T) string {
 	}
 	return t.TempDir()
 }
+
+// desktop gives a tab's page exactly 1280×800: the window's size holds
+// its frame too.
+var desktop = chromedp.EmulateViewport(1280, 800)
 
 // run runs the actions in the browser, failing the test with what was
 // being done.
@@ -146,6 +149,7 @@ func TestConsoleInABrowser(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			ctx, cancel := chromedp.NewContext(browserCtx)
 			t.Cleanup(cancel)
+			run(t, ctx, "open a tab", desktop)
 			test(t, ctx)
 		})
 	}
