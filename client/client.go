@@ -1,6 +1,6 @@
 // Package client is the luagate management API as Go calls: what the
-// command line's deploy, pull, sockets, sessions, send and close commands
-// use.
+// command line's deploy, pull, sockets, sessions, logs, send and close
+// commands use.
 //
 // Every error is one line a person can act on: an unreachable server, a
 // rejected token, or the API's own error message. client imports only
@@ -192,47 +192,68 @@ func (c *Client) do(ctx context.Context, method, route string, body, out any) er
 // decode is do, and with failedToo it also decodes into out a failed
 // answer that is not the API's error shape (a push's items).
 func (c *Client) decode(ctx context.Context, method, route string, body, out any, failedToo bool) error {
-	var r io.Reader
-	if body != nil {
-		b, err := json.Marshal(body)
-		if err != nil {
-			return err
-		}
-		r = bytes.NewReader(b)
-	}
-	req, err := http.NewRequestWithContext(ctx, method, c.server+wire.Prefix+route, r)
+	resp, err := c.send(ctx, c.http, method, route, body)
 	if err != nil {
-		return fmt.Errorf("bad server address %q: %w", c.server, err)
-	}
-	req.Header.Set("Authorization", "Bearer "+c.token)
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	resp, err := c.http.Do(req)
-	if err != nil {
-		return fmt.Errorf("cannot reach luagate at %s: %w", c.server, rootCause(err))
+		return err
 	}
 	defer resp.Body.Close()
 	b, err := io.ReadAll(resp.Body)
 	if err != nil {
 		return fmt.Errorf("read answer of %s: %w", c.server, err)
 	}
+	if err := answerError(resp, b); err != nil {
+		var apiErr *APIError
+		if failedToo && out != nil && !errors.As(err, &apiErr) && resp.StatusCode != http.StatusUnauthorized && json.Unmarshal(b, out) == nil {
+			return nil
+		}
+		return err
+	}
+	if out != nil {
+		if err := json.Unmarshal(b, out); err != nil {
+			return fmt.Errorf("%s is not answering as luagate does: %w", c.server, err)
+		}
+	}
+	return nil
+}
+
+// send sends one request through hc with the token, body (when not nil)
+// as JSON.
+func (c *Client) send(ctx context.Context, hc *http.Client, method, route string, body any) (*http.Response, error) {
+	var r io.Reader
+	if body != nil {
+		b, err := json.Marshal(body)
+		if err != nil {
+			return nil, err
+		}
+		r = bytes.NewReader(b)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, c.server+wire.Prefix+route, r)
+	if err != nil {
+		return nil, fmt.Errorf("bad server address %q: %w", c.server, err)
+	}
+	req.Header.Set("Authorization", "Bearer "+c.token)
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	resp, err := hc.Do(req)
+	if err != nil {
+		return nil, fmt.Errorf("cannot reach luagate at %s: %w", c.server, rootCause(err))
+	}
+	return resp, nil
+}
+
+// answerError is the error an answer with body b stands for, nil for a
+// success.
+func answerError(resp *http.Response, b []byte) error {
 	switch {
 	case resp.StatusCode == http.StatusUnauthorized:
 		return ErrUnauthorized
 	case resp.StatusCode >= 300:
 		apiErr := &APIError{Status: resp.StatusCode}
-		if json.Unmarshal(b, apiErr) == nil && apiErr.Message != "" {
-			return apiErr
+		if json.Unmarshal(b, apiErr) != nil || apiErr.Message == "" {
+			return fmt.Errorf("%s %s: %s", resp.Request.Method, resp.Request.URL.Path, resp.Status)
 		}
-		if failedToo && out != nil && json.Unmarshal(b, out) == nil {
-			return nil
-		}
-		return fmt.Errorf("%s %s: %s", method, req.URL.Path, resp.Status)
-	case out != nil:
-		if err := json.Unmarshal(b, out); err != nil {
-			return fmt.Errorf("%s is not answering as luagate does: %w", c.server, err)
-		}
+		return apiErr
 	}
 	return nil
 }

@@ -60,6 +60,7 @@ func (s *Server) managementRoutes() *httprouter.Router {
 		{http.MethodGet, "/sessions", auth.ScopeRead, s.getSessions},
 		{http.MethodGet, "/sessions/:id", auth.ScopeRead, s.getSession},
 		{http.MethodGet, "/stats", auth.ScopeRead, s.getStats},
+		{http.MethodGet, "/logs", auth.ScopeRead, s.getLogs},
 		{http.MethodGet, "/users/:user_id/sockets", auth.ScopeRead, s.getUserSockets},
 		{http.MethodDelete, "/users/:user_id/sockets", auth.ScopeAdmin, s.deleteUserSockets},
 		{http.MethodPost, "/users/:user_id/messages", auth.ScopePush, s.postUserMessage},

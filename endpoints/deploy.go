@@ -67,6 +67,7 @@ func (s *Server) change(edit func(*scripts.Solution) error) (res deployResult, e
 	if err := edit(&sol); err != nil {
 		return deployResult{}, err
 	}
+	defer s.recordDeploy(time.Now(), &res, &err)
 	// Sizes first: compiling a script costs time in proportion to it.
 	if err := scripts.CheckSizes(sol, s.cfg.MaxScriptBytes, maxSolutionScripts*s.cfg.MaxScriptBytes); err != nil {
 		return deployResult{}, err

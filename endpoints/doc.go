@@ -22,8 +22,12 @@
 //
 // A deploy runs here in one direction: parse and compile (scripts), one
 // transaction (storage), swap the revision (runtime), swap the routes. A
-// failure before the transaction changes nothing.
+// failure before the transaction changes nothing. Each deploy, accepted or
+// refused, adds a record to the script log (deploylog.go), which GET /logs
+// lists and follows as Server-Sent Events (logs.go). The web console's
+// files (console) are served wherever the management API is.
 //
-// endpoints imports auth, runtime, hub, push, scripts, storage and wire; it never
-// imports luaapi. Only gateway and tests import it.
+// endpoints imports auth, console, logs, metrics, runtime, hub, push,
+// scripts, storage and wire; it never imports luaapi. Only gateway and
+// tests import it.
 package endpoints

@@ -17,7 +17,9 @@ import (
 	"github.com/julienschmidt/httprouter"
 
 	"github.com/luagate/luagate/auth"
+	"github.com/luagate/luagate/console"
 	"github.com/luagate/luagate/hub"
+	"github.com/luagate/luagate/logs"
 	"github.com/luagate/luagate/metrics"
 	"github.com/luagate/luagate/push"
 	"github.com/luagate/luagate/runtime"
@@ -84,6 +86,9 @@ type Config struct {
 	// Push, when set, serves the push API, its GraphQL API and the
 	// built-in push endpoint at its path, which no endpoint may claim.
 	Push *push.Service
+	// Logs is the script log GET /logs serves, to which deploys add their
+	// records. Nil means a log of its own, holding only the deploys.
+	Logs *logs.Ring
 }
 
 // DefaultReserved are the paths luagate keeps for its own pages besides the
@@ -110,6 +115,8 @@ type Server struct {
 	limits   connLimits
 	conns    httpConns
 	auth     *auth.Authenticator
+	logs     *logs.Ring
+	console  http.Handler
 	// defaultSecurity is Config.DefaultSecurity, parsed.
 	defaultSecurity scripts.Security
 	// allowOrigin says whether a request's Origin may connect.
@@ -191,6 +198,10 @@ func New(cfg Config) (*Server, error) {
 		limits:          connLimits{max: cfg.MaxConnections, perIP: cfg.MaxConnectionsPerIP},
 		conns:           httpConns{max: int64(cfg.MaxHTTPConnections)},
 		allowOrigin:     originChecker(cfg.AllowedOrigins),
+		console:         console.Handler(),
+	}
+	if s.logs = cfg.Logs; s.logs == nil {
+		s.logs, _ = logs.NewRing(0)
 	}
 	s.upgrader = websocket.Upgrader{
 		HandshakeTimeout: cfg.HandshakeTimeout,
@@ -243,12 +254,19 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	api := isAdmin(r.URL.Path)
 	s.refuseBody(w, r, api)
-	if api {
+	switch {
+	case api:
 		s.api.ServeHTTP(w, r)
-		return
+	case isConsole(r.URL.Path):
+		s.console.ServeHTTP(w, r)
+	default:
+		s.routes.Load().ServeHTTP(w, r)
 	}
-	s.routes.Load().ServeHTTP(w, r)
 }
+
+// isConsole tells the web console's paths. The console is served where
+// the management API is, as its pages call the API on their own origin.
+func isConsole(path string) bool { return underPrefix(path, strings.TrimSuffix(console.Path, "/")) }
 
 // PublicHandler serves the solution's endpoints and the health check, for a
 // listener of its own when the management API is served elsewhere
@@ -268,8 +286,8 @@ func (s *Server) PublicHandler() http.Handler {
 	})
 }
 
-// AdminHandler serves the management API, its health check, the metrics
-// and, under PprofPrefix, the runtime's profiles.
+// AdminHandler serves the management API, its health check, the metrics,
+// the web console and, under PprofPrefix, the runtime's profiles.
 func (s *Server) AdminHandler() http.Handler {
 	profiles := s.pprofHandler()
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -279,6 +297,10 @@ func (s *Server) AdminHandler() http.Handler {
 			return
 		case r.URL.Path == metrics.Path:
 			s.serveMetrics(w, r)
+			return
+		case isConsole(r.URL.Path):
+			s.refuseBody(w, r, false)
+			s.console.ServeHTTP(w, r)
 			return
 		}
 		s.refuseBody(w, r, true)

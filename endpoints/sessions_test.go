@@ -23,14 +23,8 @@ const echoScript = `if websocketInfo.type == "data" then return websocketInfo.me
 // listSessions gets one page of GET /sessions with the query q.
 func listSessions(t *testing.T, g *lgtesting.Gateway, q url.Values) wire.Sessions {
 	t.Helper()
-	status, body := g.API(http.MethodGet, wire.Prefix+"/sessions?"+q.Encode(), "")
-	if status != http.StatusOK {
-		t.Fatalf("GET /sessions?%s: %d %s", q.Encode(), status, body)
-	}
 	var page wire.Sessions
-	if err := json.Unmarshal([]byte(body), &page); err != nil {
-		t.Fatal(err)
-	}
+	g.GetJSON(wire.Prefix+"/sessions?"+q.Encode(), &page)
 	return page
 }
 

@@ -16,6 +16,7 @@ import (
 	"github.com/luagate/luagate/endpoints"
 	"github.com/luagate/luagate/hub"
 	"github.com/luagate/luagate/keystore"
+	"github.com/luagate/luagate/logs"
 	"github.com/luagate/luagate/metrics"
 	"github.com/luagate/luagate/push"
 	"github.com/luagate/luagate/runtime"
@@ -78,6 +79,9 @@ type Config struct {
 	Hub hub.Config
 	// Runtime configures the engine; its Logger is Logger.
 	Runtime runtime.Config
+	// LogBuffer is how many records the script log keeps, unless
+	// Runtime.Logs is given. Zero means logs.DefaultSize.
+	LogBuffer int
 	// Server configures the HTTP surface; its Engine, Store, AdminToken and
 	// Logger are filled in.
 	Server endpoints.Config
@@ -101,6 +105,7 @@ type Gateway struct {
 	// metricsServed is the --metrics-addr listener, if any: not among
 	// servers, whose first and last are the main and management ones.
 	metricsServed *served
+	logs          *logs.Ring
 
 	failed   chan error // the first listener that stopped serving on its own
 	stopOnce sync.Once
@@ -183,12 +188,18 @@ func New(cfg Config) (_ *Gateway, err error) {
 		return nil, err
 	}
 	rc.Push, rc.PushRoute, rc.Pusher = g.push, g.push.Path(), runtime.LuaPusher(g.push)
+	if rc.Logs == nil {
+		if rc.Logs, err = logs.NewRing(cfg.LogBuffer); err != nil {
+			return nil, fmt.Errorf("gateway: %w", err)
+		}
+	}
+	g.logs = rc.Logs
 	if g.engine, err = runtime.New(rc); err != nil {
 		return nil, err
 	}
 	g.metrics = metrics.New(g.engine)
 	sc := cfg.Server
-	sc.Engine, sc.Store, sc.AdminToken, sc.Logger, sc.Metrics, sc.Push = g.engine, g.store, g.token, cfg.Logger, g.metrics, g.push
+	sc.Engine, sc.Store, sc.AdminToken, sc.Logger, sc.Metrics, sc.Push, sc.Logs = g.engine, g.store, g.token, cfg.Logger, g.metrics, g.push, g.logs
 	if g.server, err = endpoints.New(sc); err != nil {
 		return nil, err
 	}
@@ -423,6 +434,9 @@ func (g *Gateway) Shutdown(ctx context.Context) error {
 		g.server.StartShutdown()
 		g.metrics.Stop()
 		errs := []error{g.engine.Shutdown(ctx)}
+		// After the close events have logged, and before the HTTP servers
+		// wait for their requests: it ends the script log's followers.
+		g.logs.Close()
 		for _, s := range g.all() {
 			errs = append(errs, s.http.Shutdown(ctx))
 		}

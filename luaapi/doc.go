@@ -84,8 +84,10 @@
 // traceback of a failed execution, are cut at MaxLogLine; print and
 // LogFailure, with which the host logs failed executions, are limited to
 // SocketLogRate lines per second per socket and EndpointLogRate per
-// endpoint, shared through a ScriptLog (log.go). An execution may create
-// MaxCoroutines coroutines.
+// endpoint, shared through a ScriptLog (log.go). With Options.KeepOutput
+// the lines print lets through are also kept for the host (VM.Output), a
+// slice of the last execution's own that no script can reach. An
+// execution may create MaxCoroutines coroutines.
 //
 // The Keystore module is the one place executions share data on purpose:
 // the solution's key-value store, which every endpoint of the solution

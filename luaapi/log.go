@@ -137,9 +137,14 @@ func (vm *VM) print(L *lua.LState) int {
 		parts[i-1] = L.ToStringMeta(L.Get(i)).String()
 	}
 	msg := joinLine(parts)
-	if x != nil {
+	if x != nil && vm.opts.KeepOutput {
+		vm.output = append(vm.output, msg)
+	}
+	switch {
+	case vm.opts.NoPrintLog:
+	case x != nil:
 		vm.opts.Logger.Info(msg, "source", "lua", "route", x.ev.Conn.Route, "socket_id", x.ev.Conn.ID, "event", x.ev.Type)
-	} else {
+	default:
 		vm.opts.Logger.Info(msg, "source", "lua")
 	}
 	return 0
@@ -148,19 +153,21 @@ func (vm *VM) print(L *lua.LState) int {
 // LogFailure logs err, the failure of the execution for ev, as print logs a
 // line: with the route, socket and event, its message and traceback cut at
 // MaxLogLine, and counted against the socket's and endpoint's log rates,
-// so that a script failing on every message cannot flood the log.
-func (vm *VM) LogFailure(ev *Event, err error) {
+// so that a script failing on every message cannot flood the log. It
+// reports whether the rates let the failure through.
+func (vm *VM) LogFailure(ev *Event, err error) bool {
 	if ev.Type == EventClose {
 		defer vm.closeLog(ev.Conn)
 	}
 	if !vm.admit(ev.Conn) {
-		return
+		return false
 	}
 	attrs := []any{"route", ev.Conn.Route, "socket_id", ev.Conn.ID, "event", ev.Type, "error", truncateLine(err.Error())}
 	if se := (*ScriptError)(nil); errors.As(err, &se) && se.Traceback != "" {
 		attrs = append(attrs, "traceback", se.Traceback)
 	}
 	vm.opts.Logger.Error("script failed", attrs...)
+	return true
 }
 
 // closeLog reports, after a socket's close event and after its failure,

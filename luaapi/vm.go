@@ -90,6 +90,11 @@ type Options struct {
 	// Pusher backs the Push module. Nil means its functions answer that
 	// push is off.
 	Pusher Pusher
+	// KeepOutput keeps each execution's print lines for Output.
+	KeepOutput bool
+	// NoPrintLog keeps print lines out of Logger; failures and the count
+	// of dropped lines still go to it.
+	NoPrintLog bool
 }
 
 // VM is one sandboxed Lua state. It is not safe for concurrent use: the
@@ -131,6 +136,9 @@ type VM struct {
 
 	cur  *execution
 	exec execution // what cur points to while Run runs, kept to save allocating it
+	// output is the print lines of the last execution, with
+	// Options.KeepOutput; nil when it printed nothing.
+	output []string
 }
 
 // execution is the state of the one Run in progress.
@@ -193,6 +201,15 @@ type ScriptError struct {
 func (e *ScriptError) Error() string { return e.Message }
 func (e *ScriptError) Unwrap() error { return e.cause }
 
+// Output returns the lines the last execution printed, with
+// Options.KeepOutput, as many as the log rates let through; nil when it
+// printed none. The slice is the caller's: the next execution starts another.
+func (vm *VM) Output() []string { return vm.output }
+
+// Started is when the last RunFor started its execution: the host times
+// an execution with it without reading the clock again.
+func (vm *VM) Started() time.Time { return vm.deadline.started }
+
 // Interrupt stops the execution in progress, if any, as if its time had
 // run out, with cause as the reason its error gives. It is the one method
 // that may be called from another goroutine while the VM runs.
@@ -227,6 +244,7 @@ func (vm *VM) Run(ctx context.Context, p *Program, ev *Event) (err error) {
 	}
 	vm.exec = execution{ev: ev, prog: p, env: env}
 	vm.cur = &vm.exec
+	vm.output = nil
 	if ev.Request == nil {
 		vm.cur.info = vm.tables.newInfo(L, ev, vm.infoSend, vm.infoClose, vm.reusedMeta)
 	}

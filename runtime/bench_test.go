@@ -13,6 +13,7 @@ import (
 	"github.com/gorilla/websocket"
 
 	"github.com/luagate/luagate/hub"
+	"github.com/luagate/luagate/logs"
 	"github.com/luagate/luagate/luaapi"
 	"github.com/luagate/luagate/scripts"
 )
@@ -23,10 +24,14 @@ func benchEngine(b *testing.B, script string) *Engine {
 	return benchEngineWith(b, Config{}, script)
 }
 
-// benchEngineWith is benchEngine with cfg's other fields.
+// benchEngineWith is benchEngine with cfg's other fields, and a script log
+// as the server keeps one.
 func benchEngineWith(b *testing.B, cfg Config, script string) *Engine {
 	b.Helper()
 	cfg.NoRateLimit, cfg.Logger = true, slog.New(slog.NewTextHandler(io.Discard, nil))
+	if cfg.Logs == nil {
+		cfg.Logs, _ = logs.NewRing(0)
+	}
 	e, err := New(cfg)
 	if err != nil {
 		b.Fatal(err)

@@ -8,6 +8,7 @@ import (
 
 	"github.com/luagate/luagate/hub"
 	"github.com/luagate/luagate/keystore"
+	"github.com/luagate/luagate/logs"
 	"github.com/luagate/luagate/luaapi"
 	"github.com/luagate/luagate/session"
 )
@@ -106,6 +107,14 @@ type Config struct {
 	// Pusher backs the Lua Push module (LuaPusher). Nil means its
 	// functions answer that push is off.
 	Pusher luaapi.Pusher
+	// Logs receives a record of every execution that printed or failed
+	// (scriptlog.go). Nil keeps no script log.
+	Logs *logs.Ring
+	// LogExecutions also records the executions that succeed silently.
+	LogExecutions bool
+	// NoPrintLog keeps scripts' print lines out of Logger: they then go to
+	// Logs only. Failures are logged either way.
+	NoPrintLog bool
 }
 
 // Defaults of Config.

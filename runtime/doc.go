@@ -78,7 +78,12 @@
 // table's mutex is taken before a record's, and neither with another lock
 // held; neither is taken per message.
 //
-// runtime imports hub, luaapi, scripts, push (the built-in push endpoint,
+// Script log (scriptlog.go). After an execution, execute adds its record
+// to Config.Logs when it printed or its failure was logged (or always,
+// with Config.LogExecutions); a silent success costs a nil check. The
+// ring's lock is taken with no other lock held.
+//
+// runtime imports hub, logs, luaapi, scripts, push (the built-in push endpoint,
 // deliveries on connect, push.Sockets over the hub) and auth (its scheme
 // names); it never imports endpoints or storage. storage implements
 // session.Store.

@@ -89,7 +89,8 @@ func New(cfg Config) (*Engine, error) {
 	scriptLog := luaapi.NewScriptLog()
 	ks := luaKeystoreOf(cfg.Keystore)
 	e.pool = newPool(cfg.LuaStates, cfg.CloseStates, cfg.EndpointStates, func() *luaapi.VM {
-		return luaapi.NewVM(luaapi.Options{Sockets: e.hub, Keystore: ks, Logger: cfg.Logger, ScriptLog: scriptLog, Pusher: cfg.Pusher})
+		return luaapi.NewVM(luaapi.Options{Sockets: e.hub, Keystore: ks, Logger: cfg.Logger, ScriptLog: scriptLog, Pusher: cfg.Pusher,
+			KeepOutput: cfg.Logs != nil, NoPrintLog: cfg.NoPrintLog})
 	})
 	e.watchdog = newWatchdog(uint64(cfg.ScriptMemory), e.pool, &e.queued)
 	empty, err := scripts.Compile(scripts.Solution{})
@@ -256,10 +257,14 @@ func (e *Engine) run(prog *luaapi.Program, ev *luaapi.Event) error {
 // ran.
 func (e *Engine) execute(pv *pooledVM, prog *luaapi.Program, ev *luaapi.Event) (long bool, ran time.Duration, err error) {
 	ran, err = pv.vm.RunTimed(e.cfg.ScriptTimeout, prog, ev)
+	logged := false
 	if err != nil {
 		// Before the state goes back: it counts the failure against the
 		// socket's and the endpoint's log rates.
-		pv.vm.LogFailure(ev, err)
+		logged = pv.vm.LogFailure(ev, err)
+	}
+	if e.cfg.Logs != nil {
+		e.record(pv.vm, ev, err, logged)
 	}
 	long, stopped := e.pool.put(pv)
 	if stopped {

@@ -1,12 +1,14 @@
 // Package wire holds the JSON shapes of luagate's management API: what the
 // server (endpoints) writes and its Go client (client) reads, declared once
 // so the two cannot drift apart. It imports only scripts, for the solution
-// and its problems, and the standard library.
+// and its problems, logs, for the script log's record, and the standard
+// library.
 package wire
 
 import (
 	"time"
 
+	"github.com/luagate/luagate/logs"
 	"github.com/luagate/luagate/scripts"
 )
 
@@ -167,4 +169,23 @@ type Session struct {
 type Sessions struct {
 	Sessions  []Session `json:"sessions"`
 	NextToken string    `json:"next_token,omitempty"`
+}
+
+// LogsPath serves the script log: GET lists its records, and with
+// ?follow=1 streams them as Server-Sent Events.
+const LogsPath = Prefix + "/logs"
+
+// LogRecord is one record of the script log.
+type LogRecord = logs.Record
+
+// Logs answers GET /logs: the records that pass the query, newest last.
+type Logs struct {
+	Records []LogRecord `json:"records"`
+}
+
+// LogsDropped is the event a follower of the script log receives, in place
+// of records, when it fell so far behind that the ring replaced Dropped
+// records before it could read them.
+type LogsDropped struct {
+	Dropped uint64 `json:"dropped"`
 }

@@ -26,6 +26,8 @@ Usage:
   luagate sockets                     list the open sockets
   luagate sessions [--active|--closed] [--user U]
                                       list sessions, open and closed, newest first
+  luagate logs [-f] [--route R] [--socket ID] [--errors]
+                                      print the script log, and follow it with -f
   luagate send SOCKET_ID MESSAGE      send a text message to a socket
   luagate close SOCKET_ID | --all     close one socket, or all of them
   luagate keys create|list|revoke     manage API keys
@@ -38,7 +40,7 @@ Usage:
 
 "luagate COMMAND --help" lists a command's flags: "luagate serve --help" the
 server's (address, data dir, limits, TLS, authentication). Client commands (deploy,
-pull, sockets, sessions, send, close, keys, push, messages) find the server with --server (default
+pull, sockets, sessions, logs, send, close, keys, push, messages) find the server with --server (default
 http://127.0.0.1:8080) and the token with --admin-token, else
 <data-dir>/admin-token.
 
@@ -96,6 +98,7 @@ var commands = map[string]func(args []string, stdout, stderr io.Writer) error{
 	"pull":     pull,
 	"sockets":  sockets,
 	"sessions": sessions,
+	"logs":     scriptLogs,
 	"send":     send,
 	"close":    closeSockets,
 	"keys":     keys,

@@ -17,6 +17,7 @@ import (
 	"github.com/luagate/luagate/gateway"
 	"github.com/luagate/luagate/hub"
 	"github.com/luagate/luagate/keystore"
+	"github.com/luagate/luagate/logs"
 	"github.com/luagate/luagate/runtime"
 )
 
@@ -46,6 +47,7 @@ func serve(args []string, stderr io.Writer) error {
 		jwtExpiryClose bool
 		logFormat      string
 		logLevel       string
+		scriptsToLog   bool
 	)
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -96,6 +98,9 @@ func serve(args []string, stderr io.Writer) error {
 	fs.Int64Var(&c.Keystore.MaxValueBytes, "keystore-max-value-bytes", keystore.DefaultMaxValueBytes, "largest value of one Keystore key (a string, or a list's, set's or hash's items); a larger write fails with a QuotaExceededError")
 	fs.Int64Var(&c.Keystore.MaxBytes, "keystore-max-bytes", keystore.DefaultMaxBytes, "most bytes of keys and values the Keystore holds together; a write past it fails with a QuotaExceededError")
 	fs.StringVar(&c.Project, "project", "", "project directory to deploy at start, replacing the stored solution")
+	fs.IntVar(&c.LogBuffer, "log-buffer", logs.DefaultSize, "records the script log keeps in memory (GET /api/v1/solution/logs, luagate logs)")
+	fs.BoolVar(&c.Runtime.LogExecutions, "log-executions", false, "also add to the script log the executions that succeed without printing")
+	fs.BoolVar(&scriptsToLog, "log-scripts-to-stderr", true, "write scripts' print lines to the server log too, not only to the script log")
 	fs.BoolVar(&c.Watch, "watch", false, "with --project: redeploy when a file changes; a save with errors logs them and keeps the last good revision")
 	pushFlags(fs, &c.Push)
 	if err := parseFlags(fs, args); err != nil {
@@ -130,6 +135,7 @@ func serve(args []string, stderr io.Writer) error {
 		return err
 	}
 	c.Logger = logger
+	c.Runtime.NoPrintLog = !scriptsToLog
 
 	g, err := gateway.New(c)
 	if err != nil {

@@ -140,3 +140,16 @@ func (g *Gateway) PutSolution(sol scripts.Solution) (int, string) {
 	}
 	return g.API(http.MethodPut, wire.Prefix, string(body))
 }
+
+// GetJSON calls GET path on the management API with the admin token and
+// decodes its answer into v, failing the test unless it is a 200 of JSON.
+func (g *Gateway) GetJSON(path string, v any) {
+	g.tb.Helper()
+	status, body := g.API(http.MethodGet, path, "")
+	if status != http.StatusOK {
+		g.tb.Fatalf("GET %s: %d %s", path, status, body)
+	}
+	if err := json.Unmarshal([]byte(body), v); err != nil {
+		g.tb.Fatalf("GET %s: %v", path, err)
+	}
+}
