@@ -315,6 +315,7 @@ func viewOf(sn hub.Snapshot) wire.Socket {
 		MessagesIn: sn.MessagesIn, MessagesOut: sn.MessagesOut,
 		Subprotocol: sn.Subprotocol, LastActivityAt: sn.LastActivityAt,
 		UserID: sn.UserID, SessionName: sn.SessionName, Auth: authView(sn.Auth),
+		Backend: sn.Backend,
 	}
 }
 

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/luagate/luagate/luaapi"
+	"github.com/luagate/luagate/session"
 )
 
 // shards is the number of registry shards. Sharding keeps Websocket.send
@@ -39,6 +40,9 @@ type Stats struct {
 	// LastActivityAt is when a data message last went either way, or
 	// when the socket connected.
 	LastActivityAt time.Time
+	// Backend counts a proxy socket's frames to and from its backend; nil
+	// for a socket without one.
+	Backend *session.Backend
 }
 
 // Snapshot describes an open socket for operators.

@@ -246,7 +246,18 @@ func (vm *VM) Run(ctx context.Context, p *Program, ev *Event) (err error) {
 	if reply == lua.LNil {
 		return nil
 	}
-	msg, binary, err := encodeMessage(reply, MessageText)
+	typ := MessageText
+	if ev.Direction != "" {
+		if reply == lua.LFalse {
+			ev.Dropped = true
+			return nil
+		}
+		// A binary frame's script sees it in base64 and answers in kind.
+		if _, ok := reply.(lua.LString); ok && ev.Binary {
+			typ = MessageBinary
+		}
+	}
+	msg, binary, err := encodeMessage(reply, typ)
 	switch {
 	case err != nil:
 	case ev.Reply != nil:

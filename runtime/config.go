@@ -92,6 +92,9 @@ type Config struct {
 	// SessionHistory is how many closed sessions Sessions keeps, the
 	// newest by connection time. Zero means DefaultSessionHistory.
 	SessionHistory int
+	// BackendDialTimeout bounds dialling a proxy endpoint's backend,
+	// handshake included. Zero means DefaultBackendDialTimeout.
+	BackendDialTimeout time.Duration
 }
 
 // Defaults of Config.
@@ -108,6 +111,8 @@ const (
 	DefaultPongTimeout     = 10 * time.Second
 	DefaultWriteTimeout    = 10 * time.Second
 	DefaultSessionHistory  = 100_000
+	// DefaultBackendDialTimeout is Config.BackendDialTimeout's default.
+	DefaultBackendDialTimeout = 5 * time.Second
 )
 
 // closeGrace is how long a socket waits for the client to answer a close
@@ -166,6 +171,9 @@ func (c Config) withDefaults() (Config, error) {
 	if c.SessionHistory == 0 {
 		c.SessionHistory = DefaultSessionHistory
 	}
+	if c.BackendDialTimeout == 0 {
+		c.BackendDialTimeout = DefaultBackendDialTimeout
+	}
 	switch {
 	case c.RateLimit < 0:
 		return c, fmt.Errorf("rate limit %g: must be positive (NoRateLimit turns it off)", c.RateLimit)
@@ -190,6 +198,8 @@ func (c Config) withDefaults() (Config, error) {
 		return c, fmt.Errorf("endpoint states %d: must be positive and at most lua states (%d)", c.EndpointStates, c.LuaStates)
 	case c.SessionHistory < 0:
 		return c, fmt.Errorf("session history %d: must be positive", c.SessionHistory)
+	case c.BackendDialTimeout < 0:
+		return c, fmt.Errorf("backend dial timeout %s: must be positive", c.BackendDialTimeout)
 	case c.CloseStates < 0:
 		return c, fmt.Errorf("close states %d: must be positive", c.CloseStates)
 	case c.PingInterval < 0 || c.PongTimeout < 0 || c.WriteTimeout < 0:

@@ -117,13 +117,27 @@ func (e *Engine) Solution() *scripts.Compiled { return e.rev.Load().compiled }
 
 // Serve runs an upgraded connection until it ends: the open event, a data
 // event per message, then the close event. It returns after the close event.
-func (e *Engine) Serve(ws *websocket.Conn, c hub.Conn) error {
+func (e *Engine) Serve(ws *websocket.Conn, c hub.Conn) error { return e.serve(ws, c, nil) }
+
+// ServeProxy runs an upgraded connection of a proxy endpoint, relayed to
+// and from b (DialBackend), until either side ends; the other is closed
+// with the same code and reason. Its open and close events run as
+// Serve's, when the endpoint's script has code. It returns after the
+// close event, with b closed.
+func (e *Engine) ServeProxy(ws *websocket.Conn, c hub.Conn, b *Backend) error {
+	return e.serve(ws, c, b)
+}
+
+func (e *Engine) serve(ws *websocket.Conn, c hub.Conn, b *Backend) error {
 	e.mu.Lock()
 	if e.shuttingDown {
 		e.mu.Unlock()
 		msg := websocket.FormatCloseMessage(hub.CloseShutdown.Code, hub.CloseShutdown.Text)
 		_ = ws.WriteControl(websocket.CloseMessage, msg, time.Now().Add(e.cfg.WriteTimeout))
 		_ = ws.Close()
+		if b != nil {
+			b.Close()
+		}
 		return ErrShuttingDown
 	}
 	e.live.Add(1)
@@ -131,6 +145,9 @@ func (e *Engine) Serve(ws *websocket.Conn, c hub.Conn) error {
 	defer e.live.Done()
 
 	s := newSocket(e, ws)
+	if b != nil {
+		s.proxy, s.room = newProxy(s, b), make(chan struct{}, 1)
+	}
 	ws.SetReadLimit(e.cfg.MaxMessageBytes)
 	_ = s.extendReadDeadline()
 	ws.SetPongHandler(func(string) error { return s.extendReadDeadline() })
@@ -153,7 +170,13 @@ func (e *Engine) Serve(ws *websocket.Conn, c hub.Conn) error {
 	}
 
 	s.run(&luaapi.Event{Type: luaapi.EventOpen, Conn: s.conn, Peer: s, Timestamp: time.Now()})
+	if s.proxy != nil {
+		s.proxy.start()
+	}
 	reason := s.readLoop()
+	if s.proxy != nil {
+		s.proxy.end(reason)
+	}
 	s.stopTimers()
 	s.end()
 	if e.history != nil {
@@ -187,6 +210,9 @@ func (e *Engine) dispatch(s *socket, ev *luaapi.Event) {
 	}
 	if prog == nil {
 		return
+	}
+	if s.proxy != nil && !s.policy().filter {
+		return // a proxy endpoint without code runs no Lua at all
 	}
 	s.prog = prog
 	kind := kindOf(ev.Type)

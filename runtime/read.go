@@ -73,6 +73,8 @@ func (s *socket) receive(typ int, r io.Reader, buf *[]byte) error {
 		_ = s.entry.Close(hub.CloseInvalidUTF8)
 	case s.limiter != nil && !s.limiter.Allow():
 		s.overLimit(pol, typ, data, now)
+	case s.proxy != nil:
+		s.proxy.up(typ, data, now, pol)
 	default:
 		s.data = s.dataEvent(typ, data, now)
 		s.run(&s.data)

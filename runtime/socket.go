@@ -82,6 +82,12 @@ type socket struct {
 	// still unread are then dropped (see dispatch). Only the reader
 	// goroutine touches them.
 	late, gone bool
+
+	// proxy relays the socket to its endpoint's backend; nil for a socket
+	// its scripts answer. room, made with it, tells the proxy that the
+	// send queue has room again.
+	proxy *proxy
+	room  chan struct{}
 }
 
 func newSocket(e *Engine, ws *websocket.Conn) *socket {
@@ -211,6 +217,12 @@ func (s *socket) recycle(batch []outMsg) {
 	s.queued -= n
 	s.spare = batch[:0]
 	s.mu.Unlock()
+	if s.room != nil {
+		select {
+		case s.room <- struct{}{}:
+		default:
+		}
+	}
 }
 
 // writeLoop is the socket's writer goroutine. It returns when it has
@@ -306,8 +318,12 @@ func (s *socket) clientGone() bool { return s.ws != nil && connClosed(s.ws.NetCo
 
 // Stats implements hub.Socket.
 func (s *socket) Stats() hub.Stats {
-	return hub.Stats{MessagesIn: s.in.Load(), MessagesOut: s.out.Load(),
+	st := hub.Stats{MessagesIn: s.in.Load(), MessagesOut: s.out.Load(),
 		BytesIn: s.bytesIn.Load(), BytesOut: s.bytesOut.Load(), LastActivityAt: s.lastActive()}
+	if s.proxy != nil {
+		st.Backend = s.proxy.stats()
+	}
+	return st
 }
 
 // writeFailed ends a socket the writer can no longer write to. A timeout

@@ -49,6 +49,9 @@ type Policy struct {
 	// Security is how upgrades authenticate; nil means the server's
 	// default.
 	Security *Security
+	// Backend is the server the endpoint's sockets are relayed to; nil
+	// for an endpoint whose script answers its sockets itself.
+	Backend *Backend
 }
 
 // Routed reports whether the endpoint declares any route.
@@ -83,7 +86,7 @@ var headerLineRE = regexp.MustCompile(`^--#([A-Za-z_]+)(?:[ \t]+(.*))?$`)
 
 // headerWords are the header lines an endpoint may carry, in the order an
 // error lists them.
-var headerWords = []string{"ENDPOINT", "ROUTESELECT", "ROUTE", "RATELIMIT", "IDLE", "MAXAGE", "MAXMESSAGE", "SUBPROTOCOLS", "SECURITY"}
+var headerWords = []string{"ENDPOINT", "ROUTESELECT", "ROUTE", "RATELIMIT", "IDLE", "MAXAGE", "MAXMESSAGE", "SUBPROTOCOLS", "SECURITY", "BACKEND", "BACKEND_HEADERS"}
 
 // functionNameRE is a Lua identifier: what a route may name in a module.
 var functionNameRE = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
@@ -101,6 +104,9 @@ func parsePolicy(script string, rc *resolvedConfig) (Policy, Problems) {
 		problems Problems
 		seen     = map[string]int{}
 		keys     = map[string]int{}
+		backend  Backend
+		// headerLine is the last --#BACKEND_HEADERS line.
+		headerLine int
 	)
 	for i, line := range strings.Split(script, "\n") {
 		line = strings.TrimRight(line, " \t\r")
@@ -123,7 +129,7 @@ func parsePolicy(script string, rc *resolvedConfig) (Policy, Problems) {
 		if word == "ENDPOINT" {
 			continue
 		}
-		if first, dup := seen[word]; dup && word != "ROUTE" {
+		if first, dup := seen[word]; dup && word != "ROUTE" && word != "BACKEND_HEADERS" {
 			problem("declared twice: also at line %d", first)
 			continue
 		}
@@ -158,6 +164,16 @@ func parsePolicy(script string, rc *resolvedConfig) (Policy, Problems) {
 			pol.MaxMessageBytes, err = parseSize(args)
 		case "SUBPROTOCOLS":
 			pol.Subprotocols, err = parseSubprotocols(args)
+		case "BACKEND":
+			if err = parseBackendURL(args, nil); err == nil {
+				backend.URL, backend.Line = args, n
+			}
+		case "BACKEND_HEADERS":
+			var h BackendHeader
+			if h, err = parseBackendHeader(args); err == nil {
+				backend.Headers = append(backend.Headers, h)
+				headerLine = n
+			}
 		case "SECURITY":
 			var sec Security
 			if sec, err = ParseSecurity(args); err == nil {
@@ -176,6 +192,13 @@ func parsePolicy(script string, rc *resolvedConfig) (Policy, Problems) {
 					"--#ROUTE: route %s matches a route value, and there is no --#ROUTESELECT to select one", Elide(r.Key))})
 			}
 		}
+	}
+	switch {
+	case backend.URL != "":
+		backend.Filter = hasCode(script)
+		pol.Backend = &backend
+	case headerLine > 0:
+		problems = append(problems, Problem{Line: headerLine, Message: "--#BACKEND_HEADERS: the endpoint has no --#BACKEND"})
 	}
 	applyDefaults(&pol, rc)
 	return pol, problems
@@ -423,6 +446,13 @@ func endpointPolicy(e Endpoint, rc *resolvedConfig, modules map[string]string) (
 		if _, ok := modules[sec.Module]; !ok {
 			problems = append(problems, Problem{Line: sec.Line, Message: fmt.Sprintf(
 				"--#SECURITY script %s.%s: no module %s in the solution (modules/%s.lua)", sec.Module, sec.Function, sec.Module, strings.ReplaceAll(sec.Module, ".", "/"))})
+		}
+	}
+	if b := pol.Backend; b != nil {
+		if pat, err := ParsePattern(e.Path); err == nil {
+			if err := parseBackendURL(b.URL, append([]string{}, pat.Params...)); err != nil {
+				problems = append(problems, Problem{Line: b.Line, Message: "--#BACKEND: " + err.Error()})
+			}
 		}
 	}
 	for i := range problems {

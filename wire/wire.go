@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/luagate/luagate/scripts"
+	"github.com/luagate/luagate/session"
 )
 
 // Prefix is the path every management route lives under, and the only
@@ -63,6 +64,9 @@ type Socket struct {
 	SessionName string `json:"session_name,omitempty"`
 	// Auth is nil for an endpoint without authentication.
 	Auth *SocketAuth `json:"auth,omitempty"`
+	// Backend counts a proxy socket's frames to and from its backend:
+	// {"frames_up","frames_down","bytes_up","bytes_down"}.
+	Backend *session.Backend `json:"backend,omitempty"`
 }
 
 // SendRequest is the body of POST /sockets/:id/messages. Type is
@@ -132,6 +136,8 @@ type Session struct {
 	BytesOut    uint64     `json:"bytes_out"`
 	// Status is "active" or "closed".
 	Status string `json:"status"`
+	// Backend counts a proxy socket's frames to and from its backend.
+	Backend *session.Backend `json:"backend,omitempty"`
 }
 
 // Sessions answers GET /sessions: a page, newest first. NextToken, given

@@ -71,6 +71,7 @@ func serve(args []string, stderr io.Writer) error {
 	fs.BoolVar(&jwtExpiryClose, "jwt-expiry-close", true, "close a socket with 1008 (token expired) when its JWT expires")
 	fs.StringVar(&trustedProxies, "trusted-proxies", "", "comma-separated CIDRs of proxies whose X-Forwarded-For names the client (the right-most address in it that is not a proxy)")
 	fs.IntVar(&c.Hub.MaxGroupsPerSocket, "max-groups-per-socket", hub.DefaultMaxGroupsPerSocket, "most groups one socket may be in (Websocket.join past it fails with status 400)")
+	fs.DurationVar(&c.Runtime.BackendDialTimeout, "backend-dial-timeout", runtime.DefaultBackendDialTimeout, "longest time to dial a --#BACKEND endpoint's backend, handshake included; past it the client's upgrade fails with 502")
 	fs.StringVar(&c.Project, "project", "", "project directory to deploy at start, replacing the stored solution")
 	fs.BoolVar(&c.Watch, "watch", false, "with --project: redeploy when a file changes; a save with errors logs them and keeps the last good revision")
 	if err := parseFlags(fs, args); err != nil {
