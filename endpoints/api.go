@@ -53,6 +53,7 @@ func (s *Server) managementRoutes() *httprouter.Router {
 		{http.MethodGet, "/sockets/:id", auth.ScopeRead, s.getSocket},
 		{http.MethodDelete, "/sockets/:id", auth.ScopeAdmin, s.deleteSocket},
 		{http.MethodPost, "/sockets/:id/messages", auth.ScopePush, s.postMessage},
+		{http.MethodPost, "/sockets/:id/requests", auth.ScopePush, s.postRequest},
 		{http.MethodGet, "/sessions", auth.ScopeRead, s.getSessions},
 		{http.MethodGet, "/sessions/:id", auth.ScopeRead, s.getSession},
 		{http.MethodGet, "/users/:user_id/sockets", auth.ScopeRead, s.getUserSockets},

@@ -23,7 +23,22 @@ var (
 	// ErrTooManyGroups means the socket is in as many groups as it may be
 	// (400, as the script asked for more than the limit allows).
 	ErrTooManyGroups = errors.New("the socket is in as many groups as it may join")
+	// ErrRequestTimeout means a request's reply, or a send's delivery, did
+	// not come within its timeout (504).
+	ErrRequestTimeout = errors.New("no reply within the request's timeout")
+	// ErrClientError wraps the error a client answered a request with (502).
+	ErrClientError = errors.New("the client answered with an error")
+	// ErrTooManyWaiting means as many executions wait for replies as may
+	// hold Lua states doing so (503).
+	ErrTooManyWaiting = errors.New("too many executions are waiting for replies")
 )
+
+// StatusError is an error that names its own type and HTTP status, for
+// packages whose errors scripts see but that luaapi does not know.
+type StatusError interface {
+	error
+	ErrorStatus() (typ string, status int)
+}
 
 // ErrorTable builds the error shape every luagate operation returns to a
 // script, and the management API returns to HTTP clients:
@@ -39,7 +54,16 @@ func ErrorTable(L *lua.LState, err error) *lua.LTable {
 
 // Classify names the error type and HTTP status of err.
 func Classify(err error) (typ string, status int) {
+	var se StatusError
 	switch {
+	case errors.As(err, &se):
+		return se.ErrorStatus()
+	case errors.Is(err, ErrRequestTimeout):
+		return "TimeoutError", http.StatusGatewayTimeout
+	case errors.Is(err, ErrClientError):
+		return "ClientError", http.StatusBadGateway
+	case errors.Is(err, ErrTooManyWaiting):
+		return "TooManyWaitingError", http.StatusServiceUnavailable
 	case errors.Is(err, ErrUnknownSocket), errors.Is(err, ErrSocketClosed):
 		return "NotFoundError", http.StatusNotFound
 	case errors.Is(err, ErrQueueFull):

@@ -69,6 +69,15 @@ type Options struct {
 	// ScriptLog limits how fast each endpoint's scripts log, for every VM
 	// given the same one. Nil means one shared by the whole process.
 	ScriptLog *ScriptLog
+	// Requests backs Websocket.request and Websocket.send{wait=true}; nil
+	// makes them fail.
+	Requests Requests
+	// Waiting bounds the executions waiting in them at once, for every VM
+	// given the same one. Nil means one of its own, of 1.
+	Waiting *WaitLimit
+	// MaxRequestTimeout bounds their timeouts. Zero means
+	// DefaultMaxRequestTimeout.
+	MaxRequestTimeout time.Duration
 }
 
 // VM is one sandboxed Lua state. It is not safe for concurrent use: the
@@ -124,6 +133,12 @@ func NewVM(opts Options) *VM {
 	}
 	if opts.ScriptLog == nil {
 		opts.ScriptLog = defaultScriptLog
+	}
+	if opts.Waiting == nil {
+		opts.Waiting = NewWaitLimit(1)
+	}
+	if opts.MaxRequestTimeout == 0 {
+		opts.MaxRequestTimeout = DefaultMaxRequestTimeout
 	}
 	vm := &VM{
 		L: lua.NewState(lua.Options{

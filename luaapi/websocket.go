@@ -1,6 +1,7 @@
 package luaapi
 
 import (
+	"context"
 	"encoding/base64"
 	"fmt"
 	"unicode/utf8"
@@ -23,6 +24,7 @@ func (vm *VM) registerModules(base *lua.LTable) {
 		"members":  vm.wsMembers,
 		"groups":   vm.wsGroups,
 		"presence": vm.wsPresence,
+		"request":  vm.wsRequest,
 	} {
 		ws.RawSetString(name, L.NewFunction(fn))
 	}
@@ -50,9 +52,22 @@ func (vm *VM) wsSend(L *lua.LState) int {
 	if err != nil {
 		return failure(L, err)
 	}
+	wait := lua.LVAsBool(args.RawGetString("wait"))
 	if kind != 0 {
+		if wait {
+			return failure(L, fmt.Errorf("%w: Websocket.send: wait=true needs a socket_id", ErrBadArgument))
+		}
 		L.Push(lua.LNumber(vm.opts.Sockets.SendTo(Target{kind, id}, msg, binary)))
 		return 1
+	}
+	if wait {
+		err = vm.wait(L, "Websocket.send", args, func(ctx context.Context) error {
+			return vm.opts.Requests.SendWait(ctx, id, msg, binary)
+		})
+		if err != nil {
+			return failure(L, err)
+		}
+		return 0
 	}
 	if err := vm.opts.Sockets.Send(id, msg, binary); err != nil {
 		return failure(L, err)

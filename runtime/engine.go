@@ -82,8 +82,10 @@ func New(cfg Config) (*Engine, error) {
 	e := &Engine{cfg: cfg, hub: cfg.Hub}
 	// One per engine, so that the endpoint log rates are this gateway's.
 	scriptLog := luaapi.NewScriptLog()
+	waiting := luaapi.NewWaitLimit(cfg.MaxWaitingRequests)
 	e.pool = newPool(cfg.LuaStates, cfg.CloseStates, cfg.EndpointStates, func() *luaapi.VM {
-		return luaapi.NewVM(luaapi.Options{Sockets: e.hub, Logger: cfg.Logger, ScriptLog: scriptLog})
+		return luaapi.NewVM(luaapi.Options{Sockets: e.hub, Logger: cfg.Logger, ScriptLog: scriptLog,
+			Requests: e.hub, Waiting: waiting, MaxRequestTimeout: cfg.MaxRequestTimeout})
 	})
 	e.watchdog = newWatchdog(uint64(cfg.ScriptMemory), e.pool, &e.queued)
 	empty, err := scripts.Compile(scripts.Solution{})
@@ -96,6 +98,9 @@ func New(cfg Config) (*Engine, error) {
 	}
 	return e, nil
 }
+
+// MaxRequestTimeout bounds a request's timeout (Config.MaxRequestTimeout).
+func (e *Engine) MaxRequestTimeout() time.Duration { return e.cfg.MaxRequestTimeout }
 
 // Hub holds the engine's live sockets.
 func (e *Engine) Hub() *hub.Hub { return e.hub }

@@ -71,6 +71,7 @@ func (s *socket) receive(typ int, r io.Reader, buf *[]byte) error {
 	case s.gone || s.isClosing():
 	case typ == websocket.TextMessage && !utf8.Valid(data):
 		_ = s.entry.Close(hub.CloseInvalidUTF8)
+	case typ == websocket.TextMessage && s.answer(data):
 	case s.limiter != nil && !s.limiter.Allow():
 		s.overLimit(pol, typ, data, now)
 	case s.proxy != nil:

@@ -19,6 +19,9 @@ import (
 type outMsg struct {
 	data   []byte
 	binary bool
+	// done, when set, is told once the message is written, or is not to
+	// be (a send that waits for its delivery).
+	done chan<- error
 }
 
 // socket is one live connection. Its reader runs on the goroutine that
@@ -88,6 +91,9 @@ type socket struct {
 	// send queue has room again.
 	proxy *proxy
 	room  chan struct{}
+	// reqs are the requests waiting for the client's reply; nil until
+	// the socket's first request.
+	reqs atomic.Pointer[requests]
 }
 
 func newSocket(e *Engine, ws *websocket.Conn) *socket {
@@ -101,8 +107,13 @@ func newSocket(e *Engine, ws *websocket.Conn) *socket {
 // Send queues a message for the writer. It implements luaapi.Peer and
 // hub.Socket.
 func (s *socket) Send(msg []byte, binary bool) error {
+	return s.send(outMsg{data: msg, binary: binary})
+}
+
+// send queues m for the writer.
+func (s *socket) send(m outMsg) error {
 	cfg := &s.e.cfg
-	n := int64(len(msg))
+	n := int64(len(m.data))
 	if n > cfg.MaxSendBytes {
 		return fmt.Errorf("%w: a message of %d bytes is over the limit of %d", luaapi.ErrBadArgument, n, cfg.MaxSendBytes)
 	}
@@ -124,7 +135,7 @@ func (s *socket) Send(msg []byte, binary bool) error {
 		return fmt.Errorf("%w: the server holds %d bytes for slow clients, the limit is %d", luaapi.ErrQueueFull, total-n, cfg.SendTotalBytes)
 	}
 	s.queued += n
-	s.queue = append(s.queue, outMsg{msg, binary})
+	s.queue = append(s.queue, m)
 	s.startWriterLocked()
 	s.mu.Unlock()
 	return nil
@@ -148,6 +159,7 @@ func (s *socket) CloseWith(reason hub.CloseReason) error {
 	s.startWriterLocked()
 	s.mu.Unlock()
 	s.e.pool.cancel(&s.wait)
+	s.failRequests() // no reply is read once the socket is closing
 	return nil
 }
 
@@ -241,18 +253,22 @@ func (s *socket) writeNext() bool {
 	if stop {
 		return false
 	}
-	for _, m := range batch {
+	for i, m := range batch {
 		typ := websocket.TextMessage
 		if m.binary {
 			typ = websocket.BinaryMessage
 		}
 		_ = s.ws.SetWriteDeadline(time.Now().Add(cfg.WriteTimeout))
 		if err := s.ws.WriteMessage(typ, m.data); err != nil {
+			notDelivered(batch[i:])
 			s.writeFailed(err)
 			return false
 		}
 		s.out.Add(1)
 		s.bytesOut.Add(uint64(len(m.data)))
+		if m.done != nil {
+			m.done <- nil
+		}
 	}
 	if len(batch) > 0 {
 		s.touch(time.Now())
@@ -355,8 +371,20 @@ func (s *socket) end() {
 	s.writers.Wait()
 	s.mu.Lock()
 	s.e.queued.Add(-s.queued)
+	notDelivered(s.queue)
 	s.queued, s.queue, s.spare = 0, nil, nil
 	s.mu.Unlock()
+	s.failRequests()
+}
+
+// notDelivered tells the sends among msgs that wait for their delivery
+// that it will not happen.
+func notDelivered(msgs []outMsg) {
+	for _, m := range msgs {
+		if m.done != nil {
+			m.done <- luaapi.ErrSocketClosed
+		}
+	}
 }
 
 // closedSession is the socket's session once it has ended for reason.

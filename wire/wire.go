@@ -5,6 +5,7 @@
 package wire
 
 import (
+	"encoding/json"
 	"time"
 
 	"github.com/luagate/luagate/scripts"
@@ -145,4 +146,19 @@ type Session struct {
 type Sessions struct {
 	Sessions  []Session `json:"sessions"`
 	NextToken string    `json:"next_token,omitempty"`
+}
+
+// RequestBody is the body of POST /sockets/:id/requests: a request to the
+// socket's client for Event with Content (any JSON, null when absent),
+// waiting Timeout seconds for the reply (absent: 5).
+type RequestBody struct {
+	Event   string          `json:"event"`
+	Content json.RawMessage `json:"content,omitempty"`
+	Timeout *float64        `json:"timeout,omitempty"`
+}
+
+// Reply answers POST /sockets/:id/requests: the content of the client's
+// reply.
+type Reply struct {
+	Content json.RawMessage `json:"content"`
 }

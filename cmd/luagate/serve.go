@@ -72,6 +72,8 @@ func serve(args []string, stderr io.Writer) error {
 	fs.StringVar(&trustedProxies, "trusted-proxies", "", "comma-separated CIDRs of proxies whose X-Forwarded-For names the client (the right-most address in it that is not a proxy)")
 	fs.IntVar(&c.Hub.MaxGroupsPerSocket, "max-groups-per-socket", hub.DefaultMaxGroupsPerSocket, "most groups one socket may be in (Websocket.join past it fails with status 400)")
 	fs.DurationVar(&c.Runtime.BackendDialTimeout, "backend-dial-timeout", runtime.DefaultBackendDialTimeout, "longest time to dial a --#BACKEND endpoint's backend, handshake included; past it the client's upgrade fails with 502")
+	fs.DurationVar(&c.Runtime.MaxRequestTimeout, "max-request-timeout", runtime.DefaultMaxRequestTimeout, "longest timeout of Websocket.request, Websocket.send{wait=true} and POST /api/v1/solution/sockets/:id/requests")
+	fs.IntVar(&c.Runtime.MaxWaitingRequests, "max-waiting-requests", 0, "most executions waiting for a client's reply or a delivery at once (each holds its Lua state); 0 means half of --lua-states")
 	fs.StringVar(&c.Project, "project", "", "project directory to deploy at start, replacing the stored solution")
 	fs.BoolVar(&c.Watch, "watch", false, "with --project: redeploy when a file changes; a save with errors logs them and keeps the last good revision")
 	if err := parseFlags(fs, args); err != nil {
