@@ -16,6 +16,7 @@ import (
 	"github.com/julienschmidt/httprouter"
 
 	"github.com/luagate/luagate/auth"
+	"github.com/luagate/luagate/files"
 	"github.com/luagate/luagate/hub"
 	"github.com/luagate/luagate/runtime"
 	"github.com/luagate/luagate/scripts"
@@ -75,11 +76,17 @@ type Config struct {
 	// them is the client's, for API keys' allowed_cidrs and the per-IP
 	// connection limit.
 	TrustedProxies []netip.Prefix
+	// Files, when set, serves its public links under files.LinkPrefix
+	// and the sockets' files on the management API.
+	Files *files.Store
+	// MaxFileBytes bounds a file a PUT of the management API places.
+	// Zero means files.DefaultMaxBytesPerSocket.
+	MaxFileBytes int64
 }
 
 // DefaultReserved are the paths luagate keeps for its own pages besides the
-// management API: the web console and the metrics.
-var DefaultReserved = []string{"/console", "/metrics"}
+// management API: the web console, the metrics and the files' links.
+var DefaultReserved = []string{"/console", "/metrics", files.LinkPrefix}
 
 // Defaults of Config.
 const (
@@ -150,6 +157,9 @@ func New(cfg Config) (*Server, error) {
 	if cfg.MaxHTTPConnections == 0 {
 		cfg.MaxHTTPConnections = DefaultMaxHTTPConnections
 	}
+	if cfg.MaxFileBytes == 0 {
+		cfg.MaxFileBytes = files.DefaultMaxBytesPerSocket
+	}
 	if cfg.DefaultSecurity == "" {
 		cfg.DefaultSecurity = scripts.SecurityNone
 	}
@@ -215,11 +225,14 @@ func underPrefix(path, prefix string) bool {
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	api := isAdmin(r.URL.Path)
 	s.refuseBody(w, r, api)
-	if api {
+	switch {
+	case api:
 		s.api.ServeHTTP(w, r)
-		return
+	case s.isLink(r.URL.Path):
+		s.serveLink(w, r)
+	default:
+		s.routes.Load().ServeHTTP(w, r)
 	}
-	s.routes.Load().ServeHTTP(w, r)
 }
 
 // PublicHandler serves the solution's endpoints and the health check, for a
@@ -234,6 +247,8 @@ func (s *Server) PublicHandler() http.Handler {
 			s.api.ServeHTTP(w, r)
 		case isAdmin(r.URL.Path):
 			writeError(w, http.StatusNotFound, "NotFoundError", "the management API is not served on this address")
+		case s.isLink(r.URL.Path):
+			s.serveLink(w, r)
 		default:
 			s.routes.Load().ServeHTTP(w, r)
 		}

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/luagate/luagate/endpoints"
+	"github.com/luagate/luagate/files"
 	"github.com/luagate/luagate/hub"
 	"github.com/luagate/luagate/runtime"
 	"github.com/luagate/luagate/scripts"
@@ -72,6 +73,9 @@ type Config struct {
 	// Server configures the HTTP surface; its Engine, Store, AdminToken and
 	// Logger are filled in.
 	Server endpoints.Config
+	// Files configures the sockets' temporary files, kept under
+	// <DataDir>/files; its Dir and Open are filled in.
+	Files files.Config
 }
 
 // Gateway is an assembled luagate server.
@@ -79,6 +83,7 @@ type Gateway struct {
 	cfg     Config
 	token   string
 	store   *storage.Store
+	files   *files.Store
 	engine  *runtime.Engine
 	server  *endpoints.Server
 	servers []*served
@@ -147,11 +152,22 @@ func New(cfg Config) (_ *Gateway, err error) {
 	if rc.Revoked == nil {
 		rc.Revoked = endpoints.KeyRevoked(g.store)
 	}
+	fc := cfg.Files
+	fc.Dir = filepath.Join(cfg.DataDir, "files")
+	fc.Open = func(id string) bool {
+		_, err := rc.Hub.Socket(id)
+		return err == nil
+	}
+	if g.files, err = files.Open(fc); err != nil {
+		return nil, err
+	}
+	rc.Files = g.files
 	if g.engine, err = runtime.New(rc); err != nil {
 		return nil, err
 	}
 	sc := cfg.Server
 	sc.Engine, sc.Store, sc.AdminToken, sc.Logger = g.engine, g.store, g.token, cfg.Logger
+	sc.Files, sc.MaxFileBytes = g.files, g.files.MaxBytesPerSocket()
 	if g.server, err = endpoints.New(sc); err != nil {
 		return nil, err
 	}
@@ -195,6 +211,9 @@ func (g *Gateway) closeOpened() {
 	}
 	if g.engine != nil {
 		_ = g.engine.Shutdown(context.Background())
+	}
+	if g.files != nil {
+		g.files.Close()
 	}
 	if g.store != nil {
 		_ = g.store.Close()
@@ -303,6 +322,7 @@ func (g *Gateway) Shutdown(ctx context.Context) error {
 		for _, s := range g.servers {
 			errs = append(errs, s.http.Shutdown(ctx))
 		}
+		g.files.Close()
 		errs = append(errs, g.store.Close())
 		g.stopErr = errors.Join(errs...)
 	})

@@ -16,12 +16,14 @@
 //     through to the base;
 //   - websocketInfo, its headers and parameters, and response;
 //   - what the functions return: tables from Websocket.info and list,
+//     the values Websocket.request decodes from a reply, the tables of
+//     Files.put and Files.list,
 //     from_json and json.decode, os.date("*t"), string.gmatch's iterator,
 //     coroutines, and the values of modules require runs.
 //
 // Immutable, and shared by every execution on the state:
-//   - the library tables string, table, math, os, coroutine, Websocket and
-//     json: each an empty proxy whose protected metatable reads through to
+//   - the library tables string, table, math, os, coroutine, Websocket,
+//     json and Files: each an empty proxy whose protected metatable reads through to
 //     the library and refuses assignment. rawset, table.insert and
 //     table.remove can still write into a proxy itself; scrub empties the
 //     proxies after such an execution;
@@ -70,6 +72,16 @@
 // endpoint, shared through a ScriptLog (log.go). An execution may create
 // MaxCoroutines coroutines.
 //
+// # Waiting
+//
+// Websocket.request and Websocket.send{wait=true} wait for a client in Go,
+// holding the execution's Lua state. The wait moves the execution's
+// deadline by its length (deadline.extend), so it does not count towards
+// the script timeout, and a WaitLimit shared by every VM of a gateway
+// bounds how many executions wait at once. An execution stopped while it
+// waits (shutdown, the watchdog) stops waiting at once.
+//
 // luaapi never imports runtime: it declares the small interfaces it needs
-// (Sockets, Peer); hub and runtime implement them.
+// (Sockets, Peer, Requests, Files); hub, runtime and files implement
+// them.
 package luaapi

@@ -65,7 +65,7 @@ func (vm *VM) openSandbox() {
 
 	vm.registerModules(base)
 
-	for _, name := range []string{"string", "table", "math", "os", "coroutine", "Websocket", "json"} {
+	for _, name := range []string{"string", "table", "math", "os", "coroutine", "Websocket", "json", "Files"} {
 		if t, ok := base.RawGetString(name).(*lua.LTable); ok {
 			base.RawSetString(name, vm.readOnly(name, t))
 		}

@@ -78,6 +78,8 @@ type Options struct {
 	// MaxRequestTimeout bounds their timeouts. Zero means
 	// DefaultMaxRequestTimeout.
 	MaxRequestTimeout time.Duration
+	// Files backs the Files module; nil makes its operations fail.
+	Files Files
 }
 
 // VM is one sandboxed Lua state. It is not safe for concurrent use: the

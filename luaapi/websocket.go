@@ -12,8 +12,7 @@ import (
 // registerModules puts luagate's own modules and functions into the base.
 func (vm *VM) registerModules(base *lua.LTable) {
 	L := vm.L
-	ws := L.CreateTable(0, 11)
-	for name, fn := range map[string]lua.LGFunction{
+	base.RawSetString("Websocket", vm.moduleTable(map[string]lua.LGFunction{
 		"send":     vm.wsSend,
 		"close":    vm.wsClose,
 		"info":     vm.wsInfo,
@@ -25,13 +24,20 @@ func (vm *VM) registerModules(base *lua.LTable) {
 		"groups":   vm.wsGroups,
 		"presence": vm.wsPresence,
 		"request":  vm.wsRequest,
-	} {
-		ws.RawSetString(name, L.NewFunction(fn))
-	}
-	base.RawSetString("Websocket", ws)
+	}))
 	vm.registerJSON(base)
+	vm.registerFiles(base)
 	base.RawSetString("print", L.NewFunction(vm.print))
 	base.RawSetString("require", L.NewFunction(vm.require))
+}
+
+// moduleTable is a module of Go functions, as a table of them.
+func (vm *VM) moduleTable(fns map[string]lua.LGFunction) *lua.LTable {
+	t := vm.L.CreateTable(0, len(fns))
+	for name, fn := range fns {
+		t.RawSetString(name, vm.L.NewFunction(fn))
+	}
+	return t
 }
 
 // Websocket.send{socket_id=|user_id=|session_name=|group=, message=, type=}

@@ -104,6 +104,18 @@ type Config struct {
 	// delivery at once: each holds its Lua state meanwhile. Zero means
 	// half of LuaStates, at least 1.
 	MaxWaitingRequests int
+	// Files keeps the sockets' temporary files; a socket's session
+	// directory is removed after its close event. Nil means scripts have
+	// no files.
+	Files SessionFiles
+}
+
+// SessionFiles is what the engine needs of the temporary files: what the
+// Files module does, and removing a socket's session directory once it
+// has closed.
+type SessionFiles interface {
+	luaapi.Files
+	RemoveSession(socketID string)
 }
 
 // Defaults of Config.

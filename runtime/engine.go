@@ -85,7 +85,7 @@ func New(cfg Config) (*Engine, error) {
 	waiting := luaapi.NewWaitLimit(cfg.MaxWaitingRequests)
 	e.pool = newPool(cfg.LuaStates, cfg.CloseStates, cfg.EndpointStates, func() *luaapi.VM {
 		return luaapi.NewVM(luaapi.Options{Sockets: e.hub, Logger: cfg.Logger, ScriptLog: scriptLog,
-			Requests: e.hub, Waiting: waiting, MaxRequestTimeout: cfg.MaxRequestTimeout})
+			Requests: e.hub, Waiting: waiting, MaxRequestTimeout: cfg.MaxRequestTimeout, Files: luaFiles(cfg.Files)})
 	})
 	e.watchdog = newWatchdog(uint64(cfg.ScriptMemory), e.pool, &e.queued)
 	empty, err := scripts.Compile(scripts.Solution{})
@@ -191,7 +191,19 @@ func (e *Engine) serve(ws *websocket.Conn, c hub.Conn, b *Backend) error {
 	groups := s.entry.Unregister()
 	e.dispatch(s, &luaapi.Event{Type: luaapi.EventClose, Conn: s.conn, Peer: s, Timestamp: time.Now(),
 		CloseCode: reason.Code, CloseReason: reason.Text, Groups: groups})
+	if e.cfg.Files != nil {
+		e.cfg.Files.RemoveSession(c.ID)
+	}
 	return nil
+}
+
+// luaFiles is f as the Files module takes it: a nil interface, not a nil
+// pointer in one, when there are no files.
+func luaFiles(f SessionFiles) luaapi.Files {
+	if f == nil {
+		return nil
+	}
+	return f
 }
 
 // closeHistory stores the closed sessions still buffered.

@@ -162,3 +162,10 @@ type RequestBody struct {
 type Reply struct {
 	Content json.RawMessage `json:"content"`
 }
+
+// File is a socket's session file as GET /sockets/:id/files lists it.
+type File struct {
+	Name       string    `json:"name"`
+	Size       int64     `json:"size"`
+	ModifiedAt time.Time `json:"modified_at"`
+}

@@ -15,6 +15,7 @@ import (
 
 	"github.com/luagate/luagate/auth"
 	"github.com/luagate/luagate/endpoints"
+	"github.com/luagate/luagate/files"
 	"github.com/luagate/luagate/gateway"
 	"github.com/luagate/luagate/hub"
 	"github.com/luagate/luagate/runtime"
@@ -74,6 +75,8 @@ func serve(args []string, stderr io.Writer) error {
 	fs.DurationVar(&c.Runtime.BackendDialTimeout, "backend-dial-timeout", runtime.DefaultBackendDialTimeout, "longest time to dial a --#BACKEND endpoint's backend, handshake included; past it the client's upgrade fails with 502")
 	fs.DurationVar(&c.Runtime.MaxRequestTimeout, "max-request-timeout", runtime.DefaultMaxRequestTimeout, "longest timeout of Websocket.request, Websocket.send{wait=true} and POST /api/v1/solution/sockets/:id/requests")
 	fs.IntVar(&c.Runtime.MaxWaitingRequests, "max-waiting-requests", 0, "most executions waiting for a client's reply or a delivery at once (each holds its Lua state); 0 means half of --lua-states")
+	fs.Int64Var(&c.Files.MaxBytesPerSocket, "files-max-bytes-per-socket", files.DefaultMaxBytesPerSocket, "most bytes of one socket's temporary files (its session directory and its links) together; more are refused with 413")
+	fs.Int64Var(&c.Files.MaxBytes, "files-max-bytes", files.DefaultMaxBytes, "most bytes of all temporary files together; more are refused with 413")
 	fs.StringVar(&c.Project, "project", "", "project directory to deploy at start, replacing the stored solution")
 	fs.BoolVar(&c.Watch, "watch", false, "with --project: redeploy when a file changes; a save with errors logs them and keeps the last good revision")
 	if err := parseFlags(fs, args); err != nil {
