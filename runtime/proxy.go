@@ -226,10 +226,19 @@ func (p *proxy) allow() bool {
 
 // deliver queues a downstream frame, waiting while the socket's queue is
 // full: the backend's frames wait in the backend's connection meanwhile.
-// A frame for a socket that is closing is dropped.
+// A frame for a socket that is closing is dropped. Like the reader after
+// an event, the downstream goroutine writes the frame itself when no
+// writer runs, rather than wake one for each frame.
 func (p *proxy) deliver(msg []byte, binary bool) {
+	s := p.s
 	for {
-		err := p.s.Send(msg, binary)
+		s.mu.Lock()
+		s.relaying = true
+		s.mu.Unlock()
+		err := s.Send(msg, binary)
+		s.mu.Lock()
+		s.relaying = false
+		s.writeAfter()
 		if !errors.Is(err, luaapi.ErrQueueFull) {
 			return
 		}

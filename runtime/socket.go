@@ -48,8 +48,9 @@ type socket struct {
 	ended   bool             // the reader has finished: nothing more is sent
 	pingDue bool             // the pinger asks the writer for a ping
 	// dispatching is set while the reader runs an event; run writes
-	// afterwards what the event queued.
-	dispatching bool
+	// afterwards what the event queued. relaying is the same for a proxy
+	// socket's downstream goroutine while it queues a frame.
+	dispatching, relaying bool
 	// writing is set while a writer goroutine runs, and for good once one
 	// has sent the close frame or failed: no writer starts after that.
 	writing bool
@@ -167,7 +168,7 @@ func (s *socket) CloseWith(reason hub.CloseReason) error {
 // running, may not run, or the reader is running an event (run writes
 // after it). s.mu must be held.
 func (s *socket) startWriterLocked() {
-	if s.writing || s.ended || s.dispatching {
+	if s.writing || s.ended || s.dispatching || s.relaying {
 		return
 	}
 	s.writing = true
@@ -305,7 +306,14 @@ func (s *socket) run(ev *luaapi.Event) {
 	s.e.dispatch(s, ev)
 	s.mu.Lock()
 	s.dispatching = false
-	write := !s.writing && !s.ended && (len(s.queue) > 0 || s.closing != nil || s.pingDue)
+	s.writeAfter()
+}
+
+// writeAfter takes the writer's part, if no writer runs and there is
+// something to write, for a batch or two, and hands anything longer to a
+// writer goroutine. s.mu must be held; writeAfter releases it.
+func (s *socket) writeAfter() {
+	write := !s.writing && !s.ended && !s.dispatching && !s.relaying && (len(s.queue) > 0 || s.closing != nil || s.pingDue)
 	if write {
 		s.writing = true
 		s.writers.Add(1)
