@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -325,4 +326,42 @@ func TestProxyLeavesNoGoroutines(t *testing.T) {
 	if err := goleak.Find(before); err != nil {
 		t.Fatal(err)
 	}
+}
+
+func TestProxySlowClientSlowsTheBackend(t *testing.T) {
+	t.Parallel()
+	const frames, size = 2048, 32 << 10 // 64 MiB, more than the sockets' buffers hold
+	g := lgtesting.NewGateway(t, lgtesting.NoRateLimit, func(c *gateway.Config) {
+		c.Runtime.SendQueue, c.Runtime.SendQueueBytes = 8, 1<<20
+	})
+	var written atomic.Int64
+	b := lgtesting.NewBackend(t, func(ws *websocket.Conn) {
+		msg := make([]byte, size)
+		for i := range frames {
+			msg[0], msg[1] = byte(i), byte(i>>8)
+			if ws.WriteMessage(websocket.BinaryMessage, msg) != nil {
+				return
+			}
+			written.Add(1)
+		}
+		_, _, _ = ws.ReadMessage()
+	})
+	g.Deploy("/p/{room}", proxyEndpoint(b, ""))
+	c := g.Dial("/p/a")
+	// The client reads nothing until the backend stops getting ahead.
+	last := int64(-1)
+	for n := written.Load(); n != last; n = written.Load() {
+		last = n
+		time.Sleep(300 * time.Millisecond)
+	}
+	if last >= frames {
+		t.Fatalf("the backend wrote all %d frames to a client that read none: luagate buffered them", frames)
+	}
+	for i := range frames {
+		_, msg := c.Read()
+		if len(msg) != size || int(msg[0])|int(msg[1])<<8 != i%65536 {
+			t.Fatalf("frame %d: %d bytes starting %x %x", i, len(msg), msg[0], msg[1])
+		}
+	}
+	t.Logf("the backend was held at %d of %d frames", last, frames)
 }

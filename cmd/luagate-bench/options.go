@@ -21,6 +21,7 @@ type options struct {
 	rounds     int
 	luagateBin string
 	script     string
+	proxy      bool
 }
 
 const synopsis = `Usage: luagate-bench [flags]
@@ -30,7 +31,8 @@ messages at --rate per connection (0: as fast as replies come back) for
 --duration, and report throughput, round-trip latency and errors. --idle sends
 nothing and reports the server's memory per connection. --compare runs the
 same load against a raw gorilla/websocket echo and against luagate with the
-echo example, and prints both and their ratios.
+echo example, and prints both and their ratios; with --proxy, against luagate
+relaying a --#BACKEND endpoint to that echo instead of running a script.
 
 Flags:
 `
@@ -58,6 +60,7 @@ func parseOptions(args []string, stderr io.Writer) (options, error) {
 	fs.IntVar(&o.rounds, "rounds", 1, "with --compare: measure each server this many times, alternating, and add up the rounds (not with --idle)")
 	fs.StringVar(&o.luagateBin, "luagate-bin", "", "luagate binary for --compare; empty builds ./cmd/luagate (run from the repository)")
 	fs.StringVar(&o.script, "script", "testdata/examples/echo/endpoints/echo.lua", "endpoint script luagate runs in --compare; it must echo on /echo")
+	fs.BoolVar(&o.proxy, "proxy", false, "with --compare: luagate relays a --#BACKEND endpoint without code to the raw echo, measured against connecting to the echo directly")
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}
@@ -68,6 +71,8 @@ func parseOptions(args []string, stderr io.Writer) (options, error) {
 		return o, fmt.Errorf("--compare starts its own servers: --url %q and --server-pid %d do not apply", o.url, o.serverPid)
 	case !o.compare && o.url == "":
 		return o, fmt.Errorf("--url is required without --compare")
+	case o.proxy && !o.compare:
+		return o, fmt.Errorf("--proxy goes with --compare")
 	case o.rounds < 1:
 		return o, fmt.Errorf("--rounds %d: must be at least 1", o.rounds)
 	case o.rounds > 1 && o.load.Idle:
