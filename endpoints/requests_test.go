@@ -201,3 +201,20 @@ return to_json(err or {ok = true})
 		t.Fatalf("got %s, want a 404", m)
 	}
 }
+
+func TestRequestArgumentsAreChecked(t *testing.T) {
+	t.Parallel()
+	g, _, id := askGateway(t)
+	asker := g.Dial("/ask")
+	for _, timeout := range []string{"31", "-1", "0"} {
+		asker.Send(id + " " + timeout)
+		if m := asker.Next(); !strings.Contains(m, `"status":400`) || !strings.Contains(m, "timeout") {
+			t.Errorf("timeout %s: %s, want a 400 about the timeout", timeout, m)
+		}
+	}
+	for _, body := range []string{`{"event":""}`, `{"event":"x","timeout":31}`, `{"event":"x","other":1}`} {
+		if status, resp := g.API(http.MethodPost, wire.Prefix+"/sockets/"+id+"/requests", body); status != http.StatusBadRequest {
+			t.Errorf("%s: %d %s, want 400", body, status, resp)
+		}
+	}
+}

@@ -242,13 +242,24 @@ func (p *proxy) deliver(msg []byte, binary bool) {
 		if !errors.Is(err, luaapi.ErrQueueFull) {
 			return
 		}
+		// The socket's writer says when its queue has room; the bytes
+		// held for all sockets (Config.SendTotalBytes) free up without
+		// telling, so the wait is also bounded.
+		t := time.NewTimer(roomPoll)
 		select {
-		case <-p.s.room:
+		case <-s.room:
+		case <-t.C:
 		case <-p.stop:
+			t.Stop()
 			return
 		}
+		t.Stop()
 	}
 }
+
+// roomPoll is how long a downstream frame waits for the send queue before
+// it tries again.
+const roomPoll = 50 * time.Millisecond
 
 // backendEnded closes the socket as its backend's connection ended: with
 // the backend's close code and reason, or 1014 when it vanished. When the

@@ -153,8 +153,12 @@ func (s *socket) answer(data []byte) bool {
 	delete(r.waiting, *f.ResponseTo)
 	r.mu.Unlock()
 	if !ok {
-		s.e.cfg.Logger.Warn("reply dropped: no request waits for it", "route", s.conn.Route, "socket_id", s.conn.ID,
-			"response_to", scripts.Elide(*f.ResponseTo))
+		// A client sending stray replies spends its rate limit on them,
+		// so it cannot flood the log.
+		if s.limiter == nil || s.limiter.Allow() {
+			s.e.cfg.Logger.Warn("reply dropped: no request waits for it", "route", s.conn.Route, "socket_id", s.conn.ID,
+				"response_to", scripts.Elide(*f.ResponseTo))
+		}
 		return true
 	}
 	ch <- rep
