@@ -9,7 +9,6 @@ import (
 	"github.com/julienschmidt/httprouter"
 
 	"github.com/luagate/luagate/files"
-	"github.com/luagate/luagate/luaapi"
 	"github.com/luagate/luagate/wire"
 )
 
@@ -58,7 +57,7 @@ func (s *Server) socketFiles(h func(w http.ResponseWriter, r *http.Request, id, 
 	}
 }
 
-func fileView(f luaapi.FileInfo) wire.File {
+func fileView(f files.Info) wire.File {
 	return wire.File{Name: f.Name, Size: f.Size, ModifiedAt: f.ModifiedAt}
 }
 

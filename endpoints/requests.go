@@ -9,7 +9,7 @@ import (
 
 	"github.com/julienschmidt/httprouter"
 
-	"github.com/luagate/luagate/luaapi"
+	"github.com/luagate/luagate/runtime"
 	"github.com/luagate/luagate/wire"
 )
 
@@ -28,7 +28,7 @@ func (s *Server) postRequest(w http.ResponseWriter, r *http.Request, ps httprout
 		writeErr(w, err)
 		return
 	}
-	timeout := luaapi.DefaultRequestTimeout
+	timeout := runtime.DefaultRequestTimeout
 	limit := s.cfg.Engine.MaxRequestTimeout()
 	if body.Timeout != nil {
 		timeout = time.Duration(*body.Timeout * float64(time.Second))
@@ -37,8 +37,8 @@ func (s *Server) postRequest(w http.ResponseWriter, r *http.Request, ps httprout
 			return
 		}
 	}
-	if body.Event == "" || len(body.Event) > luaapi.MaxEventBytes {
-		writeErr(w, badRequest(fmt.Errorf(`"event" must be a string of 1 to %d bytes`, luaapi.MaxEventBytes)))
+	if body.Event == "" || len(body.Event) > runtime.MaxEventBytes {
+		writeErr(w, badRequest(fmt.Errorf(`"event" must be a string of 1 to %d bytes`, runtime.MaxEventBytes)))
 		return
 	}
 	content := []byte(body.Content)

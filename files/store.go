@@ -25,6 +25,10 @@ const (
 	DefaultSweepInterval     = 10 * time.Second
 )
 
+// Info describes a session file; it is what the Files module describes
+// one with.
+type Info = luaapi.FileInfo
+
 // LinkPrefix is the path public links are served under.
 const LinkPrefix = "/files"
 

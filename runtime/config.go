@@ -136,6 +136,11 @@ const (
 	DefaultBackendDialTimeout = 5 * time.Second
 	// DefaultMaxRequestTimeout is Config.MaxRequestTimeout's default.
 	DefaultMaxRequestTimeout = luaapi.DefaultMaxRequestTimeout
+	// DefaultRequestTimeout is how long a request waits for its reply
+	// when it gives no timeout.
+	DefaultRequestTimeout = luaapi.DefaultRequestTimeout
+	// MaxEventBytes bounds a request's event name.
+	MaxEventBytes = luaapi.MaxEventBytes
 )
 
 // closeGrace is how long a socket waits for the client to answer a close
