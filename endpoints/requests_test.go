@@ -218,3 +218,17 @@ func TestRequestArgumentsAreChecked(t *testing.T) {
 		}
 	}
 }
+
+func TestRequestToTheEventsOwnSocketIsRefused(t *testing.T) {
+	t.Parallel()
+	g := lgtesting.NewGateway(t, lgtesting.NoRateLimit)
+	g.Deploy("/self", `--#ENDPOINT WEBSOCKET /self
+if websocketInfo.type ~= "data" then return end
+local _, err = Websocket.request{socket_id = websocketInfo.socket_id, event = "ping", timeout = 5}
+local err2 = Websocket.send{socket_id = websocketInfo.socket_id, message = "x", wait = true}
+return err.status .. " " .. err2.status
+`)
+	c := g.Dial("/self")
+	c.Send("go")
+	c.Expect("400 400")
+}

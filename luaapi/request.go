@@ -71,7 +71,7 @@ func (vm *VM) wsRequest(L *lua.LState) int {
 		}
 	}
 	var reply []byte
-	err = vm.wait(L, "Websocket.request", args, func(ctx context.Context) error {
+	err = vm.wait(L, "Websocket.request", id, args, func(ctx context.Context) error {
 		var err error
 		reply, err = vm.opts.Requests.Request(ctx, id, string(event), content)
 		return err
@@ -87,11 +87,11 @@ func (vm *VM) wsRequest(L *lua.LState) int {
 	return 1
 }
 
-// wait runs op, a wait for a client, under the operation's timeout (the
-// args' timeout= in seconds). The wait does not count towards the
+// wait runs op, a wait for the client of socket id, under the operation's
+// timeout (the args' timeout= in seconds). The wait does not count towards the
 // execution's time, but holds its Lua state, so at most Options.Waiting
 // executions wait at once.
-func (vm *VM) wait(L *lua.LState, op string, args *lua.LTable, f func(context.Context) error) error {
+func (vm *VM) wait(L *lua.LState, op, id string, args *lua.LTable, f func(context.Context) error) error {
 	timeout := DefaultRequestTimeout
 	switch v := args.RawGetString("timeout").(type) {
 	case *lua.LNilType:
@@ -105,6 +105,11 @@ func (vm *VM) wait(L *lua.LState, op string, args *lua.LTable, f func(context.Co
 	}
 	if vm.opts.Requests == nil {
 		return fmt.Errorf("%s: this server answers no requests", op)
+	}
+	if x := vm.cur; x != nil && x.ev.Conn != nil && x.ev.Conn.ID == id {
+		// The socket's reader runs this execution: it reads the reply, or
+		// writes the frame, only once the execution has ended.
+		return fmt.Errorf("%w: %s cannot wait for the socket whose event is running", ErrBadArgument, op)
 	}
 	if !vm.opts.Waiting.acquire() {
 		return fmt.Errorf("%w: %s: %d already wait", ErrTooManyWaiting, op, vm.opts.Waiting.max)

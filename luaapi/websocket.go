@@ -67,7 +67,7 @@ func (vm *VM) wsSend(L *lua.LState) int {
 		return 1
 	}
 	if wait {
-		err = vm.wait(L, "Websocket.send", args, func(ctx context.Context) error {
+		err = vm.wait(L, "Websocket.send", id, args, func(ctx context.Context) error {
 			return vm.opts.Requests.SendWait(ctx, id, msg, binary)
 		})
 		if err != nil {
