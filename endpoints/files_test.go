@@ -18,6 +18,9 @@ import (
 // luaFiles is an endpoint whose data messages name an operation, run on
 // the socket's own files; it answers the results as JSON.
 const luaFiles = `--#ENDPOINT WEBSOCKET /f
+if websocketInfo.type == "close" then
+  for _, f in ipairs(Files.list{socket_id = websocketInfo.socket_id}) do print("close event saw " .. f.name) end
+end
 if websocketInfo.type ~= "data" then return end
 local id = websocketInfo.socket_id
 local op, name, arg = websocketInfo.message:match("^(%S+) ?(%S*) ?(.*)$")
@@ -119,6 +122,7 @@ func TestSessionFilesLiveUntilTheSocketCloses(t *testing.T) {
 		t.Fatalf("session directory: %v", err)
 	}
 	c.Conn.Close()
+	lgtesting.Eventually(t, "the close event", func() bool { return strings.Contains(g.Logs.String(), "close event saw from-outside.bin") })
 	lgtesting.Eventually(t, "the session directory to be removed", func() bool {
 		_, err := os.Stat(dir)
 		return os.IsNotExist(err)

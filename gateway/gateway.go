@@ -154,10 +154,7 @@ func New(cfg Config) (_ *Gateway, err error) {
 	}
 	fc := cfg.Files
 	fc.Dir = filepath.Join(cfg.DataDir, "files")
-	fc.Open = func(id string) bool {
-		_, err := rc.Hub.Socket(id)
-		return err == nil
-	}
+	fc.Open = rc.Hub.Holds
 	if g.files, err = files.Open(fc); err != nil {
 		return nil, err
 	}

@@ -197,6 +197,13 @@ func (h *Hub) entries() []*Entry {
 	return out
 }
 
+// Holds reports whether the socket id is registered on this process,
+// closing or not: until its close event has run.
+func (h *Hub) Holds(id string) bool {
+	_, ok := h.get(id)
+	return ok
+}
+
 // Registered counts the sockets on this process that have not been
 // unregistered, closing ones included.
 func (h *Hub) Registered() int { return int(h.count.Load()) }

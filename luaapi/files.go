@@ -50,7 +50,7 @@ func (vm *VM) registerFiles(base *lua.LTable) {
 }
 
 // fileArgs reads a Files operation's socket_id, which must name an open
-// socket, and, when named, its name.
+// socket or the event's own, and, when named, its name.
 func (vm *VM) fileArgs(L *lua.LState, op string, named bool) (*lua.LTable, string, string, error) {
 	args, id, err := socketArgs(L, op)
 	if err != nil {
@@ -59,8 +59,12 @@ func (vm *VM) fileArgs(L *lua.LState, op string, named bool) (*lua.LTable, strin
 	if vm.opts.Files == nil {
 		return nil, "", "", fmt.Errorf("%s: this server keeps no files", op)
 	}
-	if _, err := vm.opts.Sockets.Info(id); err != nil {
-		return nil, "", "", err
+	// A close event still reaches its socket's files: they are removed
+	// after it.
+	if x := vm.cur; x == nil || x.ev.Conn == nil || x.ev.Conn.ID != id {
+		if _, err := vm.opts.Sockets.Info(id); err != nil {
+			return nil, "", "", err
+		}
 	}
 	if !named {
 		return args, id, "", nil
