@@ -2,6 +2,7 @@ package endpoints_test
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net"
 	"net/http"
@@ -364,4 +365,25 @@ func TestProxySlowClientSlowsTheBackend(t *testing.T) {
 		}
 	}
 	t.Logf("the backend was held at %d of %d frames", last, frames)
+}
+
+func TestProxyShutdownClosesTheBackend(t *testing.T) {
+	t.Parallel()
+	g := lgtesting.NewGateway(t)
+	closes := make(chan error, 1)
+	b := lgtesting.NewBackend(t, func(ws *websocket.Conn) {
+		_, _, err := ws.ReadMessage()
+		closes <- err
+	})
+	g.Deploy("/p/{room}", proxyEndpoint(b, ""))
+	c := g.Dial("/p/a")
+	<-b.Upgrades
+	g.Stop()
+	if code, text := c.ExpectClose(); code != 1001 || text != "server shutting down" {
+		t.Errorf("client closed with %d %q", code, text)
+	}
+	var ce *websocket.CloseError
+	if err := <-closes; !errors.As(err, &ce) || ce.Code != 1001 || ce.Text != "server shutting down" {
+		t.Fatalf("backend saw %v, want close 1001 server shutting down", err)
+	}
 }

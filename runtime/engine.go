@@ -141,7 +141,7 @@ func (e *Engine) serve(ws *websocket.Conn, c hub.Conn, b *Backend) error {
 		_ = ws.WriteControl(websocket.CloseMessage, msg, time.Now().Add(e.cfg.WriteTimeout))
 		_ = ws.Close()
 		if b != nil {
-			b.Close()
+			b.closeWith(hub.CloseShutdown, e.cfg.WriteTimeout)
 		}
 		return ErrShuttingDown
 	}

@@ -32,6 +32,24 @@ type Backend struct {
 // Close releases a backend no socket took over.
 func (b *Backend) Close() { _ = b.ws.Close() }
 
+// closeWith sends the backend a close frame with reason, without waiting
+// for its answer, and releases it.
+func (b *Backend) closeWith(reason hub.CloseReason, timeout time.Duration) {
+	b.sendClose(reason, timeout)
+	b.Close()
+}
+
+// sendClose sends the backend a close frame with reason: the same code,
+// but 1001 for a client that left without a close frame, a code no frame
+// may carry.
+func (b *Backend) sendClose(reason hub.CloseReason, timeout time.Duration) {
+	code := reason.Code
+	if code == websocket.CloseAbnormalClosure || code == websocket.CloseTLSHandshake {
+		code = websocket.CloseGoingAway
+	}
+	_ = b.ws.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(code, reason.Text), time.Now().Add(timeout))
+}
+
 // DialBackend dials the backend of the endpoint of c, for the socket c is
 // the record of: the endpoint's --#BACKEND URL with c's path parameters and
 // query string, and its --#BACKEND_HEADERS. It returns nil and no error for
@@ -280,18 +298,12 @@ func (p *proxy) backendEnded(err error) {
 }
 
 // end closes the backend once the client side has ended for reason: the
-// backend gets the same code and reason (1001 for a client that left
-// without a close frame, a code no frame may carry), and a moment to
+// backend gets the same code and reason (see sendClose), and a moment to
 // answer. It returns once the downstream goroutine has.
 func (p *proxy) end(reason hub.CloseReason) {
 	p.stopping.Store(true)
 	close(p.stop)
-	code := reason.Code
-	if code == websocket.CloseAbnormalClosure || code == websocket.CloseTLSHandshake {
-		code = websocket.CloseGoingAway
-	}
-	cfg := &p.s.e.cfg
-	_ = p.b.ws.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(code, reason.Text), time.Now().Add(cfg.WriteTimeout))
+	p.b.sendClose(reason, p.s.e.cfg.WriteTimeout)
 	t := time.NewTimer(closeGrace)
 	select {
 	case <-p.done:
