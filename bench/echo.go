@@ -29,15 +29,7 @@ func StartEcho(addr string) (*EchoServer, error) {
 			return
 		}
 		defer ws.Close()
-		for {
-			typ, msg, err := ws.ReadMessage()
-			if err != nil {
-				return
-			}
-			if err := ws.WriteMessage(typ, msg); err != nil {
-				return
-			}
-		}
+		Echo(ws)
 	})}}
 	go func() { _ = e.srv.Serve(ln) }()
 	return e, nil
@@ -48,3 +40,17 @@ func (e *EchoServer) URL() string { return "ws://" + e.ln.Addr().String() + "/ec
 
 // Close stops the server and drops its connections.
 func (e *EchoServer) Close() error { return e.srv.Close() }
+
+// Echo sends every frame of ws back with its type until the connection
+// ends.
+func Echo(ws *websocket.Conn) {
+	for {
+		typ, msg, err := ws.ReadMessage()
+		if err != nil {
+			return
+		}
+		if err := ws.WriteMessage(typ, msg); err != nil {
+			return
+		}
+	}
+}

@@ -57,6 +57,11 @@ func (s *Server) managementRoutes() *httprouter.Router {
 		{http.MethodGet, "/sockets/:id", auth.ScopeRead, s.getSocket},
 		{http.MethodDelete, "/sockets/:id", auth.ScopeAdmin, s.deleteSocket},
 		{http.MethodPost, "/sockets/:id/messages", auth.ScopePush, s.postMessage},
+		{http.MethodPost, "/sockets/:id/requests", auth.ScopePush, s.postRequest},
+		{http.MethodGet, "/sockets/:id/files", auth.ScopeRead, s.socketFiles(s.listFiles)},
+		{http.MethodGet, "/sockets/:id/files/:name", auth.ScopeRead, s.socketFiles(s.getFile)},
+		{http.MethodPut, "/sockets/:id/files/:name", auth.ScopePush, s.socketFiles(s.putFile)},
+		{http.MethodDelete, "/sockets/:id/files/:name", auth.ScopePush, s.socketFiles(s.deleteFile)},
 		{http.MethodGet, "/sessions", auth.ScopeRead, s.getSessions},
 		{http.MethodGet, "/sessions/:id", auth.ScopeRead, s.getSession},
 		{http.MethodGet, "/stats", auth.ScopeRead, s.getStats},
@@ -359,6 +364,7 @@ func viewOf(sn hub.Snapshot) wire.Socket {
 		MessagesIn: sn.MessagesIn, MessagesOut: sn.MessagesOut,
 		Subprotocol: sn.Subprotocol, LastActivityAt: sn.LastActivityAt,
 		UserID: sn.UserID, SessionName: sn.SessionName, Auth: authView(sn.Auth),
+		Backend: sn.Backend,
 	}
 }
 

@@ -18,6 +18,7 @@ import (
 
 	"github.com/luagate/luagate/auth"
 	"github.com/luagate/luagate/console"
+	"github.com/luagate/luagate/files"
 	"github.com/luagate/luagate/hub"
 	"github.com/luagate/luagate/logs"
 	"github.com/luagate/luagate/metrics"
@@ -89,11 +90,17 @@ type Config struct {
 	// Logs is the script log GET /logs serves, to which deploys add their
 	// records. Nil means a log of its own, holding only the deploys.
 	Logs *logs.Ring
+	// Files, when set, serves its public links under files.LinkPrefix
+	// and the sockets' files on the management API.
+	Files *files.Store
+	// MaxFileBytes bounds a file a PUT of the management API places.
+	// Zero means files.DefaultMaxBytesPerSocket.
+	MaxFileBytes int64
 }
 
 // DefaultReserved are the paths luagate keeps for its own pages besides the
-// management API: the web console and the metrics.
-var DefaultReserved = []string{"/console", "/metrics"}
+// management API: the web console, the metrics and the files' links.
+var DefaultReserved = []string{"/console", "/metrics", files.LinkPrefix}
 
 // Defaults of Config.
 const (
@@ -174,6 +181,9 @@ func New(cfg Config) (*Server, error) {
 	}
 	if cfg.MaxHTTPConnections == 0 {
 		cfg.MaxHTTPConnections = DefaultMaxHTTPConnections
+	}
+	if cfg.MaxFileBytes == 0 {
+		cfg.MaxFileBytes = files.DefaultMaxBytesPerSocket
 	}
 	if cfg.DefaultSecurity == "" {
 		cfg.DefaultSecurity = scripts.SecurityNone
@@ -259,6 +269,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.api.ServeHTTP(w, r)
 	case isConsole(r.URL.Path):
 		s.console.ServeHTTP(w, r)
+	case s.isLink(r.URL.Path):
+		s.serveLink(w, r)
 	default:
 		s.routes.Load().ServeHTTP(w, r)
 	}
@@ -280,6 +292,8 @@ func (s *Server) PublicHandler() http.Handler {
 			s.api.ServeHTTP(w, r)
 		case isAdmin(r.URL.Path):
 			writeError(w, http.StatusNotFound, "NotFoundError", "the management API is not served on this address")
+		case s.isLink(r.URL.Path):
+			s.serveLink(w, r)
 		default:
 			s.routes.Load().ServeHTTP(w, r)
 		}

@@ -20,7 +20,7 @@ func sessionView(s session.Record) wire.Session {
 		SocketID: s.SocketID, Route: s.Route, UserID: s.UserID, SessionName: s.SessionName,
 		RemoteAddr: s.RemoteAddr, Subprotocol: s.Subprotocol, ConnectedAt: s.ConnectedAt,
 		CloseReason: s.CloseReason, MessagesIn: s.MessagesIn, MessagesOut: s.MessagesOut,
-		BytesIn: s.BytesIn, BytesOut: s.BytesOut, Status: s.Status,
+		BytesIn: s.BytesIn, BytesOut: s.BytesOut, Status: s.Status, Backend: s.Backend,
 	}
 	if s.Status == session.Closed {
 		at, code := s.ClosedAt, s.CloseCode

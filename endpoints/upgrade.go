@@ -67,9 +67,22 @@ func (s *Server) upgrade(route string) httprouter.Handle {
 			writeError(w, http.StatusBadRequest, "SubprotocolError", err.Error())
 			return
 		}
+		// A proxy endpoint's backend is dialled before the client's
+		// upgrade completes, so a client whose backend is down gets an
+		// answer rather than a socket that closes at once.
+		backend, err := s.cfg.Engine.DialBackend(r.Context(), &conn)
+		if err != nil {
+			s.limits.release(ip)
+			s.cfg.Logger.Warn("upgrade refused: backend unavailable", "route", route, "error", err)
+			writeError(w, http.StatusBadGateway, "BadGatewayError", "the backend of "+scripts.Elide(route)+" is unavailable")
+			return
+		}
 		ws, err := s.upgrader.Upgrade(w, r, answer)
 		if err != nil {
 			s.limits.release(ip)
+			if backend != nil {
+				backend.Close()
+			}
 			return // the upgrader has answered through upgradeError
 		}
 		conn.Subprotocol = subprotocol
@@ -81,6 +94,10 @@ func (s *Server) upgrade(route string) httprouter.Handle {
 		// The engine counts the goroutine among its live sockets.
 		go func() {
 			defer s.limits.release(ip)
+			if backend != nil {
+				_ = s.cfg.Engine.ServeProxy(ws, conn, backend)
+				return
+			}
 			_ = s.cfg.Engine.Serve(ws, conn)
 		}()
 	}

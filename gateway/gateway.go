@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/luagate/luagate/endpoints"
+	"github.com/luagate/luagate/files"
 	"github.com/luagate/luagate/hub"
 	"github.com/luagate/luagate/keystore"
 	"github.com/luagate/luagate/logs"
@@ -90,6 +91,9 @@ type Config struct {
 	Keystore keystore.Config
 	// Push configures push; its stores, sockets and Logger are filled in.
 	Push push.Config
+	// Files configures the sockets' temporary files, kept under
+	// <DataDir>/files; its Dir and Open are filled in.
+	Files files.Config
 }
 
 // Gateway is an assembled luagate server.
@@ -97,6 +101,7 @@ type Gateway struct {
 	cfg     Config
 	token   string
 	store   *storage.Store
+	files   *files.Store
 	engine  *runtime.Engine
 	push    *push.Service
 	server  *endpoints.Server
@@ -194,12 +199,20 @@ func New(cfg Config) (_ *Gateway, err error) {
 		}
 	}
 	g.logs = rc.Logs
+	fc := cfg.Files
+	fc.Dir = filepath.Join(cfg.DataDir, "files")
+	fc.Open = rc.Hub.Holds
+	if g.files, err = files.Open(fc); err != nil {
+		return nil, err
+	}
+	rc.Files = g.files
 	if g.engine, err = runtime.New(rc); err != nil {
 		return nil, err
 	}
 	g.metrics = metrics.New(g.engine)
 	sc := cfg.Server
 	sc.Engine, sc.Store, sc.AdminToken, sc.Logger, sc.Metrics, sc.Push, sc.Logs = g.engine, g.store, g.token, cfg.Logger, g.metrics, g.push, g.logs
+	sc.Files, sc.MaxFileBytes = g.files, g.files.MaxBytesPerSocket()
 	if g.server, err = endpoints.New(sc); err != nil {
 		return nil, err
 	}
@@ -270,6 +283,9 @@ func (g *Gateway) closeOpened() {
 	g.stopSweep()
 	if g.push != nil {
 		g.push.Close()
+	}
+	if g.files != nil {
+		g.files.Close()
 	}
 	if g.store != nil {
 		_ = g.store.Close()
@@ -444,6 +460,7 @@ func (g *Gateway) Shutdown(ctx context.Context) error {
 		// After the sockets, so that the deliveries they wrote are
 		// recorded; before the store.
 		g.push.Close()
+		g.files.Close()
 		errs = append(errs, g.store.Close())
 		g.stopErr = errors.Join(errs...)
 	})

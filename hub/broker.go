@@ -1,6 +1,10 @@
 package hub
 
-import "github.com/luagate/luagate/luaapi"
+import (
+	"context"
+
+	"github.com/luagate/luagate/luaapi"
+)
 
 // Broker reaches sockets that are not on this process. The hub consults it
 // for an id it does not hold, and adds what it answers to List and
@@ -38,6 +42,13 @@ type Broker interface {
 	Presence(group string) luaapi.Presence
 	// UserPresence counts user's open remote sockets in group.
 	UserPresence(group, user string) int
+
+	// Request asks the remote socket id's client and returns its reply's
+	// content, waiting until ctx ends (see Requester).
+	Request(ctx context.Context, id, event string, content []byte) ([]byte, error)
+	// SendWait queues msg to the remote socket id and returns once it has
+	// been written, waiting until ctx ends.
+	SendWait(ctx context.Context, id string, msg []byte, binary bool) error
 }
 
 // LocalBroker is the broker of a gateway that is one process: there are no
@@ -82,3 +93,13 @@ func (LocalBroker) Presence(string) luaapi.Presence { return luaapi.Presence{} }
 
 // UserPresence implements Broker.
 func (LocalBroker) UserPresence(string, string) int { return 0 }
+
+// Request implements Broker.
+func (LocalBroker) Request(context.Context, string, string, []byte) ([]byte, error) {
+	return nil, luaapi.ErrUnknownSocket
+}
+
+// SendWait implements Broker.
+func (LocalBroker) SendWait(context.Context, string, []byte, bool) error {
+	return luaapi.ErrUnknownSocket
+}

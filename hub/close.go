@@ -29,6 +29,7 @@ func (c CloseReason) Error() string { return c.Text }
 //	                      route's "close"; CloseCredentialRevoked,
 //	                      CloseTokenExpired
 //	1009 message too big  CloseTooBig
+//	1014 bad gateway      CloseBackendGone
 var (
 	// CloseByScript: websocketInfo.close, Websocket.close or closeAll.
 	CloseByScript = CloseReason{websocket.CloseNormalClosure, "closed by script"}
@@ -59,7 +60,13 @@ var (
 	// CloseStalled: a write to the client timed out because it stopped
 	// reading; no close frame can reach it.
 	CloseStalled = CloseReason{websocket.CloseAbnormalClosure, "client stopped reading"}
+	// CloseBackendGone: the backend of a proxy endpoint dropped the
+	// connection without a close frame.
+	CloseBackendGone = CloseReason{CodeBadGateway, "backend went away"}
 )
+
+// CodeBadGateway is close code 1014, which gorilla/websocket does not name.
+const CodeBadGateway = 1014
 
 // CloseRateLimited is the close for a message over an endpoint's rate
 // limit whose policy closes the socket; message is the policy's, which

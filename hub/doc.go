@@ -10,6 +10,10 @@
 // count its traffic). runtime's WebSocket connection is one implementation;
 // the hub's own tests use a fake. A socket that is not on this process is
 // reached through a Broker; LocalBroker, for a single process, knows none.
+// A Socket may also be a Requester (runtime's are), which Request and
+// SendWait reach by id: a client's reply to a request, or a frame's
+// delivery, waited for; the Broker has the same two operations for a
+// socket on another process.
 //
 // Concurrency design. The registry is a fixed set of shards, each a map
 // under its own mutex, chosen by a hash of the socket id. A shard lock is

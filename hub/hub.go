@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/luagate/luagate/luaapi"
+	"github.com/luagate/luagate/session"
 )
 
 // shards is the number of registry shards. Sharding keeps Websocket.send
@@ -39,6 +40,9 @@ type Stats struct {
 	// LastActivityAt is when a data message last went either way, or
 	// when the socket connected.
 	LastActivityAt time.Time
+	// Backend counts a proxy socket's frames to and from its backend; nil
+	// for a socket without one.
+	Backend *session.Backend
 }
 
 // Snapshot describes an open socket for operators.
@@ -191,6 +195,13 @@ func (h *Hub) entries() []*Entry {
 		sh.mu.RUnlock()
 	}
 	return out
+}
+
+// Holds reports whether the socket id is registered on this process,
+// closing or not: until its close event has run.
+func (h *Hub) Holds(id string) bool {
+	_, ok := h.get(id)
+	return ok
 }
 
 // Registered counts the sockets on this process that have not been

@@ -16,11 +16,8 @@ type Error struct {
 
 func (e *Error) Error() string { return e.msg }
 
-// ErrorType is the type scripts see in the error table.
-func (e *Error) ErrorType() string { return e.typ }
-
-// ErrorStatus is the HTTP status scripts see in the error table.
-func (e *Error) ErrorStatus() int { return e.status }
+// ErrorStatus is the type and HTTP status scripts see in the error table.
+func (e *Error) ErrorStatus() (string, int) { return e.typ, e.status }
 
 func newError(typ string, status int, msg string) *Error {
 	return &Error{typ: typ, status: status, msg: msg}

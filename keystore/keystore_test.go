@@ -360,7 +360,10 @@ func TestLimitsAnswerQuotaExceeded(t *testing.T) {
 	})
 	_, err := k.Command("e", "set", a("v"))
 	var ke *keystore.Error
-	if !errors.As(err, &ke) || ke.ErrorType() != "QuotaExceededError" || ke.ErrorStatus() != 400 || !strings.Contains(err.Error(), "--keystore-max-keys") {
+	if !errors.As(err, &ke) {
+		t.Fatalf("key limit error = %v, want a *keystore.Error", err)
+	}
+	if typ, status := ke.ErrorStatus(); typ != "QuotaExceededError" || status != 400 || !strings.Contains(err.Error(), "--keystore-max-keys") {
 		t.Errorf("key limit error = %v, want a QuotaExceededError with status 400 naming the flag", err)
 	}
 	small, _, _ := newKeystore(t, keystore.Config{MaxBytes: 64})

@@ -118,6 +118,23 @@ func (d *deadline) interrupt(cause error) {
 	runAll(after)
 }
 
+// extend moves the running execution's deadline by, later or (negative)
+// earlier: a wait that does not count as running moves it later for its
+// longest, and gives back what it did not use.
+func (d *deadline) extend(by time.Duration) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if !d.running {
+		return
+	}
+	c := d.cur
+	c.at = c.at.Add(by)
+	if !d.armed || c.at.Before(d.armedAt) {
+		d.armed, d.armedAt = true, c.at
+		d.timer.Reset(time.Until(c.at))
+	}
+}
+
 // endLocked closes c, unless it is closed already, and returns what
 // derived contexts registered to run then. d.mu must be held.
 func (d *deadline) endLocked(c *execContext, err, cause error) []func() {

@@ -21,7 +21,8 @@
 //     response.headers are refilled and emptied after the execution; the
 //     request's headers and parameters are built for it);
 //   - what the functions return: tables from Websocket.info and list, from
-//     the Push functions,
+//     the Push functions, the values Websocket.request decodes from a
+//     reply, the tables of Files.put and Files.list,
 //     from_json and json.decode, os.date("*t"), string.gmatch's iterator,
 //     coroutines, the values of modules require runs, and every table a
 //     Keystore function returns;
@@ -31,9 +32,9 @@
 //
 // Immutable, and shared by every execution on the state:
 //   - the library tables string, table, math, os, coroutine, Websocket,
-//     Keystore, Push, json and bench: each an empty proxy whose protected
+//     Keystore, Push, Files, json and bench: each an empty proxy whose protected
 //     metatable reads through to the library. coroutine, Websocket,
-//     Keystore, Push, json and bench refuse assignment; string, table, math and
+//     Keystore, Push, Files, json and bench refuse assignment; string, table, math and
 //     os take it into the proxy itself, where it shadows the library for
 //     that execution, as platform modules extend them. rawset,
 //     table.insert and table.remove can write into any proxy too; scrub
@@ -94,6 +95,16 @@
 // reads and writes, as on the platform. Only strings cross it, copied in
 // and out, so no Lua value of one execution reaches another through it.
 //
+// # Waiting
+//
+// Websocket.request and Websocket.send{wait=true} wait for a client in Go,
+// holding the execution's Lua state. The wait moves the execution's
+// deadline by its length (deadline.extend), so it does not count towards
+// the script timeout, and a WaitLimit shared by every VM of a gateway
+// bounds how many executions wait at once. An execution stopped while it
+// waits (shutdown, the watchdog) stops waiting at once.
+//
 // luaapi never imports runtime: it declares the small interfaces it needs
-// (Sockets, Peer, Keystore); hub and runtime implement them.
+// (Sockets, Peer, Keystore, Pusher, Requests, Files); hub, runtime and
+// files implement them.
 package luaapi

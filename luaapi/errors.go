@@ -23,7 +23,23 @@ var (
 	// ErrTooManyGroups means the socket is in as many groups as it may be
 	// (400, as the script asked for more than the limit allows).
 	ErrTooManyGroups = errors.New("the socket is in as many groups as it may join")
+	// ErrRequestTimeout means a request's reply, or a send's delivery, did
+	// not come within its timeout (504).
+	ErrRequestTimeout = errors.New("no reply within the request's timeout")
+	// ErrClientError wraps the error a client answered a request with (502).
+	ErrClientError = errors.New("the client answered with an error")
+	// ErrTooManyWaiting means as many executions wait for replies as may
+	// hold Lua states doing so (503).
+	ErrTooManyWaiting = errors.New("too many executions are waiting for replies")
 )
+
+// StatusError is an error that names its own type and HTTP status, for
+// the services scripts reach through an interface (Keystore, Push, Files)
+// whose errors luaapi does not know.
+type StatusError interface {
+	error
+	ErrorStatus() (typ string, status int)
+}
 
 // ErrorTable builds the error shape every luagate operation returns to a
 // script, and the management API returns to HTTP clients:
@@ -39,10 +55,16 @@ func ErrorTable(L *lua.LState, err error) *lua.LTable {
 
 // Classify names the error type and HTTP status of err.
 func Classify(err error) (typ string, status int) {
-	if typ, status, ok := classifyTyped(err); ok {
-		return typ, status
-	}
+	var se StatusError
 	switch {
+	case errors.As(err, &se):
+		return se.ErrorStatus()
+	case errors.Is(err, ErrRequestTimeout):
+		return "TimeoutError", http.StatusGatewayTimeout
+	case errors.Is(err, ErrClientError):
+		return "ClientError", http.StatusBadGateway
+	case errors.Is(err, ErrTooManyWaiting):
+		return "TooManyWaitingError", http.StatusServiceUnavailable
 	case errors.Is(err, ErrUnknownSocket), errors.Is(err, ErrSocketClosed):
 		return "NotFoundError", http.StatusNotFound
 	case errors.Is(err, ErrQueueFull):
@@ -50,17 +72,5 @@ func Classify(err error) (typ string, status int) {
 	case errors.Is(err, ErrBadArgument), errors.Is(err, ErrTooManyGroups):
 		return "ArgumentError", http.StatusBadRequest
 	}
-	var c Classified
-	if errors.As(err, &c) {
-		return c.Classify()
-	}
 	return "InternalError", http.StatusInternalServerError
-}
-
-// Classified is an error that names its own type and HTTP status: those
-// of the services scripts reach through an interface (Push), which this
-// package does not know.
-type Classified interface {
-	error
-	Classify() (typ string, status int)
 }

@@ -132,13 +132,31 @@ type Event struct {
 	// endpoint's key) and Peer is unused.
 	Request  *Request
 	Response *Response
+
+	// Direction is set on the data events of a proxy endpoint's frames:
+	// DirectionUp or DirectionDown. The script's reply then replaces the
+	// frame (through Reply), and a reply of false sets Dropped.
+	Direction string
+	Dropped   bool
 }
+
+// Directions of a proxy endpoint's frames, as websocketInfo.direction
+// names them.
+const (
+	// DirectionUp: from the client to the backend.
+	DirectionUp = "upstream"
+	// DirectionDown: from the backend to the client.
+	DirectionDown = "downstream"
+)
 
 // Values of websocketInfo fields boxed once: converting a string variable
 // to a lua.LValue allocates, and these are set on every event.
 var (
 	luaText   lua.LValue = lua.LString(MessageText)
 	luaBinary lua.LValue = lua.LString(MessageBinary)
+
+	luaUpstream   lua.LValue = lua.LString(DirectionUp)
+	luaDownstream lua.LValue = lua.LString(DirectionDown)
 )
 
 // maxReusedKeys bounds how many distinct keys a reused table may have held.

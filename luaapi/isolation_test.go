@@ -85,7 +85,7 @@ try(setmetatable, "", spyMeta)`,
 		`getmetatable("").stash or getmetatable("").__index.stash`},
 	{"rawget and rawset on library tables", `
 try(function() local lib = rawget(string, "__index") or rawget(getmetatable("") or {}, "__index") rawset(lib, "upper", spy) rawset(lib, "stash", stash) end)
-for _, lib in ipairs({string, table, math, os, coroutine, Websocket, json, Keystore, Push}) do
+for _, lib in ipairs({string, table, math, os, coroutine, Websocket, json, Keystore, Push, Files}) do
   try(rawset, lib, "stash", stash)
   try(rawset, lib, "upper", spy)
   try(rawset, lib, "insert", spy)
@@ -101,7 +101,7 @@ end`,
 		`(getmetatable(1) or getmetatable(true) or getmetatable(print) or getmetatable(coroutine.create(print)) or {}).stash`},
 	{"setmetatable on shared tables", `
 for _, t in ipairs({websocketInfo, websocketInfo.headers, websocketInfo.parameters, response, _G,
-                    string, table, math, os, coroutine, Websocket, json, Keystore, Push}) do
+                    string, table, math, os, coroutine, Websocket, json, Keystore, Push, Files}) do
   try(setmetatable, t, spyMeta)
 end`,
 		`getmetatable(websocketInfo) or getmetatable(websocketInfo.headers) or getmetatable(_G) or getmetatable(response) or getmetatable(string)`},
@@ -197,7 +197,7 @@ for _, name in ipairs({"byte", "char", "find", "format", "gmatch", "gsub", "len"
 end
 check(string.__index == nil and ("").__index == nil and ("").stash == nil and string.stash == nil, "string library keys")
 check(getmetatable("") == false, "string metatable")
-for _, name in ipairs({"string", "table", "math", "os", "coroutine", "Websocket", "json", "Keystore", "Push"}) do
+for _, name in ipairs({"string", "table", "math", "os", "coroutine", "Websocket", "json", "Keystore", "Push", "Files"}) do
   local lib = _G[name]
   check(next(lib) == nil and getmetatable(lib) == false and lib.stash == nil and lib.kept == nil and lib[1] == nil, name .. " table")
 end

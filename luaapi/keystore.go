@@ -1,7 +1,6 @@
 package luaapi
 
 import (
-	"errors"
 	"fmt"
 	"net/http"
 
@@ -10,8 +9,8 @@ import (
 
 // Keystore is what the Keystore module needs from the host: the
 // solution's key-value store (keystore.Keystore, through runtime). Its
-// errors may implement ErrorType() string and ErrorStatus() int, which
-// scripts then see as the error table's type and status.
+// errors may implement StatusError, which scripts then see as the error
+// table's type and status.
 type Keystore interface {
 	Get(key string) (value string, ok bool, err error)
 	Set(key, value string) error
@@ -41,24 +40,8 @@ type statusError struct {
 	msg    string
 }
 
-func (e *statusError) Error() string     { return e.msg }
-func (e *statusError) ErrorType() string { return e.typ }
-func (e *statusError) ErrorStatus() int  { return e.status }
-
-// typedError is an error that names its own type and status for scripts.
-type typedError interface {
-	ErrorType() string
-	ErrorStatus() int
-}
-
-// classifyTyped is Classify for errors that say their type themselves.
-func classifyTyped(err error) (string, int, bool) {
-	var t typedError
-	if errors.As(err, &t) {
-		return t.ErrorType(), t.ErrorStatus(), true
-	}
-	return "", 0, false
-}
+func (e *statusError) Error() string              { return e.msg }
+func (e *statusError) ErrorStatus() (string, int) { return e.typ, e.status }
 
 // keystoreModule builds the Keystore table. Every function takes one table
 // of named arguments, as on the platform, and returns a table: the result

@@ -40,6 +40,8 @@ type optionalFields struct {
 	// websocketInfo set those fields; newInfo clears them with a new
 	// table.
 	routed, subprotocol, identity, groups bool
+	// direction says whether it set websocketInfo.direction.
+	direction bool
 }
 
 // table returns websocketInfo.policy for p.
@@ -115,6 +117,17 @@ func (it *infoTables) setOptionalFields(t *lua.LTable, ev *Event) {
 		setField(t, "subprotocol", sub)
 	}
 	it.routed, it.subprotocol = routed, sub != lua.LNil
+	if ev.Direction != "" || it.direction {
+		dir := lua.LValue(lua.LNil)
+		switch ev.Direction {
+		case DirectionUp:
+			dir = luaUpstream
+		case DirectionDown:
+			dir = luaDownstream
+		}
+		setField(t, "direction", dir)
+	}
+	it.direction = ev.Direction != ""
 }
 
 // setField sets t[key] = v unless t holds v there already: a set costs

@@ -51,7 +51,7 @@ type pushUnavailable struct{}
 
 func (*pushUnavailable) Error() string { return "push is not enabled on this server" }
 
-func (*pushUnavailable) Classify() (string, int) {
+func (*pushUnavailable) ErrorStatus() (string, int) {
 	return "UnavailableError", http.StatusServiceUnavailable
 }
 

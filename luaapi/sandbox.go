@@ -67,7 +67,7 @@ func (vm *VM) openSandbox() {
 	vm.registerModules(base)
 	vm.registerPlatform(base)
 
-	for _, name := range []string{"string", "table", "math", "os", "coroutine", "Websocket", "json", "bench", "Keystore", "Push"} {
+	for _, name := range []string{"string", "table", "math", "os", "coroutine", "Websocket", "json", "bench", "Keystore", "Push", "Files"} {
 		if t, ok := base.RawGetString(name).(*lua.LTable); ok {
 			base.RawSetString(name, vm.readOnly(name, t))
 		}

@@ -95,6 +95,17 @@ type Options struct {
 	// NoPrintLog keeps print lines out of Logger; failures and the count
 	// of dropped lines still go to it.
 	NoPrintLog bool
+	// Requests backs Websocket.request and Websocket.send{wait=true}; nil
+	// makes them fail.
+	Requests Requests
+	// Waiting bounds the executions waiting in them at once, for every VM
+	// given the same one. Nil means one of its own, of 1.
+	Waiting *WaitLimit
+	// MaxRequestTimeout bounds their timeouts. Zero means
+	// DefaultMaxRequestTimeout.
+	MaxRequestTimeout time.Duration
+	// Files backs the Files module; nil makes its operations fail.
+	Files Files
 }
 
 // VM is one sandboxed Lua state. It is not safe for concurrent use: the
@@ -159,6 +170,12 @@ func NewVM(opts Options) *VM {
 	}
 	if opts.ScriptLog == nil {
 		opts.ScriptLog = defaultScriptLog
+	}
+	if opts.Waiting == nil {
+		opts.Waiting = NewWaitLimit(1)
+	}
+	if opts.MaxRequestTimeout == 0 {
+		opts.MaxRequestTimeout = DefaultMaxRequestTimeout
 	}
 	vm := &VM{
 		L: lua.NewState(lua.Options{
@@ -311,7 +328,18 @@ func (vm *VM) Run(ctx context.Context, p *Program, ev *Event) (err error) {
 	if reply == lua.LNil {
 		return nil
 	}
-	msg, binary, err := encodeMessage(reply, MessageText)
+	typ := MessageText
+	if ev.Direction != "" {
+		if reply == lua.LFalse {
+			ev.Dropped = true
+			return nil
+		}
+		// A binary frame's script sees it in base64 and answers in kind.
+		if _, ok := reply.(lua.LString); ok && ev.Binary {
+			typ = MessageBinary
+		}
+	}
+	msg, binary, err := encodeMessage(reply, typ)
 	switch {
 	case err != nil:
 	case ev.Reply != nil:

@@ -1,6 +1,7 @@
 package luaapi
 
 import (
+	"context"
 	"encoding/base64"
 	"fmt"
 	"unicode/utf8"
@@ -11,8 +12,7 @@ import (
 // registerModules puts luagate's own modules and functions into the base.
 func (vm *VM) registerModules(base *lua.LTable) {
 	L := vm.L
-	ws := L.CreateTable(0, 11)
-	for name, fn := range map[string]lua.LGFunction{
+	base.RawSetString("Websocket", vm.moduleTable(map[string]lua.LGFunction{
 		"send":     vm.wsSend,
 		"close":    vm.wsClose,
 		"info":     vm.wsInfo,
@@ -23,15 +23,23 @@ func (vm *VM) registerModules(base *lua.LTable) {
 		"members":  vm.wsMembers,
 		"groups":   vm.wsGroups,
 		"presence": vm.wsPresence,
-	} {
-		ws.RawSetString(name, L.NewFunction(fn))
-	}
-	base.RawSetString("Websocket", ws)
+		"request":  vm.wsRequest,
+	}))
 	base.RawSetString("Keystore", vm.keystoreModule(L))
 	vm.registerJSON(base)
 	vm.registerPush(base)
+	vm.registerFiles(base)
 	base.RawSetString("print", L.NewFunction(vm.print))
 	base.RawSetString("require", L.NewFunction(vm.require))
+}
+
+// moduleTable is a module of Go functions, as a table of them.
+func (vm *VM) moduleTable(fns map[string]lua.LGFunction) *lua.LTable {
+	t := vm.L.CreateTable(0, len(fns))
+	for name, fn := range fns {
+		t.RawSetString(name, vm.L.NewFunction(fn))
+	}
+	return t
 }
 
 // Websocket.send{socket_id=|user_id=|session_name=|group=, message=, type=}
@@ -52,9 +60,22 @@ func (vm *VM) wsSend(L *lua.LState) int {
 	if err != nil {
 		return failure(L, err)
 	}
+	wait := lua.LVAsBool(args.RawGetString("wait"))
 	if kind != 0 {
+		if wait {
+			return failure(L, fmt.Errorf("%w: Websocket.send: wait=true needs a socket_id", ErrBadArgument))
+		}
 		L.Push(lua.LNumber(vm.opts.Sockets.SendTo(Target{kind, id}, msg, binary)))
 		return 1
+	}
+	if wait {
+		err = vm.wait(L, "Websocket.send", id, args, func(ctx context.Context) error {
+			return vm.opts.Requests.SendWait(ctx, id, msg, binary)
+		})
+		if err != nil {
+			return failure(L, err)
+		}
+		return 0
 	}
 	if err := vm.opts.Sockets.Send(id, msg, binary); err != nil {
 		return failure(L, err)

@@ -140,5 +140,5 @@ type classified struct {
 
 func (c *classified) Error() string { return c.msg }
 
-// Classify names the error's type and HTTP status.
-func (c *classified) Classify() (string, int) { return c.typ, c.status }
+// ErrorStatus names the error's type and HTTP status.
+func (c *classified) ErrorStatus() (string, int) { return c.typ, c.status }

@@ -115,6 +115,29 @@ type Config struct {
 	// NoPrintLog keeps scripts' print lines out of Logger: they then go to
 	// Logs only. Failures are logged either way.
 	NoPrintLog bool
+	// BackendDialTimeout bounds dialling a proxy endpoint's backend,
+	// handshake included. Zero means DefaultBackendDialTimeout.
+	BackendDialTimeout time.Duration
+	// MaxRequestTimeout bounds the timeout of Websocket.request, of
+	// Websocket.send{wait=true} and of the management API's requests.
+	// Zero means luaapi.DefaultMaxRequestTimeout.
+	MaxRequestTimeout time.Duration
+	// MaxWaitingRequests is how many executions may wait for a reply or a
+	// delivery at once: each holds its Lua state meanwhile. Zero means
+	// half of LuaStates, at least 1.
+	MaxWaitingRequests int
+	// Files keeps the sockets' temporary files; a socket's session
+	// directory is removed after its close event. Nil means scripts have
+	// no files.
+	Files SessionFiles
+}
+
+// SessionFiles is what the engine needs of the temporary files: what the
+// Files module does, and removing a socket's session directory once it
+// has closed.
+type SessionFiles interface {
+	luaapi.Files
+	RemoveSession(socketID string)
 }
 
 // Defaults of Config.
@@ -131,6 +154,15 @@ const (
 	DefaultPongTimeout     = 10 * time.Second
 	DefaultWriteTimeout    = 10 * time.Second
 	DefaultSessionHistory  = 100_000
+	// DefaultBackendDialTimeout is Config.BackendDialTimeout's default.
+	DefaultBackendDialTimeout = 5 * time.Second
+	// DefaultMaxRequestTimeout is Config.MaxRequestTimeout's default.
+	DefaultMaxRequestTimeout = luaapi.DefaultMaxRequestTimeout
+	// DefaultRequestTimeout is how long a request waits for its reply
+	// when it gives no timeout.
+	DefaultRequestTimeout = luaapi.DefaultRequestTimeout
+	// MaxEventBytes bounds a request's event name.
+	MaxEventBytes = luaapi.MaxEventBytes
 )
 
 // closeGrace is how long a socket waits for the client to answer a close
@@ -189,6 +221,15 @@ func (c Config) withDefaults() (Config, error) {
 	if c.SessionHistory == 0 {
 		c.SessionHistory = DefaultSessionHistory
 	}
+	if c.BackendDialTimeout == 0 {
+		c.BackendDialTimeout = DefaultBackendDialTimeout
+	}
+	if c.MaxRequestTimeout == 0 {
+		c.MaxRequestTimeout = DefaultMaxRequestTimeout
+	}
+	if c.MaxWaitingRequests == 0 {
+		c.MaxWaitingRequests = max(1, c.LuaStates/2)
+	}
 	switch {
 	case c.RateLimit < 0:
 		return c, fmt.Errorf("rate limit %g: must be positive (NoRateLimit turns it off)", c.RateLimit)
@@ -213,6 +254,10 @@ func (c Config) withDefaults() (Config, error) {
 		return c, fmt.Errorf("endpoint states %d: must be positive and at most lua states (%d)", c.EndpointStates, c.LuaStates)
 	case c.SessionHistory < 0:
 		return c, fmt.Errorf("session history %d: must be positive", c.SessionHistory)
+	case c.BackendDialTimeout < 0 || c.MaxRequestTimeout < 0:
+		return c, fmt.Errorf("backend dial timeout %s, max request timeout %s: must be positive", c.BackendDialTimeout, c.MaxRequestTimeout)
+	case c.MaxWaitingRequests < 0 || c.MaxWaitingRequests > c.LuaStates:
+		return c, fmt.Errorf("max waiting requests %d: must be positive and at most lua states (%d)", c.MaxWaitingRequests, c.LuaStates)
 	case c.CloseStates < 0:
 		return c, fmt.Errorf("close states %d: must be positive", c.CloseStates)
 	case c.PingInterval < 0 || c.PongTimeout < 0 || c.WriteTimeout < 0:

@@ -46,8 +46,23 @@
 // endpoints, on a pooled state like any event, and its failure is logged
 // with its line; it never accepts.
 //
+// Proxy sockets (proxy.go) are sockets of an endpoint with --#BACKEND. The
+// reader writes upstream frames to the backend itself, under proxy.wmu;
+// one goroutine per proxy socket, owned by Serve and ended by proxy.end
+// after the reader, reads the backend and queues its frames, taking the
+// writer role after each as the reader does after an event (relaying), and
+// waiting while the queue is full. Filter executions of the two directions
+// take turns under proxy.mu, so a socket's events never overlap.
+//
+// Requests (request.go) wait for their reply on a channel of the socket's
+// requests, whose mutex is a leaf held only to change its map; closing the
+// socket fails them. A send that waits for its delivery carries a channel
+// in its queued message, told when the writer has written it or the socket
+// ends without.
+//
 // Lock order (a lock on the left may be held while taking one on its
-// right, never the reverse): pool.mu → luaapi's deadline.mu. The watchdog
+// right, never the reverse): proxy.mu → pool.mu → luaapi's deadline.mu.
+// proxy.wmu and requests.mu are leaves. The watchdog
 // holds pool.mu while it interrupts an execution, which takes the
 // execution's deadline lock; the pool's lock also guards what it knows of
 // each running execution, so an interrupt never reaches the execution

@@ -88,9 +88,11 @@ func New(cfg Config) (*Engine, error) {
 	// One per engine, so that the endpoint log rates are this gateway's.
 	scriptLog := luaapi.NewScriptLog()
 	ks := luaKeystoreOf(cfg.Keystore)
+	waiting := luaapi.NewWaitLimit(cfg.MaxWaitingRequests)
 	e.pool = newPool(cfg.LuaStates, cfg.CloseStates, cfg.EndpointStates, func() *luaapi.VM {
 		return luaapi.NewVM(luaapi.Options{Sockets: e.hub, Keystore: ks, Logger: cfg.Logger, ScriptLog: scriptLog, Pusher: cfg.Pusher,
-			KeepOutput: cfg.Logs != nil, NoPrintLog: cfg.NoPrintLog})
+			KeepOutput: cfg.Logs != nil, NoPrintLog: cfg.NoPrintLog,
+			Requests: e.hub, Waiting: waiting, MaxRequestTimeout: cfg.MaxRequestTimeout, Files: luaFiles(cfg.Files)})
 	})
 	e.watchdog = newWatchdog(uint64(cfg.ScriptMemory), e.pool, &e.queued)
 	empty, err := scripts.Compile(scripts.Solution{})
@@ -103,6 +105,9 @@ func New(cfg Config) (*Engine, error) {
 	}
 	return e, nil
 }
+
+// MaxRequestTimeout bounds a request's timeout (Config.MaxRequestTimeout).
+func (e *Engine) MaxRequestTimeout() time.Duration { return e.cfg.MaxRequestTimeout }
 
 // Hub holds the engine's live sockets.
 func (e *Engine) Hub() *hub.Hub { return e.hub }
@@ -125,13 +130,27 @@ func (e *Engine) Solution() *scripts.Compiled { return e.rev.Load().compiled }
 
 // Serve runs an upgraded connection until it ends: the open event, a data
 // event per message, then the close event. It returns after the close event.
-func (e *Engine) Serve(ws *websocket.Conn, c hub.Conn) error {
+func (e *Engine) Serve(ws *websocket.Conn, c hub.Conn) error { return e.serve(ws, c, nil) }
+
+// ServeProxy runs an upgraded connection of a proxy endpoint, relayed to
+// and from b (DialBackend), until either side ends; the other is closed
+// with the same code and reason. Its open and close events run as
+// Serve's, when the endpoint's script has code. It returns after the
+// close event, with b closed.
+func (e *Engine) ServeProxy(ws *websocket.Conn, c hub.Conn, b *Backend) error {
+	return e.serve(ws, c, b)
+}
+
+func (e *Engine) serve(ws *websocket.Conn, c hub.Conn, b *Backend) error {
 	e.mu.Lock()
 	if e.shuttingDown {
 		e.mu.Unlock()
 		msg := websocket.FormatCloseMessage(hub.CloseShutdown.Code, hub.CloseShutdown.Text)
 		_ = ws.WriteControl(websocket.CloseMessage, msg, time.Now().Add(e.cfg.WriteTimeout))
 		_ = ws.Close()
+		if b != nil {
+			b.closeWith(hub.CloseShutdown, e.cfg.WriteTimeout)
+		}
 		return ErrShuttingDown
 	}
 	e.live.Add(1)
@@ -140,6 +159,9 @@ func (e *Engine) Serve(ws *websocket.Conn, c hub.Conn) error {
 
 	s := newSocket(e, ws)
 	s.builtin = e.isBuiltin(c.Route)
+	if b != nil {
+		s.proxy, s.room = newProxy(s, b), make(chan struct{}, 1)
+	}
 	ws.SetReadLimit(e.cfg.MaxMessageBytes)
 	_ = s.extendReadDeadline()
 	ws.SetPongHandler(func(string) error { return s.extendReadDeadline() })
@@ -168,7 +190,13 @@ func (e *Engine) Serve(ws *websocket.Conn, c hub.Conn) error {
 	}
 	s.run(&luaapi.Event{Type: luaapi.EventOpen, Conn: s.conn, Peer: s, Timestamp: time.Now()})
 	e.pushConnected(s)
+	if s.proxy != nil {
+		s.proxy.start()
+	}
 	reason := s.readLoop()
+	if s.proxy != nil {
+		s.proxy.end(reason)
+	}
 	if debug {
 		e.cfg.Logger.Debug("socket disconnected", "socket_id", c.ID, "route", c.Route, "code", reason.Code, "reason", reason.Text)
 	}
@@ -183,7 +211,19 @@ func (e *Engine) Serve(ws *websocket.Conn, c hub.Conn) error {
 	groups := s.entry.Unregister()
 	e.dispatch(s, &luaapi.Event{Type: luaapi.EventClose, Conn: s.conn, Peer: s, Timestamp: time.Now(),
 		CloseCode: reason.Code, CloseReason: reason.Text, Groups: groups})
+	if e.cfg.Files != nil {
+		e.cfg.Files.RemoveSession(c.ID)
+	}
 	return nil
+}
+
+// luaFiles is f as the Files module takes it: a nil interface, not a nil
+// pointer in one, when there are no files.
+func luaFiles(f SessionFiles) luaapi.Files {
+	if f == nil {
+		return nil
+	}
+	return f
 }
 
 // closeHistory stores the closed sessions still buffered.
@@ -210,6 +250,9 @@ func (e *Engine) dispatch(s *socket, ev *luaapi.Event) {
 	}
 	if prog == nil {
 		return
+	}
+	if s.proxy != nil && !s.policy().filter {
+		return // a proxy endpoint without code runs no Lua at all
 	}
 	s.prog = prog
 	kind := kindOf(ev.Type)

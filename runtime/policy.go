@@ -31,6 +31,9 @@ type endpointPolicy struct {
 	// routes holds the programs of the --#ROUTE lines by key, reserved
 	// keys included; nil when the endpoint declares none.
 	routes map[string]*luaapi.Program
+	// filter is set on a proxy endpoint whose script has code, which then
+	// runs for every frame (proxy.go).
+	filter bool
 }
 
 // rateParams is a rate limit as a limiter and its answers.
@@ -75,6 +78,7 @@ func (e *Engine) newEndpointPolicy(path string, p *scripts.Policy, libs *solutio
 		maxAge:     cfg.MaxConnectionAge,
 		selector:   p.RouteSelect,
 		info:       &luaapi.Policy{},
+		filter:     p.Backend != nil && p.Backend.Filter,
 	}
 	switch rl := p.RateLimit; {
 	case rl == nil && !cfg.NoRateLimit:

@@ -55,7 +55,17 @@ func (o outlet) Recipient() string { return o.conn.UserID }
 
 func (o outlet) Topic() string { return pushTopic(o.conn) }
 
-func (o outlet) Send(frame []byte, written func()) error { return o.s.send(frame, false, written) }
+func (o outlet) Send(frame []byte, written func()) error {
+	m := outMsg{data: frame}
+	if written != nil {
+		m.written = func(err error) {
+			if err == nil {
+				written()
+			}
+		}
+	}
+	return o.s.send(m)
+}
 
 func (o outlet) Full(err error) bool { return errors.Is(err, luaapi.ErrQueueFull) }
 

@@ -76,9 +76,12 @@ func (s *socket) receive(typ int, r io.Reader, buf *[]byte) error {
 		// a connect; each is a read and a batched commit, and the rate
 		// limit is for scripts' events.
 		s.e.cfg.Push.Received(s.outlet(), data)
+	case typ == websocket.TextMessage && s.answer(data):
 	case s.limiter != nil && !s.limiter.Allow():
 		s.stats.rateLimited.Add(1)
 		s.overLimit(pol, typ, data, now)
+	case s.proxy != nil:
+		s.proxy.up(typ, data, now, pol)
 	default:
 		s.data = s.dataEvent(typ, data, now)
 		s.run(&s.data)

@@ -16,7 +16,7 @@ func activeSession(sn hub.Snapshot) session.Record {
 		SocketID: sn.ID, Route: sn.Route, UserID: sn.UserID, SessionName: sn.SessionName,
 		RemoteAddr: sn.RemoteAddr, Subprotocol: sn.Subprotocol, ConnectedAt: sn.ConnectedAt,
 		MessagesIn: sn.MessagesIn, MessagesOut: sn.MessagesOut, BytesIn: sn.BytesIn, BytesOut: sn.BytesOut,
-		Status: session.Active,
+		Status: session.Active, Backend: sn.Backend,
 	}
 }
 

@@ -19,8 +19,10 @@ import (
 type outMsg struct {
 	data   []byte
 	binary bool
-	// written, when set, runs once data has been written (push delivery).
-	written func()
+	// written, when set, is told once the message is written (nil), or
+	// that it will not be (the socket closed first): a push delivery, a
+	// send that waits for its delivery.
+	written func(error)
 }
 
 // socket is one live connection. Its reader runs on the goroutine that
@@ -48,8 +50,9 @@ type socket struct {
 	ended   bool             // the reader has finished: nothing more is sent
 	pingDue bool             // the pinger asks the writer for a ping
 	// dispatching is set while the reader runs an event; run writes
-	// afterwards what the event queued.
-	dispatching bool
+	// afterwards what the event queued. relaying is the same for a proxy
+	// socket's downstream goroutine while it queues a frame.
+	dispatching, relaying bool
 	// writing is set while a writer goroutine runs, and for good once one
 	// has sent the close frame or failed: no writer starts after that.
 	writing bool
@@ -88,6 +91,15 @@ type socket struct {
 	// still unread are then dropped (see dispatch). Only the reader
 	// goroutine touches them.
 	late, gone bool
+
+	// proxy relays the socket to its endpoint's backend; nil for a socket
+	// its scripts answer. room, made with it, tells the proxy that the
+	// send queue has room again.
+	proxy *proxy
+	room  chan struct{}
+	// reqs are the requests waiting for the client's reply; nil until
+	// the socket's first request.
+	reqs atomic.Pointer[requests]
 }
 
 func newSocket(e *Engine, ws *websocket.Conn) *socket {
@@ -100,13 +112,14 @@ func newSocket(e *Engine, ws *websocket.Conn) *socket {
 
 // Send queues a message for the writer. It implements luaapi.Peer and
 // hub.Socket.
-func (s *socket) Send(msg []byte, binary bool) error { return s.send(msg, binary, nil) }
+func (s *socket) Send(msg []byte, binary bool) error {
+	return s.send(outMsg{data: msg, binary: binary})
+}
 
-// send queues a message for the writer, which calls written once it has
-// written it.
-func (s *socket) send(msg []byte, binary bool, written func()) error {
+// send queues m for the writer.
+func (s *socket) send(m outMsg) error {
 	cfg := &s.e.cfg
-	n := int64(len(msg))
+	n := int64(len(m.data))
 	if n > cfg.MaxSendBytes {
 		return fmt.Errorf("%w: a message of %d bytes is over the limit of %d", luaapi.ErrBadArgument, n, cfg.MaxSendBytes)
 	}
@@ -131,7 +144,7 @@ func (s *socket) send(msg []byte, binary bool, written func()) error {
 		return fmt.Errorf("%w: the server holds %d bytes for slow clients, the limit is %d", luaapi.ErrQueueFull, total-n, cfg.SendTotalBytes)
 	}
 	s.queued += n
-	s.queue = append(s.queue, outMsg{msg, binary, written})
+	s.queue = append(s.queue, m)
 	s.startWriterLocked()
 	s.mu.Unlock()
 	return nil
@@ -155,6 +168,7 @@ func (s *socket) CloseWith(reason hub.CloseReason) error {
 	s.startWriterLocked()
 	s.mu.Unlock()
 	s.e.pool.cancel(&s.wait)
+	s.failRequests() // no reply is read once the socket is closing
 	return nil
 }
 
@@ -162,7 +176,7 @@ func (s *socket) CloseWith(reason hub.CloseReason) error {
 // running, may not run, or the reader is running an event (run writes
 // after it). s.mu must be held.
 func (s *socket) startWriterLocked() {
-	if s.writing || s.ended || s.dispatching {
+	if s.writing || s.ended || s.dispatching || s.relaying {
 		return
 	}
 	s.writing = true
@@ -224,6 +238,12 @@ func (s *socket) recycle(batch []outMsg) {
 	s.queued -= n
 	s.spare = batch[:0]
 	s.mu.Unlock()
+	if s.room != nil {
+		select {
+		case s.room <- struct{}{}:
+		default:
+		}
+	}
 }
 
 // writeLoop is the socket's writer goroutine. It returns when it has
@@ -246,7 +266,7 @@ func (s *socket) writeNext() bool {
 	// was last active: reading the clock once more per batch cost an
 	// event as much as timing its execution does.
 	var now time.Time
-	for _, m := range batch {
+	for i, m := range batch {
 		typ := websocket.TextMessage
 		if m.binary {
 			typ = websocket.BinaryMessage
@@ -254,13 +274,14 @@ func (s *socket) writeNext() bool {
 		now = time.Now()
 		_ = s.ws.SetWriteDeadline(now.Add(cfg.WriteTimeout))
 		if err := s.ws.WriteMessage(typ, m.data); err != nil {
+			notDelivered(batch[i:])
 			s.writeFailed(err)
 			return false
 		}
 		s.out.Add(1)
 		s.bytesOut.Add(uint64(len(m.data)))
 		if m.written != nil {
-			m.written()
+			m.written(nil)
 		}
 	}
 	if len(batch) > 0 {
@@ -298,7 +319,14 @@ func (s *socket) run(ev *luaapi.Event) {
 	s.e.dispatch(s, ev)
 	s.mu.Lock()
 	s.dispatching = false
-	write := !s.writing && !s.ended && (len(s.queue) > 0 || s.closing != nil || s.pingDue)
+	s.writeAfter()
+}
+
+// writeAfter takes the writer's part, if no writer runs and there is
+// something to write, for a batch or two, and hands anything longer to a
+// writer goroutine. s.mu must be held; writeAfter releases it.
+func (s *socket) writeAfter() {
+	write := !s.writing && !s.ended && !s.dispatching && !s.relaying && (len(s.queue) > 0 || s.closing != nil || s.pingDue)
 	if write {
 		s.writing = true
 		s.writers.Add(1)
@@ -327,8 +355,12 @@ func (s *socket) clientGone() bool { return s.ws != nil && connClosed(s.ws.NetCo
 
 // Stats implements hub.Socket.
 func (s *socket) Stats() hub.Stats {
-	return hub.Stats{MessagesIn: s.in.Load(), MessagesOut: s.out.Load(),
+	st := hub.Stats{MessagesIn: s.in.Load(), MessagesOut: s.out.Load(),
 		BytesIn: s.bytesIn.Load(), BytesOut: s.bytesOut.Load(), LastActivityAt: s.lastActive()}
+	if s.proxy != nil {
+		st.Backend = s.proxy.stats()
+	}
+	return st
 }
 
 // writeFailed ends a socket the writer can no longer write to. A timeout
@@ -360,8 +392,20 @@ func (s *socket) end() {
 	s.writers.Wait()
 	s.mu.Lock()
 	s.e.queued.Add(-s.queued)
+	notDelivered(s.queue)
 	s.queued, s.queue, s.spare = 0, nil, nil
 	s.mu.Unlock()
+	s.failRequests()
+}
+
+// notDelivered tells the sends among msgs that wait for their delivery
+// that it will not happen.
+func notDelivered(msgs []outMsg) {
+	for _, m := range msgs {
+		if m.written != nil {
+			m.written(luaapi.ErrSocketClosed)
+		}
+	}
 }
 
 // closedSession is the socket's session once it has ended for reason.

@@ -49,6 +49,9 @@ type Policy struct {
 	// Security is how upgrades, or an HTTP endpoint's requests,
 	// authenticate; nil means the server's default.
 	Security *Security
+	// Backend is the server the endpoint's sockets are relayed to; nil
+	// for an endpoint whose script answers its sockets itself.
+	Backend *Backend
 }
 
 // Routed reports whether the endpoint declares any route.
@@ -83,13 +86,14 @@ var headerLineRE = regexp.MustCompile(`^--#([A-Za-z_]+)(?:[ \t]+(.*))?$`)
 
 // headerWords are the header lines an endpoint may carry, in the order an
 // error lists them.
-var headerWords = []string{"ENDPOINT", "ROUTESELECT", "ROUTE", "RATELIMIT", "IDLE", "MAXAGE", "MAXMESSAGE", "SUBPROTOCOLS", "SECURITY"}
+var headerWords = []string{"ENDPOINT", "ROUTESELECT", "ROUTE", "RATELIMIT", "IDLE", "MAXAGE", "MAXMESSAGE", "SUBPROTOCOLS", "SECURITY", "BACKEND", "BACKEND_HEADERS"}
 
 // functionNameRE is a Lua identifier: what a route may name in a module.
 var functionNameRE = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
 
-// subprotocolRE is an HTTP token, what Sec-WebSocket-Protocol carries.
-var subprotocolRE = regexp.MustCompile("^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")
+// tokenRE is an HTTP token: a header name, or what
+// Sec-WebSocket-Protocol carries.
+var tokenRE = regexp.MustCompile("^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")
 
 // parsePolicy reads the policy header lines of an endpoint's script: the
 // "--#" lines between its --#ENDPOINT header and its first line of code.
@@ -99,8 +103,11 @@ var subprotocolRE = regexp.MustCompile("^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")
 // lines holds the line of each header word the script declares.
 func parsePolicy(script string, rc *resolvedConfig) (pol Policy, lines map[string]int, problems Problems) {
 	var (
-		seen = map[string]int{}
-		keys = map[string]int{}
+		seen    = map[string]int{}
+		keys    = map[string]int{}
+		backend Backend
+		// headerLine is the last --#BACKEND_HEADERS line.
+		headerLine int
 	)
 	for i, line := range strings.Split(script, "\n") {
 		line = strings.TrimRight(line, " \t\r")
@@ -123,7 +130,7 @@ func parsePolicy(script string, rc *resolvedConfig) (pol Policy, lines map[strin
 		if word == "ENDPOINT" {
 			continue
 		}
-		if first, dup := seen[word]; dup && word != "ROUTE" {
+		if first, dup := seen[word]; dup && word != "ROUTE" && word != "BACKEND_HEADERS" {
 			problem("declared twice: also at line %d", first)
 			continue
 		}
@@ -158,6 +165,16 @@ func parsePolicy(script string, rc *resolvedConfig) (pol Policy, lines map[strin
 			pol.MaxMessageBytes, err = parseSize(args)
 		case "SUBPROTOCOLS":
 			pol.Subprotocols, err = parseSubprotocols(args)
+		case "BACKEND":
+			if err = parseBackendURL(args, nil); err == nil {
+				backend.URL, backend.Line = args, n
+			}
+		case "BACKEND_HEADERS":
+			var h BackendHeader
+			if h, err = parseBackendHeader(args); err == nil {
+				backend.Headers = append(backend.Headers, h)
+				headerLine = n
+			}
 		case "SECURITY":
 			var sec Security
 			if sec, err = parseSecurityLine(args, rc.schemes); err == nil {
@@ -176,6 +193,13 @@ func parsePolicy(script string, rc *resolvedConfig) (pol Policy, lines map[strin
 					"--#ROUTE: route %s matches a route value, and there is no --#ROUTESELECT to select one", Elide(r.Key))})
 			}
 		}
+	}
+	switch {
+	case backend.URL != "":
+		backend.Filter = hasCode(script)
+		pol.Backend = &backend
+	case headerLine > 0:
+		problems = append(problems, Problem{Line: headerLine, Message: "--#BACKEND_HEADERS: the endpoint has no --#BACKEND"})
 	}
 	return pol, seen, problems
 }
@@ -397,7 +421,7 @@ func parseSubprotocols(s string) ([]string, error) {
 	var out []string
 	for _, p := range strings.Split(s, ",") {
 		p = strings.TrimSpace(p)
-		if !subprotocolRE.MatchString(p) {
+		if !tokenRE.MatchString(p) {
 			return nil, fmt.Errorf("%q is not a subprotocol name: write names separated by commas", Elide(p))
 		}
 		for _, q := range out {
@@ -430,6 +454,13 @@ func endpointPolicy(e Endpoint, rc *resolvedConfig, modules map[string]string) (
 		if _, ok := modules[sec.Module]; !ok {
 			problems = append(problems, Problem{Line: sec.Line, Message: fmt.Sprintf(
 				"--#SECURITY script %s.%s: no module %s in the solution (modules/%s.lua)", sec.Module, sec.Function, sec.Module, strings.ReplaceAll(sec.Module, ".", "/"))})
+		}
+	}
+	if b := pol.Backend; b != nil {
+		if pat, err := ParsePattern(e.Path); err == nil {
+			if err := parseBackendURL(b.URL, append([]string{}, pat.Params...)); err != nil {
+				problems = append(problems, Problem{Line: b.Line, Message: "--#BACKEND: " + err.Error()})
+			}
 		}
 	}
 	for i := range problems {

@@ -213,9 +213,6 @@ func (c *CORSPolicy) Allows(origin string) bool {
 	return false
 }
 
-// headerNameRE is an HTTP header name.
-var headerNameRE = regexp.MustCompile("^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")
-
 // resolveCORS checks w's cors. Each problem is in WebserviceFile, its
 // message starting with the key at fault, as Config's are. A Webservice
 // that allows no origin gives nil: no CORS header is ever sent.
@@ -243,7 +240,7 @@ func (w Webservice) resolveCORS() (*CORSPolicy, Problems) {
 		list []string
 	}{{"cors.headers", w.CORS.Headers}, {"cors.expose_headers", w.CORS.ExposeHeaders}} {
 		for _, name := range h.list {
-			if !headerNameRE.MatchString(name) {
+			if !tokenRE.MatchString(name) {
 				add(h.key, fmt.Errorf("%q is not a header name", Elide(name)))
 			}
 		}

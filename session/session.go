@@ -42,6 +42,18 @@ type Record struct {
 	MessagesIn, MessagesOut, BytesIn, BytesOut uint64
 	// Status is Active or Closed.
 	Status string
+	// Backend counts a proxy socket's frames to and from its backend; nil
+	// for a socket without one.
+	Backend *Backend
+}
+
+// Backend counts the frames a proxy socket relayed: up, from its client
+// to its backend; down, from the backend.
+type Backend struct {
+	FramesUp   uint64 `json:"frames_up"`
+	FramesDown uint64 `json:"frames_down"`
+	BytesUp    uint64 `json:"bytes_up"`
+	BytesDown  uint64 `json:"bytes_down"`
 }
 
 // Filter selects sessions; an empty field selects all.

@@ -34,6 +34,8 @@ type storedSession struct {
 	MessagesOut uint64    `json:"messages_out"`
 	BytesIn     uint64    `json:"bytes_in"`
 	BytesOut    uint64    `json:"bytes_out"`
+	// Backend is a proxy socket's relay counts; absent for others.
+	Backend *session.Backend `json:"backend,omitempty"`
 }
 
 // sessionKey orders sessions by connection time, then socket id, so that
@@ -65,6 +67,7 @@ func (s *Store) PutSessions(sessions []session.Record, keep int) error {
 				Route: rec.Route, UserID: rec.UserID, SessionName: rec.SessionName, RemoteAddr: rec.RemoteAddr,
 				Subprotocol: rec.Subprotocol, ClosedAt: rec.ClosedAt, CloseCode: rec.CloseCode, CloseReason: rec.CloseReason,
 				MessagesIn: rec.MessagesIn, MessagesOut: rec.MessagesOut, BytesIn: rec.BytesIn, BytesOut: rec.BytesOut,
+				Backend: rec.Backend,
 			})
 			if err != nil {
 				return fmt.Errorf("encode session %s: %w", rec.SocketID, err)
@@ -207,6 +210,6 @@ func decodeSession(k, v []byte) (session.Record, error) {
 		Route: st.Route, UserID: st.UserID, SessionName: st.SessionName, RemoteAddr: st.RemoteAddr,
 		Subprotocol: st.Subprotocol, ClosedAt: st.ClosedAt, CloseCode: st.CloseCode, CloseReason: st.CloseReason,
 		MessagesIn: st.MessagesIn, MessagesOut: st.MessagesOut, BytesIn: st.BytesIn, BytesOut: st.BytesOut,
-		Status: session.Closed,
+		Status: session.Closed, Backend: st.Backend,
 	}, nil
 }

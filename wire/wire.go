@@ -6,10 +6,12 @@
 package wire
 
 import (
+	"encoding/json"
 	"time"
 
 	"github.com/luagate/luagate/logs"
 	"github.com/luagate/luagate/scripts"
+	"github.com/luagate/luagate/session"
 )
 
 // Prefix is the path every management route lives under, and the only
@@ -93,6 +95,9 @@ type Socket struct {
 	SessionName string `json:"session_name,omitempty"`
 	// Auth is nil for an endpoint without authentication.
 	Auth *SocketAuth `json:"auth,omitempty"`
+	// Backend counts a proxy socket's frames to and from its backend:
+	// {"frames_up","frames_down","bytes_up","bytes_down"}.
+	Backend *session.Backend `json:"backend,omitempty"`
 }
 
 // SendRequest is the body of POST /sockets/:id/messages. Type is
@@ -162,6 +167,8 @@ type Session struct {
 	BytesOut    uint64     `json:"bytes_out"`
 	// Status is "active" or "closed".
 	Status string `json:"status"`
+	// Backend counts a proxy socket's frames to and from its backend.
+	Backend *session.Backend `json:"backend,omitempty"`
 }
 
 // Sessions answers GET /sessions: a page, newest first. NextToken, given
@@ -188,4 +195,26 @@ type Logs struct {
 // records before it could read them.
 type LogsDropped struct {
 	Dropped uint64 `json:"dropped"`
+}
+
+// RequestBody is the body of POST /sockets/:id/requests: a request to the
+// socket's client for Event with Content (any JSON, null when absent),
+// waiting Timeout seconds for the reply (absent: 5).
+type RequestBody struct {
+	Event   string          `json:"event"`
+	Content json.RawMessage `json:"content,omitempty"`
+	Timeout *float64        `json:"timeout,omitempty"`
+}
+
+// Reply answers POST /sockets/:id/requests: the content of the client's
+// reply.
+type Reply struct {
+	Content json.RawMessage `json:"content"`
+}
+
+// File is a socket's session file as GET /sockets/:id/files lists it.
+type File struct {
+	Name       string    `json:"name"`
+	Size       int64     `json:"size"`
+	ModifiedAt time.Time `json:"modified_at"`
 }

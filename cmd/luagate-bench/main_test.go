@@ -62,6 +62,7 @@ func TestCommandLineMistakesAreRefused(t *testing.T) {
 		{"--compare", "--url", "ws://127.0.0.1:1/"},
 		{"--compare", "--rounds", "0"},
 		{"--compare", "--idle", "--rounds", "2"},
+		{"--proxy", "--url", "ws://127.0.0.1:1/"},
 	} {
 		var out, errs bytes.Buffer
 		if code := run(context.Background(), args, &out, &errs); code == 0 {

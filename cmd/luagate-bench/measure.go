@@ -82,8 +82,19 @@ func compare(ctx context.Context, o options, stderr io.Writer) ([]row, []ratios,
 		o.procs = 1
 		fmt.Fprintln(stderr, "--compare: clients run in a child process (--procs 1)")
 	}
-	script, err := os.ReadFile(o.script)
+	echo, err := bench.StartEcho("127.0.0.1:0")
 	if err != nil {
+		return nil, nil, fmt.Errorf("start raw echo: %w", err)
+	}
+	defer echo.Close()
+	raw, scripted := row{Name: "raw gorilla echo"}, row{Name: "luagate echo.lua"}
+	var script []byte
+	if o.proxy {
+		// The same echo is the backend: what the relay adds is all
+		// that differs.
+		script = []byte("--#ENDPOINT WEBSOCKET /echo\n--#BACKEND " + echo.URL() + "\n")
+		raw.Name, scripted.Name = "direct to the echo backend", "luagate --#BACKEND relay"
+	} else if script, err = os.ReadFile(o.script); err != nil {
 		return nil, nil, fmt.Errorf("read the echo script (run from the repository, or pass --script): %w", err)
 	}
 	bin, cleanup, err := luagateBinary(ctx, o)
@@ -92,11 +103,6 @@ func compare(ctx context.Context, o options, stderr io.Writer) ([]row, []ratios,
 	}
 	defer cleanup()
 
-	echo, err := bench.StartEcho("127.0.0.1:0")
-	if err != nil {
-		return nil, nil, fmt.Errorf("start raw echo: %w", err)
-	}
-	defer echo.Close()
 	lg, err := bench.StartLuagate(ctx, bin, script)
 	if err != nil {
 		return nil, nil, err
@@ -105,7 +111,6 @@ func compare(ctx context.Context, o options, stderr io.Writer) ([]row, []ratios,
 
 	// Rounds alternate between the servers, so that a change in the
 	// machine's load during the run weighs on both alike.
-	raw, scripted := row{Name: "raw gorilla echo"}, row{Name: "luagate echo.lua"}
 	var perRound []ratios
 	for round := range o.rounds {
 		var pair [2]summary

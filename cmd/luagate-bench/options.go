@@ -21,9 +21,10 @@ type options struct {
 	rounds     int
 	luagateBin string
 	script     string
-	// scriptSet says --script was given; http is --http.
+	// scriptSet says --script was given; http is --http, proxy --proxy.
 	scriptSet bool
 	http      bool
+	proxy     bool
 }
 
 const synopsis = `Usage: luagate-bench [flags]
@@ -37,6 +38,8 @@ echo example, and prints both and their ratios. --http loads an http:// --url
 with --conns keep-alive clients (100 unless given) sending GETs in a closed
 loop; with --compare it measures a plain net/http handler and luagate's
 trivial HTTP endpoint (GET /hello, or --script), each in its own process.
+With --proxy, it measures luagate relaying a --#BACKEND endpoint to that echo
+instead of running a script.
 
 Flags:
 `
@@ -65,6 +68,7 @@ func parseOptions(args []string, stderr io.Writer) (options, error) {
 	fs.StringVar(&o.luagateBin, "luagate-bin", "", "luagate binary for --compare; empty builds ./cmd/luagate (run from the repository)")
 	fs.StringVar(&o.script, "script", "testdata/examples/echo/endpoints/echo.lua", "endpoint script luagate runs in --compare; it must echo on /echo")
 	fs.BoolVar(&o.http, "http", false, "load HTTP instead of WebSocket: --url is http://, --conns counts keep-alive clients (100 unless given)")
+	fs.BoolVar(&o.proxy, "proxy", false, "with --compare: luagate relays a --#BACKEND endpoint without code to the raw echo, measured against connecting to the echo directly")
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}
@@ -83,6 +87,8 @@ func parseOptions(args []string, stderr io.Writer) (options, error) {
 		return o, fmt.Errorf("--compare starts its own servers: --url %q and --server-pid %d do not apply", o.url, o.serverPid)
 	case !o.compare && o.url == "":
 		return o, fmt.Errorf("--url is required without --compare")
+	case o.proxy && !o.compare:
+		return o, fmt.Errorf("--proxy goes with --compare")
 	case o.rounds < 1:
 		return o, fmt.Errorf("--rounds %d: must be at least 1", o.rounds)
 	case o.rounds > 1 && o.load.Idle:

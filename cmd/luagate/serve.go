@@ -14,6 +14,7 @@ import (
 
 	"github.com/luagate/luagate/auth"
 	"github.com/luagate/luagate/endpoints"
+	"github.com/luagate/luagate/files"
 	"github.com/luagate/luagate/gateway"
 	"github.com/luagate/luagate/hub"
 	"github.com/luagate/luagate/keystore"
@@ -97,6 +98,11 @@ func serve(args []string, stderr io.Writer) error {
 	fs.Int64Var(&c.Keystore.MaxKeys, "keystore-max-keys", keystore.DefaultMaxKeys, "most keys the solution's Keystore holds; a write of a new key past it fails with a QuotaExceededError")
 	fs.Int64Var(&c.Keystore.MaxValueBytes, "keystore-max-value-bytes", keystore.DefaultMaxValueBytes, "largest value of one Keystore key (a string, or a list's, set's or hash's items); a larger write fails with a QuotaExceededError")
 	fs.Int64Var(&c.Keystore.MaxBytes, "keystore-max-bytes", keystore.DefaultMaxBytes, "most bytes of keys and values the Keystore holds together; a write past it fails with a QuotaExceededError")
+	fs.DurationVar(&c.Runtime.BackendDialTimeout, "backend-dial-timeout", runtime.DefaultBackendDialTimeout, "longest time to dial a --#BACKEND endpoint's backend, handshake included; past it the client's upgrade fails with 502")
+	fs.DurationVar(&c.Runtime.MaxRequestTimeout, "max-request-timeout", runtime.DefaultMaxRequestTimeout, "longest timeout of Websocket.request, Websocket.send{wait=true} and POST /api/v1/solution/sockets/:id/requests")
+	fs.IntVar(&c.Runtime.MaxWaitingRequests, "max-waiting-requests", 0, "most executions waiting for a client's reply or a delivery at once (each holds its Lua state); 0 means half of --lua-states")
+	fs.Int64Var(&c.Files.MaxBytesPerSocket, "files-max-bytes-per-socket", files.DefaultMaxBytesPerSocket, "most bytes of one socket's temporary files (its session directory and its links) together; more are refused with 413")
+	fs.Int64Var(&c.Files.MaxBytes, "files-max-bytes", files.DefaultMaxBytes, "most bytes of all temporary files together; more are refused with 413")
 	fs.StringVar(&c.Project, "project", "", "project directory to deploy at start, replacing the stored solution")
 	fs.IntVar(&c.LogBuffer, "log-buffer", logs.DefaultSize, "records the script log keeps in memory (GET /api/v1/solution/logs, luagate logs)")
 	fs.BoolVar(&c.Runtime.LogExecutions, "log-executions", false, "also add to the script log the executions that succeed without printing")
