@@ -12,6 +12,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/luagate/luagate/cluster"
 	"github.com/luagate/luagate/endpoints"
 	"github.com/luagate/luagate/hub"
 	"github.com/luagate/luagate/runtime"
@@ -72,6 +73,9 @@ type Config struct {
 	// Server configures the HTTP surface; its Engine, Store, AdminToken and
 	// Logger are filled in.
 	Server endpoints.Config
+	// Cluster, when it names NATS servers or the embedded one, makes this
+	// gateway a node of a cluster; its DataDir and Logger are filled in.
+	Cluster cluster.Config
 }
 
 // Gateway is an assembled luagate server.
@@ -86,6 +90,7 @@ type Gateway struct {
 	failed   chan error // the first listener that stopped serving on its own
 	stopOnce sync.Once
 	stopErr  error
+	node     *cluster.Node    // set in a cluster
 	watcher  *scripts.Watcher // set when the project is watched
 	watch    context.CancelFunc
 	watched  chan struct{}
@@ -136,13 +141,16 @@ func New(cfg Config) (_ *Gateway, err error) {
 	if g.store, err = storage.Open(filepath.Join(cfg.DataDir, "luagate.db"), dbLockTimeout); err != nil {
 		return nil, err
 	}
-	rc := cfg.Runtime
+	rc, sc, hc := cfg.Runtime, cfg.Server, cfg.Hub
+	if err := g.joinCluster(&hc, &sc); err != nil {
+		return nil, err
+	}
 	rc.Logger = cfg.Logger
 	if rc.Sessions == nil {
 		rc.Sessions = g.store
 	}
 	if rc.Hub == nil {
-		rc.Hub = hub.New(cfg.Hub)
+		rc.Hub = hub.New(hc)
 	}
 	if rc.Revoked == nil {
 		rc.Revoked = endpoints.KeyRevoked(g.store)
@@ -150,9 +158,11 @@ func New(cfg Config) (_ *Gateway, err error) {
 	if g.engine, err = runtime.New(rc); err != nil {
 		return nil, err
 	}
-	sc := cfg.Server
 	sc.Engine, sc.Store, sc.AdminToken, sc.Logger = g.engine, g.store, g.token, cfg.Logger
 	if g.server, err = endpoints.New(sc); err != nil {
+		return nil, err
+	}
+	if err := g.startCluster(); err != nil {
 		return nil, err
 	}
 	if cfg.Watch {
@@ -195,6 +205,9 @@ func (g *Gateway) closeOpened() {
 	}
 	if g.engine != nil {
 		_ = g.engine.Shutdown(context.Background())
+	}
+	if g.node != nil {
+		g.node.Shutdown()
 	}
 	if g.store != nil {
 		_ = g.store.Close()
@@ -300,6 +313,11 @@ func (g *Gateway) Shutdown(ctx context.Context) error {
 		}
 		g.server.StartShutdown()
 		errs := []error{g.engine.Shutdown(ctx)}
+		if g.node != nil {
+			// After the engine: the close events of this node's sockets
+			// may still reach sockets elsewhere.
+			g.node.Shutdown()
+		}
 		for _, s := range g.servers {
 			errs = append(errs, s.http.Shutdown(ctx))
 		}

@@ -23,6 +23,9 @@ var (
 	// ErrTooManyGroups means the socket is in as many groups as it may be
 	// (400, as the script asked for more than the limit allows).
 	ErrTooManyGroups = errors.New("the socket is in as many groups as it may join")
+	// ErrClusterUnavailable means the socket is on another node and the
+	// cluster cannot be reached (503).
+	ErrClusterUnavailable = errors.New("the cluster is unavailable")
 )
 
 // ErrorTable builds the error shape every luagate operation returns to a
@@ -44,6 +47,8 @@ func Classify(err error) (typ string, status int) {
 		return "NotFoundError", http.StatusNotFound
 	case errors.Is(err, ErrQueueFull):
 		return "QueueFullError", http.StatusServiceUnavailable
+	case errors.Is(err, ErrClusterUnavailable):
+		return "ClusterUnavailableError", http.StatusServiceUnavailable
 	case errors.Is(err, ErrBadArgument), errors.Is(err, ErrTooManyGroups):
 		return "ArgumentError", http.StatusBadRequest
 	default:

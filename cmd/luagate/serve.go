@@ -73,6 +73,7 @@ func serve(args []string, stderr io.Writer) error {
 	fs.IntVar(&c.Hub.MaxGroupsPerSocket, "max-groups-per-socket", hub.DefaultMaxGroupsPerSocket, "most groups one socket may be in (Websocket.join past it fails with status 400)")
 	fs.StringVar(&c.Project, "project", "", "project directory to deploy at start, replacing the stored solution")
 	fs.BoolVar(&c.Watch, "watch", false, "with --project: redeploy when a file changes; a save with errors logs them and keeps the last good revision")
+	clusterFlags(fs, &c.Cluster)
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}

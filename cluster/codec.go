@@ -1,0 +1,150 @@
+package cluster
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+
+	"github.com/luagate/luagate/hub"
+	"github.com/luagate/luagate/luaapi"
+)
+
+// The operations a node answers, the first byte of a request.
+const (
+	opSend        = 's' // a message to one socket; binary framing, see encodeSend
+	opClose       = 'c'
+	opSocket      = 'i'
+	opList        = 'l'
+	opSockets     = 'S'
+	opCloseAll    = 'a'
+	opJoin        = 'j'
+	opLeave       = 'v'
+	opGroups      = 'g'
+	opSendTo      = 'T'
+	opCloseTo     = 'C'
+	opListOf      = 'L'
+	opSocketsOf   = 'O'
+	opPresence    = 'P'
+	opUserPresent = 'U'
+)
+
+// request is what every operation but opSend carries, as JSON.
+type request struct {
+	ID     string           `json:"id,omitempty"`
+	Group  string           `json:"group,omitempty"`
+	User   string           `json:"user,omitempty"`
+	Target *hub.Target      `json:"target,omitempty"`
+	Reason *hub.CloseReason `json:"reason,omitempty"`
+	Msg    []byte           `json:"msg,omitempty"`
+	Binary bool             `json:"binary,omitempty"`
+}
+
+func encode(op byte, r request) []byte {
+	b, _ := json.Marshal(r)
+	return append([]byte{op}, b...)
+}
+
+// encodeSend frames a send without JSON, as it is the busiest request:
+// op, binary flag, id length, id, message.
+func encodeSend(id string, msg []byte, binary bool) []byte {
+	b := make([]byte, 0, 3+len(id)+len(msg))
+	flag := byte(0)
+	if binary {
+		flag = 1
+	}
+	b = append(b, opSend, flag, byte(len(id)))
+	b = append(b, id...)
+	return append(b, msg...)
+}
+
+func decodeSend(b []byte) (id string, msg []byte, binary bool, err error) {
+	if len(b) < 3 || len(b) < 3+int(b[2]) {
+		return "", nil, false, errors.New("short send request")
+	}
+	n := int(b[2])
+	return string(b[3 : 3+n]), b[3+n:], b[1] == 1, nil
+}
+
+// Error codes of a reply, the first byte; 0 is success.
+const (
+	codeOK = iota
+	codeUnknown
+	codeClosed
+	codeQueueFull
+	codeTooManyGroups
+	codeBadArgument
+	codeOther
+)
+
+var codeErrors = map[byte]error{
+	codeUnknown:       hub.ErrUnknownSocket,
+	codeClosed:        hub.ErrSocketClosed,
+	codeQueueFull:     hub.ErrQueueFull,
+	codeTooManyGroups: hub.ErrTooManyGroups,
+}
+
+// reply frames an answer: the code, the answering node (its length, then
+// it) and the body, a JSON value or an error's text.
+func reply(node string, err error, body any) []byte {
+	code := byte(codeOK)
+	var data []byte
+	if err != nil {
+		code = codeOther
+		for c, e := range codeErrors {
+			if errors.Is(err, e) {
+				code = c
+			}
+		}
+		if typ, _ := hub.Classify(err); typ == "ArgumentError" && code == codeOther {
+			code = codeBadArgument
+		}
+		data = []byte(err.Error())
+	} else if body != nil {
+		data, _ = json.Marshal(body)
+	}
+	b := make([]byte, 0, 2+len(node)+len(data))
+	b = append(b, code, byte(len(node)))
+	b = append(b, node...)
+	return append(b, data...)
+}
+
+// answer is a decoded reply.
+type answer struct {
+	node string
+	err  error
+	body []byte
+}
+
+func decodeReply(b []byte) answer {
+	if len(b) < 2 || len(b) < 2+int(b[1]) {
+		return answer{err: fmt.Errorf("%w: malformed reply", hub.ErrClusterUnavailable)}
+	}
+	a := answer{node: string(b[2 : 2+int(b[1])]), body: b[2+int(b[1]):]}
+	switch code := b[0]; code {
+	case codeOK:
+	case codeBadArgument:
+		a.err = fmt.Errorf("%w: %s", luaapi.ErrBadArgument, a.body)
+	case codeOther:
+		a.err = fmt.Errorf("node %s: %s", a.node, a.body)
+	default:
+		a.err = codeErrors[code]
+		if a.err == nil {
+			a.err = fmt.Errorf("node %s: error code %d: %s", a.node, code, a.body)
+		}
+	}
+	return a
+}
+
+// into decodes a successful answer's body into v.
+func (a answer) into(v any) error {
+	if a.err != nil {
+		return a.err
+	}
+	if len(a.body) == 0 {
+		return nil
+	}
+	if err := json.Unmarshal(a.body, v); err != nil {
+		return fmt.Errorf("node %s: reply: %w", a.node, err)
+	}
+	return nil
+}

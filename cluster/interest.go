@@ -1,0 +1,243 @@
+package cluster
+
+import (
+	"context"
+	"slices"
+	"strings"
+	"sync"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/luagate/luagate/hub"
+)
+
+// interest is which nodes hold sockets of which user, session name, route
+// and group: this node's own subscriptions to those keys' subjects, and
+// every node's, as the interest bucket records them (a key per token and
+// node, "g.<hash>.<node>").
+type interest struct {
+	n       *Node
+	mu      sync.Mutex
+	dirty   map[hub.Target]struct{}
+	wake    chan struct{}
+	subs    map[string]*nats.Subscription  // this node's, by token
+	holders map[string]map[string]struct{} // token → nodes, from the bucket
+
+	kvMu sync.Mutex
+	kv   jetstream.KeyValue // nil until the bucket is open
+}
+
+func (in *interest) init(n *Node) {
+	in.n = n
+	in.dirty = map[hub.Target]struct{}{}
+	in.wake = make(chan struct{}, 1)
+	in.subs = map[string]*nats.Subscription{}
+	in.holders = map[string]map[string]struct{}{}
+}
+
+// mark notes that t may have gained or lost its sockets here. It is called
+// with a hub shard lock held, so it only records and wakes run.
+func (in *interest) mark(t hub.Target) {
+	in.mu.Lock()
+	in.dirty[t] = struct{}{}
+	in.mu.Unlock()
+	select {
+	case in.wake <- struct{}{}:
+	default:
+	}
+}
+
+// run subscribes to the subject of each key this node gains sockets of
+// and unsubscribes from each it loses, recording both in the bucket, until
+// Close.
+func (in *interest) run(n *Node) {
+	defer n.wg.Done()
+	for {
+		select {
+		case <-n.ctx.Done():
+			return
+		case <-in.wake:
+		}
+		in.mu.Lock()
+		batch := make([]hub.Target, 0, len(in.dirty))
+		for t := range in.dirty {
+			batch = append(batch, t)
+		}
+		clear(in.dirty)
+		in.mu.Unlock()
+		var added, removed []string
+		for _, t := range batch {
+			token := tokenOf(t)
+			has := n.hub.HasLocal(t)
+			in.mu.Lock()
+			sub, subscribed := in.subs[token]
+			in.mu.Unlock()
+			switch {
+			case has && !subscribed:
+				s, err := n.nc.Subscribe(n.subj.key(token), n.serveNode)
+				if err != nil {
+					n.log.Warn("cluster: subscribe", "key", t.Key, "err", err)
+					continue
+				}
+				in.mu.Lock()
+				in.subs[token] = s
+				in.mu.Unlock()
+				added = append(added, token)
+			case !has && subscribed:
+				_ = sub.Unsubscribe()
+				in.mu.Lock()
+				delete(in.subs, token)
+				in.mu.Unlock()
+				removed = append(removed, token)
+			}
+		}
+		if len(added) > 0 {
+			// The subscriptions reach the server before other nodes learn
+			// of them, so a send that counts on them finds them there.
+			_ = n.nc.FlushTimeout(n.cfg.Timeout)
+		}
+		in.record(n, added, removed)
+	}
+}
+
+// record writes this node's gained and lost keys to the bucket, when it is
+// open; openBuckets rewrites them all when it opens.
+func (in *interest) record(n *Node, added, removed []string) {
+	in.kvMu.Lock()
+	kv := in.kv
+	in.kvMu.Unlock()
+	if kv == nil {
+		return
+	}
+	ctx, cancel := n.op()
+	defer cancel()
+	for _, token := range added {
+		in.setHolder(token, n.id, true)
+		if _, err := kv.Put(ctx, token+"."+n.id, nil); err != nil {
+			n.log.Warn("cluster: record interest", "err", err)
+		}
+	}
+	for _, token := range removed {
+		in.setHolder(token, n.id, false)
+		if err := kv.Purge(ctx, token+"."+n.id); err != nil {
+			n.log.Warn("cluster: record interest", "err", err)
+		}
+	}
+}
+
+// open is the interest bucket's, called on each (re)connect.
+func (in *interest) open(kv jetstream.KeyValue) {
+	in.kvMu.Lock()
+	in.kv = kv
+	in.kvMu.Unlock()
+}
+
+// watch keeps holders in step with the bucket until ctx ends. Once the
+// bucket's current keys are read, this node's own are made to match its
+// subscriptions.
+func (in *interest) watch(ctx context.Context, kv jetstream.KeyValue) error {
+	fresh := map[string]map[string]struct{}{}
+	return follow(ctx, kv, jetstream.AllKeys, func(e jetstream.KeyValueEntry, initial bool) {
+		token, node, ok := splitInterest(e.Key())
+		if !ok {
+			return
+		}
+		put := e.Operation() == jetstream.KeyValuePut
+		if !initial {
+			in.setHolder(token, node, put)
+		} else if put {
+			addHolder(fresh, token, node)
+		}
+	}, func() {
+		in.mu.Lock()
+		in.holders = fresh
+		in.mu.Unlock()
+		in.resync(ctx, in.n, kv)
+	})
+}
+
+// resync makes the bucket's keys of this node match its subscriptions:
+// what it recorded before a restart or while NATS was away is stale.
+func (in *interest) resync(ctx context.Context, n *Node, kv jetstream.KeyValue) {
+	in.mu.Lock()
+	mine := make(map[string]bool, len(in.subs))
+	for token := range in.subs {
+		mine[token] = true
+		addHolder(in.holders, token, n.id)
+	}
+	var stale []string
+	for token, nodes := range in.holders {
+		if _, ok := nodes[n.id]; ok && !mine[token] {
+			stale = append(stale, token)
+			delete(nodes, n.id)
+		}
+	}
+	in.mu.Unlock()
+	for token := range mine {
+		if _, err := kv.Put(ctx, token+"."+n.id, nil); err != nil {
+			n.log.Warn("cluster: record interest", "err", err)
+			return
+		}
+	}
+	for _, token := range stale {
+		_ = kv.Purge(ctx, token+"."+n.id)
+	}
+}
+
+func (in *interest) setHolder(token, node string, holds bool) {
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	if holds {
+		addHolder(in.holders, token, node)
+		return
+	}
+	delete(in.holders[token], node)
+	if len(in.holders[token]) == 0 {
+		delete(in.holders, token)
+	}
+}
+
+func addHolder(m map[string]map[string]struct{}, token, node string) {
+	set := m[token]
+	if set == nil {
+		set = map[string]struct{}{}
+		m[token] = set
+	}
+	set[node] = struct{}{}
+}
+
+// nodesOf returns the nodes that hold sockets of token, sorted.
+func (in *interest) nodesOf(token string) []string {
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	out := make([]string, 0, len(in.holders[token]))
+	for node := range in.holders[token] {
+		out = append(out, node)
+	}
+	slices.Sort(out)
+	return out
+}
+
+// closeSubs ends this node's key subscriptions.
+func (in *interest) closeSubs() {
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	for token, s := range in.subs {
+		_ = s.Unsubscribe()
+		delete(in.subs, token)
+	}
+}
+
+// splitInterest splits a bucket key "g.<hash>.<node>" into token and node.
+func splitInterest(key string) (token, node string, ok bool) {
+	i := strings.Index(key, ".")
+	if i < 0 {
+		return "", "", false
+	}
+	j := strings.Index(key[i+1:], ".")
+	if j < 0 {
+		return "", "", false
+	}
+	return key[:i+1+j], key[i+2+j:], true
+}
