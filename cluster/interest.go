@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
@@ -23,6 +24,9 @@ type interest struct {
 	wake    chan struct{}
 	subs    map[string]*nats.Subscription  // this node's, by token
 	holders map[string]map[string]struct{} // token → nodes, from the bucket
+	// lingering are the subscriptions kept a while after their last socket
+	// left (see linger), with when they end.
+	lingering map[string]time.Time
 
 	kvMu sync.Mutex
 	kv   jetstream.KeyValue // nil until the bucket is open
@@ -33,6 +37,7 @@ func (in *interest) init(n *Node) {
 	in.dirty = map[hub.Target]struct{}{}
 	in.wake = make(chan struct{}, 1)
 	in.subs = map[string]*nats.Subscription{}
+	in.lingering = map[string]time.Time{}
 	in.holders = map[string]map[string]struct{}{}
 }
 
@@ -68,28 +73,11 @@ func (in *interest) run(n *Node) {
 		in.mu.Unlock()
 		var added, removed []string
 		for _, t := range batch {
-			token := tokenOf(t)
-			has := n.hub.HasLocal(t)
-			in.mu.Lock()
-			sub, subscribed := in.subs[token]
-			in.mu.Unlock()
-			switch {
-			case has && !subscribed:
-				s, err := n.nc.Subscribe(n.subj.key(token), n.serveNode)
-				if err != nil {
-					n.log.Warn("cluster: subscribe", "key", t.Key, "err", err)
-					continue
-				}
-				in.mu.Lock()
-				in.subs[token] = s
-				in.mu.Unlock()
-				added = append(added, token)
-			case !has && subscribed:
-				_ = sub.Unsubscribe()
-				in.mu.Lock()
-				delete(in.subs, token)
-				in.mu.Unlock()
-				removed = append(removed, token)
+			switch in.reconcile(n, t) {
+			case gained:
+				added = append(added, tokenOf(t))
+			case lost:
+				removed = append(removed, tokenOf(t))
 			}
 		}
 		if len(added) > 0 {
@@ -99,6 +87,51 @@ func (in *interest) run(n *Node) {
 		}
 		in.record(n, added, removed)
 	}
+}
+
+// The outcomes of reconcile.
+const (
+	unchanged = iota
+	gained
+	lost
+)
+
+// linger is how long a node stays subscribed to a key it has lost its
+// sockets of, answering "none" meanwhile: until the other nodes have seen
+// it leave the interest bucket, they still wait for its answer.
+const linger = time.Second
+
+// reconcile makes this node's subscription to t's subject match whether
+// it holds sockets of t, and says whether the bucket must learn of it.
+func (in *interest) reconcile(n *Node, t hub.Target) int {
+	token := tokenOf(t)
+	has := n.hub.HasLocal(t)
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	sub, subscribed := in.subs[token]
+	until, lingering := in.lingering[token]
+	switch {
+	case has && !subscribed:
+		s, err := n.nc.Subscribe(n.subj.key(token), n.serveNode)
+		if err != nil {
+			n.log.Warn("cluster: subscribe", "key", t.Key, "err", err)
+			return unchanged
+		}
+		in.subs[token] = s
+		return gained
+	case has && lingering:
+		delete(in.lingering, token)
+		return gained
+	case !has && subscribed && !lingering:
+		in.lingering[token] = time.Now().Add(linger)
+		time.AfterFunc(linger, func() { in.mark(t) })
+		return lost
+	case !has && lingering && !time.Now().Before(until):
+		_ = sub.Unsubscribe()
+		delete(in.subs, token)
+		delete(in.lingering, token)
+	}
+	return unchanged
 }
 
 // record writes this node's gained and lost keys to the bucket, when it is
@@ -163,6 +196,9 @@ func (in *interest) resync(ctx context.Context, n *Node, kv jetstream.KeyValue) 
 	in.mu.Lock()
 	mine := make(map[string]bool, len(in.subs))
 	for token := range in.subs {
+		if _, ok := in.lingering[token]; ok {
+			continue
+		}
 		mine[token] = true
 		addHolder(in.holders, token, n.id)
 	}

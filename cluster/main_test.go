@@ -19,6 +19,7 @@ const opsScript = `--#ENDPOINT WEBSOCKET /c
 --#SECURITY script auth.check
 if websocketInfo.type ~= "data" then return end
 local verb, a, b, text = websocketInfo.message:match("^(%S+) ?(%S*) ?(%S*) ?(.*)$")
+if a == "self" then a = websocketInfo.socket_id end
 local function answer(v)
   if type(v) == "table" and v.status then return "error " .. v.status .. " " .. v.type end
   if type(v) == "table" then return to_json(v) end
@@ -70,10 +71,4 @@ func newCluster(t *testing.T) []*lgtesting.Gateway {
 		})
 	}
 	return gws
-}
-
-// ask sends cmd and returns the answer.
-func ask(c *lgtesting.Client, cmd string) string {
-	c.Send(cmd)
-	return c.Next()
 }

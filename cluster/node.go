@@ -87,6 +87,9 @@ func New(cfg Config) (*Node, error) {
 	}
 	n.nc, err = nats.Connect(url,
 		nats.Name("luagate "+n.id),
+		// This node answers for its own sockets itself; a publish to a
+		// group it holds members of must not come back to it too.
+		nats.NoEcho(),
 		nats.RetryOnFailedConnect(true),
 		nats.MaxReconnects(-1),
 		nats.ReconnectWait(reconnectWait),

@@ -31,16 +31,16 @@ func TestEveryOperationReachesASocketOnAnotherNode(t *testing.T) {
 		{"join " + id + " red", "joined nil"},
 	} {
 		cmd, want := step[0], step[1]
-		if got := ask(c, cmd); got != want {
+		if got := c.Ask(cmd); got != want {
 			t.Fatalf("%s: got %q, want %q", cmd, got, want)
 		}
 	}
 	far.Expect("hello")
-	if got := ask(c, "groups "+id); got != "groups red" {
+	if got := c.Ask("groups "+id); got != "groups red" {
 		t.Fatalf("groups: %q", got)
 	}
 	lgtesting.Eventually(t, "node1 to see bob in red on node3", func() bool {
-		return ask(c, "presence red") == "presence 1 bob=1"
+		return c.Ask("presence red") == "presence 1 bob=1"
 	})
 	for _, step := range [][2]string{
 		{"presence red bob", "presence 1"},
@@ -55,20 +55,20 @@ func TestEveryOperationReachesASocketOnAnotherNode(t *testing.T) {
 		{"send socket_id nodeX-" + strings.Repeat("0", 32) + " x", "sent error 404 NotFoundError"},
 	} {
 		cmd, want := step[0], step[1]
-		if got := ask(c, cmd); got != want {
+		if got := c.Ask(cmd); got != want {
 			t.Fatalf("%s: got %q, want %q", cmd, got, want)
 		}
 	}
 	for _, want := range []string{"u", "s", "g"} {
 		far.Expect(want)
 	}
-	if got := ask(c, "close socket_id "+id); got != "closed nil" {
+	if got := c.Ask("close socket_id "+id); got != "closed nil" {
 		t.Fatalf("close: %q", got)
 	}
 	if code, text := far.ExpectClose(); code != 1000 || text != "closed by script" {
 		t.Fatalf("close frame %d %q", code, text)
 	}
-	if got := ask(c, "info "+id); got != "error 404 NotFoundError" {
+	if got := c.Ask("info "+id); got != "error 404 NotFoundError" {
 		t.Fatalf("info of a closed remote socket: %q", got)
 	}
 }
@@ -117,7 +117,7 @@ func TestCloseAllFromAScriptClosesEveryNodesSockets(t *testing.T) {
 	gws[1].SocketIDs(1)
 	gws[2].SocketIDs(1)
 	c := gws[0].Dial("/c?user=a")
-	if got := ask(c, "list"); got != "list 3" {
+	if got := c.Ask("list"); got != "list 3" {
 		t.Fatalf("list: %q", got)
 	}
 	c.Send("closeAll")
