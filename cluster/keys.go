@@ -22,6 +22,9 @@ type keyStore struct {
 	node *Node
 	mu   sync.Mutex
 	kv   jetstream.KeyValue
+	// mirrorMu serializes changes to the mirror: the watch and a change
+	// made here both write it.
+	mirrorMu sync.Mutex
 }
 
 // Keys is what endpoints.Config.Keys needs: the cluster's API keys.
@@ -63,6 +66,8 @@ func (k *keyStore) PutKey(key auth.Key) error {
 
 // mirror stores key in bbolt unless it is there.
 func (k *keyStore) mirror(key auth.Key) error {
+	k.mirrorMu.Lock()
+	defer k.mirrorMu.Unlock()
 	if _, err := k.node.store.KeyByID(key.ID); err == nil {
 		return nil
 	}
