@@ -59,6 +59,21 @@ type Config struct {
 // Enabled reports whether cfg asks for a cluster at all.
 func (c Config) Enabled() bool { return c.URLs != "" || c.Embedded }
 
+// replicas is how many servers keep each bucket when the embedded servers
+// make up NATS (one each, up to three), 0 when NATS is external.
+func (c Config) replicas() int {
+	if !c.Embedded || c.URLs != "" {
+		return 0
+	}
+	n := 1
+	for _, r := range strings.Split(c.Routes, ",") {
+		if strings.TrimSpace(r) != "" {
+			n++
+		}
+	}
+	return min(n, 3)
+}
+
 // withDefaults checks c and fills its zero fields.
 func (c Config) withDefaults() (Config, error) {
 	switch {

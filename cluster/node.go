@@ -251,12 +251,17 @@ func (n *Node) openBuckets(ctx context.Context, watches *sync.WaitGroup) error {
 }
 
 // bucket opens or creates a key-value bucket, replicated on three servers
-// where NATS is a cluster and on one where it is a single server.
+// where NATS is a cluster and on one where it is a single server. The
+// embedded servers' count is known from the routes; an external NATS is
+// asked for three and, refusing, one.
 func (n *Node) bucket(ctx context.Context, js jetstream.JetStream, name string) (jetstream.KeyValue, error) {
 	ctx, cancel := context.WithTimeout(ctx, 5*n.cfg.Timeout)
 	defer cancel()
 	if kv, err := js.KeyValue(ctx, name); err == nil {
 		return kv, nil
+	}
+	if r := n.cfg.replicas(); r > 0 {
+		return js.CreateKeyValue(ctx, jetstream.KeyValueConfig{Bucket: name, History: 1, Replicas: r})
 	}
 	kv, err := js.CreateKeyValue(ctx, jetstream.KeyValueConfig{Bucket: name, History: 1, Replicas: 3})
 	if err == nil {
