@@ -106,11 +106,15 @@ func (k *keyStore) DeleteKey(id string) (auth.Key, error) {
 
 // watch mirrors the bucket into bbolt until ctx ends, and closes the
 // sockets of each key revoked elsewhere. Once the current keys are read,
-// mirrored keys the bucket no longer has are revoked too.
+// a mirrored key the bucket marks deleted is revoked here too, and one it
+// has never held (made before this node joined) is shared.
 func (k *keyStore) watch(ctx context.Context, kv jetstream.KeyValue) error {
-	present := map[string]bool{}
+	seen := map[string]bool{} // key id → held (false: deleted)
 	return follow(ctx, kv, jetstream.AllKeys, func(e jetstream.KeyValueEntry, initial bool) {
 		if e.Operation() != jetstream.KeyValuePut {
+			if initial {
+				seen[e.Key()] = false
+			}
 			k.revoke(e.Key())
 			return
 		}
@@ -120,31 +124,39 @@ func (k *keyStore) watch(ctx context.Context, kv jetstream.KeyValue) error {
 			return
 		}
 		if initial {
-			present[key.ID] = true
+			seen[key.ID] = true
 		}
 		if err := k.mirror(key); err != nil {
 			k.node.log.Warn("cluster: mirror key", "key", key.ID, "err", err)
 		}
-	}, func() { k.dropAbsent(present) })
+	}, func() { k.share(ctx, kv, seen) })
 }
 
-// dropAbsent revokes the mirrored keys that are not in present, the
-// bucket's keys.
-func (k *keyStore) dropAbsent(present map[string]bool) {
+// share puts the mirrored keys the bucket has never held into it.
+func (k *keyStore) share(ctx context.Context, kv jetstream.KeyValue, seen map[string]bool) {
 	keys, err := k.node.store.Keys()
 	if err != nil {
 		return
 	}
 	for _, key := range keys {
-		if !present[key.ID] {
-			k.revoke(key.ID)
+		if _, known := seen[key.ID]; known {
+			continue
+		}
+		b, err := json.Marshal(key)
+		if err == nil {
+			_, err = kv.Create(ctx, key.ID, b)
+		}
+		if err != nil {
+			k.node.log.Warn("cluster: share key", "key", key.ID, "err", err)
 		}
 	}
 }
 
 // revoke removes the mirrored key id and closes its sockets here.
 func (k *keyStore) revoke(id string) {
+	k.mirrorMu.Lock()
 	_, _ = k.node.store.DeleteKey(id)
+	k.mirrorMu.Unlock()
 	k.node.hub.DisconnectIf(hub.CloseCredentialRevoked, func(c *hub.Conn) bool {
 		return c.Auth != nil && c.Auth.KeyID == id
 	})
