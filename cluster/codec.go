@@ -7,6 +7,7 @@ import (
 
 	"github.com/luagate/luagate/hub"
 	"github.com/luagate/luagate/luaapi"
+	"github.com/luagate/luagate/session"
 )
 
 // The operations a node answers, the first byte of a request.
@@ -39,8 +40,11 @@ type request struct {
 	Binary bool             `json:"binary,omitempty"`
 }
 
-func encode(op byte, r request) []byte {
-	b, _ := json.Marshal(r)
+func encode(op byte, r request) []byte { return encodeJSON(op, r) }
+
+// encodeJSON frames a request: op, then v as JSON.
+func encodeJSON(op byte, v any) []byte {
+	b, _ := json.Marshal(v)
 	return append([]byte{op}, b...)
 }
 
@@ -74,6 +78,7 @@ const (
 	codeTooManyGroups
 	codeBadArgument
 	codeOther
+	codeNoSession
 )
 
 var codeErrors = map[byte]error{
@@ -81,6 +86,7 @@ var codeErrors = map[byte]error{
 	codeClosed:        hub.ErrSocketClosed,
 	codeQueueFull:     hub.ErrQueueFull,
 	codeTooManyGroups: hub.ErrTooManyGroups,
+	codeNoSession:     session.ErrUnknown,
 }
 
 // reply frames an answer: the code, the answering node (its length, then

@@ -14,6 +14,7 @@ import (
 
 	"github.com/luagate/luagate/hub"
 	"github.com/luagate/luagate/scripts"
+	"github.com/luagate/luagate/session"
 	"github.com/luagate/luagate/storage"
 )
 
@@ -40,6 +41,8 @@ type Node struct {
 	hub   *hub.Hub
 	store *storage.Store
 	repl  Replacer
+	// history is this node's own session store, which other nodes read.
+	history session.Store
 
 	members  members
 	interest interest

@@ -33,6 +33,9 @@ func (n *Node) perform(data []byte) (any, error) {
 		}
 		return nil, h.Send(id, msg, binary)
 	}
+	if op == opClosedSessions || op == opClosedSession {
+		return n.performSessions(op, data[1:])
+	}
 	var r request
 	if err := jsonInto(data[1:], &r); err != nil {
 		return nil, err

@@ -36,7 +36,7 @@ func TestEveryOperationReachesASocketOnAnotherNode(t *testing.T) {
 		}
 	}
 	far.Expect("hello")
-	if got := c.Ask("groups "+id); got != "groups red" {
+	if got := c.Ask("groups " + id); got != "groups red" {
 		t.Fatalf("groups: %q", got)
 	}
 	lgtesting.Eventually(t, "node1 to see bob in red on node3", func() bool {
@@ -62,13 +62,13 @@ func TestEveryOperationReachesASocketOnAnotherNode(t *testing.T) {
 	for _, want := range []string{"u", "s", "g"} {
 		far.Expect(want)
 	}
-	if got := c.Ask("close socket_id "+id); got != "closed nil" {
+	if got := c.Ask("close socket_id " + id); got != "closed nil" {
 		t.Fatalf("close: %q", got)
 	}
 	if code, text := far.ExpectClose(); code != 1000 || text != "closed by script" {
 		t.Fatalf("close frame %d %q", code, text)
 	}
-	if got := c.Ask("info "+id); got != "error 404 NotFoundError" {
+	if got := c.Ask("info " + id); got != "error 404 NotFoundError" {
 		t.Fatalf("info of a closed remote socket: %q", got)
 	}
 }

@@ -4,13 +4,15 @@ import (
 	"github.com/luagate/luagate/cluster"
 	"github.com/luagate/luagate/endpoints"
 	"github.com/luagate/luagate/hub"
+	"github.com/luagate/luagate/runtime"
 )
 
 // joinCluster starts this gateway's cluster node when Config.Cluster asks
 // for one, and points the hub's and the server's configurations at it:
 // socket ids name the node, sockets elsewhere are reached through it, and
-// deploys and API keys are shared. Without a cluster it changes nothing.
-func (g *Gateway) joinCluster(hc *hub.Config, sc *endpoints.Config) error {
+// deploys and API keys are shared, and the session history reads every
+// node's. Without a cluster it changes nothing.
+func (g *Gateway) joinCluster(hc *hub.Config, rc *runtime.Config, sc *endpoints.Config) error {
 	if !g.cfg.Cluster.Enabled() {
 		return nil
 	}
@@ -23,6 +25,9 @@ func (g *Gateway) joinCluster(hc *hub.Config, sc *endpoints.Config) error {
 	g.node = node
 	hc.Broker, hc.Node, hc.OnKey = node, node.ID(), node.KeyChanged
 	sc.Solutions, sc.Keys, sc.Degraded = node.Solutions(), node.Keys(), node.Degraded
+	if rc.Sessions == nil {
+		rc.Sessions = node.Sessions(g.store)
+	}
 	return nil
 }
 

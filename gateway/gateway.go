@@ -142,7 +142,7 @@ func New(cfg Config) (_ *Gateway, err error) {
 		return nil, err
 	}
 	rc, sc, hc := cfg.Runtime, cfg.Server, cfg.Hub
-	if err := g.joinCluster(&hc, &sc); err != nil {
+	if err := g.joinCluster(&hc, &rc, &sc); err != nil {
 		return nil, err
 	}
 	rc.Logger = cfg.Logger

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"fmt"
 	"net"
 	"net/http"
@@ -90,13 +91,18 @@ func TestThreeBinariesWithEmbeddedNATSSurviveAKill(t *testing.T) {
 		t.Fatal(err)
 	}
 	<-nodes[2].done
+	var id string // node 2's socket, the one left
 	until(t, "node 3's socket to be unlisted", func() bool {
 		_, list := nodes[0].request(token, http.MethodGet, "/api/v1/solution/sockets", "")
-		return strings.Count(list, `"socket_id"`) == 1 && strings.Contains(list, `"socket_id":"bin2-`)
+		var sockets []struct {
+			SocketID string `json:"socket_id"`
+		}
+		if json.Unmarshal([]byte(list), &sockets) != nil || len(sockets) != 1 || !strings.HasPrefix(sockets[0].SocketID, "bin2-") {
+			return false
+		}
+		id = sockets[0].SocketID
+		return true
 	})
-	_, list := nodes[0].request(token, http.MethodGet, "/api/v1/solution/sockets", "")
-	id := list[strings.Index(list, `"socket_id":"`)+len(`"socket_id":"`):]
-	id = id[:strings.Index(id, `"`)]
 	if status, resp := nodes[0].request(token, http.MethodPost, "/api/v1/solution/sockets/"+id+"/messages", `{"message":"still here"}`); status != http.StatusNoContent {
 		t.Fatalf("send across the survivors: %d %s", status, resp)
 	}
