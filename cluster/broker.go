@@ -33,11 +33,14 @@ func (n *Node) unavailableErr() error {
 // is gone, and its sockets with it.
 func (n *Node) ask(id string, data []byte, v any) error {
 	node := hub.NodeOf(id)
-	if node == "" || node == n.id || !n.members.live(node) {
+	switch {
+	case node == "" || node == n.id:
 		return hub.ErrUnknownSocket
-	}
-	if !n.nc.IsConnected() {
+	case !n.nc.IsConnected():
+		// Before membership: without NATS every peer soon looks gone.
 		return n.unavailableErr()
+	case !n.members.live(node):
+		return hub.ErrUnknownSocket
 	}
 	msg, err := n.nc.Request(n.subj.node(node), data, n.cfg.Timeout)
 	switch {

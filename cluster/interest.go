@@ -28,14 +28,37 @@ type interest struct {
 	// left (see linger), with when they end.
 	lingering map[string]time.Time
 
+	// msgs receives the requests of every key subject: one goroutine
+	// answers them all (serve), not one per subscription, as a node may
+	// hold the sockets of many thousand users.
+	msgs chan *nats.Msg
+
 	kvMu sync.Mutex
 	kv   jetstream.KeyValue // nil until the bucket is open
+}
+
+// keyBacklog is how many key requests may wait for serve; past it NATS
+// drops them, as for any slow consumer.
+const keyBacklog = 1 << 16
+
+// serve answers the requests of the key subjects until Shutdown.
+func (in *interest) serve(n *Node) {
+	defer n.wg.Done()
+	for {
+		select {
+		case <-n.ctx.Done():
+			return
+		case msg := <-in.msgs:
+			n.serveNode(msg)
+		}
+	}
 }
 
 func (in *interest) init(n *Node) {
 	in.n = n
 	in.dirty = map[hub.Target]struct{}{}
 	in.wake = make(chan struct{}, 1)
+	in.msgs = make(chan *nats.Msg, keyBacklog)
 	in.subs = map[string]*nats.Subscription{}
 	in.lingering = map[string]time.Time{}
 	in.holders = map[string]map[string]struct{}{}
@@ -112,7 +135,7 @@ func (in *interest) reconcile(n *Node, t hub.Target) int {
 	until, lingering := in.lingering[token]
 	switch {
 	case has && !subscribed:
-		s, err := n.nc.Subscribe(n.subj.key(token), n.serveNode)
+		s, err := n.nc.ChanSubscribe(n.subj.key(token), in.msgs)
 		if err != nil {
 			n.log.Warn("cluster: subscribe", "key", t.Key, "err", err)
 			return unchanged

@@ -77,6 +77,7 @@ func New(cfg Config) (*Node, error) {
 	n.ctx, n.cancel = context.WithCancel(context.Background())
 	n.members.init(n.id)
 	n.interest.init(n)
+	n.keys.node, n.sol.node = n, n
 	n.setWhy("connecting to NATS")
 	url := cfg.URLs
 	if cfg.Embedded {
@@ -126,8 +127,6 @@ func (n *Node) KeyChanged(t hub.Target) { n.interest.mark(t) }
 // NATS starts on the latest revision.
 func (n *Node) Start(h *hub.Hub, store *storage.Store, repl Replacer) error {
 	n.hub, n.store, n.repl = h, store, repl
-	n.keys.node = n
-	n.sol.node = n
 	for subject, handler := range map[string]nats.MsgHandler{
 		n.subj.node(n.id): n.serveNode,
 		n.subj.heartbeat:  n.members.heard,
@@ -139,9 +138,10 @@ func (n *Node) Start(h *hub.Hub, store *storage.Store, repl Replacer) error {
 		}
 		n.subs = append(n.subs, sub)
 	}
-	n.wg.Add(3)
+	n.wg.Add(4)
 	go n.beat()
 	go n.interest.run(n)
+	go n.interest.serve(n)
 	go n.jetStream()
 	select {
 	case <-n.synced:
