@@ -29,34 +29,56 @@ func (n *Node) unavailableErr() error {
 }
 
 // ask sends one request to the node that holds socket id and decodes its
-// answer into v (nil for none). An id of no live node is unknown: its node
-// is gone, and its sockets with it.
+// answer into v (nil for none).
 func (n *Node) ask(id string, data []byte, v any) error {
+	node, err := n.holder(id)
+	if err != nil {
+		return err
+	}
+	answer, err := n.request(node, data)
+	if err != nil {
+		return err
+	}
+	return decodeReply(answer).into(v)
+}
+
+// holder returns the node of socket id. An id of no live node is
+// unknown: its node is gone, and its sockets with it.
+func (n *Node) holder(id string) (string, error) {
 	node := hub.NodeOf(id)
 	switch {
 	case node == "" || node == n.id:
-		return hub.ErrUnknownSocket
+		return "", hub.ErrUnknownSocket
 	case !n.nc.IsConnected():
 		// Before membership: without NATS every peer soon looks gone.
-		return n.unavailableErr()
+		return "", n.unavailableErr()
 	case !n.members.live(node):
-		return hub.ErrUnknownSocket
+		return "", hub.ErrUnknownSocket
 	}
+	return node, nil
+}
+
+// request sends data to node and returns its reply.
+func (n *Node) request(node string, data []byte) ([]byte, error) {
 	msg, err := n.nc.Request(n.subj.node(node), data, n.cfg.Timeout)
 	switch {
 	case errors.Is(err, nats.ErrNoResponders):
-		return hub.ErrUnknownSocket
+		return nil, hub.ErrUnknownSocket
 	case errors.Is(err, nats.ErrTimeout):
-		return fmt.Errorf("%w: node %s did not answer within %s", hub.ErrClusterUnavailable, node, n.cfg.Timeout)
+		return nil, fmt.Errorf("%w: node %s did not answer within %s", hub.ErrClusterUnavailable, node, n.cfg.Timeout)
 	case err != nil:
-		return fmt.Errorf("%w: %v", hub.ErrClusterUnavailable, err)
+		return nil, fmt.Errorf("%w: %v", hub.ErrClusterUnavailable, err)
 	}
-	return decodeReply(msg.Data).into(v)
+	return msg.Data, nil
 }
 
 // Send implements hub.Broker.
 func (n *Node) Send(id string, msg []byte, binary bool) error {
-	return n.ask(id, encodeSend(id, msg, binary), nil)
+	node, err := n.holder(id)
+	if err != nil {
+		return err
+	}
+	return n.sendBatched(node, id, msg, binary)
 }
 
 // Close implements hub.Broker.

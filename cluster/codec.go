@@ -92,26 +92,38 @@ var codeErrors = map[byte]error{
 // reply frames an answer: the code, the answering node (its length, then
 // it) and the body, a JSON value or an error's text.
 func reply(node string, err error, body any) []byte {
-	code := byte(codeOK)
-	var data []byte
 	if err != nil {
-		code = codeOther
-		for c, e := range codeErrors {
-			if errors.Is(err, e) {
-				code = c
-			}
-		}
-		if typ, _ := hub.Classify(err); typ == "ArgumentError" && code == codeOther {
-			code = codeBadArgument
-		}
-		data = []byte(err.Error())
-	} else if body != nil {
+		return replyRaw(node, codeOf(err), []byte(err.Error()))
+	}
+	var data []byte
+	if body != nil {
 		data, _ = json.Marshal(body)
 	}
+	return replyRaw(node, codeOK, data)
+}
+
+// replyRaw frames an answer whose body is data as it is.
+func replyRaw(node string, code byte, data []byte) []byte {
 	b := make([]byte, 0, 2+len(node)+len(data))
 	b = append(b, code, byte(len(node)))
 	b = append(b, node...)
 	return append(b, data...)
+}
+
+// codeOf is the reply code of err.
+func codeOf(err error) byte {
+	if err == nil {
+		return codeOK
+	}
+	for c, e := range codeErrors {
+		if errors.Is(err, e) {
+			return c
+		}
+	}
+	if typ, _ := hub.Classify(err); typ == "ArgumentError" {
+		return codeBadArgument
+	}
+	return codeOther
 }
 
 // answer is a decoded reply.

@@ -24,6 +24,18 @@
 // callbacks run on the connection's own goroutines and never block on the
 // hub: every hub operation they call returns at once.
 //
+// Lock order: a hub shard lock may be held while the interest's mutex is
+// taken (hub.Config.OnKey marks a key), never the reverse; no lock of this
+// package is held while it calls the hub, NATS or endpoints, but for the
+// interest's mutex around a subscribe, which calls back into nothing.
+// A deploy holds endpoints' deploy lock while it calls replica.Save; the
+// solution watch calls endpoints.Server.Replace, which takes that lock,
+// holding none of its own.
+//
+// Push (its message and token stores) is not here yet: it is to follow
+// the keys' pattern, a bucket or stream beside the others opened in
+// openBuckets, behind the store interface push declares.
+//
 // cluster imports hub, scripts, auth, storage and endpoints (for the
 // interfaces it implements); nothing but gateway imports cluster.
 package cluster

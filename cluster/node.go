@@ -46,6 +46,8 @@ type Node struct {
 
 	members  members
 	interest interest
+	batchMu  sync.Mutex
+	batchers map[string]*batcher // by node
 	sol      replica
 	keys     keyStore
 
@@ -73,7 +75,7 @@ func New(cfg Config) (*Node, error) {
 		return nil, err
 	}
 	n := &Node{cfg: cfg, id: cfg.NodeID, log: cfg.Logger.With("node", cfg.NodeID), subj: newSubjects(cfg.Name, cfg.NodeID),
-		changed: make(chan struct{}, 1), synced: make(chan struct{})}
+		changed: make(chan struct{}, 1), synced: make(chan struct{}), batchers: map[string]*batcher{}}
 	n.ctx, n.cancel = context.WithCancel(context.Background())
 	n.members.init(n.id)
 	n.interest.init(n)

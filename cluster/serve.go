@@ -15,6 +15,15 @@ func (n *Node) serveNode(msg *nats.Msg) {
 	if len(msg.Data) == 0 || msg.Reply == "" {
 		return
 	}
+	if msg.Data[0] == opSendBatch {
+		codes, err := n.performBatch(msg.Data[1:])
+		if err != nil {
+			_ = msg.Respond(reply(n.id, err, nil))
+			return
+		}
+		_ = msg.Respond(replyRaw(n.id, codeOK, codes))
+		return
+	}
 	body, err := n.perform(msg.Data)
 	_ = msg.Respond(reply(n.id, err, body))
 }

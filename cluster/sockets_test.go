@@ -1,6 +1,7 @@
 package cluster_test
 
 import (
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
@@ -125,5 +126,51 @@ func TestCloseAllFromAScriptClosesEveryNodesSockets(t *testing.T) {
 		if code, _ := o.ExpectClose(); code != 1000 {
 			t.Fatalf("close code %d", code)
 		}
+	}
+}
+
+func TestConcurrentCrossNodeSendsKeepEachSendersOrder(t *testing.T) {
+	gws := newCluster(t)
+	far := gws[1].Dial("/c?user=far")
+	id := gws[1].SocketIDs(1)[0]
+	const senders, each = 6, 40
+	clients := make([]*lgtesting.Client, senders)
+	for i := range clients {
+		clients[i] = gws[0].Dial("/c?user=s")
+	}
+	unknown := "node2-" + strings.Repeat("0", 32)
+	for n := range each {
+		for i, c := range clients {
+			c.Send(fmt.Sprintf("send socket_id %s %d-%d", id, i, n))
+			if n == each/2 {
+				c.Send("send socket_id " + unknown + " lost")
+			}
+		}
+	}
+	for _, c := range clients {
+		errors := 0
+		for range each + 1 {
+			switch got := c.Next(); got {
+			case "sent nil":
+			case "sent error 404 NotFoundError":
+				errors++
+			default:
+				t.Fatalf("answer %q", got)
+			}
+		}
+		if errors != 1 {
+			t.Fatalf("%d sends to an unknown socket failed, want 1", errors)
+		}
+	}
+	next := make([]int, senders)
+	for range senders * each {
+		var i, n int
+		if _, err := fmt.Sscanf(far.Next(), "%d-%d", &i, &n); err != nil {
+			t.Fatal(err)
+		}
+		if n != next[i] {
+			t.Fatalf("from sender %d got message %d, want %d", i, n, next[i])
+		}
+		next[i]++
 	}
 }
