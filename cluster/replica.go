@@ -1,6 +1,7 @@
 package cluster
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -87,6 +88,10 @@ func (r *replica) Save(sol scripts.Solution) (scripts.Solution, uint64, error) {
 	}
 	ctx, cancel := n.op()
 	defer cancel()
+	if cur, curRev, ok := r.unchanged(ctx, kv, seen, staged); ok {
+		// Nodes that deploy the same project at start make one revision.
+		return cur, curRev, nil
+	}
 	var seq uint64
 	if seen == 0 {
 		seq, err = kv.Create(ctx, solutionKey, encodeRevision(staged, rev))
@@ -104,6 +109,23 @@ func (r *replica) Save(sol scripts.Solution) (scripts.Solution, uint64, error) {
 		return scripts.Solution{}, 0, err
 	}
 	return staged, rev, nil
+}
+
+// unchanged reports whether staged is what the latest shared revision
+// holds already, and returns that revision as stored here.
+func (r *replica) unchanged(ctx context.Context, kv jetstream.KeyValue, seen uint64, staged scripts.Solution) (scripts.Solution, uint64, bool) {
+	if seen == 0 {
+		return scripts.Solution{}, 0, false
+	}
+	e, err := kv.Get(ctx, solutionKey)
+	if err != nil || e.Revision() != seen {
+		return scripts.Solution{}, 0, false
+	}
+	cur, rev, err := decodeRevision(e.Value())
+	if err != nil || !bytes.Equal(encodeRevision(cur, 0), encodeRevision(staged, 0)) {
+		return scripts.Solution{}, 0, false
+	}
+	return cur, rev, true
 }
 
 func (r *replica) saw(seq uint64) {

@@ -31,6 +31,10 @@ func TestADeployOnOneNodeIsLiveOnEvery(t *testing.T) {
 			t.Fatalf("node%d answers %q", i+1, got)
 		}
 	}
+	// The same solution again is no new revision, on any node.
+	if status, body := gws[2].PutSolution(echo("v2")); status != http.StatusOK || !strings.Contains(body, `"revision":2`) {
+		t.Fatalf("same deploy on node3: %d %s", status, body)
+	}
 	// node3's local copy is at revision 2, so its deploy is the third.
 	if status, body := gws[2].PutSolution(echo("v3")); status != http.StatusOK || !strings.Contains(body, `"revision":3`) {
 		t.Fatalf("deploy on node3: %d %s", status, body)

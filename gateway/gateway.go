@@ -26,6 +26,10 @@ const (
 	DefaultShutdownTimeout = 10 * time.Second
 	// WatchInterval is how often a watched project is looked at.
 	WatchInterval = 300 * time.Millisecond
+	// conflictRetries and conflictWait: how often and after how long a
+	// project deploy another node's deploy overtook is tried again.
+	conflictRetries = 3
+	conflictWait    = 300 * time.Millisecond
 	// dbLockTimeout is how long a second server waits for the database
 	// before saying another process holds it.
 	dbLockTimeout = time.Second
@@ -337,7 +341,14 @@ func (g *Gateway) DeployProject() error {
 	if err != nil {
 		return err
 	}
-	return g.server.Deploy(sol)
+	err = g.server.Deploy(sol)
+	// In a cluster, nodes deploying the same project at once conflict;
+	// once the winner's revision is here, the same project is no change.
+	for try := 0; errors.Is(err, scripts.ErrRevisionConflict) && try < conflictRetries; try++ {
+		time.Sleep(conflictWait)
+		err = g.server.Deploy(sol)
+	}
+	return err
 }
 
 // startWatch redeploys the project whenever it changes, until Shutdown.
