@@ -29,11 +29,16 @@ func TestAKeyMadeOnOneNodeOpensAndIsRevokedOnEvery(t *testing.T) {
 	}
 	var clients []*lgtesting.Client
 	for _, g := range gws[1:] {
+		var c *lgtesting.Client
 		lgtesting.Eventually(t, "the key and endpoint on every node", func() bool {
-			status, _ := lgtesting.Request(t, "", http.MethodGet, g.URL("/k?api_key="+key.Secret), "")
-			return status != http.StatusNotFound && status != http.StatusUnauthorized
+			ws, _, err := websocket.DefaultDialer.Dial(g.WSURL("/k?api_key="+key.Secret), nil)
+			if err != nil {
+				return false
+			}
+			c = lgtesting.Wrap(t, ws)
+			t.Cleanup(func() { ws.Close() })
+			return true
 		})
-		c := g.Dial("/k?api_key=" + key.Secret)
 		if got := c.Ask("who"); got != "ann" {
 			t.Fatalf("user %q", got)
 		}
