@@ -66,3 +66,25 @@ func TestAKeyMadeOnOneNodeOpensAndIsRevokedOnEvery(t *testing.T) {
 		})
 	}
 }
+
+func TestKeysANodeHadBeforeJoiningAreShared(t *testing.T) {
+	dir := t.TempDir()
+	alone := lgtesting.StartGateway(t, dir)
+	status, body := alone.API(http.MethodPost, wire.Prefix+"/keys", `{"name":"old","scopes":["read"]}`)
+	if status != http.StatusCreated {
+		t.Fatalf("create key: %d %s", status, body)
+	}
+	var key wire.Key
+	if err := json.Unmarshal([]byte(body), &key); err != nil {
+		t.Fatal(err)
+	}
+	alone.Stop()
+
+	ns := lgtesting.NATS(t)
+	lgtesting.StartGateway(t, dir, lgtesting.InCluster(ns.ClientURL(), "old"))
+	other := lgtesting.NewGateway(t, lgtesting.InCluster(ns.ClientURL(), "new"))
+	lgtesting.Eventually(t, "the new node to accept the old node's key", func() bool {
+		status, _ := other.APIAs(key.Secret, http.MethodGet, wire.Prefix+"/sockets", "")
+		return status == http.StatusOK
+	})
+}

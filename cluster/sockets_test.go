@@ -49,6 +49,7 @@ func TestEveryOperationReachesASocketOnAnotherNode(t *testing.T) {
 		{"list user_id bob", "list 1"},
 		{"list session_name tab", "list 1"},
 		{"list", "list 2"},
+		{"list route /c", "list 2"},
 		{"send user_id bob u", "sent 1"},
 		{"send session_name tab s", "sent 1"},
 		{"send group red g", "sent 1"},
