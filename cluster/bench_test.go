@@ -3,6 +3,7 @@ package cluster_test
 import (
 	"fmt"
 	"net/http"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -10,15 +11,16 @@ import (
 
 	"github.com/gorilla/websocket"
 
+	"github.com/luagate/luagate/bench"
 	"github.com/luagate/luagate/gateway"
 	"github.com/luagate/luagate/hub"
 	"github.com/luagate/luagate/internal/lgtesting"
 	"github.com/luagate/luagate/scripts"
 )
 
-// relayScript sends each message it gets to the socket whose id the
-// message is ("g" sends to the group big instead), and joins big when
-// asked to with "join".
+// relayScript sends each message it gets, "ID TIME", to the socket ID, as
+// TIME ("g" sends to the group big instead), and joins big when asked to
+// with "join".
 const relayScript = `--#ENDPOINT WEBSOCKET /r
 if websocketInfo.type ~= "data" then return end
 local m = websocketInfo.message
@@ -28,7 +30,8 @@ if m == "join" then
 elseif m == "g" then
   Websocket.send({group = "big", message = "x"})
 else
-  Websocket.send({socket_id = m, message = "x"})
+  local id, at = m:match("^(%S+) (%S+)$")
+  Websocket.send({socket_id = id, message = at})
 end
 `
 
@@ -57,10 +60,17 @@ func benchCluster(b *testing.B) []*lgtesting.Gateway {
 	return gws
 }
 
-// counter is a client that counts what it receives.
+// counter is a client that counts what it receives, and records how long
+// each message that is a send time (Unix nanoseconds) took.
 type counter struct {
 	ws *websocket.Conn
 	n  atomic.Int64
+	// took is written by the reader only, and read once n says the
+	// messages waited for have come.
+	took bench.Histogram
+	// arrived is signalled after each message, for a waiter that sends
+	// one at a time.
+	arrived chan struct{}
 }
 
 func dialCounter(b *testing.B, url string) *counter {
@@ -69,14 +79,22 @@ func dialCounter(b *testing.B, url string) *counter {
 	if err != nil {
 		b.Fatal(err)
 	}
-	c := &counter{ws: ws}
+	c := &counter{ws: ws, arrived: make(chan struct{}, 1)}
 	b.Cleanup(func() { ws.Close() })
 	go func() {
 		for {
-			if _, _, err := ws.ReadMessage(); err != nil {
+			_, msg, err := ws.ReadMessage()
+			if err != nil {
 				return
 			}
+			if at, err := strconv.ParseInt(string(msg), 10, 64); err == nil {
+				c.took.Record(time.Since(time.Unix(0, at)))
+			}
 			c.n.Add(1)
+			select {
+			case c.arrived <- struct{}{}:
+			default:
+			}
 		}
 	}()
 	return c
@@ -110,7 +128,8 @@ func relay(b *testing.B, from *lgtesting.Gateway, target string, got *counter, n
 		go func() {
 			defer wg.Done()
 			for range share {
-				if err := ws.WriteMessage(websocket.TextMessage, []byte(target)); err != nil {
+				msg := target + " " + strconv.FormatInt(time.Now().UnixNano(), 10)
+				if err := ws.WriteMessage(websocket.TextMessage, []byte(msg)); err != nil {
 					return
 				}
 			}
@@ -123,7 +142,9 @@ func relay(b *testing.B, from *lgtesting.Gateway, target string, got *counter, n
 
 // BenchmarkCrossNodeSend measures Websocket.send from scripts on node1 to
 // a socket on node1 and to one on node2, alternately in the same run, and
-// reports both rates and their ratio (cross-node over local).
+// reports both rates, their ratio (cross-node over local) and the p99 of
+// each message's time from the sending client to the receiving one, which
+// under this open-loop burst is mostly time queued.
 func BenchmarkCrossNodeSend(b *testing.B) {
 	gws := benchCluster(b)
 	local := dialCounter(b, gws[0].WSURL("/r"))
@@ -147,9 +168,46 @@ func BenchmarkCrossNodeSend(b *testing.B) {
 	b.ReportMetric(total/tLocal.Seconds(), "local-msg/s")
 	b.ReportMetric(total/tRemote.Seconds(), "cross-node-msg/s")
 	b.ReportMetric(tLocal.Seconds()/tRemote.Seconds(), "ratio")
+	b.ReportMetric(float64(local.took.Quantile(0.99).Microseconds())/1000, "local-burst-p99-ms")
+	b.ReportMetric(float64(remote.took.Quantile(0.99).Microseconds())/1000, "cross-node-burst-p99-ms")
 }
 
 var bigGroup = hub.Target{By: hub.ByGroup, Key: "big"}
+
+// BenchmarkCrossNodeSendLatency sends one message at a time, the next once
+// the receiver has the last, to a socket on node1 and to one on node2
+// alternately, and reports the p99 of each.
+func BenchmarkCrossNodeSendLatency(b *testing.B) {
+	gws := benchCluster(b)
+	local := dialCounter(b, gws[0].WSURL("/r"))
+	localID := gws[0].SocketIDs(1)[0]
+	remote := dialCounter(b, gws[1].WSURL("/r"))
+	remoteID := gws[1].SocketIDs(1)[0]
+	ws, _, err := websocket.DefaultDialer.Dial(gws[0].WSURL("/r"), nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer ws.Close()
+	one := func(target string, got *counter) {
+		want := got.n.Load() + 1
+		msg := target + " " + strconv.FormatInt(time.Now().UnixNano(), 10)
+		if err := ws.WriteMessage(websocket.TextMessage, []byte(msg)); err != nil {
+			b.Fatal(err)
+		}
+		for got.n.Load() < want {
+			<-got.arrived
+		}
+	}
+	b.ResetTimer()
+	for range b.N {
+		one(localID, local)
+		one(remoteID, remote)
+	}
+	b.ReportMetric(float64(local.took.Quantile(0.99).Microseconds()), "local-p99-µs")
+	b.ReportMetric(float64(remote.took.Quantile(0.99).Microseconds()), "cross-node-p99-µs")
+	b.ReportMetric(float64(local.took.Quantile(0.5).Microseconds()), "local-p50-µs")
+	b.ReportMetric(float64(remote.took.Quantile(0.5).Microseconds()), "cross-node-p50-µs")
+}
 
 // members is the group size of the fan-out benchmark, spread evenly over
 // the three nodes.

@@ -31,6 +31,9 @@ func (s *Server) Replace(sol scripts.Solution, rev uint64) error {
 		return nil
 	}
 	compiled, err := s.compile(sol)
+	if err == nil {
+		err = s.checkSecurity(compiled)
+	}
 	if err != nil {
 		return fmt.Errorf("revision %d: %w", rev, err)
 	}
