@@ -10,6 +10,12 @@
 // count its traffic). runtime's WebSocket connection is one implementation;
 // the hub's own tests use a fake. A socket that is not on this process is
 // reached through a Broker; LocalBroker, for a single process, knows none.
+// In a cluster, socket ids start with the node's id (Config.Node, NodeOf),
+// the Local variants of the operations (LocalSendTo, LocalList, ...) are
+// what a node answers for the others, and Config.OnKey tells the broker
+// when a user, session name, route or group gains its first socket here
+// or loses its last. The hub never holds a lock while it calls the
+// broker, which may wait on the network.
 //
 // Concurrency design. The registry is a fixed set of shards, each a map
 // under its own mutex, chosen by a hash of the socket id. A shard lock is
