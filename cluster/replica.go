@@ -24,15 +24,17 @@ var errWatchEnded = errors.New("watch ended")
 // revision is a solution as the bucket keeps it: the endpoints' UpdatedAt
 // travel beside it, as a solution's JSON leaves them out.
 type revision struct {
-	Revision uint64               `json:"revision"`
-	Solution scripts.Solution     `json:"solution"`
-	Updated  map[string]time.Time `json:"updated"`
+	Revision uint64           `json:"revision"`
+	Solution scripts.Solution `json:"solution"`
+	// Updated holds each endpoint's UpdatedAt, in the order of
+	// Solution.Endpoints.
+	Updated []time.Time `json:"updated"`
 }
 
 func encodeRevision(sol scripts.Solution, rev uint64) []byte {
-	r := revision{Revision: rev, Solution: sol, Updated: make(map[string]time.Time, len(sol.Endpoints))}
-	for _, e := range sol.Endpoints {
-		r.Updated[e.Path] = e.UpdatedAt
+	r := revision{Revision: rev, Solution: sol, Updated: make([]time.Time, len(sol.Endpoints))}
+	for i, e := range sol.Endpoints {
+		r.Updated[i] = e.UpdatedAt
 	}
 	b, _ := json.Marshal(r)
 	return b
@@ -43,8 +45,11 @@ func decodeRevision(b []byte) (scripts.Solution, uint64, error) {
 	if err := json.Unmarshal(b, &r); err != nil {
 		return scripts.Solution{}, 0, fmt.Errorf("shared solution: %w", err)
 	}
-	for i, e := range r.Solution.Endpoints {
-		r.Solution.Endpoints[i].UpdatedAt = r.Updated[e.Path]
+	if len(r.Updated) != len(r.Solution.Endpoints) {
+		return scripts.Solution{}, 0, fmt.Errorf("shared solution: %d endpoints but %d update times", len(r.Solution.Endpoints), len(r.Updated))
+	}
+	for i := range r.Solution.Endpoints {
+		r.Solution.Endpoints[i].UpdatedAt = r.Updated[i]
 	}
 	return r.Solution, r.Revision, nil
 }
