@@ -74,7 +74,7 @@ func New(cfg Config) (*Node, error) {
 	if err != nil {
 		return nil, err
 	}
-	n := &Node{cfg: cfg, id: cfg.NodeID, log: cfg.Logger.With("node", cfg.NodeID), subj: newSubjects(cfg.Name, cfg.NodeID),
+	n := &Node{cfg: cfg, id: cfg.NodeID, log: cfg.Logger.With("node", cfg.NodeID), subj: newSubjects(cfg.Name),
 		changed: make(chan struct{}, 1), synced: make(chan struct{}), batchers: map[string]*batcher{}}
 	n.ctx, n.cancel = context.WithCancel(context.Background())
 	n.members.init(n.id)

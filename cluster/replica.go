@@ -19,8 +19,6 @@ import (
 // solutionKey is the one key of the solution bucket.
 const solutionKey = "solution"
 
-var errWatchEnded = errors.New("watch ended")
-
 // revision is a solution as the bucket keeps it: the endpoints' UpdatedAt
 // travel beside it, as a solution's JSON leaves them out.
 type revision struct {

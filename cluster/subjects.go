@@ -15,7 +15,7 @@ type subjects struct {
 	bye       string
 }
 
-func newSubjects(name, _ string) subjects {
+func newSubjects(name string) subjects {
 	return subjects{name: name, heartbeat: name + ".hb", bye: name + ".bye"}
 }
 

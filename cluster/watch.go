@@ -2,9 +2,13 @@ package cluster
 
 import (
 	"context"
+	"errors"
 
 	"github.com/nats-io/nats.go/jetstream"
 )
+
+// errWatchEnded: a watch stopped without being asked to.
+var errWatchEnded = errors.New("watch ended")
 
 // follow watches the keys of kv that match filter until ctx ends, calling
 // entry for each value, the current ones first, and synced once those have
