@@ -99,6 +99,12 @@ func (s *Server) health(w http.ResponseWriter, _ *http.Request, _ httprouter.Par
 		_, _ = io.WriteString(w, "shutting down")
 		return
 	}
+	if s.cfg.Degraded != nil {
+		if why := s.cfg.Degraded(); why != "" {
+			_, _ = io.WriteString(w, "degraded: "+why)
+			return
+		}
+	}
 	_, _ = io.WriteString(w, "OK")
 }
 

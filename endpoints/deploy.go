@@ -79,7 +79,7 @@ func (s *Server) change(edit func(*scripts.Solution) error) (res deployResult, e
 	if err := s.checkSecurity(compiled); err != nil {
 		return deployResult{}, err
 	}
-	stored, rev, err := s.cfg.Store.Save(compiled.Solution)
+	stored, rev, err := s.cfg.Solutions.Save(compiled.Solution)
 	if err != nil {
 		return deployResult{}, err
 	}

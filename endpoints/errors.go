@@ -38,6 +38,10 @@ func writeErr(w http.ResponseWriter, err error) {
 		})
 		return
 	}
+	if errors.Is(err, scripts.ErrRevisionConflict) {
+		writeError(w, http.StatusConflict, "ConflictError", err.Error())
+		return
+	}
 	var se statusError
 	if errors.As(err, &se) {
 		writeError(w, se.status, se.typ, se.Error())

@@ -50,13 +50,6 @@ elseif verb == "ping" then return "pong"
 end
 `
 
-const userCheck = `local M = {}
-function M.check(request)
-  return {user_id = request.parameters.user, session_name = request.parameters.session}
-end
-return M
-`
-
 // groupsGateway serves groupsScript at /g, with the user and session
 // name the query names.
 func groupsGateway(t *testing.T, opts ...lgtesting.Option) *lgtesting.Gateway {
@@ -64,7 +57,7 @@ func groupsGateway(t *testing.T, opts ...lgtesting.Option) *lgtesting.Gateway {
 	g := lgtesting.NewGateway(t, append(opts, lgtesting.NoRateLimit)...)
 	if status, body := g.PutSolution(scripts.Solution{
 		Endpoints: []scripts.Endpoint{{Path: "/g", Script: groupsScript}},
-		Modules:   map[string]string{"auth": userCheck},
+		Modules:   map[string]string{"auth": lgtesting.UserCheck},
 	}); status != http.StatusOK {
 		t.Fatalf("deploy: %d %s", status, body)
 	}

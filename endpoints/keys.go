@@ -10,9 +10,23 @@ import (
 	"github.com/luagate/luagate/auth"
 	"github.com/luagate/luagate/hub"
 	"github.com/luagate/luagate/scripts"
-	"github.com/luagate/luagate/storage"
 	"github.com/luagate/luagate/wire"
 )
+
+// KeyStore keeps API keys: what auth needs, and a key by its id, to tell
+// whether a socket's key is still in force. storage implements it in
+// bbolt, a cluster in its shared store.
+type KeyStore interface {
+	auth.KeyStore
+	KeyByID(id string) (auth.Key, error)
+}
+
+// Credentials is where KeyRevoked looks up the credential of a socket:
+// its API key or its push token.
+type Credentials interface {
+	KeyByID(id string) (auth.Key, error)
+	TokenByHash(hash []byte) (auth.PushToken, error)
+}
 
 // maxKeyRequestBytes bounds the body of POST /keys.
 const maxKeyRequestBytes = 64 << 10
@@ -57,7 +71,7 @@ func (s *Server) postKey(w http.ResponseWriter, r *http.Request, _ httprouter.Pa
 		writeErr(w, badRequest(err))
 		return
 	}
-	if err := s.cfg.Store.PutKey(k); err != nil {
+	if err := s.cfg.Keys.PutKey(k); err != nil {
 		writeErr(w, err)
 		return
 	}
@@ -65,7 +79,7 @@ func (s *Server) postKey(w http.ResponseWriter, r *http.Request, _ httprouter.Pa
 }
 
 func (s *Server) getKeys(w http.ResponseWriter, _ *http.Request, _ httprouter.Params) {
-	keys, err := s.cfg.Store.Keys()
+	keys, err := s.cfg.Keys.Keys()
 	if err != nil {
 		writeErr(w, err)
 		return
@@ -80,7 +94,7 @@ func (s *Server) getKeys(w http.ResponseWriter, _ *http.Request, _ httprouter.Pa
 // KeyRevoked returns what runtime.Config.Revoked needs: whether the API key
 // or push token a socket connected with is gone from store. Sockets
 // without one are never revoked here.
-func KeyRevoked(store *storage.Store) func(hub.Conn) bool {
+func KeyRevoked(store Credentials) func(hub.Conn) bool {
 	return func(c hub.Conn) bool {
 		switch {
 		case c.Auth == nil:
@@ -101,7 +115,7 @@ func KeyRevoked(store *storage.Store) func(hub.Conn) bool {
 // by runtime.Config.Revoked (KeyRevoked), as the key is deleted first.
 func (s *Server) deleteKey(w http.ResponseWriter, _ *http.Request, ps httprouter.Params) {
 	id := ps.ByName("id")
-	if _, err := s.cfg.Store.DeleteKey(id); err != nil {
+	if _, err := s.cfg.Keys.DeleteKey(id); err != nil {
 		if errors.Is(err, auth.ErrUnknownKey) {
 			err = missing("no API key %s", scripts.Elide(id))
 		}

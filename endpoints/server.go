@@ -35,6 +35,15 @@ type Config struct {
 	Engine *runtime.Engine
 	// Store persists the solution. Required.
 	Store *storage.Store
+	// Solutions saves each change to the solution; nil means Store. A
+	// cluster's shares it with the other nodes first (see Replace).
+	Solutions SolutionSaver
+	// Keys keeps the API keys; nil means Store.
+	Keys KeyStore
+	// Degraded, when set, says why the gateway serves with less than it
+	// should ("" while all is well); health then answers 200 "degraded:"
+	// and the reason, so that a load balancer keeps the node.
+	Degraded func() string
 	// AdminToken guards the management API. Required: an empty token would
 	// leave the API open.
 	AdminToken string
@@ -158,6 +167,12 @@ func New(cfg Config) (*Server, error) {
 	if cfg.Metrics == nil {
 		cfg.Metrics = metrics.New(cfg.Engine)
 	}
+	if cfg.Solutions == nil {
+		cfg.Solutions = cfg.Store
+	}
+	if cfg.Keys == nil {
+		cfg.Keys = cfg.Store
+	}
 	if cfg.MaxScriptBytes == 0 {
 		cfg.MaxScriptBytes = DefaultMaxScriptBytes
 	}
@@ -201,7 +216,7 @@ func New(cfg Config) (*Server, error) {
 		return nil, errors.New("endpoints: default security jwt needs JWT keys: give a key file or a secret file")
 	}
 	s := &Server{
-		auth:            auth.New(auth.Config{Keys: cfg.Store, JWT: verifier, Tokens: cfg.Store}),
+		auth:            auth.New(auth.Config{Keys: cfg.Keys, JWT: verifier, Tokens: cfg.Store}),
 		defaultSecurity: defaultSecurity,
 		cfg:             cfg,
 		hub:             cfg.Engine.Hub(),

@@ -40,7 +40,7 @@ func (s *Server) upgrade(route string) httprouter.Handle {
 			writeError(w, http.StatusRequestHeaderFieldsTooLarge, "HeadersTooLargeError", err.Error())
 			return
 		}
-		id := hub.NewID()
+		id := s.hub.NewID()
 		conn := hub.Conn{
 			ID:         id,
 			URI:        requestURI(r),

@@ -13,6 +13,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/luagate/luagate/cluster"
 	"github.com/luagate/luagate/endpoints"
 	"github.com/luagate/luagate/files"
 	"github.com/luagate/luagate/hub"
@@ -31,6 +32,10 @@ const (
 	DefaultShutdownTimeout = 10 * time.Second
 	// WatchInterval is how often a watched project is looked at.
 	WatchInterval = 300 * time.Millisecond
+	// conflictRetries and conflictWait: how often and after how long a
+	// project deploy another node's deploy overtook is tried again.
+	conflictRetries = 3
+	conflictWait    = 300 * time.Millisecond
 	// dbLockTimeout is how long a second server waits for the database
 	// before saying another process holds it.
 	dbLockTimeout = time.Second
@@ -94,6 +99,9 @@ type Config struct {
 	// Files configures the sockets' temporary files, kept under
 	// <DataDir>/files; its Dir and Open are filled in.
 	Files files.Config
+	// Cluster, when it names NATS servers or the embedded one, makes this
+	// gateway a node of a cluster; its DataDir and Logger are filled in.
+	Cluster cluster.Config
 }
 
 // Gateway is an assembled luagate server.
@@ -115,6 +123,7 @@ type Gateway struct {
 	failed   chan error // the first listener that stopped serving on its own
 	stopOnce sync.Once
 	stopErr  error
+	node     *cluster.Node    // set in a cluster
 	watcher  *scripts.Watcher // set when the project is watched
 	watch    context.CancelFunc
 	watched  chan struct{}
@@ -168,13 +177,16 @@ func New(cfg Config) (_ *Gateway, err error) {
 	if g.store, err = storage.Open(filepath.Join(cfg.DataDir, "luagate.db"), dbLockTimeout); err != nil {
 		return nil, err
 	}
-	rc := cfg.Runtime
+	rc, sc, hc := cfg.Runtime, cfg.Server, cfg.Hub
+	if err := g.joinCluster(&hc, &rc, &sc); err != nil {
+		return nil, err
+	}
 	rc.Logger = cfg.Logger
 	if rc.Sessions == nil {
 		rc.Sessions = g.store
 	}
 	if rc.Hub == nil {
-		rc.Hub = hub.New(cfg.Hub)
+		rc.Hub = hub.New(hc)
 	}
 	if rc.Revoked == nil {
 		rc.Revoked = endpoints.KeyRevoked(g.store)
@@ -210,10 +222,12 @@ func New(cfg Config) (_ *Gateway, err error) {
 		return nil, err
 	}
 	g.metrics = metrics.New(g.engine)
-	sc := cfg.Server
 	sc.Engine, sc.Store, sc.AdminToken, sc.Logger, sc.Metrics, sc.Push, sc.Logs = g.engine, g.store, g.token, cfg.Logger, g.metrics, g.push, g.logs
 	sc.Files, sc.MaxFileBytes = g.files, g.files.MaxBytesPerSocket()
 	if g.server, err = endpoints.New(sc); err != nil {
+		return nil, err
+	}
+	if err := g.startCluster(); err != nil {
 		return nil, err
 	}
 	if cfg.Watch {
@@ -286,6 +300,9 @@ func (g *Gateway) closeOpened() {
 	}
 	if g.files != nil {
 		g.files.Close()
+	}
+	if g.node != nil {
+		g.node.Shutdown()
 	}
 	if g.store != nil {
 		_ = g.store.Close()
@@ -450,6 +467,11 @@ func (g *Gateway) Shutdown(ctx context.Context) error {
 		g.server.StartShutdown()
 		g.metrics.Stop()
 		errs := []error{g.engine.Shutdown(ctx)}
+		if g.node != nil {
+			// After the engine: the close events of this node's sockets
+			// may still reach sockets elsewhere.
+			g.node.Shutdown()
+		}
 		// After the close events have logged, and before the HTTP servers
 		// wait for their requests: it ends the script log's followers.
 		g.logs.Close()
@@ -477,7 +499,14 @@ func (g *Gateway) DeployProject() error {
 	if err != nil {
 		return err
 	}
-	return g.server.Deploy(sol)
+	err = g.server.Deploy(sol)
+	// In a cluster, nodes deploying the same project at once conflict;
+	// once the winner's revision is here, the same project is no change.
+	for try := 0; errors.Is(err, scripts.ErrRevisionConflict) && try < conflictRetries; try++ {
+		time.Sleep(conflictWait)
+		err = g.server.Deploy(sol)
+	}
+	return err
 }
 
 // startWatch redeploys the project whenever it changes, until Shutdown.

@@ -15,10 +15,13 @@ type Broker interface {
 	Send(id string, msg []byte, binary bool) error
 	// Close closes the remote socket id with reason.
 	Close(id string, reason CloseReason) error
-	// Info returns the record of the open remote socket id.
-	Info(id string) (Conn, error)
+	// Socket describes the open remote socket id.
+	Socket(id string) (Snapshot, error)
 	// List returns the ids of the open remote sockets.
 	List() []string
+	// Sockets describes the open remote sockets t names, or all of them
+	// for a nil t.
+	Sockets(t *luaapi.Target) []Snapshot
 	// CloseAll closes every open remote socket with reason and returns how
 	// many.
 	CloseAll(reason CloseReason) int
@@ -61,11 +64,14 @@ func (LocalBroker) Send(string, []byte, bool) error { return luaapi.ErrUnknownSo
 // Close implements Broker.
 func (LocalBroker) Close(string, CloseReason) error { return luaapi.ErrUnknownSocket }
 
-// Info implements Broker.
-func (LocalBroker) Info(string) (Conn, error) { return Conn{}, luaapi.ErrUnknownSocket }
+// Socket implements Broker.
+func (LocalBroker) Socket(string) (Snapshot, error) { return Snapshot{}, luaapi.ErrUnknownSocket }
 
 // List implements Broker.
 func (LocalBroker) List() []string { return nil }
+
+// Sockets implements Broker.
+func (LocalBroker) Sockets(*luaapi.Target) []Snapshot { return nil }
 
 // CloseAll implements Broker.
 func (LocalBroker) CloseAll(CloseReason) int { return 0 }

@@ -3,6 +3,7 @@ package hub
 import (
 	"crypto/rand"
 	"encoding/hex"
+	"fmt"
 	"time"
 
 	"github.com/luagate/luagate/luaapi"
@@ -61,6 +62,44 @@ func NewID() string {
 	var b [16]byte
 	_, _ = rand.Read(b[:])
 	return hex.EncodeToString(b[:])
+}
+
+// idBytes is the length of the random part of a socket id.
+const idBytes = 32
+
+// maxNode bounds a node id, which every socket id of its node repeats.
+const maxNode = 64
+
+// NewID returns a new socket id for this hub: NewID's, after the hub's
+// node and a "-" when Config.Node is set.
+func (h *Hub) NewID() string {
+	if h.node == "" {
+		return NewID()
+	}
+	return h.node + "-" + NewID()
+}
+
+// NodeOf returns the node a socket id names, "" for an id without one.
+func NodeOf(id string) string {
+	i := len(id) - idBytes - 1
+	if i < 1 || id[i] != '-' {
+		return ""
+	}
+	return id[:i]
+}
+
+// CheckNode refuses a node id that cannot start socket ids or name a
+// messaging subject: 1 to 64 letters, digits, "_" or "-".
+func CheckNode(node string) error {
+	if node == "" || len(node) > maxNode {
+		return fmt.Errorf("node id %q: 1 to %d characters", node, maxNode)
+	}
+	for _, r := range node {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '_' || r == '-') {
+			return fmt.Errorf("node id %q: only letters, digits, _ and - (not %q)", node, r)
+		}
+	}
+	return nil
 }
 
 // view is c as scripts see it, with its Lua values built once.

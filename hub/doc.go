@@ -15,6 +15,13 @@
 // delivery, waited for; the Broker has the same two operations for a
 // socket on another process.
 //
+// In a cluster, socket ids start with the node's id (Config.Node, NodeOf),
+// the Local variants of the operations (LocalSendTo, LocalList, ...) are
+// what a node answers for the others, and Config.OnKey tells the broker
+// when a user, session name, route or group gains its first socket here
+// or loses its last. The hub never holds a lock while it calls the
+// broker, which may wait on the network.
+//
 // Concurrency design. The registry is a fixed set of shards, each a map
 // under its own mutex, chosen by a hash of the socket id. A shard lock is
 // held only for a map operation: never while a socket queues or writes a

@@ -13,6 +13,9 @@ var (
 	ErrQueueFull = luaapi.ErrQueueFull
 	// ErrTooManyGroups: the socket is in as many groups as it may be (400).
 	ErrTooManyGroups = luaapi.ErrTooManyGroups
+	// ErrClusterUnavailable: the socket is on another node, which cannot
+	// be reached (503).
+	ErrClusterUnavailable = luaapi.ErrClusterUnavailable
 )
 
 // Classify names the error type and HTTP status of an error a hub

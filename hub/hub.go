@@ -59,12 +59,23 @@ type Config struct {
 	// MaxGroupsPerSocket is how many groups one socket may be in. Zero
 	// means DefaultMaxGroupsPerSocket.
 	MaxGroupsPerSocket int
+	// Node, when set, starts every socket id NewID makes, so that the id
+	// names the node that holds the socket (see NodeOf). It must be a
+	// valid node id (CheckNode).
+	Node string
+	// OnKey, when set, is called whenever a user, session name, route or
+	// group gains its first socket on this process or loses its last,
+	// with that key's shard lock held: it must return at once and call
+	// nothing of the hub's. HasLocal then says which it was.
+	OnKey func(luaapi.Target)
 }
 
 // Hub is the set of live sockets. Its methods are safe for concurrent use.
 type Hub struct {
 	broker    Broker
 	maxGroups int
+	node      string
+	onKey     func(luaapi.Target)
 	seed      maphash.Seed
 	count     atomic.Int64
 	shards    [shards]shard
@@ -84,7 +95,8 @@ func New(cfg Config) *Hub {
 	if cfg.MaxGroupsPerSocket == 0 {
 		cfg.MaxGroupsPerSocket = DefaultMaxGroupsPerSocket
 	}
-	h := &Hub{broker: cfg.Broker, maxGroups: cfg.MaxGroupsPerSocket, seed: maphash.MakeSeed()}
+	h := &Hub{broker: cfg.Broker, maxGroups: cfg.MaxGroupsPerSocket, node: cfg.Node, onKey: cfg.OnKey,
+		seed: maphash.MakeSeed()}
 	for i := range h.shards {
 		h.shards[i].entries = map[string]*Entry{}
 		h.shards[i].idx = newIndex()
@@ -244,16 +256,21 @@ func (h *Hub) Info(id string) (*luaapi.Conn, error) {
 		v.LastActivityAt = e.sock.Stats().LastActivityAt
 		return &v, nil
 	}
-	c, err := h.broker.Info(id)
+	sn, err := h.broker.Socket(id)
 	if err != nil {
 		return nil, err
 	}
-	return c.view(), nil
+	v := sn.view()
+	v.LastActivityAt = sn.LastActivityAt
+	return v, nil
 }
 
 // List returns the ids of the open sockets, here and through the broker.
 // It implements luaapi.Sockets.
-func (h *Hub) List() []string {
+func (h *Hub) List() []string { return append(h.LocalList(), h.broker.List()...) }
+
+// LocalList returns the ids of the open sockets on this process.
+func (h *Hub) LocalList() []string {
 	all := h.entries()
 	ids := make([]string, 0, len(all))
 	for _, e := range all {
@@ -261,7 +278,7 @@ func (h *Hub) List() []string {
 			ids = append(ids, e.conn.ID)
 		}
 	}
-	return append(ids, h.broker.List()...)
+	return ids
 }
 
 // CloseAll closes every open socket on a script's behalf, here and through
@@ -294,8 +311,16 @@ func (h *Hub) DropAll() {
 	}
 }
 
-// Sockets describes every open socket on this process, oldest first.
+// Sockets describes every open socket, here and through the broker,
+// oldest first.
 func (h *Hub) Sockets() []Snapshot {
+	out := append(h.LocalSockets(), h.broker.Sockets(nil)...)
+	sortSnapshots(out)
+	return out
+}
+
+// LocalSockets describes every open socket on this process, in no order.
+func (h *Hub) LocalSockets() []Snapshot {
 	all := h.entries()
 	out := make([]Snapshot, 0, len(all))
 	for _, e := range all {
@@ -303,7 +328,6 @@ func (h *Hub) Sockets() []Snapshot {
 			out = append(out, e.snapshot())
 		}
 	}
-	sortSnapshots(out)
 	return out
 }
 
@@ -311,10 +335,13 @@ func sortSnapshots(s []Snapshot) {
 	slices.SortFunc(s, func(a, b Snapshot) int { return a.ConnectedAt.Compare(b.ConnectedAt) })
 }
 
-// Socket describes the open socket id on this process.
+// Socket describes the open socket id, here or through the broker.
 func (h *Hub) Socket(id string) (Snapshot, error) {
-	e, ok := h.open(id)
+	e, ok := h.get(id)
 	if !ok {
+		return h.broker.Socket(id)
+	}
+	if e.closed.Load() {
 		return Snapshot{}, luaapi.ErrUnknownSocket
 	}
 	return e.snapshot(), nil

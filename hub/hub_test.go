@@ -270,12 +270,12 @@ func (b *fakeBroker) Close(id string, r hub.CloseReason) error {
 	return nil
 }
 
-func (b *fakeBroker) Info(id string) (hub.Conn, error) {
+func (b *fakeBroker) Socket(id string) (hub.Snapshot, error) {
 	b.note("info " + id)
 	if id != b.remote.ID {
-		return hub.Conn{}, hub.ErrUnknownSocket
+		return hub.Snapshot{}, hub.ErrUnknownSocket
 	}
-	return b.remote, nil
+	return hub.Snapshot{Conn: b.remote}, nil
 }
 
 func (b *fakeBroker) List() []string { b.note("list"); return []string{b.remote.ID} }

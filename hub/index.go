@@ -82,6 +82,7 @@ func (h *Hub) addToIndexes(e *Entry) {
 		if set == nil {
 			set = entrySet{}
 			m[key] = set
+			h.keyChanged(luaapi.Target{By: k, Key: key})
 		}
 		set[e] = struct{}{}
 		sh.mu.Unlock()
@@ -96,6 +97,7 @@ func (h *Hub) removeFromIndexes(e *Entry) {
 		delete(m[key], e)
 		if len(m[key]) == 0 {
 			delete(m, key)
+			h.keyChanged(luaapi.Target{By: k, Key: key})
 		}
 		sh.mu.Unlock()
 	})
@@ -109,6 +111,7 @@ func (sh *shard) addMember(name string, e *Entry) {
 	if g == nil {
 		g = &group{members: entrySet{}, users: map[string]entrySet{}}
 		sh.idx.groups[name] = g
+		e.hub.keyChanged(luaapi.Target{By: luaapi.ByGroup, Key: name})
 	}
 	g.members[e] = struct{}{}
 	if u := e.conn.UserID; u != "" {
@@ -134,8 +137,17 @@ func (sh *shard) removeMember(name string, e *Entry) {
 	}
 	if len(g.members) == 0 {
 		delete(sh.idx.groups, name)
+		e.hub.keyChanged(luaapi.Target{By: luaapi.ByGroup, Key: name})
 	}
 	sh.mu.Unlock()
+}
+
+// keyChanged tells Config.OnKey that t gained its first or lost its last
+// socket here. The lock of t's shard is held.
+func (h *Hub) keyChanged(t luaapi.Target) {
+	if h.onKey != nil {
+		h.onKey(t)
+	}
 }
 
 // checkGroup refuses a group name scripts may not use.
@@ -275,8 +287,13 @@ func (h *Hub) each(t luaapi.Target, fn func(*Entry) error) int {
 // SendTo queues a message to every open socket t names, here and through
 // the broker, and returns how many took it. It implements luaapi.Sockets.
 func (h *Hub) SendTo(t luaapi.Target, msg []byte, binary bool) int {
-	n := h.each(t, func(e *Entry) error { return e.sock.Send(msg, binary) })
-	return n + h.broker.SendTo(t, msg, binary)
+	return h.LocalSendTo(t, msg, binary) + h.broker.SendTo(t, msg, binary)
+}
+
+// LocalSendTo queues a message to every open socket t names on this
+// process and returns how many took it.
+func (h *Hub) LocalSendTo(t luaapi.Target, msg []byte, binary bool) int {
+	return h.each(t, func(e *Entry) error { return e.sock.Send(msg, binary) })
 }
 
 // CloseTo closes every open socket t names on a script's behalf and
@@ -286,30 +303,47 @@ func (h *Hub) CloseTo(t luaapi.Target) int { return h.DisconnectTo(t, CloseByScr
 // DisconnectTo closes every open socket t names with reason, here and
 // through the broker, and returns how many.
 func (h *Hub) DisconnectTo(t luaapi.Target, reason CloseReason) int {
-	n := h.each(t, func(e *Entry) error { return e.Close(reason) })
-	return n + h.broker.CloseTo(t, reason)
+	return h.LocalDisconnectTo(t, reason) + h.broker.CloseTo(t, reason)
+}
+
+// LocalDisconnectTo closes every open socket t names on this process with
+// reason and returns how many.
+func (h *Hub) LocalDisconnectTo(t luaapi.Target, reason CloseReason) int {
+	return h.each(t, func(e *Entry) error { return e.Close(reason) })
 }
 
 // ListOf returns the ids of the open sockets t names, here and through the
 // broker. It implements luaapi.Sockets.
 func (h *Hub) ListOf(t luaapi.Target) []string {
+	return append(h.LocalListOf(t), h.broker.ListOf(t)...)
+}
+
+// LocalListOf returns the ids of the open sockets t names on this process.
+func (h *Hub) LocalListOf(t luaapi.Target) []string {
 	var ids []string
 	h.each(t, func(e *Entry) error {
 		ids = append(ids, e.conn.ID)
 		return nil
 	})
-	return append(ids, h.broker.ListOf(t)...)
+	return ids
 }
 
-// SocketsOf describes the open sockets t names on this process, oldest
-// first.
+// SocketsOf describes the open sockets t names, here and through the
+// broker, oldest first.
 func (h *Hub) SocketsOf(t luaapi.Target) []Snapshot {
+	out := append(h.LocalSocketsOf(t), h.broker.Sockets(&t)...)
+	sortSnapshots(out)
+	return out
+}
+
+// LocalSocketsOf describes the open sockets t names on this process, in no
+// order.
+func (h *Hub) LocalSocketsOf(t luaapi.Target) []Snapshot {
 	var out []Snapshot
 	h.each(t, func(e *Entry) error {
 		out = append(out, e.snapshot())
 		return nil
 	})
-	sortSnapshots(out)
 	return out
 }
 
@@ -320,6 +354,19 @@ func (h *Hub) Presence(group string) luaapi.Presence {
 	if p.Users == nil {
 		p.Users = map[string]int{}
 	}
+	h.addPresence(group, &p)
+	return p
+}
+
+// LocalPresence counts the open sockets in group by user on this process.
+func (h *Hub) LocalPresence(group string) luaapi.Presence {
+	p := luaapi.Presence{Users: map[string]int{}}
+	h.addPresence(group, &p)
+	return p
+}
+
+// addPresence adds this process's open sockets in group to p.
+func (h *Hub) addPresence(group string, p *luaapi.Presence) {
 	sh := h.shard(group)
 	sh.mu.RLock()
 	if g := sh.idx.groups[group]; g != nil {
@@ -331,12 +378,16 @@ func (h *Hub) Presence(group string) luaapi.Presence {
 		}
 	}
 	sh.mu.RUnlock()
-	return p
 }
 
 // UserPresence counts user's open sockets in group, here and through the
 // broker. It implements luaapi.Sockets.
 func (h *Hub) UserPresence(group, user string) int {
+	return h.LocalUserPresence(group, user) + h.broker.UserPresence(group, user)
+}
+
+// LocalUserPresence counts user's open sockets in group on this process.
+func (h *Hub) LocalUserPresence(group, user string) int {
 	sh := h.shard(group)
 	sh.mu.RLock()
 	n := 0
@@ -344,7 +395,19 @@ func (h *Hub) UserPresence(group, user string) int {
 		n = openIn(g.users[user])
 	}
 	sh.mu.RUnlock()
-	return n + h.broker.UserPresence(group, user)
+	return n
+}
+
+// HasLocal reports whether any socket on this process, open or closing,
+// is indexed under t: what a cluster subscribes to t's traffic for.
+func (h *Hub) HasLocal(t luaapi.Target) bool {
+	sh := h.shard(t.Key)
+	sh.mu.RLock()
+	defer sh.mu.RUnlock()
+	if t.By == luaapi.ByGroup {
+		return sh.idx.groups[t.Key] != nil
+	}
+	return len(sh.idx.keyed(t.By)[t.Key]) > 0
 }
 
 // openIn counts the entries of set that are not closed. The caller holds

@@ -31,6 +31,9 @@ var (
 	// ErrTooManyWaiting means as many executions wait for replies as may
 	// hold Lua states doing so (503).
 	ErrTooManyWaiting = errors.New("too many executions are waiting for replies")
+	// ErrClusterUnavailable means the socket is on another node and the
+	// cluster cannot be reached (503).
+	ErrClusterUnavailable = errors.New("the cluster is unavailable")
 )
 
 // StatusError is an error that names its own type and HTTP status, for
@@ -69,6 +72,8 @@ func Classify(err error) (typ string, status int) {
 		return "NotFoundError", http.StatusNotFound
 	case errors.Is(err, ErrQueueFull):
 		return "QueueFullError", http.StatusServiceUnavailable
+	case errors.Is(err, ErrClusterUnavailable):
+		return "ClusterUnavailableError", http.StatusServiceUnavailable
 	case errors.Is(err, ErrBadArgument), errors.Is(err, ErrTooManyGroups):
 		return "ArgumentError", http.StatusBadRequest
 	}

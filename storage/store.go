@@ -316,41 +316,60 @@ func (s *Store) Save(sol scripts.Solution) (scripts.Solution, uint64, error) {
 	if s.closed.Load() {
 		return scripts.Solution{}, 0, ErrClosed
 	}
-	sol = sol.Clone() // sorted by path, maps non-nil, caller's slices untouched
-	for i := 1; i < len(sol.Endpoints); i++ {
-		if sol.Endpoints[i].Key() == sol.Endpoints[i-1].Key() {
-			return scripts.Solution{}, 0, fmt.Errorf("save solution to %s: endpoint %q declared twice", s.path, sol.Endpoints[i].Key())
-		}
+	sol, err := s.prepare(sol)
+	if err != nil {
+		return scripts.Solution{}, 0, err
 	}
-	// Milliseconds, because that is what clients display and compare; UTC,
-	// so the stored JSON does not depend on the server's zone.
-	now := time.Now().UTC().Truncate(time.Millisecond)
+	now := stampTime()
 
 	var rev uint64
-	err := s.db.Update(func(tx *bolt.Tx) error {
+	err = s.db.Update(func(tx *bolt.Tx) error {
 		old, oldRev, err := read(tx)
 		if err != nil {
 			return err
 		}
 		rev = oldRev + 1
-		// Indexed once: a lookup per endpoint would make a deploy
-		// quadratic in their number.
-		prev := make(map[string]scripts.Endpoint, len(old.Endpoints))
-		for _, e := range old.Endpoints {
-			prev[e.Key()] = e
-		}
-		for i, e := range sol.Endpoints {
-			sol.Endpoints[i].UpdatedAt = now
-			if p, ok := prev[e.Key()]; ok && p.Script == e.Script {
-				sol.Endpoints[i].UpdatedAt = p.UpdatedAt
-			}
-		}
+		stamp(old, sol, now)
 		return write(tx, sol, rev)
 	})
 	if err != nil {
 		return scripts.Solution{}, 0, s.opError("save solution", err)
 	}
 	return sol, rev, nil
+}
+
+// prepare copies sol sorted, and refuses two endpoints with one path,
+// since only one of them could be stored.
+func (s *Store) prepare(sol scripts.Solution) (scripts.Solution, error) {
+	sol = sol.Clone() // sorted by path, maps non-nil, caller's slices untouched
+	for i := 1; i < len(sol.Endpoints); i++ {
+		if sol.Endpoints[i].Key() == sol.Endpoints[i-1].Key() {
+			return scripts.Solution{}, fmt.Errorf("save solution to %s: endpoint %q declared twice", s.path, sol.Endpoints[i].Key())
+		}
+	}
+	return sol, nil
+}
+
+// stampTime is an endpoint's UpdatedAt for a change made now:
+// milliseconds, because that is what clients display and compare; UTC, so
+// the stored JSON does not depend on the server's zone.
+func stampTime() time.Time { return time.Now().UTC().Truncate(time.Millisecond) }
+
+// stamp sets the UpdatedAt of sol's endpoints: old's for a script that is
+// unchanged, now for the rest.
+func stamp(old, sol scripts.Solution, now time.Time) {
+	// Indexed once: a lookup per endpoint would make a deploy quadratic in
+	// their number.
+	prev := make(map[string]scripts.Endpoint, len(old.Endpoints))
+	for _, e := range old.Endpoints {
+		prev[e.Key()] = e
+	}
+	for i, e := range sol.Endpoints {
+		sol.Endpoints[i].UpdatedAt = now
+		if p, ok := prev[e.Key()]; ok && p.Script == e.Script {
+			sol.Endpoints[i].UpdatedAt = p.UpdatedAt
+		}
+	}
 }
 
 // opError names the operation and file, and reports a bbolt handle closed

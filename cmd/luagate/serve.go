@@ -109,6 +109,7 @@ func serve(args []string, stderr io.Writer) error {
 	fs.BoolVar(&scriptsToLog, "log-scripts-to-stderr", true, "write scripts' print lines to the server log too, not only to the script log")
 	fs.BoolVar(&c.Watch, "watch", false, "with --project: redeploy when a file changes; a save with errors logs them and keeps the last good revision")
 	pushFlags(fs, &c.Push)
+	clusterFlags(fs, &c.Cluster)
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}

@@ -187,3 +187,10 @@ func DialRefused(tb testing.TB, url string, h http.Header) (int, string) {
 	b, _ := io.ReadAll(resp.Body)
 	return resp.StatusCode, string(b)
 }
+
+// Ask sends a text message and returns the next message.
+func (c *Client) Ask(msg string) string {
+	c.tb.Helper()
+	c.Send(msg)
+	return c.Next()
+}

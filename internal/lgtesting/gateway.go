@@ -15,6 +15,15 @@ import (
 	"github.com/luagate/luagate/wire"
 )
 
+// UserCheck is a shared module for --#SECURITY script auth.check: the
+// socket's user_id and session_name are the query's user and session.
+const UserCheck = `local M = {}
+function M.check(request)
+  return {user_id = request.parameters.user, session_name = request.parameters.session}
+end
+return M
+`
+
 // Token is the admin token of every test gateway.
 const Token = "test-token"
 
@@ -117,13 +126,13 @@ func (g *Gateway) Dial(path string) *Client {
 	return Dial(g.tb, g.WSURL(path))
 }
 
-// SocketIDs waits until exactly n sockets are open and returns their ids,
-// sorted.
+// SocketIDs waits until exactly n sockets are open on this gateway and
+// returns their ids, sorted.
 func (g *Gateway) SocketIDs(n int) []string {
 	g.tb.Helper()
 	var ids []string
 	Eventually(g.tb, "sockets to be listed", func() bool {
-		ids = g.Hub().List()
+		ids = g.Hub().LocalList()
 		return len(ids) == n
 	})
 	slices.Sort(ids)
