@@ -14,7 +14,8 @@ func TestMain(m *testing.M) { lgtesting.Main(m) }
 // a script may perform on any socket: "send KEY VALUE TEXT" (KEY is
 // socket_id, user_id, session_name or group), "close KEY VALUE", "info
 // ID", "join ID G", "leave ID G", "groups ID", "presence G [USER]",
-// "members G", "list [KEY VALUE]", "closeAll" and "ping".
+// "members G", "list [KEY VALUE]", "closeAll", "request ID EVENT TEXT",
+// "sendwait ID WORD" and "ping".
 const opsScript = `--#ENDPOINT WEBSOCKET /c
 --#SECURITY script auth.check
 if websocketInfo.type ~= "data" then return end
@@ -48,6 +49,11 @@ elseif verb == "members" then return "members " .. #Websocket.members({group = a
 elseif verb == "list" and a ~= "" then return "list " .. #Websocket.list({[a] = b})
 elseif verb == "list" then return "list " .. #Websocket.list()
 elseif verb == "closeAll" then return "closedAll " .. Websocket.closeAll()
+elseif verb == "request" then
+  local reply, err = Websocket.request({socket_id = a, event = b, content = {q = text}, timeout = 3})
+  if err then return "replied " .. answer(err) end
+  return "replied " .. tostring(reply.a)
+elseif verb == "sendwait" then return "delivered " .. answer(Websocket.send({socket_id = a, message = b, wait = true}))
 elseif verb == "ping" then return "pong"
 end
 `

@@ -1,6 +1,7 @@
 package cluster_test
 
 import (
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"strings"
@@ -173,5 +174,47 @@ func TestConcurrentCrossNodeSendsKeepEachSendersOrder(t *testing.T) {
 			t.Fatalf("from sender %d got message %d, want %d", i, n, next[i])
 		}
 		next[i]++
+	}
+}
+
+func TestRequestsReachAClientOnAnotherNode(t *testing.T) {
+	gws := newCluster(t)
+	far := gws[2].Dial("/c?user=bob")
+	id := gws[2].SocketIDs(1)[0]
+	c := gws[0].Dial("/c?user=ann")
+
+	if got := c.Ask("sendwait " + id + " written"); got != "delivered nil" {
+		t.Fatalf("send with wait to another node: %q", got)
+	}
+	far.Expect("written")
+
+	answered := make(chan error, 1)
+	go func() {
+		var req struct {
+			RequestID string `json:"request_id"`
+			Event     string `json:"event"`
+			Content   struct {
+				Q string `json:"q"`
+			} `json:"content"`
+		}
+		if err := json.Unmarshal([]byte(far.Next()), &req); err != nil {
+			answered <- err
+			return
+		}
+		if req.Event != "ask" || req.Content.Q != "color?" {
+			answered <- fmt.Errorf("request %+v", req)
+			return
+		}
+		far.Send(fmt.Sprintf(`{"response_to":%q,"content":{"a":"blue"}}`, req.RequestID))
+		answered <- nil
+	}()
+	if got := c.Ask("request " + id + " ask color?"); got != "replied blue" {
+		t.Fatalf("request to another node: %q", got)
+	}
+	if err := <-answered; err != nil {
+		t.Fatal(err)
+	}
+	if got := c.Ask("request nodeX-" + strings.Repeat("0", 32) + " ask x"); got != "replied error 404 NotFoundError" {
+		t.Fatalf("request to a socket of no node: %q", got)
 	}
 }
