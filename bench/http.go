@@ -226,9 +226,6 @@ func StartPlainHTTP(exe string) (*PlainHTTP, error) {
 // URL is the http:// address of path on the baseline.
 func (p *PlainHTTP) URL(path string) string { return "http://" + p.addr + path }
 
-// Pid is the baseline's process id.
-func (p *PlainHTTP) Pid() int { return p.cmd.Process.Pid }
-
 // Stop ends the baseline and waits for it.
 func (p *PlainHTTP) Stop() {
 	_ = p.stdin.Close()

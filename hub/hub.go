@@ -185,15 +185,6 @@ func (h *Hub) get(id string) (*Entry, bool) {
 	return e, ok
 }
 
-// open returns the entry id unless it is closed.
-func (h *Hub) open(id string) (*Entry, bool) {
-	e, ok := h.get(id)
-	if !ok || e.closed.Load() {
-		return nil, false
-	}
-	return e, true
-}
-
 // entries returns a snapshot of the registered entries, closed ones
 // included.
 func (h *Hub) entries() []*Entry {

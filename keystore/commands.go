@@ -117,15 +117,6 @@ func init() {
 	}
 }
 
-// CommandNames lists the command set, for documentation and tests.
-func CommandNames() []string {
-	names := make([]string, 0, len(commands))
-	for n := range commands {
-		names = append(names, n)
-	}
-	return names
-}
-
 var keyCommands = map[string]command{
 	"del": {write: true, run: func(x *call) (any, error) {
 		had := x.e != nil
