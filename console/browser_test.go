@@ -145,6 +145,8 @@ func TestConsoleInABrowser(t *testing.T) {
 	for name, test := range map[string]func(*testing.T, context.Context){
 		"DeploysSendsDisconnectsAndFollowsLogs": deploysSendsDisconnectsAndFollowsLogs,
 		"OverviewDrawsTheStatsShape":            overviewDrawsTheStatsShape,
+		"OverviewShowsTheServersNumbers":        overviewShowsTheServersNumbers,
+		"PushMessagesListsPendingFirstAndPages": pushMessagesListsPendingFirstAndPages,
 	} {
 		t.Run(name, func(t *testing.T) {
 			ctx, cancel := chromedp.NewContext(browserCtx)
@@ -169,13 +171,7 @@ func deploysSendsDisconnectsAndFollowsLogs(t *testing.T, ctx context.Context) {
 		chromedp.SendKeys(chromedp.CSS(`#token`), lgtesting.Token+"\r"),
 		chromedp.WaitVisible(chromedp.CSS(`#nav`)),
 		chromedp.WaitVisible(chromedp.CSS(`#overview-cards .card`)))
-	overview := screenshot(t, ctx, shots, "overview")
-	if os.Getenv(docsEnv) == "1" {
-		b, _ := os.ReadFile(overview)
-		if err := os.WriteFile(filepath.Join("..", "docs", "console-overview.png"), b, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
+	screenshot(t, ctx, shots, "overview")
 
 	view(t, ctx, "endpoints", `#new-endpoint`)
 	run(t, ctx, "deploy a syntax error",
@@ -227,7 +223,7 @@ func deploysSendsDisconnectsAndFollowsLogs(t *testing.T, ctx context.Context) {
 
 	run(t, ctx, "phone width", chromedp.EmulateViewport(390, 844), chromedp.Reload(),
 		chromedp.WaitVisible(chromedp.CSS(`#sessions-table tbody tr`)))
-	for _, name := range []string{"sessions", "logs", "sockets", "endpoints", "overview"} {
+	for _, name := range []string{"sessions", "push", "logs", "sockets", "endpoints", "overview"} {
 		view(t, ctx, name, "#view-"+name)
 		if get(t, ctx, "measure", chromedp.Evaluate[bool](`document.documentElement.scrollWidth > window.innerWidth + 1`)) {
 			t.Errorf("the %s view is wider than a phone's screen", name)

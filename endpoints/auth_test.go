@@ -61,16 +61,7 @@ func whoIs(t *testing.T, c *lgtesting.Client) identity {
 // its secret.
 func createKey(t *testing.T, g *lgtesting.Gateway, req wire.KeyRequest) wire.Key {
 	t.Helper()
-	body, _ := json.Marshal(req)
-	status, resp := g.API(http.MethodPost, wire.Prefix+"/keys", string(body))
-	if status != http.StatusCreated {
-		t.Fatalf("create key: %d %s", status, resp)
-	}
-	var k wire.Key
-	if err := json.Unmarshal([]byte(resp), &k); err != nil {
-		t.Fatal(err)
-	}
-	return k
+	return g.CreateKey(req)
 }
 
 func keyHeader(secret string) http.Header { return http.Header{"X-Api-Key": {secret}} }

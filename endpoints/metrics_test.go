@@ -65,6 +65,22 @@ next:
 	return -1
 }
 
+// want is one series' expected value.
+type want struct {
+	family string
+	labels []string
+	value  float64
+}
+
+func checkSeries(t *testing.T, m map[string]*dto.MetricFamily, wants []want) {
+	t.Helper()
+	for _, w := range wants {
+		if got := value(m, w.family, w.labels...); got != w.value {
+			t.Errorf("%s%v = %g, want %g", w.family, w.labels, got, w.value)
+		}
+	}
+}
+
 // closeNormally sends a close frame with 1000 and waits for the server's.
 func closeNormally(t *testing.T, c *lgtesting.Client) {
 	t.Helper()
@@ -127,11 +143,7 @@ end`)
 			value(m, "luagate_events_total", "route", "/fail", "type", "close", "result", "ok") == 1 &&
 			value(m, "luagate_events_total", "route", "/limited", "type", "close", "result", "ok") == 1
 	})
-	for _, c := range []struct {
-		family string
-		labels []string
-		want   float64
-	}{
+	checkSeries(t, m, []want{
 		{"luagate_sockets_open", []string{"route", "/echo/{room}"}, 0},
 		{"luagate_upgrades_total", []string{"route", "/echo/{room}", "result", "ok"}, 2},
 		{"luagate_upgrades_total", []string{"route", "/secure", "result", "unauthorized"}, 1},
@@ -161,11 +173,7 @@ end`)
 		{"luagate_deploys_total", []string{"result", "ok"}, 4},
 		{"luagate_deploys_total", []string{"result", "error"}, 1},
 		{"luagate_solution_revision", nil, 4},
-	} {
-		if got := value(m, c.family, c.labels...); got != c.want {
-			t.Errorf("%s%v = %g, want %g", c.family, c.labels, got, c.want)
-		}
-	}
+	})
 	if sum := m["luagate_script_duration_seconds"]; sum == nil {
 		t.Fatal("no script durations")
 	}

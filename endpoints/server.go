@@ -165,7 +165,7 @@ func New(cfg Config) (*Server, error) {
 		cfg.Logger = slog.Default()
 	}
 	if cfg.Metrics == nil {
-		cfg.Metrics = metrics.New(cfg.Engine)
+		cfg.Metrics = metrics.New(cfg.Engine, cfg.Push)
 	}
 	if cfg.Solutions == nil {
 		cfg.Solutions = cfg.Store

@@ -221,7 +221,7 @@ func New(cfg Config) (_ *Gateway, err error) {
 	if g.engine, err = runtime.New(rc); err != nil {
 		return nil, err
 	}
-	g.metrics = metrics.New(g.engine)
+	g.metrics = metrics.New(g.engine, g.push)
 	sc.Engine, sc.Store, sc.AdminToken, sc.Logger, sc.Metrics, sc.Push, sc.Logs = g.engine, g.store, g.token, cfg.Logger, g.metrics, g.push, g.logs
 	sc.Files, sc.MaxFileBytes = g.files, g.files.MaxBytesPerSocket()
 	if g.server, err = endpoints.New(sc); err != nil {

@@ -5,6 +5,8 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/luagate/luagate/luaapi"
+	"github.com/luagate/luagate/push"
 	"github.com/luagate/luagate/runtime"
 )
 
@@ -14,20 +16,26 @@ import (
 type collector struct {
 	counters func() runtime.Counters
 	deploys  *Deploys
+	// push reads push's counts; nil without push, whose families are
+	// then absent.
+	push func() (push.Counts, error)
 
 	socketsOpen, upgrades, events, durations   *prometheus.Desc
 	messagesIn, messagesOut, bytesIn, bytesOut *prometheus.Desc
 	rateLimited, queueFull, closes             *prometheus.Desc
 	deploysTotal, revision, luaStates          *prometheus.Desc
+	backendFrames, backendBytes                *prometheus.Desc
+	pushMessages, pushPending                  *prometheus.Desc
 }
 
-func newCollector(counters func() runtime.Counters, deploys *Deploys) *collector {
+func newCollector(counters func() runtime.Counters, deploys *Deploys, pushCounts func() (push.Counts, error)) *collector {
 	desc := func(name, help string, labels ...string) *prometheus.Desc {
 		return prometheus.NewDesc("luagate_"+name, help, labels, nil)
 	}
 	return &collector{
 		counters:     counters,
 		deploys:      deploys,
+		push:         pushCounts,
 		socketsOpen:  desc("sockets_open", "Sockets open, by endpoint.", "route"),
 		upgrades:     desc("upgrades_total", "WebSocket upgrade requests, by endpoint and result.", "route", "result"),
 		events:       desc("events_total", "Script executions, by endpoint, event type and result.", "route", "type", "result"),
@@ -42,13 +50,19 @@ func newCollector(counters func() runtime.Counters, deploys *Deploys) *collector
 		deploysTotal: desc("deploys_total", "Changes to the solution, by result.", "result"),
 		revision:     desc("solution_revision", "The stored revision of the running solution."),
 		luaStates:    desc("lua_states", "Lua states, idle or running an execution.", "state"),
+		backendFrames: desc("backend_frames_total",
+			"Frames proxy sockets relayed, by endpoint and direction (upstream: written to the backend; downstream: read from it).", "route", "direction"),
+		backendBytes: desc("backend_bytes_total", "Payload bytes of the frames proxy sockets relayed, by endpoint and direction.", "route", "direction"),
+		pushMessages: desc("push_messages_total", "Push messages that reached each status, by status.", "status"),
+		pushPending:  desc("push_pending", "Push messages PENDING in the store."),
 	}
 }
 
 // Describe implements prometheus.Collector.
 func (c *collector) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{c.socketsOpen, c.upgrades, c.events, c.durations, c.messagesIn, c.messagesOut,
-		c.bytesIn, c.bytesOut, c.rateLimited, c.queueFull, c.closes, c.deploysTotal, c.revision, c.luaStates} {
+		c.bytesIn, c.bytesOut, c.rateLimited, c.queueFull, c.closes, c.deploysTotal, c.revision, c.luaStates,
+		c.backendFrames, c.backendBytes, c.pushMessages, c.pushPending} {
 		ch <- d
 	}
 }
@@ -86,6 +100,12 @@ func (c *collector) Collect(ch chan<- prometheus.Metric) {
 		for code, n := range r.Closes {
 			counter(c.closes, n, r.Route, strconv.Itoa(code))
 		}
+		if b := r.Backend; b != nil {
+			counter(c.backendFrames, b.FramesUp, r.Route, luaapi.DirectionUp)
+			counter(c.backendFrames, b.FramesDown, r.Route, luaapi.DirectionDown)
+			counter(c.backendBytes, b.BytesUp, r.Route, luaapi.DirectionUp)
+			counter(c.backendBytes, b.BytesDown, r.Route, luaapi.DirectionDown)
+		}
 	}
 	ok, failed, rev, _ := c.deploys.counts()
 	counter(c.deploysTotal, ok, "ok")
@@ -93,4 +113,21 @@ func (c *collector) Collect(ch chan<- prometheus.Metric) {
 	ch <- prometheus.MustNewConstMetric(c.revision, prometheus.GaugeValue, float64(rev))
 	ch <- prometheus.MustNewConstMetric(c.luaStates, prometheus.GaugeValue, float64(snap.StatesIdle), "idle")
 	ch <- prometheus.MustNewConstMetric(c.luaStates, prometheus.GaugeValue, float64(snap.StatesBusy), "busy")
+	if c.push != nil {
+		c.collectPush(ch)
+	}
+}
+
+// collectPush adds push's families. A store that cannot be read fails the
+// gauge, and with it the scrape, rather than report a false zero.
+func (c *collector) collectPush(ch chan<- prometheus.Metric) {
+	pc, err := c.push()
+	for i, st := range push.Statuses {
+		ch <- prometheus.MustNewConstMetric(c.pushMessages, prometheus.CounterValue, float64(pc.Reached[i]), string(st))
+	}
+	if err != nil {
+		ch <- prometheus.NewInvalidMetric(c.pushPending, err)
+		return
+	}
+	ch <- prometheus.MustNewConstMetric(c.pushPending, prometheus.GaugeValue, float64(pc.Pending))
 }

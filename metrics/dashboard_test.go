@@ -9,6 +9,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/luagate/luagate/push"
 	"github.com/luagate/luagate/runtime"
 )
 
@@ -31,7 +32,8 @@ func TestTheDashboardQueriesOnlyFamiliesWeExport(t *testing.T) {
 	}
 	exported := map[string]bool{}
 	descs := make(chan *prometheus.Desc, 32)
-	newCollector(func() runtime.Counters { return runtime.Counters{} }, &Deploys{}).Describe(descs)
+	newCollector(func() runtime.Counters { return runtime.Counters{} }, &Deploys{},
+		func() (push.Counts, error) { return push.Counts{}, nil }).Describe(descs)
 	close(descs)
 	fqName := regexp.MustCompile(`fqName: "([a-z_]+)"`)
 	for d := range descs {

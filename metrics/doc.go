@@ -10,5 +10,10 @@
 // the stats; gateway owns the sampler's goroutine, started by Start and
 // stopped by Stop.
 //
-// metrics imports runtime and wire; it never imports endpoints or gateway.
+// Push's families read push.Service.Counts at each scrape: atomics the
+// service adds to once per commit, and the store's count of PENDING
+// messages.
+//
+// metrics imports runtime, push, luaapi (the names of the relay's
+// directions) and wire; it never imports endpoints or gateway.
 package metrics

@@ -8,6 +8,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/luagate/luagate/push"
 	"github.com/luagate/luagate/runtime"
 )
 
@@ -28,15 +29,19 @@ type Metrics struct {
 	stopped bool
 }
 
-// New returns the metrics of engine: luagate's families, and Go's and the
-// process's.
-func New(engine *runtime.Engine) *Metrics {
+// New returns the metrics of engine and of pushes, which may be nil for a
+// server without push: luagate's families, and Go's and the process's.
+func New(engine *runtime.Engine, pushes *push.Service) *Metrics {
 	m := &Metrics{Deploys: &Deploys{}}
+	var pushCounts func() (push.Counts, error)
+	if pushes != nil {
+		pushCounts = pushes.Counts
+	}
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
-		newCollector(engine.Counters, m.Deploys),
+		newCollector(engine.Counters, m.Deploys, pushCounts),
 	)
 	m.handler = promhttp.HandlerFor(reg, promhttp.HandlerOpts{})
 	m.sampler = newSampler(engine.Counters, m.Deploys)

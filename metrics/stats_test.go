@@ -93,7 +93,7 @@ func TestTheSamplerStopsWithItsOwner(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	m := New(e)
+	m := New(e, nil)
 	m.Stop() // before Start: nothing to stop
 	m.Start()
 	m.Start()

@@ -117,6 +117,7 @@ func (s *Service) Send(req SendRequest) ([]Item, error) {
 		}
 		m := msgs[j]
 		items[i].Message = &m
+		s.reached.add(m.Status, 1)
 		if m.Status == Pending {
 			unlock := s.lock(m.Recipient)
 			s.write(&m, s.outlets(m.Recipient, m.Topic))
@@ -203,6 +204,7 @@ func (s *Service) claimAndWrite(g *Global, recipient string, now time.Time, writ
 	if err != nil || !claimed {
 		return err
 	}
+	s.reached.add(Pending, 1)
 	write(&m)
 	return nil
 }

@@ -10,16 +10,17 @@ import (
 // writer that reports a frame written must not wait for a disk commit, and
 // a batch of a connect's thousand frames is one commit, not a thousand.
 type marker struct {
-	store MessageStore
-	log   *slog.Logger
-	mu    sync.Mutex
-	ids   []string
-	wake  chan struct{}
-	stop  chan struct{}
+	store   MessageStore
+	log     *slog.Logger
+	reached *reached
+	mu      sync.Mutex
+	ids     []string
+	wake    chan struct{}
+	stop    chan struct{}
 }
 
-func (k *marker) init(store MessageStore, log *slog.Logger) {
-	k.store, k.log = store, log
+func (k *marker) init(store MessageStore, log *slog.Logger, r *reached) {
+	k.store, k.log, k.reached = store, log, r
 	k.wake, k.stop = make(chan struct{}, 1), make(chan struct{})
 }
 
@@ -56,10 +57,12 @@ func (k *marker) flush() {
 	if len(ids) == 0 {
 		return
 	}
-	if err := k.store.MarkDelivered(ids, time.Now()); err != nil {
+	n, err := k.store.MarkDelivered(ids, time.Now())
+	if err != nil {
 		// They stay PENDING and are delivered again: at least once.
 		k.log.Error("push: deliveries not recorded", "messages", len(ids), "error", err)
 	}
+	k.reached.add(Delivered, n)
 }
 
 func (k *marker) close() { close(k.stop) }

@@ -64,9 +64,11 @@ type Service struct {
 	seed  maphash.Seed
 	locks [64]sync.Mutex // striped by recipient: see the package doc
 	marks marker
-	stop  chan struct{}
-	done  sync.WaitGroup
-	once  sync.Once
+	// reached counts the statuses messages reached (Counts).
+	reached reached
+	stop    chan struct{}
+	done    sync.WaitGroup
+	once    sync.Once
 }
 
 // New checks cfg, fills its defaults and starts the sweeper and the
@@ -103,7 +105,7 @@ func New(cfg Config) (*Service, error) {
 		cfg.Logger = slog.Default()
 	}
 	s := &Service{cfg: cfg, seed: maphash.MakeSeed(), stop: make(chan struct{})}
-	s.marks.init(cfg.Messages, cfg.Logger)
+	s.marks.init(cfg.Messages, cfg.Logger, &s.reached)
 	s.done.Add(2)
 	go s.marks.run(&s.done)
 	go s.sweep()
@@ -206,7 +208,13 @@ func (s *Service) Get(id string) (Message, error) { return s.cfg.Messages.Messag
 func (s *Service) GetGlobal(id string) (Global, error) { return s.cfg.Messages.Global(id) }
 
 // Cancel cancels a PENDING message: ErrConflict for one that is not.
-func (s *Service) Cancel(id string) (Message, error) { return s.cfg.Messages.Cancel(id, time.Now()) }
+func (s *Service) Cancel(id string) (Message, error) {
+	m, err := s.cfg.Messages.Cancel(id, time.Now())
+	if err == nil {
+		s.reached.add(Cancelled, 1)
+	}
+	return m, err
+}
 
 // Messages pages over the messages, newest first.
 func (s *Service) Messages(q Query) (Page, error) { return s.cfg.Messages.Messages(q) }

@@ -89,8 +89,10 @@ type MessageStore interface {
 	// is not PENDING, ErrUnknown when there is none.
 	Cancel(id string, at time.Time) (Message, error)
 	// MarkDelivered marks each of ids DELIVERED at at if it is still
-	// PENDING and leaves the others as they are.
-	MarkDelivered(ids []string, at time.Time) error
+	// PENDING, leaves the others as they are, and says how many it marked.
+	MarkDelivered(ids []string, at time.Time) (int, error)
+	// PendingCount says how many messages are PENDING.
+	PendingCount() (int, error)
 	// Messages pages over the messages newest first.
 	Messages(q Query) (Page, error)
 

@@ -31,6 +31,7 @@ func (s *Service) SweepNow() {
 			s.cfg.Logger.Error("push: sweep failed", "error", err)
 			return
 		}
+		s.reached.add(Expired, expired)
 		if expired < sweepBatch && forgotten < sweepBatch {
 			return
 		}

@@ -11,6 +11,7 @@ import (
 	"github.com/luagate/luagate/hub"
 	"github.com/luagate/luagate/luaapi"
 	"github.com/luagate/luagate/scripts"
+	"github.com/luagate/luagate/session"
 )
 
 // What the engine counts for metrics. The message path adds to plain
@@ -121,6 +122,10 @@ type RouteCounters struct {
 	// Messages and bytes of data messages, each way, of the sockets open
 	// now and of those closed.
 	MessagesIn, MessagesOut, BytesIn, BytesOut uint64
+	// Backend counts the frames and bytes the route's proxy sockets
+	// relayed to and from their backends, open and closed; nil for a
+	// route that has had no proxy socket.
+	Backend *session.Backend
 	// Upgrades by UpgradeResult.
 	Upgrades [upgradeResults]uint64
 	// Events by event type (EventTypes) and EventResult.
@@ -156,7 +161,8 @@ type routeStats struct {
 	mu sync.Mutex
 	// live holds the sockets being served: their counters are read at a
 	// snapshot, and added to closed when they leave, under mu, so that a
-	// snapshot counts each message once.
+	// snapshot counts each message once. closed.Backend stays nil until a
+	// proxy socket has left.
 	live   map[*socket]struct{}
 	closed hub.Stats
 	closes map[int]uint64
@@ -244,7 +250,21 @@ func (r *routeStats) leave(s *socket, reason hub.CloseReason) {
 	r.closed.MessagesOut += st.MessagesOut
 	r.closed.BytesIn += st.BytesIn
 	r.closed.BytesOut += st.BytesOut
+	if st.Backend != nil {
+		if r.closed.Backend == nil {
+			r.closed.Backend = &session.Backend{}
+		}
+		addBackend(r.closed.Backend, st.Backend)
+	}
 	r.closes[reason.Code]++
+}
+
+// addBackend adds the relay counts b to sum.
+func addBackend(sum, b *session.Backend) {
+	sum.FramesUp += b.FramesUp
+	sum.FramesDown += b.FramesDown
+	sum.BytesUp += b.BytesUp
+	sum.BytesDown += b.BytesDown
 }
 
 // executed counts an execution of an event of kind that took d and ended
@@ -269,12 +289,22 @@ func (r *routeStats) snapshot() RouteCounters {
 	defer r.mu.Unlock()
 	out.SocketsOpen = len(r.live)
 	out.MessagesIn, out.MessagesOut, out.BytesIn, out.BytesOut = r.closed.MessagesIn, r.closed.MessagesOut, r.closed.BytesIn, r.closed.BytesOut
+	if r.closed.Backend != nil {
+		b := *r.closed.Backend
+		out.Backend = &b
+	}
 	for s := range r.live {
 		st := s.Stats()
 		out.MessagesIn += st.MessagesIn
 		out.MessagesOut += st.MessagesOut
 		out.BytesIn += st.BytesIn
 		out.BytesOut += st.BytesOut
+		if st.Backend != nil {
+			if out.Backend == nil {
+				out.Backend = &session.Backend{}
+			}
+			addBackend(out.Backend, st.Backend)
+		}
 	}
 	out.Closes = make(map[int]uint64, len(r.closes))
 	for code, n := range r.closes {

@@ -183,7 +183,9 @@ func (p *proxy) filter(ev *luaapi.Event, slot *waitSlot) (msg []byte, binary, ke
 	if pv == nil {
 		return nil, false, false // the socket closed while the frame waited
 	}
-	if _, _, err := e.execute(pv, prog, ev); err != nil || ev.Dropped {
+	_, ran, err := e.execute(pv, prog, ev)
+	s.stats.executed(dataEvent, ran, err)
+	if err != nil || ev.Dropped {
 		return nil, false, false
 	}
 	return msg, binary, true

@@ -35,7 +35,7 @@
 //	pushpending    recipient NUL + created_at + id -> empty, PENDING only
 //	pushexpiry     8-byte deadline (expires_at, or created_at + push.NoExpiryGrace) + id -> empty, PENDING only
 //	pushfinished   8-byte delivered/cancelled/expired time + id -> empty
-//	pushcounts     recipient     -> 8-byte count of its PENDING messages (the cap)
+//	pushcounts     recipient     -> 8-byte count of its PENDING messages (the cap; their sum is push_pending)
 //	pushglobals    global id     -> JSON of push.Global
 //	pushglobalbytime  created_at + global id -> empty
 //	pushglobalexpiry  expires_at + global id -> empty, for those with one

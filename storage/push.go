@@ -250,8 +250,10 @@ func (s *Store) Cancel(id string, at time.Time) (push.Message, error) {
 }
 
 // MarkDelivered implements push.MessageStore.
-func (s *Store) MarkDelivered(ids []string, at time.Time) error {
-	return s.pushUpdate("mark push messages delivered", func(p pushTx) error {
+func (s *Store) MarkDelivered(ids []string, at time.Time) (int, error) {
+	marked := 0
+	err := s.pushUpdate("mark push messages delivered", func(p pushTx) error {
+		marked = 0
 		for _, id := range ids {
 			m, err := p.message([]byte(id))
 			if errors.Is(err, push.ErrUnknown) {
@@ -260,12 +262,34 @@ func (s *Store) MarkDelivered(ids []string, at time.Time) error {
 			if err != nil {
 				return err
 			}
-			if err := p.finish(&m, push.Delivered, at); err != nil && !errors.Is(err, push.ErrConflict) {
+			switch err := p.finish(&m, push.Delivered, at); {
+			case err == nil:
+				marked++
+			case !errors.Is(err, push.ErrConflict):
 				return err
 			}
 		}
 		return nil
 	})
+	if err != nil {
+		return 0, err
+	}
+	return marked, nil
+}
+
+// PendingCount implements push.MessageStore: the sum of the per-recipient
+// counts the cap keeps, one entry per recipient with PENDING messages.
+func (s *Store) PendingCount() (int, error) {
+	n := 0
+	err := s.pushView("count pending push messages", func(p pushTx) error {
+		return p.b(bucketPushCounts).ForEach(func(_, v []byte) error {
+			if len(v) == 8 {
+				n += int(binary.BigEndian.Uint64(v))
+			}
+			return nil
+		})
+	})
+	return n, err
 }
 
 func (p pushTx) global(id []byte) (push.Global, error) {

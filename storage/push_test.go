@@ -22,6 +22,9 @@ func TestPushMessagesLifecycleInBolt(t *testing.T) {
 	if _, err := s.Message("nope"); !errors.Is(err, push.ErrUnknown) {
 		t.Fatalf("message in a new database: %v, want ErrUnknown", err)
 	}
+	if n, err := s.PendingCount(); n != 0 || err != nil {
+		t.Fatalf("pending count in a new database: %d, %v", n, err)
+	}
 	msgs := []push.Message{pending("a", now, now.Add(time.Hour)), pending("a", now.Add(time.Millisecond), now.Add(time.Second)),
 		pending("a", now.Add(2*time.Millisecond), now.Add(time.Hour))}
 	errs, err := s.AddMessages(msgs, 2)
@@ -46,8 +49,14 @@ func TestPushMessagesLifecycleInBolt(t *testing.T) {
 		t.Fatalf("pending oldest first: %v %v", got, err)
 	}
 	// Delivered once, whatever the repeats.
-	if err := s.MarkDelivered([]string{msgs[2].ID, msgs[2].ID, msgs[0].ID, "gone"}, now); err != nil {
-		t.Fatal(err)
+	if n, err := s.PendingCount(); err != nil || n != 2 {
+		t.Fatalf("pending count %d, %v, want 2", n, err)
+	}
+	if n, err := s.MarkDelivered([]string{msgs[2].ID, msgs[2].ID, msgs[0].ID, "gone"}, now); err != nil || n != 1 {
+		t.Fatalf("marked %d delivered, %v, want 1", n, err)
+	}
+	if n, _ := s.PendingCount(); n != 1 {
+		t.Fatalf("pending count %d after a delivery, want 1", n)
 	}
 	if m, _ := s.Message(msgs[0].ID); m.Status != push.Cancelled {
 		t.Fatalf("a cancelled message was marked %s", m.Status)
@@ -60,6 +69,9 @@ func TestPushMessagesLifecycleInBolt(t *testing.T) {
 	}
 	if m, _ := s.Message(msgs[1].ID); m.Status != push.Expired {
 		t.Fatalf("swept message is %s, want EXPIRED", m.Status)
+	}
+	if n, _ := s.PendingCount(); n != 0 {
+		t.Fatalf("pending count %d after the sweep, want 0", n)
 	}
 	if _, forgotten, _ := s.Sweep(now.Add(2*time.Second), now.Add(time.Hour), 100); forgotten != 3 {
 		t.Fatalf("forgot %d, want the 3 finished", forgotten)

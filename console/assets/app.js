@@ -6,9 +6,10 @@ import overview from './overview.js';
 import endpoints from './endpoints.js';
 import sockets from './sockets.js';
 import sessions from './sessions.js';
+import pushMessages from './push.js';
 import logs from './logs.js';
 
-const views = { overview, endpoints, sockets, sessions, logs };
+const views = { overview, endpoints, sockets, sessions, push: pushMessages, logs };
 let current = null;
 
 function showSignin(msg) {

@@ -126,6 +126,19 @@ func (g *Gateway) Dial(path string) *Client {
 	return Dial(g.tb, g.WSURL(path))
 }
 
+// CreateKey creates an API key with the admin token and returns it, its
+// secret included, failing the test if it is refused.
+func (g *Gateway) CreateKey(req wire.KeyRequest) wire.Key {
+	g.tb.Helper()
+	body, _ := json.Marshal(req)
+	status, resp := g.API(http.MethodPost, wire.Prefix+"/keys", string(body))
+	var k wire.Key
+	if err := json.Unmarshal([]byte(resp), &k); status != http.StatusCreated || err != nil {
+		g.tb.Fatalf("create key: %d %s", status, resp)
+	}
+	return k
+}
+
 // SocketIDs waits until exactly n sockets are open on this gateway and
 // returns their ids, sorted.
 func (g *Gateway) SocketIDs(n int) []string {
