@@ -132,9 +132,11 @@ func (r *SecurityRequirement) UnmarshalYAML(n *yaml.Node) error {
 // Empty reports whether w configures nothing: a project then needs no
 // WebserviceFile.
 func (w Webservice) Empty() bool {
-	c := w.CORS
-	return len(c.Origin) == 0 && len(c.Headers) == 0 && len(c.Methods) == 0 && !c.Credentials && len(c.ExposeHeaders) == 0 &&
-		len(w.SecuritySchemes) == 0 && len(w.Security) == 0
+	return w.CORS.empty() && len(w.SecuritySchemes) == 0 && len(w.Security) == 0
+}
+
+func (c CORS) empty() bool {
+	return len(c.Origin) == 0 && len(c.Headers) == 0 && len(c.Methods) == 0 && !c.Credentials && len(c.ExposeHeaders) == 0
 }
 
 // clone copies w's slices and maps, so a derived solution cannot change
