@@ -112,7 +112,6 @@ func (s *Server) change(edit func(*scripts.Solution) error) (res deployResult, e
 	}
 	for _, w := range compiled.Warnings {
 		res.Warnings = append(res.Warnings, w.Error())
-		s.cfg.Logger.Warn("deploy warning", "revision", rev, "warning", w.Error())
 	}
 	if stored.Init != "" && stored.Init != prevInit {
 		res.Init = &wire.InitResult{OK: true}

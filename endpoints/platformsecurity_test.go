@@ -86,3 +86,33 @@ func TestASchemeLuagateDoesNotProvideIsRefusedAlone(t *testing.T) {
 		t.Errorf("a refused deploy serves /h: %d", resp.StatusCode)
 	}
 }
+
+func TestWebservicesRateLimitLimitsEachHTTPEndpointWithoutItsOwn(t *testing.T) {
+	t.Parallel()
+	g := lgtesting.NewGateway(t)
+	two := 2
+	status, body := g.PutSolution(scripts.Solution{
+		Endpoints: []scripts.Endpoint{
+			{Method: http.MethodGet, Path: "/a", Script: "return 'a'\n"},
+			{Method: http.MethodGet, Path: "/b", Script: "return 'b'\n"},
+			{Method: http.MethodGet, Path: "/free", Script: "--#RATELIMIT 0\nreturn 'free'\n"},
+		},
+		Webservice: scripts.Webservice{RateLimit: &two},
+	})
+	if status != http.StatusOK {
+		t.Fatalf("deploy: %d %s", status, body)
+	}
+	// Each endpoint has its own two a minute for this address.
+	for _, path := range []string{"/a", "/b"} {
+		for i, want := range []int{http.StatusOK, http.StatusOK, http.StatusTooManyRequests} {
+			if resp, b := lgtesting.Do(t, http.MethodGet, g.URL(path), "", nil); resp.StatusCode != want {
+				t.Errorf("GET %s %d: %d %s, want %d", path, i, resp.StatusCode, b, want)
+			}
+		}
+	}
+	for i := range 4 {
+		if resp, b := lgtesting.Do(t, http.MethodGet, g.URL("/free"), "", nil); resp.StatusCode != http.StatusOK {
+			t.Errorf("GET /free %d: %d %s", i, resp.StatusCode, b)
+		}
+	}
+}

@@ -117,6 +117,8 @@ func compile(sol Solution) (*Compiled, Problems, error) {
 	var more Problems
 	rc.schemes, rc.security, more = sol.Webservice.resolveSecurity()
 	problems = append(problems, more...)
+	rc.httpRateLimit, more = sol.Webservice.resolveRateLimit()
+	problems = append(problems, more...)
 	cors, more := sol.Webservice.resolveCORS()
 	problems = append(problems, more...)
 	c.CORS = cors

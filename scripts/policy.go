@@ -477,6 +477,9 @@ func endpointPolicy(e Endpoint, rc *resolvedConfig, modules map[string]string) (
 	pol, lines, problems, warnings := parsePolicy(e.Script, rc)
 	if e.IsHTTP() {
 		problems = append(problems, checkHTTPPolicy(&pol, lines)...)
+		if pol.RateLimit == nil {
+			pol.RateLimit = rc.httpRateLimit
+		}
 	} else {
 		applyDefaults(&pol, rc)
 	}

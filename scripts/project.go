@@ -8,6 +8,7 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"reflect"
 	"regexp"
 	"slices"
 	"sort"
@@ -208,8 +209,9 @@ func ReadProject(dir string) (sol Solution, warnings Problems, err error) {
 		}
 	}
 	if l.cors != nil {
-		if !sol.Webservice.CORS.empty() {
-			problems = append(problems, Problem{File: MuranoFile, Message: "endpoints.cors: " + WebserviceFile + " has cors too: keep one of them"})
+		// Alike is fine: pull writes the CORS into WebserviceFile.
+		if !sol.Webservice.CORS.empty() && !reflect.DeepEqual(sol.Webservice.CORS, *l.cors) {
+			problems = append(problems, Problem{File: MuranoFile, Message: "endpoints.cors: " + WebserviceFile + " has another cors: keep one of them"})
 		}
 		sol.Webservice.CORS = *l.cors
 	}

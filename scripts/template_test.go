@@ -171,7 +171,7 @@ func TestCORSInBothPlacesIsAProblem(t *testing.T) {
 		t.Fatal("no problem")
 	}
 	containsAll(t, "problems", err.Error(),
-		"endpoints.cors: services/webservice.yaml has cors too",
+		"endpoints.cors: services/webservice.yaml has another cors",
 		"modules.cors: cors belongs to the endpoints section")
 	dir = writeFiles(t, map[string]string{
 		MuranoFile:        "init_script: missing.lua\n",
@@ -186,5 +186,44 @@ func TestCORSInBothPlacesIsAProblem(t *testing.T) {
 	})
 	if _, _, err = ReadProject(dir); err == nil || !strings.Contains(err.Error(), "env_schema.loglevel: a variable is declared by a map") {
 		t.Errorf("a variable that is not a map: %v", err)
+	}
+}
+
+func TestWebservicesRateLimitIsTheHTTPEndpointsDefault(t *testing.T) {
+	dir := writeFiles(t, map[string]string{
+		"endpoints/api.lua":        "--#ENDPOINT GET /a\nreturn 1\n--#ENDPOINT GET /own\n--#RATELIMIT 0\nreturn 1\n--#ENDPOINT WEBSOCKET /ws\nreturn 1\n",
+		"services/webservice.yaml": "rate_limit: 30\n",
+	})
+	sol, _, err := ReadProject(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := Compile(sol)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, _ := c.HTTPEndpoint("GET /a")
+	own, _ := c.HTTPEndpoint("GET /own")
+	ws, _ := c.Endpoint("/ws")
+	if rl := a.Policy.RateLimit; rl == nil || rl.Requests != 30 || rl.Window != time.Minute {
+		t.Errorf("GET /a: %+v", rl)
+	}
+	if rl := own.Policy.RateLimit; rl == nil || !rl.Off {
+		t.Errorf("an endpoint's own line loses to rate_limit: %+v", rl)
+	}
+	if ws.Policy.RateLimit != nil {
+		t.Errorf("rate_limit applies to a WebSocket endpoint: %+v", ws.Policy.RateLimit)
+	}
+	out := t.TempDir()
+	if err := WriteProject(out, sol); err != nil {
+		t.Fatal(err)
+	}
+	back, _, err := ReadProject(out)
+	if err != nil || back.Webservice.RateLimit == nil || *back.Webservice.RateLimit != 30 {
+		t.Errorf("rate_limit after write and read: %v %v", back.Webservice.RateLimit, err)
+	}
+	n := -1
+	if _, err := Compile(Solution{Webservice: Webservice{RateLimit: &n}}); err == nil || !strings.Contains(err.Error(), "rate_limit: -1") {
+		t.Errorf("a negative rate_limit: %v", err)
 	}
 }

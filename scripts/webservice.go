@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 
 	"go.yaml.in/yaml/v3"
@@ -29,6 +30,11 @@ type Webservice struct {
 	// platform, but luagate enforces one scheme per endpoint, so it holds
 	// at most one name.
 	Security []SecurityRequirement `json:"security,omitempty" yaml:"security,omitempty"`
+	// RateLimit is the requests a minute each HTTP endpoint without a
+	// --#RATELIMIT line of its own takes from one client (a credential,
+	// or an address), as the platform's solution-wide limit; nil for
+	// none, and 0 is none too.
+	RateLimit *int `json:"rate_limit,omitempty" yaml:"rate_limit,omitempty"`
 }
 
 // CORS says which browser origins may call the HTTP endpoints, with the
@@ -132,7 +138,7 @@ func (r *SecurityRequirement) UnmarshalYAML(n *yaml.Node) error {
 // Empty reports whether w configures nothing: a project then needs no
 // WebserviceFile.
 func (w Webservice) Empty() bool {
-	return w.CORS.empty() && len(w.SecuritySchemes) == 0 && len(w.Security) == 0
+	return w.CORS.empty() && len(w.SecuritySchemes) == 0 && len(w.Security) == 0 && w.RateLimit == nil
 }
 
 func (c CORS) empty() bool {
@@ -148,6 +154,10 @@ func (w Webservice) clone() Webservice {
 	w.CORS.ExposeHeaders = slices.Clone(w.CORS.ExposeHeaders)
 	w.SecuritySchemes = maps.Clone(w.SecuritySchemes)
 	w.Security = slices.Clone(w.Security)
+	if w.RateLimit != nil {
+		n := *w.RateLimit
+		w.RateLimit = &n
+	}
 	return w
 }
 
@@ -292,6 +302,19 @@ func (w Webservice) resolveSecurity() (map[string]Security, *Security, Problems)
 	return schemes, def, problems
 }
 
+// resolveRateLimit checks w's rate_limit and returns it as a bare
+// --#RATELIMIT line would be, nil for none.
+func (w Webservice) resolveRateLimit() (*RateLimit, Problems) {
+	if w.RateLimit == nil {
+		return nil, nil
+	}
+	if *w.RateLimit < 0 {
+		return nil, Problems{{File: WebserviceFile, Message: fmt.Sprintf("rate_limit: %d: requests a minute, 0 or more", *w.RateLimit)}}
+	}
+	rl, _ := parseRateLimit(strconv.Itoa(*w.RateLimit), nil)
+	return &rl, nil
+}
+
 // security is the scheme s declares, as luagate enforces it.
 func (s SecurityScheme) security() (Security, error) {
 	if s.Type != "apiKey" && (s.In != "" || s.Name != "") {
@@ -362,7 +385,7 @@ func webserviceFileContent(old []byte, w Webservice) ([]byte, bool, error) {
 	if err := yaml.Unmarshal(old, &keys); err != nil || keys == nil {
 		keys = map[string]any{}
 	}
-	for _, k := range []string{"cors", "security_schemes", "security"} {
+	for _, k := range []string{"cors", "security_schemes", "security", "rate_limit"} {
 		delete(keys, k)
 	}
 	if !w.Empty() {
