@@ -90,6 +90,11 @@ func (o origins) sources() map[string]Source {
 	return m
 }
 
+// endpointSchemaFile is the platform's OpenAPI description of a
+// project's endpoints, in the endpoints section, for its generated API
+// documentation.
+const endpointSchemaFile = "schema.yaml"
+
 // ReadProject reads the project in dir: endpoints from endpoints/**/*.lua
 // (each "--#ENDPOINT WEBSOCKET /path" header starts one, whatever the file's
 // name), modules from modules/**/*.lua (modules/src/utils.lua is
@@ -140,7 +145,11 @@ func ReadProject(dir string) (sol Solution, warnings Problems, err error) {
 			}
 			found = true
 			for _, rel := range all {
-				if sec.wants(rel) {
+				switch {
+				case sec.kind == EndpointsDir && rel == sec.location+"/"+endpointSchemaFile:
+					// The platform reads it whatever include says.
+					warnings = append(warnings, Problem{File: rel, Message: "ignored: the endpoints' OpenAPI schema documents the API, which luagate does not serve"})
+				case sec.wants(rel):
 					files = append(files, rel)
 				}
 			}

@@ -131,6 +131,7 @@ init_script: setup/init.lua
 		"services/config_other.lua": "print(1)\n",
 		"setup/init.lua":            "print('set up')\n",
 		"assets/index.html":         "<html>",
+		"endpoints/schema.yaml":     "paths: {}\n",
 	})
 	sol, warnings, err := ReadProject(dir)
 	if err != nil {
@@ -157,6 +158,7 @@ init_script: setup/init.lua
 		"services/device2.yaml: ignored: configures the platform service device2, which luagate does not provide",
 		"services/config_other.lua: ignored",
 		"assets/: ignored: 1 file",
+		"endpoints/schema.yaml: ignored: the endpoints' OpenAPI schema",
 		"endpoints/api.lua:3: --#SECURITY: basic: luagate does not provide it")
 }
 
