@@ -149,4 +149,12 @@ func TestTheGettingStartedTemplateServesUnchanged(t *testing.T) {
 	if post == nil || post.Summary != "create a user" || !reflect.DeepEqual(post.Tags, []string{"user", "public"}) {
 		t.Errorf("POST /api/user is listed as %+v", post)
 	}
+
+	// pull writes it as a project of the default layout that deploys as
+	// the same solution: CORS, rate_limit and documentation lines kept.
+	pulled := t.TempDir() + "/pulled"
+	s.mustLuagate("pull", pulled)
+	if out := s.mustLuagate("deploy", pulled); out != "no changes\n" {
+		t.Errorf("deploy of the pulled project printed %q", out)
+	}
 }
