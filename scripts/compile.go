@@ -114,15 +114,15 @@ func compile(sol Solution) (*Compiled, Problems, error) {
 		byKey:    map[string]int{},
 	}
 	rc, problems := sol.Config.resolve()
-	var more Problems
-	rc.schemes, rc.security, more = sol.Webservice.resolveSecurity()
+	var more, warnings Problems
+	rc.schemes, rc.security, more, warnings = sol.Webservice.resolveSecurity()
 	problems = append(problems, more...)
 	rc.httpRateLimit, more = sol.Webservice.resolveRateLimit()
 	problems = append(problems, more...)
 	cors, more := sol.Webservice.resolveCORS()
 	problems = append(problems, more...)
 	c.CORS = cors
-	var conflicts, warnings Problems
+	var conflicts Problems
 	// One router takes the patterns one at a time, so that every conflict
 	// is reported, not only the first.
 	var routes routeTable

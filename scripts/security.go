@@ -91,7 +91,7 @@ func parseSecurityLine(args string, declared map[string]Security) (sec Security,
 		}
 	}
 	if len(f) > 1 && f[0] != SecurityScript {
-		return multipleSchemes(f)
+		return multipleSchemes(f, declared)
 	}
 	if len(f) == 1 && unprovided[strings.ToLower(f[0])] != "" {
 		return Security{}, "", fmt.Errorf("%s: %s; name a scheme luagate enforces: apikey, jwt or bearer", f[0], unprovided[strings.ToLower(f[0])])
@@ -121,14 +121,21 @@ var unprovided = map[string]string{
 // of nothing but those is refused: it would otherwise be open. Only the
 // built-in apikey, jwt and bearer combine, into the one scheme that takes
 // each of them, bearer (an API key or a JWT, from every place either is
-// read); none, script, token and declared schemes stand alone.
-func multipleSchemes(names []string) (Security, string, error) {
+// read), and so do declared schemes that are one of them; none, script,
+// token and a declared apiKey read from a place of its own stand alone.
+func multipleSchemes(names []string, declared map[string]Security) (Security, string, error) {
 	var (
 		take = map[string]bool{}
 		left []string
 	)
 	for _, n := range names {
 		s := n
+		if d, ok := declared[n]; ok {
+			if d.KeyIn != "" {
+				return Security{}, "", fmt.Errorf("%s reads its key from the %s %s only, so it cannot be one of several schemes", Elide(n), d.KeyIn, d.KeyName)
+			}
+			s = d.Scheme
+		}
 		if s == "apiKey" {
 			s = SecurityAPIKey
 		}

@@ -229,3 +229,32 @@ func TestWebservicesRateLimitIsTheHTTPEndpointsDefault(t *testing.T) {
 		t.Errorf("a negative rate_limit: %v", err)
 	}
 }
+
+func TestWebservicesSecurityIsAnyOfItsSchemes(t *testing.T) {
+	for _, tc := range []struct {
+		security []SecurityRequirement
+		scheme   string
+		warning  string
+	}{
+		{[]SecurityRequirement{"bearer"}, SecurityBearer, ""},
+		{[]SecurityRequirement{"basic", "apiKey"}, SecurityAPIKey, "services/webservice.yaml: security: basic: luagate does not provide it, so only apikey is enforced"},
+		{[]SecurityRequirement{"users", "apikey"}, SecurityBearer, ""},
+		{[]SecurityRequirement{"users"}, SecurityJWT, ""},
+	} {
+		c, warnings, err := compile(Solution{
+			Endpoints:  []Endpoint{{Path: "/p", Script: "return 1\n"}, {Path: "/own", Script: "--#SECURITY none\nreturn 1\n"}},
+			Webservice: Webservice{SecuritySchemes: map[string]SecurityScheme{"users": {Type: "oauth2"}}, Security: tc.security},
+		})
+		if err != nil {
+			t.Fatalf("security %v: %v", tc.security, err)
+		}
+		p, _ := c.Endpoint("/p")
+		own, _ := c.Endpoint("/own")
+		if p.Policy.Security == nil || p.Policy.Security.Scheme != tc.scheme || own.Policy.Security.Scheme != SecurityNone {
+			t.Errorf("security %v: the default is %+v, the endpoint's own %+v", tc.security, p.Policy.Security, own.Policy.Security)
+		}
+		if tc.warning == "" && len(warnings) > 0 || !strings.Contains(warnings.Error(), tc.warning) {
+			t.Errorf("security %v warns %v, want %q", tc.security, warnings, tc.warning)
+		}
+	}
+}
