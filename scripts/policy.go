@@ -81,9 +81,6 @@ type RateLimit struct {
 	Close bool
 }
 
-// headerLineRE is a policy header line: "--#WORD arguments".
-var headerLineRE = regexp.MustCompile(`^--#([A-Za-z_]+)(?:[ \t]+(.*))?$`)
-
 // headerWords are the header lines an endpoint may carry, in the order an
 // error lists them.
 var headerWords = append([]string{"ENDPOINT", "ROUTESELECT", "ROUTE", "RATELIMIT", "IDLE", "MAXAGE", "MAXMESSAGE", "SUBPROTOCOLS", "SECURITY", "BACKEND", "BACKEND_HEADERS"}, docWords...)
@@ -201,28 +198,6 @@ func parsePolicy(script string, rc *resolvedConfig) (pol Policy, lines map[strin
 		problems = append(problems, Problem{Line: headerLine, Message: "--#BACKEND_HEADERS: the endpoint has no --#BACKEND"})
 	}
 	return pol, seen, problems, warnings
-}
-
-// headerLine is one "--#WORD arguments" line of a script's header.
-type headerLine struct {
-	line       int // 1-based, in the script
-	word, args string
-}
-
-// headerLines lists the "--#" lines of script before its first line of
-// code, where the --#ENDPOINT header and the lines after it live.
-func headerLines(script string) []headerLine {
-	var out []headerLine
-	for i, line := range strings.Split(script, "\n") {
-		line = strings.TrimRight(line, " \t\r")
-		if !isBlankOrComment(line) {
-			break
-		}
-		if m := headerLineRE.FindStringSubmatch(line); m != nil {
-			out = append(out, headerLine{line: i + 1, word: m[1], args: strings.TrimSpace(m[2])})
-		}
-	}
-	return out
 }
 
 func isHeaderWord(w string) bool {
