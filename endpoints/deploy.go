@@ -17,10 +17,13 @@ type endpointSummary struct {
 	ContentType string    `json:"content_type,omitempty"`
 	SHA256      string    `json:"sha256"`
 	UpdatedAt   time.Time `json:"updated_at"`
+	// The endpoint's documentation lines (--#TAGS, ...), as written.
+	scripts.EndpointDoc
 }
 
 func summaryOf(e scripts.Endpoint) endpointSummary {
-	return endpointSummary{Method: e.MethodName(), Path: e.Path, ContentType: e.ContentType, SHA256: e.SHA256(), UpdatedAt: e.UpdatedAt}
+	return endpointSummary{Method: e.MethodName(), Path: e.Path, ContentType: e.ContentType, SHA256: e.SHA256(), UpdatedAt: e.UpdatedAt,
+		EndpointDoc: scripts.DocOf(e.Script)}
 }
 
 // deployResult is what every change to the solution answers.
@@ -31,6 +34,9 @@ type deployResult struct {
 	EventHandlers []string          `json:"eventhandlers"`
 	// Init says how the init script went when this change ran it.
 	Init *wire.InitResult `json:"init,omitempty"`
+	// Warnings are what the solution asks for that luagate leaves out
+	// (a --#SECURITY scheme it does not provide), as endpoint:line: text.
+	Warnings []string `json:"warnings,omitempty"`
 }
 
 func summarize(eps []scripts.Endpoint) []endpointSummary {
@@ -103,6 +109,9 @@ func (s *Server) change(edit func(*scripts.Solution) error) (res deployResult, e
 		Endpoints:     summarize(stored.Endpoints),
 		Modules:       names(stored.Modules),
 		EventHandlers: names(stored.EventHandlers),
+	}
+	for _, w := range compiled.Warnings {
+		res.Warnings = append(res.Warnings, w.Error())
 	}
 	if stored.Init != "" && stored.Init != prevInit {
 		res.Init = &wire.InitResult{OK: true}

@@ -26,11 +26,19 @@ var (
 )
 
 // serveRequest returns the handler of the HTTP endpoint ep: CORS, the
-// rate limit per client address, authentication, the body, then the
+// rate limit per client address (or, on an endpoint that authenticates,
+// authentication, then the rate limit per credential), the body, then the
 // script, whose answer it writes. A request refused before the script runs
 // none, and its body is not read.
 func (s *Server) serveRequest(ep *scripts.CompiledEndpoint, cors *scripts.CORSPolicy, limits *clientLimits) httprouter.Handle {
 	key := ep.Key()
+	// An endpoint that authenticates limits each credential, after it is
+	// checked; others each address, before anything else.
+	sec := s.defaultSecurity
+	if ep.Policy.Security != nil {
+		sec = *ep.Policy.Security
+	}
+	authenticates := sec.Scheme != scripts.SecurityNone
 	maxBody := int64(DefaultMaxBodyBytes)
 	if ep.Policy.MaxMessageBytes > 0 {
 		maxBody = ep.Policy.MaxMessageBytes
@@ -44,7 +52,7 @@ func (s *Server) serveRequest(ep *scripts.CompiledEndpoint, cors *scripts.CORSPo
 			return
 		}
 		remote := s.remoteAddr(r)
-		if limits != nil && !limits.allow(remote, time.Now()) {
+		if limits != nil && !authenticates && !limits.allow(clientOf(remote, nil), time.Now()) {
 			answerWithoutBody(w, r)
 			writeError(w, limits.rl.Code, "RateLimitError", limits.rl.Message)
 			return
@@ -55,6 +63,11 @@ func (s *Server) serveRequest(ep *scripts.CompiledEndpoint, cors *scripts.CORSPo
 		if err != nil {
 			answerWithoutBody(w, r)
 			s.refuseAuth(w, key, err)
+			return
+		}
+		if limits != nil && authenticates && !limits.allow(clientOf(remote, &conn), time.Now()) {
+			answerWithoutBody(w, r)
+			writeError(w, limits.rl.Code, "RateLimitError", limits.rl.Message)
 			return
 		}
 		var body []byte

@@ -93,9 +93,10 @@ func TestDeclaredSchemeProblemsAreDeployErrors(t *testing.T) {
 		{"basic auth", scripts.Webservice{SecuritySchemes: map[string]scripts.SecurityScheme{"b": {Type: "http", Scheme: "basic"}}}, "", "http scheme bearer only"},
 		{"no name", scripts.Webservice{SecuritySchemes: map[string]scripts.SecurityScheme{"k": {Type: "apiKey", In: "header"}}}, "", "security_schemes.k: name"},
 		{"bad place", scripts.Webservice{SecuritySchemes: map[string]scripts.SecurityScheme{"k": {Type: "apiKey", In: "body", Name: "k"}}}, "", "header, query or cookie"},
-		{"two defaults", scripts.Webservice{SecuritySchemes: map[string]scripts.SecurityScheme{"a": {Type: "jwt"}, "b": {Type: "oauth2"}},
-			Security: []scripts.SecurityRequirement{"a", "b"}}, "", "one scheme per endpoint"},
-		{"undeclared default", scripts.Webservice{Security: []scripts.SecurityRequirement{"ghost"}}, "", "no scheme ghost"},
+		{"a default of its own place among others", scripts.Webservice{SecuritySchemes: map[string]scripts.SecurityScheme{"a": {Type: "apiKey", In: "header", Name: "X-K"}, "b": {Type: "oauth2"}},
+			Security: []scripts.SecurityRequirement{"a", "b"}}, "", "reads its key from the header X-K only, so it cannot be one of several schemes"},
+		{"undeclared default", scripts.Webservice{Security: []scripts.SecurityRequirement{"ghost"}}, "", `unknown scheme \"ghost\"`},
+		{"a default of basic alone", scripts.Webservice{Security: []scripts.SecurityRequirement{"basic"}}, "", "luagate does not provide basic authentication"},
 	} {
 		status, body := deployWebservice(t, g, tc.web, scripts.Endpoint{Path: "/x", Script: tc.line + "\nreturn 1\n"})
 		if status != http.StatusBadRequest || !strings.Contains(body, tc.want) {

@@ -494,7 +494,7 @@ func (g *Gateway) Shutdown(ctx context.Context) error {
 func (g *Gateway) DeployProject() error {
 	sol, warnings, err := scripts.ReadProject(g.cfg.Project)
 	for _, w := range warnings {
-		g.cfg.Logger.Warn("project file ignored", "file", w.File, "why", w.Message)
+		g.cfg.Logger.Warn("project warning", "file", w.File, "line", w.Line, "why", w.Message)
 	}
 	if err != nil {
 		return err

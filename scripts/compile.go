@@ -60,6 +60,10 @@ type Compiled struct {
 	Env map[string]string
 	// Init is InitFile's chunk, nil when there is none.
 	Init *lua.FunctionProto
+	// Warnings are what the solution asks for that luagate leaves out
+	// while still deploying it (a --#SECURITY scheme it does not provide),
+	// each at its endpoint and line.
+	Warnings Problems
 	// byPath indexes Endpoints by path: the runtime looks an endpoint up
 	// on every connect and, on every deploy, for every open socket.
 	byPath map[string]int
@@ -89,8 +93,18 @@ func (c *Compiled) Endpoint(path string) (*CompiledEndpoint, bool) {
 // Problems listing everything wrong, with line numbers for Lua syntax errors,
 // or the compiled revision.
 func Compile(sol Solution) (*Compiled, error) {
-	if err := checkCounts(sol); err != nil {
+	c, warnings, err := compile(sol)
+	if err != nil {
 		return nil, err
+	}
+	c.Warnings = warnings
+	return c, nil
+}
+
+// compile is Compile, also returning the warnings when there are problems.
+func compile(sol Solution) (*Compiled, Problems, error) {
+	if err := checkCounts(sol); err != nil {
+		return nil, nil, err
 	}
 	sol = sol.Clone()
 	c := &Compiled{
@@ -100,8 +114,10 @@ func Compile(sol Solution) (*Compiled, error) {
 		byKey:    map[string]int{},
 	}
 	rc, problems := sol.Config.resolve()
-	var more Problems
-	rc.schemes, rc.security, more = sol.Webservice.resolveSecurity()
+	var more, warnings Problems
+	rc.schemes, rc.security, more, warnings = sol.Webservice.resolveSecurity()
+	problems = append(problems, more...)
+	rc.httpRateLimit, more = sol.Webservice.resolveRateLimit()
 	problems = append(problems, more...)
 	cors, more := sol.Webservice.resolveCORS()
 	problems = append(problems, more...)
@@ -146,8 +162,9 @@ func Compile(sol Solution) (*Compiled, error) {
 		if err != nil {
 			problems = append(problems, asProblem(key, err))
 		}
-		pol, more := endpointPolicy(e, rc, sol.Modules)
+		pol, more, warned := endpointPolicy(e, rc, sol.Modules)
 		problems = append(problems, more...)
+		warnings = append(warnings, warned...)
 		ce := CompiledEndpoint{Endpoint: e, Pattern: pat, Proto: proto, Policy: pol}
 		if e.IsHTTP() {
 			c.byKey[key] = len(c.HTTP)
@@ -205,9 +222,9 @@ func Compile(sol Solution) (*Compiled, error) {
 	problems = append(problems, more...)
 	c.Env = env
 	if err := problems.orNil(); err != nil {
-		return nil, err
+		return nil, warnings, err
 	}
-	return c, nil
+	return c, warnings, nil
 }
 
 // checkCounts refuses a solution with more endpoints or modules than a

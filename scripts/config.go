@@ -64,6 +64,9 @@ type resolvedConfig struct {
 	// nil where the server's applies.
 	schemes  map[string]Security
 	security *Security
+	// httpRateLimit is WebserviceFile's rate_limit: the HTTP endpoints'
+	// default; nil for none.
+	httpRateLimit *RateLimit
 }
 
 // policyNameRE keeps policy names apart from the other forms a

@@ -18,7 +18,7 @@ var configKeys = map[string]string{
 	"scripts.Config":         "policies, defaults",
 	"scripts.RatePolicy":     "requests, window, burst, error_code, message, then",
 	"scripts.Defaults":       "rate_limit, idle_timeout, max_connection_age",
-	"scripts.webserviceFile": "cors, security_schemes, security (and, ignored, documented_endpoints, api_info, domain)",
+	"scripts.webserviceFile": "cors, security_schemes, security, rate_limit (and, ignored, documented_endpoints, api_info, domain)",
 	"scripts.SecurityScheme": "type, in, name, scheme, description",
 	"scripts.CORS":           "origin, headers, methods, credentials, expose_headers",
 }

@@ -9,6 +9,8 @@ import (
 	"regexp"
 	"slices"
 	"strconv"
+
+	"go.yaml.in/yaml/v3"
 )
 
 // EnvFile is the project file that holds the solution's environment
@@ -25,6 +27,42 @@ type EnvSchema struct {
 	Properties map[string]EnvVar `json:"properties" yaml:"properties"`
 	// Required names must have a value (or a default).
 	Required []string `json:"required,omitempty" yaml:"required,omitempty"`
+}
+
+// UnmarshalYAML reads env_schema in either of the platform's forms: a
+// JSON Schema object (with type or properties), or the template's older
+// map from each name to its declaration, beside an optional description
+// of the whole ("description: ...", "loglevel: {description: ...}").
+func (sc *EnvSchema) UnmarshalYAML(n *yaml.Node) error {
+	type schema EnvSchema
+	if n.Kind != yaml.MappingNode || hasKey(n, "type") || hasKey(n, "properties") {
+		return n.Decode((*schema)(sc))
+	}
+	*sc = EnvSchema{Properties: map[string]EnvVar{}}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, v := n.Content[i], n.Content[i+1]
+		if k.Value == "description" && v.Kind == yaml.ScalarNode {
+			continue
+		}
+		if v.Kind != yaml.MappingNode {
+			return fmt.Errorf("line %d: env_schema.%s: a variable is declared by a map ({description: ...})", k.Line, k.Value)
+		}
+		var ev EnvVar
+		if err := v.Decode(&ev); err != nil {
+			return err
+		}
+		sc.Properties[k.Value] = ev
+	}
+	return nil
+}
+
+func hasKey(n *yaml.Node, key string) bool {
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		if n.Content[i].Value == key {
+			return true
+		}
+	}
+	return false
 }
 
 // EnvVar declares one name of the environment.

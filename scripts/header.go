@@ -94,3 +94,28 @@ func isBlankOrComment(line string) bool {
 	t := strings.TrimSpace(line)
 	return t == "" || strings.HasPrefix(t, "--")
 }
+
+// headerLineRE is a policy header line: "--#WORD arguments".
+var headerLineRE = regexp.MustCompile(`^--#([A-Za-z_]+)(?:[ \t]+(.*))?$`)
+
+// headerLine is one "--#WORD arguments" line of a script's header.
+type headerLine struct {
+	line       int // 1-based, in the script
+	word, args string
+}
+
+// headerLines lists the "--#" lines of script before its first line of
+// code, where the --#ENDPOINT header and the lines after it live.
+func headerLines(script string) []headerLine {
+	var out []headerLine
+	for i, line := range strings.Split(script, "\n") {
+		line = strings.TrimRight(line, " \t\r")
+		if !isBlankOrComment(line) {
+			break
+		}
+		if m := headerLineRE.FindStringSubmatch(line); m != nil {
+			out = append(out, headerLine{line: i + 1, word: m[1], args: strings.TrimSpace(m[2])})
+		}
+	}
+	return out
+}

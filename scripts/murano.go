@@ -47,23 +47,50 @@ type layout struct {
 	// module file, and the event handler's file.
 	moduleNames map[string]string
 	handlerFile string
+	// initFile is the init script's file: InitFile unless MuranoFile's
+	// init_script names another.
+	initFile string
+	// cors is MuranoFile's endpoints.cors, nil when it has none.
+	cors *CORS
 }
 
 // defaultLayout is a project without MuranoFile: the three directories,
 // every file in them.
 func defaultLayout() layout {
-	return layout{sections: []section{
+	return layout{initFile: InitFile, sections: []section{
 		{kind: EndpointsDir, location: EndpointsDir},
 		{kind: ModulesDir, location: ModulesDir},
 		{kind: ServicesDir, location: ServicesDir},
 	}}
 }
 
-// muranoSection is a section of MuranoFile.
+// muranoSection is a section of MuranoFile. CORS is the endpoints
+// section's, the platform's other place for the Webservice's cors;
+// DefaultPage the assets section's, which luagate does not serve.
 type muranoSection struct {
-	Location string   `yaml:"location"`
-	Include  []string `yaml:"include"`
-	Exclude  []string `yaml:"exclude"`
+	Location    string `yaml:"location"`
+	Include     globs  `yaml:"include"`
+	Exclude     globs  `yaml:"exclude"`
+	CORS        *CORS  `yaml:"cors"`
+	DefaultPage string `yaml:"default_page"`
+}
+
+// globs is a section's include or exclude: a list of globs, or one, as
+// the platform's template writes include.
+type globs []string
+
+// UnmarshalYAML reads a list or a single glob.
+func (g *globs) UnmarshalYAML(n *yaml.Node) error {
+	if n.Kind == yaml.ScalarNode {
+		*g = globs{n.Value}
+		return nil
+	}
+	var list []string
+	if err := n.Decode(&list); err != nil {
+		return err
+	}
+	*g = list
+	return nil
 }
 
 type muranoFile struct {
@@ -74,6 +101,7 @@ type muranoFile struct {
 	Modules       *muranoSection `yaml:"modules"`
 	Services      *muranoSection `yaml:"services"`
 	Assets        *muranoSection `yaml:"assets"`
+	InitScript    string         `yaml:"init_script"`
 }
 
 // readLayout reads MuranoFile, or else SolutionFile, in dir; without
@@ -95,7 +123,7 @@ func readLayout(dir string) (layout, Problems) {
 	var root yaml.Node
 	_ = yaml.Unmarshal(b, &root)
 	if len(root.Content) == 1 && root.Content[0].Kind == yaml.MappingNode {
-		known := []string{"formatversion", "info", "env_schema", "endpoints", "modules", "services", "assets"}
+		known := []string{"formatversion", "info", "env_schema", "endpoints", "modules", "services", "assets", "init_script"}
 		m := root.Content[0]
 		for i := 0; i+1 < len(m.Content); i += 2 {
 			if k := m.Content[i]; !slices.Contains(known, k.Value) {
@@ -129,6 +157,22 @@ func readLayout(dir string) (layout, Problems) {
 		loc = mf.Assets.Location
 	}
 	l.unused = append(l.unused, unusedDir(dir, loc, "static assets: luagate serves none")...)
+	if mf.Endpoints != nil {
+		l.cors = mf.Endpoints.CORS
+	}
+	for i, ms := range []*muranoSection{mf.Modules, mf.Services, mf.Assets} {
+		if ms != nil && ms.CORS != nil {
+			problems = append(problems, Problem{File: MuranoFile, Message: []string{ModulesDir, ServicesDir, "assets"}[i] + ".cors: cors belongs to the endpoints section"})
+		}
+	}
+	if mf.InitScript != "" {
+		f, err := cleanLocation(mf.InitScript)
+		if err != nil {
+			problems = append(problems, Problem{File: MuranoFile, Message: "init_script: " + err.Error()})
+		} else {
+			l.initFile = f
+		}
+	}
 	l.envSchema = mf.EnvSchema
 	return l, problems
 }
@@ -180,7 +224,15 @@ func (s section) wants(rel string) bool {
 		}
 		return false
 	}
-	return (len(s.include) == 0 || match(s.include)) && !match(s.exclude)
+	// A service's configuration is read whatever include says, as the
+	// platform's template includes only "**/*.lua" in services and keeps
+	// webservice.yaml beside them.
+	config := s.kind == ServicesDir && isYAML(in)
+	return (len(s.include) == 0 || config || match(s.include)) && !match(s.exclude)
+}
+
+func isYAML(name string) bool {
+	return path.Ext(name) == ".yaml" || path.Ext(name) == ".yml"
 }
 
 // globRE translates a glob of MuranoFile to a regular expression.

@@ -81,12 +81,9 @@ type RateLimit struct {
 	Close bool
 }
 
-// headerLineRE is a policy header line: "--#WORD arguments".
-var headerLineRE = regexp.MustCompile(`^--#([A-Za-z_]+)(?:[ \t]+(.*))?$`)
-
 // headerWords are the header lines an endpoint may carry, in the order an
 // error lists them.
-var headerWords = []string{"ENDPOINT", "ROUTESELECT", "ROUTE", "RATELIMIT", "IDLE", "MAXAGE", "MAXMESSAGE", "SUBPROTOCOLS", "SECURITY", "BACKEND", "BACKEND_HEADERS"}
+var headerWords = append([]string{"ENDPOINT", "ROUTESELECT", "ROUTE", "RATELIMIT", "IDLE", "MAXAGE", "MAXMESSAGE", "SUBPROTOCOLS", "SECURITY", "BACKEND", "BACKEND_HEADERS"}, docWords...)
 
 // functionNameRE is a Lua identifier: what a route may name in a module.
 var functionNameRE = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
@@ -100,8 +97,9 @@ var tokenRE = regexp.MustCompile("^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")
 // Named rate policies and defaults come from rc. Problems carry lines of
 // the script and no file.
 //
-// lines holds the line of each header word the script declares.
-func parsePolicy(script string, rc *resolvedConfig) (pol Policy, lines map[string]int, problems Problems) {
+// lines holds the line of each header word the script declares, and
+// warnings what a line asks for that luagate leaves out.
+func parsePolicy(script string, rc *resolvedConfig) (pol Policy, lines map[string]int, problems, warnings Problems) {
 	var (
 		seen    = map[string]int{}
 		keys    = map[string]int{}
@@ -109,16 +107,8 @@ func parsePolicy(script string, rc *resolvedConfig) (pol Policy, lines map[strin
 		// headerLine is the last --#BACKEND_HEADERS line.
 		headerLine int
 	)
-	for i, line := range strings.Split(script, "\n") {
-		line = strings.TrimRight(line, " \t\r")
-		if !isBlankOrComment(line) {
-			break
-		}
-		m := headerLineRE.FindStringSubmatch(line)
-		if m == nil {
-			continue
-		}
-		word, args, n := m[1], strings.TrimSpace(m[2]), i+1
+	for _, h := range headerLines(script) {
+		word, args, n := h.word, h.args, h.line
 		problem := func(format string, a ...any) {
 			problems = append(problems, Problem{Line: n, Message: fmt.Sprintf("--#%s: ", word) + fmt.Sprintf(format, a...)})
 		}
@@ -127,7 +117,7 @@ func parsePolicy(script string, rc *resolvedConfig) (pol Policy, lines map[strin
 				Elide(word), strings.Join(headerWords, ", --#"))})
 			continue
 		}
-		if word == "ENDPOINT" {
+		if word == "ENDPOINT" || isDocWord(word) {
 			continue
 		}
 		if first, dup := seen[word]; dup && word != "ROUTE" && word != "BACKEND_HEADERS" {
@@ -176,10 +166,16 @@ func parsePolicy(script string, rc *resolvedConfig) (pol Policy, lines map[strin
 				headerLine = n
 			}
 		case "SECURITY":
-			var sec Security
-			if sec, err = parseSecurityLine(args, rc.schemes); err == nil {
+			var (
+				sec     Security
+				warning string
+			)
+			if sec, warning, err = parseSecurityLine(args, rc.schemes); err == nil {
 				sec.Line = n
 				pol.Security = &sec
+			}
+			if warning != "" {
+				warnings = append(warnings, Problem{Line: n, Message: "--#SECURITY: " + warning})
 			}
 		}
 		if err != nil {
@@ -201,7 +197,7 @@ func parsePolicy(script string, rc *resolvedConfig) (pol Policy, lines map[strin
 	case headerLine > 0:
 		problems = append(problems, Problem{Line: headerLine, Message: "--#BACKEND_HEADERS: the endpoint has no --#BACKEND"})
 	}
-	return pol, seen, problems
+	return pol, seen, problems, warnings
 }
 
 func isHeaderWord(w string) bool {
@@ -269,11 +265,22 @@ func parseTarget(target string) (module, fn string, err error) {
 }
 
 // parseRateLimit reads what follows --#RATELIMIT: "off", a policy name of
-// rc, or "<n>/<window> [burst <b>] [code <status>] [message "<text>"]
+// rc, the platform's bare number of requests a minute ("0" for no limit),
+// or "<n>/<window> [burst <b>] [code <status>] [message "<text>"]
 // [then drop|close]".
 func parseRateLimit(args string, rc *resolvedConfig) (RateLimit, error) {
 	if args == "off" {
 		return RateLimit{Off: true}, nil
+	}
+	if perMinuteRE.MatchString(args) {
+		n, err := strconv.Atoi(args)
+		if err != nil {
+			return RateLimit{}, fmt.Errorf("%q requests a minute: too many", Elide(args))
+		}
+		if n == 0 {
+			return RateLimit{Off: true}, nil
+		}
+		return RateLimit{Requests: n, Window: time.Minute, Code: DefaultRateLimitCode, Message: DefaultRateLimitMessage}, nil
 	}
 	if !strings.Contains(args, "/") {
 		if args == "" {
@@ -357,6 +364,10 @@ func (rl *RateLimit) set(opt, value string) error {
 	return nil
 }
 
+// perMinuteRE is the platform's --#RATELIMIT: a number of requests a
+// minute. Policy names start with a letter, so one is never taken for it.
+var perMinuteRE = regexp.MustCompile(`^[0-9]+$`)
+
 // durationRE is a duration as policies write it: a number, or none for 1,
 // and a unit.
 var durationRE = regexp.MustCompile(`^([0-9]+(?:\.[0-9]+)?)?(ms|s|min|m|h)$`)
@@ -437,10 +448,13 @@ func parseSubprotocols(s string) ([]string, error) {
 // endpointPolicy parses e's policy lines and checks that every route names
 // a module of the solution. Whether the module exports the function is
 // only known by running it, which the runtime does.
-func endpointPolicy(e Endpoint, rc *resolvedConfig, modules map[string]string) (Policy, Problems) {
-	pol, lines, problems := parsePolicy(e.Script, rc)
+func endpointPolicy(e Endpoint, rc *resolvedConfig, modules map[string]string) (Policy, Problems, Problems) {
+	pol, lines, problems, warnings := parsePolicy(e.Script, rc)
 	if e.IsHTTP() {
 		problems = append(problems, checkHTTPPolicy(&pol, lines)...)
+		if pol.RateLimit == nil {
+			pol.RateLimit = rc.httpRateLimit
+		}
 	} else {
 		applyDefaults(&pol, rc)
 	}
@@ -466,5 +480,8 @@ func endpointPolicy(e Endpoint, rc *resolvedConfig, modules map[string]string) (
 	for i := range problems {
 		problems[i].File = e.Key()
 	}
-	return pol, problems
+	for i := range warnings {
+		warnings[i].File = e.Key()
+	}
+	return pol, problems, warnings
 }

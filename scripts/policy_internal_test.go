@@ -13,9 +13,10 @@ func FuzzParsePolicy(f *testing.F) {
 	f.Add("--#IDLE 1.5min\n--#MAXAGE h\n--#MAXMESSAGE 64KiB\n--#SUBPROTOCOLS a,b\n")
 	f.Add("--#RATELIMIT off\n--#RATELIMIT std\n--#FOO\n--#ROUTE $connect m.f\nx()\n--#IDLE 1s")
 	f.Add("--#RATELIMIT 1/s message \"\\\"\" message \"x\"")
+	f.Add("--#RATELIMIT 60\n--#SECURITY basic bearer\n--#TAGS a b\n--#SUMMARY s\n")
 	rc, _ := Config{Policies: map[string]RatePolicy{"std": {Requests: 5, Window: "s"}}}.resolve()
 	f.Fuzz(func(t *testing.T, script string) {
-		pol, _, problems := parsePolicy(script, rc)
+		pol, _, problems, _ := parsePolicy(script, rc)
 		lines := strings.Count(script, "\n") + 1
 		for _, p := range problems {
 			if p.Line < 1 || p.Line > lines || p.Message == "" {

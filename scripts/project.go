@@ -8,6 +8,7 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"reflect"
 	"regexp"
 	"slices"
 	"sort"
@@ -89,6 +90,11 @@ func (o origins) sources() map[string]Source {
 	return m
 }
 
+// endpointSchemaFile is the platform's OpenAPI description of a
+// project's endpoints, in the endpoints section, for its generated API
+// documentation.
+const endpointSchemaFile = "schema.yaml"
+
 // ReadProject reads the project in dir: endpoints from endpoints/**/*.lua
 // (each "--#ENDPOINT WEBSOCKET /path" header starts one, whatever the file's
 // name), modules from modules/**/*.lua (modules/src/utils.lua is
@@ -117,10 +123,14 @@ func ReadProject(dir string) (sol Solution, warnings Problems, err error) {
 	problems = append(problems, more...)
 	sol.Env = env
 	found := l.declared
-	if b, err := os.ReadFile(filepath.Join(dir, InitFile)); err == nil {
+	initFile := l.initFile
+	if initFile == "" {
+		initFile = InitFile
+	}
+	if b, err := os.ReadFile(filepath.Join(dir, filepath.FromSlash(initFile))); err == nil {
 		sol.Init, found = string(b), true
-	} else if !errors.Is(err, fs.ErrNotExist) {
-		problems = append(problems, Problem{File: InitFile, Message: err.Error()})
+	} else if !errors.Is(err, fs.ErrNotExist) || initFile != InitFile {
+		problems = append(problems, Problem{File: initFile, Message: err.Error()})
 	}
 	for _, sec := range l.sections {
 		sub := sec.kind
@@ -135,7 +145,11 @@ func ReadProject(dir string) (sol Solution, warnings Problems, err error) {
 			}
 			found = true
 			for _, rel := range all {
-				if sec.wants(rel) {
+				switch {
+				case sec.kind == EndpointsDir && rel == sec.location+"/"+endpointSchemaFile:
+					// The platform reads it whatever include says.
+					warnings = append(warnings, Problem{File: rel, Message: "ignored: the endpoints' OpenAPI schema documents the API, which luagate does not serve"})
+				case sec.wants(rel):
 					files = append(files, rel)
 				}
 			}
@@ -157,6 +171,9 @@ func ReadProject(dir string) (sol Solution, warnings Problems, err error) {
 				problems = append(problems, more...)
 				warnings = append(warnings, ignored...)
 				sol.Webservice, o.webservice = web, lines
+			case sub == ServicesDir && isYAML(rel):
+				service := strings.TrimSuffix(path.Base(rel), path.Ext(rel))
+				warnings = append(warnings, Problem{File: rel, Message: "ignored: configures the platform service " + Elide(service) + ", which luagate does not provide"})
 			case path.Ext(rel) != ".lua":
 				warnings = append(warnings, Problem{File: rel, Message: "ignored: not a .lua file"})
 			case sub == EndpointsDir:
@@ -200,11 +217,22 @@ func ReadProject(dir string) (sol Solution, warnings Problems, err error) {
 			}
 		}
 	}
+	if l.cors != nil {
+		// Alike is fine: pull writes the CORS into WebserviceFile.
+		if !sol.Webservice.CORS.empty() && !reflect.DeepEqual(sol.Webservice.CORS, *l.cors) {
+			problems = append(problems, Problem{File: MuranoFile, Message: "endpoints.cors: " + WebserviceFile + " has another cors: keep one of them"})
+		}
+		sol.Webservice.CORS = *l.cors
+	}
 	if !found {
 		return sol, warnings, Problems{{File: dir, Message: "not a luagate project: no endpoints/, modules/ or services/ directory, and no " + MuranoFile}}
 	}
 	sol.Sources = o.sources()
-	if _, err := Compile(sol); err != nil {
+	_, warned, err := compile(sol)
+	for _, w := range warned {
+		warnings = append(warnings, o.locate(w))
+	}
+	if err != nil {
 		var ps Problems
 		if !errors.As(err, &ps) {
 			return sol, warnings, err

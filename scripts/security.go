@@ -81,20 +81,87 @@ func ParseSecurity(args string) (Security, error) {
 
 // parseSecurityLine reads a --#SECURITY line, which may also name a scheme
 // the solution's WebserviceFile declares; a declared name wins over a
-// built-in one, as the project chose it.
-func parseSecurityLine(args string, declared map[string]Security) (Security, error) {
-	if f := strings.Fields(args); len(f) == 1 {
+// built-in one, as the project chose it. A line of several schemes is the
+// platform's "any of them" (multipleSchemes).
+func parseSecurityLine(args string, declared map[string]Security) (sec Security, warning string, err error) {
+	f := strings.Fields(args)
+	if len(f) == 1 {
 		if sec, ok := declared[f[0]]; ok {
-			return sec, nil
+			return sec, "", nil
 		}
 	}
-	sec, err := ParseSecurity(args)
+	if len(f) > 1 && f[0] != SecurityScript {
+		return multipleSchemes(f, declared)
+	}
+	if len(f) == 1 && unprovided[strings.ToLower(f[0])] != "" {
+		return Security{}, "", fmt.Errorf("%s: %s; name a scheme luagate enforces: apikey, jwt or bearer", f[0], unprovided[strings.ToLower(f[0])])
+	}
+	sec, err = ParseSecurity(args)
 	if errors.Is(err, errUnknownScheme) {
 		names := slices.Sorted(maps.Keys(declared))
 		if len(names) == 0 {
-			return sec, fmt.Errorf("%w, or one declared in %s's security_schemes", err, WebserviceFile)
+			return sec, "", fmt.Errorf("%w, or one declared in %s's security_schemes", err, WebserviceFile)
 		}
-		return sec, fmt.Errorf("%w, or one of %s's security_schemes: %s", err, WebserviceFile, strings.Join(names, ", "))
+		return sec, "", fmt.Errorf("%w, or one of %s's security_schemes: %s", err, WebserviceFile, strings.Join(names, ", "))
 	}
-	return sec, err
+	return sec, "", err
+}
+
+// unprovided are the schemes the platform's --#SECURITY may name that
+// luagate does not provide, and why.
+var unprovided = map[string]string{
+	"basic": "luagate does not provide basic authentication (it keeps no passwords)",
+}
+
+// multipleSchemes reads a line of several schemes, which the platform
+// takes as any of them (--#SECURITY basic bearer). luagate enforces those
+// of them it provides, so a request must bring one of those; a credential
+// of the others (Authorization: Basic) is refused with 401 like no
+// credential. The ones it leaves out come back as a warning, and a line
+// of nothing but those is refused: it would otherwise be open. Only the
+// built-in apikey, jwt and bearer combine, into the one scheme that takes
+// each of them, bearer (an API key or a JWT, from every place either is
+// read), and so do declared schemes that are one of them; none, script,
+// token and a declared apiKey read from a place of its own stand alone.
+func multipleSchemes(names []string, declared map[string]Security) (Security, string, error) {
+	var (
+		take = map[string]bool{}
+		left []string
+	)
+	for _, n := range names {
+		s := n
+		if d, ok := declared[n]; ok {
+			if d.KeyIn != "" {
+				return Security{}, "", fmt.Errorf("%s reads its key from the %s %s only, so it cannot be one of several schemes", Elide(n), d.KeyIn, d.KeyName)
+			}
+			s = d.Scheme
+		}
+		if s == "apiKey" {
+			s = SecurityAPIKey
+		}
+		switch {
+		case s == SecurityAPIKey || s == SecurityJWT || s == SecurityBearer:
+			take[s] = true
+		case unprovided[strings.ToLower(s)] != "":
+			if !slices.Contains(left, n) {
+				left = append(left, n)
+			}
+		default:
+			return Security{}, "", fmt.Errorf("%q cannot be one of several schemes: only apikey, jwt and bearer combine (any of them), and basic, which luagate does not provide", Elide(n))
+		}
+	}
+	if len(take) == 0 {
+		return Security{}, "", fmt.Errorf("%s: %s; name a scheme luagate enforces among them: apikey, jwt or bearer", strings.Join(left, " "), unprovided["basic"])
+	}
+	sec := Security{Scheme: SecurityBearer}
+	if len(take) == 1 {
+		for s := range take {
+			sec.Scheme = s
+		}
+	}
+	if len(left) == 0 {
+		return sec, "", nil
+	}
+	return sec, fmt.Sprintf("%s: luagate does not provide it, so only %s is enforced and a request with %s credentials is refused with 401",
+		strings.Join(left, ", "), sec.Scheme, strings.Join(left, " or ")), nil
 }

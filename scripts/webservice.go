@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 
 	"go.yaml.in/yaml/v3"
@@ -25,10 +26,14 @@ const WebserviceFile = ServicesDir + "/webservice.yaml"
 type Webservice struct {
 	CORS            CORS                      `json:"cors,omitzero" yaml:"cors,omitempty"`
 	SecuritySchemes map[string]SecurityScheme `json:"security_schemes,omitempty" yaml:"security_schemes,omitempty"`
-	// Security names the default scheme. It is a list, as on the
-	// platform, but luagate enforces one scheme per endpoint, so it holds
-	// at most one name.
+	// Security names the default scheme, declared or built in; several
+	// are any of them, as a --#SECURITY line of several is.
 	Security []SecurityRequirement `json:"security,omitempty" yaml:"security,omitempty"`
+	// RateLimit is the requests a minute each HTTP endpoint without a
+	// --#RATELIMIT line of its own takes from one client (a credential,
+	// or an address), as the platform's solution-wide limit; nil for
+	// none, and 0 is none too.
+	RateLimit *int `json:"rate_limit,omitempty" yaml:"rate_limit,omitempty"`
 }
 
 // CORS says which browser origins may call the HTTP endpoints, with the
@@ -132,9 +137,11 @@ func (r *SecurityRequirement) UnmarshalYAML(n *yaml.Node) error {
 // Empty reports whether w configures nothing: a project then needs no
 // WebserviceFile.
 func (w Webservice) Empty() bool {
-	c := w.CORS
-	return len(c.Origin) == 0 && len(c.Headers) == 0 && len(c.Methods) == 0 && !c.Credentials && len(c.ExposeHeaders) == 0 &&
-		len(w.SecuritySchemes) == 0 && len(w.Security) == 0
+	return w.CORS.empty() && len(w.SecuritySchemes) == 0 && len(w.Security) == 0 && w.RateLimit == nil
+}
+
+func (c CORS) empty() bool {
+	return len(c.Origin) == 0 && len(c.Headers) == 0 && len(c.Methods) == 0 && !c.Credentials && len(c.ExposeHeaders) == 0
 }
 
 // clone copies w's slices and maps, so a derived solution cannot change
@@ -146,6 +153,10 @@ func (w Webservice) clone() Webservice {
 	w.CORS.ExposeHeaders = slices.Clone(w.CORS.ExposeHeaders)
 	w.SecuritySchemes = maps.Clone(w.SecuritySchemes)
 	w.Security = slices.Clone(w.Security)
+	if w.RateLimit != nil {
+		n := *w.RateLimit
+		w.RateLimit = &n
+	}
 	return w
 }
 
@@ -252,9 +263,10 @@ func (w Webservice) resolveCORS() (*CORSPolicy, Problems) {
 }
 
 // resolveSecurity checks w's schemes and returns them as --#SECURITY
-// lines resolve them, and the default. Each problem is in WebserviceFile and starts with
-// the key at fault, which a project reader turns into the line.
-func (w Webservice) resolveSecurity() (map[string]Security, *Security, Problems) {
+// lines resolve them, and the default with what it warns of. Each problem
+// is in WebserviceFile and starts with the key at fault, which a project
+// reader turns into the line.
+func (w Webservice) resolveSecurity() (map[string]Security, *Security, Problems, Problems) {
 	schemes := make(map[string]Security, len(w.SecuritySchemes))
 	var problems Problems
 	add := func(key string, format string, args ...any) {
@@ -274,20 +286,42 @@ func (w Webservice) resolveSecurity() (map[string]Security, *Security, Problems)
 		sec.Name = name
 		schemes[name] = sec
 	}
-	var def *Security
-	switch len(w.Security) {
-	case 0:
-	case 1:
-		name := string(w.Security[0])
-		if sec, ok := schemes[name]; ok {
-			def = &sec
-		} else if _, declared := w.SecuritySchemes[name]; !declared {
-			add("security", "no scheme %s in security_schemes", Elide(name))
-		}
-	default:
-		add("security", "%d schemes listed: luagate enforces one scheme per endpoint, so list one", len(w.Security))
+	if len(w.Security) == 0 {
+		return schemes, nil, problems, nil
 	}
-	return schemes, def, problems
+	names := make([]string, len(w.Security))
+	for i, r := range w.Security {
+		names[i] = string(r)
+		if _, declared := w.SecuritySchemes[names[i]]; declared && schemes[names[i]].Scheme == "" {
+			// Its problem is reported at its declaration.
+			return schemes, nil, problems, nil
+		}
+	}
+	// The platform's list is any of its schemes, as a --#SECURITY line
+	// of several is; a name may be declared or built in.
+	sec, warning, err := parseSecurityLine(strings.Join(names, " "), schemes)
+	if err != nil {
+		add("security", "%v", err)
+		return schemes, nil, problems, nil
+	}
+	var warnings Problems
+	if warning != "" {
+		warnings = Problems{{File: WebserviceFile, Message: "security: " + warning}}
+	}
+	return schemes, &sec, problems, warnings
+}
+
+// resolveRateLimit checks w's rate_limit and returns it as a bare
+// --#RATELIMIT line would be, nil for none.
+func (w Webservice) resolveRateLimit() (*RateLimit, Problems) {
+	if w.RateLimit == nil {
+		return nil, nil
+	}
+	if *w.RateLimit < 0 {
+		return nil, Problems{{File: WebserviceFile, Message: fmt.Sprintf("rate_limit: %d: requests a minute, 0 or more", *w.RateLimit)}}
+	}
+	rl, _ := parseRateLimit(strconv.Itoa(*w.RateLimit), nil)
+	return &rl, nil
 }
 
 // security is the scheme s declares, as luagate enforces it.
@@ -360,7 +394,7 @@ func webserviceFileContent(old []byte, w Webservice) ([]byte, bool, error) {
 	if err := yaml.Unmarshal(old, &keys); err != nil || keys == nil {
 		keys = map[string]any{}
 	}
-	for _, k := range []string{"cors", "security_schemes", "security"} {
+	for _, k := range []string{"cors", "security_schemes", "security", "rate_limit"} {
 		delete(keys, k)
 	}
 	if !w.Empty() {

@@ -21,7 +21,7 @@ func check(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "%s: %d endpoints, %d modules, %d event handlers: no problems\n",
-		dir, len(sol.Endpoints), len(sol.Modules), len(sol.EventHandlers))
+	fmt.Fprintf(stdout, "%s: %s, %s, %s: no problems\n",
+		dir, plural(len(sol.Endpoints), "endpoint"), plural(len(sol.Modules), "module"), plural(len(sol.EventHandlers), "event handler"))
 	return nil
 }

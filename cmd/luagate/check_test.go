@@ -13,7 +13,7 @@ func TestCheckValidatesAProjectWithoutAServer(t *testing.T) {
 	t.Parallel()
 	dir := copyProject(t, "chat")
 	out, errOut, code := runLuagate(t, nil, "check", dir)
-	if code != 0 || !strings.Contains(out, "1 endpoints, 1 modules, 0 event handlers: no problems") {
+	if code != 0 || !strings.Contains(out, "1 endpoint, 1 module, 0 event handlers: no problems") {
 		t.Fatalf("check of a good project: exit %d, %q %q", code, out, errOut)
 	}
 	bad := "--#ENDPOINT WEBSOCKET /b\nlocal = 1\n"

@@ -43,7 +43,7 @@ func TestAMuranoProjectServesUnchanged(t *testing.T) {
 		t.Errorf("an endpoint murano.yaml excludes answers %d", status)
 	}
 	out, errOut, code := runLuagate(t, nil, "check", "../../testdata/murano")
-	if code != 0 || !strings.Contains(out, "1 endpoints, 2 modules, 1 event handlers: no problems") || !strings.Contains(errOut, "warning: assets/: ignored: 1 file") {
+	if code != 0 || !strings.Contains(out, "1 endpoint, 2 modules, 1 event handler: no problems") || !strings.Contains(errOut, "warning: assets/: ignored: 1 file") {
 		t.Errorf("check: exit %d %q %q", code, out, errOut)
 	}
 }

@@ -1,0 +1,2 @@
+--#ENDPOINT GET /api/spec
+return "excluded by murano.yaml"
