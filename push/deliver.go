@@ -21,6 +21,13 @@ type Outlet interface {
 	// Full reports whether err, from Send, is a full queue that a wait
 	// may clear.
 	Full(err error) bool
+	// Ready reports whether Connected has delivered what waited for the
+	// socket, and SetReady records it. Until then a live push leaves its
+	// message PENDING for Connected, which would otherwise send it a
+	// second time: a push between the socket's registration and its
+	// Connected finds it both open and pending.
+	Ready() bool
+	SetReady()
 }
 
 // Sockets finds the open push sockets: the ones a push token opened.
@@ -134,15 +141,19 @@ func (s *Service) outlets(recipient, topic string) []Outlet {
 	return slices.DeleteFunc(out, func(o Outlet) bool { return !matches(topic, o.Topic()) })
 }
 
-// write sends m to each of outs, best effort: a socket that cannot take
-// it now gets it on its next connect, as m stays PENDING.
+// write sends m to each of outs that is ready, best effort: a socket that
+// cannot take it now gets it on its next connect, as m stays PENDING, and
+// one not ready yet gets it from its Connected, which waits for the lock
+// the caller holds.
 func (s *Service) write(m *Message, outs []Outlet) {
 	if len(outs) == 0 {
 		return
 	}
 	f, written := encodeFrame(m), s.written(m.ID)
 	for _, o := range outs {
-		_ = o.Send(f, written)
+		if o.Ready() {
+			_ = o.Send(f, written)
+		}
 	}
 }
 
@@ -269,6 +280,7 @@ func (s *Service) Connected(o Outlet) error {
 			return nil
 		}
 	}
+	o.SetReady()
 	return nil
 }
 

@@ -69,6 +69,10 @@ func (o outlet) Send(frame []byte, written func()) error {
 
 func (o outlet) Full(err error) bool { return errors.Is(err, luaapi.ErrQueueFull) }
 
+func (o outlet) Ready() bool { return o.s.pushReady.Load() }
+
+func (o outlet) SetReady() { o.s.pushReady.Store(true) }
+
 func pushTopic(c *hub.Conn) string {
 	t, _ := c.Auth.Claims[auth.ClaimTopic].(string)
 	return t

@@ -32,12 +32,15 @@ type outMsg struct {
 // goroutine per idle connection. Pings come from a timer that starts the
 // writer.
 type socket struct {
-	e       *Engine
-	ws      *websocket.Conn
-	entry   *hub.Entry   // the socket's place in the hub, set once by Serve
-	stats   *routeStats  // its route's counters, set once by Serve
-	conn    *luaapi.Conn // entry's view, what events describe
-	limiter *rate.Limiter
+	e     *Engine
+	ws    *websocket.Conn
+	entry *hub.Entry   // the socket's place in the hub, set once by Serve
+	stats *routeStats  // its route's counters, set once by Serve
+	conn  *luaapi.Conn // entry's view, what events describe
+	// pushReady is set once push delivered what waited for a push
+	// socket on connect (push.Outlet.Ready).
+	pushReady atomic.Bool
+	limiter   *rate.Limiter
 
 	mu    sync.Mutex // guards the fields below
 	queue []outMsg
