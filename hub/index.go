@@ -275,7 +275,14 @@ func (h *Hub) each(t luaapi.Target, fn func(*Entry) error) int {
 // SendTo queues a message to every open socket t names, here and through
 // the broker, and returns how many took it. It implements luaapi.Sockets.
 func (h *Hub) SendTo(t luaapi.Target, msg []byte, binary bool) int {
-	n := h.each(t, func(e *Entry) error { return e.sock.Send(msg, binary) })
+	f := &Fanout{Data: msg, Binary: binary}
+	n := h.each(t, func(e *Entry) error {
+		if fs, ok := e.sock.(FanoutSocket); ok {
+			return fs.SendFanout(f)
+		}
+		return e.sock.Send(msg, binary)
+	})
+	f.wake()
 	return n + h.broker.SendTo(t, msg, binary)
 }
 
