@@ -200,34 +200,49 @@ func ServePlainHTTP(in io.Reader, out io.Writer) error {
 	return srv.Close()
 }
 
-// PlainHTTP is the baseline running in a process of its own, as luagate
+// ChildServer is a baseline running in a process of its own, as luagate
 // does, so that neither shares a scheduler with the clients.
-type PlainHTTP struct {
+type ChildServer struct {
 	cmd   *exec.Cmd
 	stdin io.Closer
 	addr  string
 }
 
 // StartPlainHTTP runs exe (the load tool) with PlainHTTPEnv set.
-func StartPlainHTTP(exe string) (*PlainHTTP, error) {
-	cmd, in, out, err := startSelf(exe, PlainHTTPEnv)
+func StartPlainHTTP(exe string) (*ChildServer, error) {
+	return startChildServer(exe, PlainHTTPEnv, "the plain net/http server")
+}
+
+// StartChatHub runs exe (the load tool) with ChatHubEnv set.
+func StartChatHub(exe string) (*ChildServer, error) {
+	return startChildServer(exe, ChatHubEnv, "the raw broadcast hub")
+}
+
+func startChildServer(exe, env, name string) (*ChildServer, error) {
+	cmd, in, out, err := startSelf(exe, env)
 	if err != nil {
-		return nil, fmt.Errorf("start the plain net/http server: %w", err)
+		return nil, fmt.Errorf("start %s: %w", name, err)
 	}
 	line, err := bufio.NewReader(out).ReadString('\n')
 	if err != nil {
 		_ = in.Close()
 		_ = cmd.Wait()
-		return nil, fmt.Errorf("the plain net/http server did not start: %w", err)
+		return nil, fmt.Errorf("%s did not start: %w", name, err)
 	}
-	return &PlainHTTP{cmd: cmd, stdin: in, addr: strings.TrimSpace(line)}, nil
+	return &ChildServer{cmd: cmd, stdin: in, addr: strings.TrimSpace(line)}, nil
 }
 
 // URL is the http:// address of path on the baseline.
-func (p *PlainHTTP) URL(path string) string { return "http://" + p.addr + path }
+func (p *ChildServer) URL(path string) string { return "http://" + p.addr + path }
+
+// Pid is the baseline's process id.
+func (p *ChildServer) Pid() int { return p.cmd.Process.Pid }
+
+// WSURL is the ws:// address of path on the baseline.
+func (p *ChildServer) WSURL(path string) string { return "ws://" + p.addr + path }
 
 // Stop ends the baseline and waits for it.
-func (p *PlainHTTP) Stop() {
+func (p *ChildServer) Stop() {
 	_ = p.stdin.Close()
 	_ = p.cmd.Wait()
 }

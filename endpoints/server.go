@@ -416,7 +416,7 @@ func (s *Server) compile(sol scripts.Solution) (*scripts.Compiled, error) {
 			}
 		}
 	}
-	compiled, err := scripts.Compile(sol)
+	compiled, err := scripts.Recompile(sol, s.cfg.Engine.Solution())
 	var more scripts.Problems
 	switch {
 	case errors.As(err, &more):

@@ -30,7 +30,9 @@
 // group) live in the shard of that key, under the same rule: a send to a
 // user or a group copies that key's entries out under the shard's read
 // lock, releases it, then queues the frame to each, so it costs O(those
-// sockets), never O(all sockets). Operations on one socket take the entry
+// sockets), never O(all sockets). The frame is one Fanout, which a socket
+// that can share it (FanoutSocket) queues without a copy and whose idle
+// writers the hub wakes together after the last (fanout.go). Operations on one socket take the entry
 // from its shard, release the lock, then act on the entry. A socket's
 // groups are kept on its entry too, under the entry's own mutex, which
 // Join, Leave and Unregister hold while they change the group's shard, so

@@ -272,6 +272,19 @@ func (h *Hub) LocalList() []string {
 	return ids
 }
 
+// ListConns returns the records of the open sockets here and the ids of
+// those the broker knows. It implements luaapi.ConnLister.
+func (h *Hub) ListConns() ([]*luaapi.Conn, []string) {
+	all := h.entries()
+	conns := make([]*luaapi.Conn, 0, len(all))
+	for _, e := range all {
+		if !e.closed.Load() {
+			conns = append(conns, e.view)
+		}
+	}
+	return conns, h.broker.List()
+}
+
 // CloseAll closes every open socket on a script's behalf, here and through
 // the broker, and returns how many. It implements luaapi.Sockets.
 func (h *Hub) CloseAll() int { return h.DisconnectAll(CloseByScript) }

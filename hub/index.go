@@ -291,9 +291,18 @@ func (h *Hub) SendTo(t luaapi.Target, msg []byte, binary bool) int {
 }
 
 // LocalSendTo queues a message to every open socket t names on this
-// process and returns how many took it.
+// process and returns how many took it: one frame shared by all of them,
+// and the idle ones' writers started once all are queued (Fanout).
 func (h *Hub) LocalSendTo(t luaapi.Target, msg []byte, binary bool) int {
-	return h.each(t, func(e *Entry) error { return e.sock.Send(msg, binary) })
+	f := &Fanout{Data: msg, Binary: binary}
+	n := h.each(t, func(e *Entry) error {
+		if fs, ok := e.sock.(FanoutSocket); ok {
+			return fs.SendFanout(f)
+		}
+		return e.sock.Send(msg, binary)
+	})
+	f.wake()
+	return n
 }
 
 // CloseTo closes every open socket t names on a script's behalf and

@@ -3,9 +3,11 @@ package luaapi
 import (
 	"slices"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	lua "github.com/yuin/gopher-lua"
+	"golang.org/x/time/rate"
 )
 
 // Event types, as websocketInfo.type reports them.
@@ -57,6 +59,9 @@ type Conn struct {
 	luaUserID, luaSessionName lua.LValue // nil when none
 	// log limits how fast the connection's scripts log.
 	log *logLimiter
+	// info is Websocket.info's record of the connection, built at the
+	// first call (conninfo.go).
+	info *atomic.Pointer[infoTemplate]
 }
 
 type field struct {
@@ -71,7 +76,12 @@ func NewConn(c Conn) *Conn {
 	c.luaParams = fields(c.Parameters)
 	c.luaSubprotocol = optionalString(c.Subprotocol)
 	c.luaUserID, c.luaSessionName = optionalString(c.UserID), optionalString(c.SessionName)
-	c.log = newLogLimiter(SocketLogRate, SocketLogBurst)
+	// One allocation for what every copy of c shares.
+	shared := &struct {
+		log  logLimiter
+		info atomic.Pointer[infoTemplate]
+	}{log: logLimiter{rate: rate.NewLimiter(rate.Limit(SocketLogRate), SocketLogBurst)}}
+	c.log, c.info = &shared.log, &shared.info
 	return &c
 }
 
@@ -160,7 +170,7 @@ var (
 )
 
 // maxReusedKeys bounds how many distinct keys a reused table may have held.
-// gopher-lua keeps every key a table ever had in an internal list, so a
+// gopher-lua keeps every key a walked table ever had in an internal list, so a
 // table refilled with ever new header names would grow without end.
 const maxReusedKeys = 64
 
@@ -388,35 +398,4 @@ func (it *infoTables) release() {
 	for i, k := range infoKeys {
 		restore(it.info, k, it.vals[i])
 	}
-}
-
-// connInfo is what Websocket.info returns: every field of websocketInfo but
-// message and message_type, for a connection that is open.
-func connInfo(L *lua.LState, c *Conn) *lua.LTable {
-	t := L.CreateTable(0, 12)
-	t.RawSetString("uri", c.luaURI)
-	t.RawSetString("type", luaEventType(EventOpen))
-	t.RawSetString("route", c.luaRoute)
-	t.RawSetString("socket_id", c.luaID)
-	t.RawSetString("timestamp", lua.LNumber(c.ConnectedAt.UnixMilli()))
-	t.RawSetString("headers", table(L, c.luaHeaders))
-	t.RawSetString("parameters", table(L, c.luaParams))
-	t.RawSetString("subprotocol", c.luaSubprotocol)
-	t.RawSetString("user_id", c.luaUserID)
-	t.RawSetString("session_name", c.luaSessionName)
-	if c.Auth != nil {
-		t.RawSetString("auth", authTable(L, c.Auth, func(_ string, t *lua.LTable) *lua.LTable { return t }))
-	}
-	if !c.LastActivityAt.IsZero() {
-		t.RawSetString("last_activity_at", lua.LNumber(c.LastActivityAt.UnixMilli()))
-	}
-	return t
-}
-
-func table(L *lua.LState, fs []field) *lua.LTable {
-	t := L.CreateTable(0, len(fs))
-	for _, f := range fs {
-		t.RawSetString(f.key, f.value)
-	}
-	return t
 }

@@ -10,11 +10,11 @@ import (
 // benchmarks of the functions that return socket records and ids.
 type roomSockets struct {
 	nopSockets
-	ids []string
+	conns []*Conn
 }
 
-func (roomSockets) Info(string) (*Conn, error) { return benchConn, nil }
-func (r roomSockets) List() []string           { return r.ids }
+func (roomSockets) Info(string) (*Conn, error)       { return benchConn, nil }
+func (r roomSockets) ListConns() ([]*Conn, []string) { return r.conns, nil }
 
 func runSocketsBench(b *testing.B, sockets Sockets, src string) {
 	vm := NewVM(Options{Sockets: sockets})
@@ -38,9 +38,9 @@ func BenchmarkWebsocketInfo(b *testing.B) {
 
 // BenchmarkWebsocketList lists a room of 1,000 sockets per execution.
 func BenchmarkWebsocketList(b *testing.B) {
-	ids := make([]string, 1000)
-	for i := range ids {
-		ids[i] = fmt.Sprintf("%032x", i)
+	conns := make([]*Conn, 1000)
+	for i := range conns {
+		conns[i] = NewConn(Conn{ID: fmt.Sprintf("%032x", i)})
 	}
-	runSocketsBench(b, roomSockets{ids: ids}, `local l = Websocket.list()`)
+	runSocketsBench(b, roomSockets{conns: conns}, `local l = Websocket.list()`)
 }

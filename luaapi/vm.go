@@ -44,6 +44,15 @@ type Sockets interface {
 	UserPresence(group, user string) int
 }
 
+// ConnLister is a Sockets that can list its open sockets' records:
+// Websocket.list then puts in its table the Lua string of each id that
+// NewConn made, where boxing a new one cost an allocation per socket.
+type ConnLister interface {
+	// ListConns returns the records of the open sockets on this process
+	// and the ids of the open sockets elsewhere.
+	ListConns() (local []*Conn, remote []string)
+}
+
 // ModuleFinder returns the compiled shared module with this name.
 type ModuleFinder func(name string) (*lua.FunctionProto, bool)
 

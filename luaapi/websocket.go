@@ -116,7 +116,20 @@ func (vm *VM) wsInfo(L *lua.LState) int {
 // Websocket.list([{user_id=|session_name=|route=}])
 func (vm *VM) wsList(L *lua.LState) int {
 	if L.Get(1) == lua.LNil {
-		L.Push(stringList(L, vm.opts.Sockets.List()))
+		l, ok := vm.opts.Sockets.(ConnLister)
+		if !ok {
+			L.Push(stringList(L, vm.opts.Sockets.List()))
+			return 1
+		}
+		local, remote := l.ListConns()
+		t := newList(L, len(local)+len(remote))
+		for _, c := range local {
+			t.Append(c.luaID)
+		}
+		for _, id := range remote {
+			t.Append(lua.LString(id))
+		}
+		L.Push(t)
 		return 1
 	}
 	_, kind, key, err := targetArgs(L, "Websocket.list", listTargets)

@@ -4,9 +4,6 @@ import (
 	"context"
 	"io"
 	"log/slog"
-	"net/http"
-	"net/http/httptest"
-	"strings"
 	"testing"
 	"time"
 
@@ -19,27 +16,27 @@ import (
 )
 
 // benchEngine returns an engine running script at /b, its rate limit off.
-func benchEngine(b *testing.B, script string) *Engine {
-	b.Helper()
-	return benchEngineWith(b, Config{}, script)
+func benchEngine(tb testing.TB, script string) *Engine {
+	tb.Helper()
+	return benchEngineWith(tb, Config{}, script)
 }
 
 // benchEngineWith is benchEngine with cfg's other fields, and a script log
 // as the server keeps one.
-func benchEngineWith(b *testing.B, cfg Config, script string) *Engine {
-	b.Helper()
+func benchEngineWith(tb testing.TB, cfg Config, script string) *Engine {
+	tb.Helper()
 	cfg.NoRateLimit, cfg.Logger = true, slog.New(slog.NewTextHandler(io.Discard, nil))
 	if cfg.Logs == nil {
 		cfg.Logs, _ = logs.NewRing(0)
 	}
 	e, err := New(cfg)
 	if err != nil {
-		b.Fatal(err)
+		tb.Fatal(err)
 	}
-	b.Cleanup(func() { _ = e.Shutdown(context.Background()) })
+	tb.Cleanup(func() { _ = e.Shutdown(context.Background()) })
 	c, err := scripts.Compile(scripts.Solution{Endpoints: []scripts.Endpoint{{Path: "/b", Script: script}}})
 	if err != nil {
-		b.Fatal(err)
+		tb.Fatal(err)
 	}
 	e.Load(c)
 	return e
@@ -89,24 +86,7 @@ func BenchmarkRateLimiter(b *testing.B) {
 // returns.
 func serveBench(b *testing.B, e *Engine) *websocket.Conn {
 	b.Helper()
-	up := websocket.Upgrader{}
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		ws, err := up.Upgrade(w, r, nil)
-		if err != nil {
-			return
-		}
-		_ = e.Serve(ws, hub.Conn{ID: hub.NewID(), URI: "ws://" + r.Host + "/b", Route: "/b", ConnectedAt: time.Now()})
-	}))
-	b.Cleanup(srv.Close)
-	ws, _, err := websocket.DefaultDialer.Dial("ws"+strings.TrimPrefix(srv.URL, "http")+"/b", nil)
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { ws.Close() })
-	for e.hub.Registered() == 0 {
-		time.Sleep(time.Millisecond)
-	}
-	return ws
+	return dialMany(b, e, 1)[0]
 }
 
 // BenchmarkSendToLocalSocket queues messages with Hub.Send, as

@@ -94,7 +94,7 @@ func (s *socket) Request(ctx context.Context, event string, content []byte) ([]b
 func (s *socket) SendWait(ctx context.Context, msg []byte, binary bool) error {
 	done := make(chan error, 1)
 	written := func(err error) { done <- err }
-	if err := s.send(outMsg{data: msg, binary: binary, written: written}); err != nil {
+	if err := s.send(outMsg{data: msg, binary: binary, written: written}, nil); err != nil {
 		return err
 	}
 	select {

@@ -16,7 +16,12 @@
 // socket's writing flag under its mutex: a writer goroutine that runs only
 // while there is something to write, or the reader itself, which takes the
 // role for a batch or two right after an event instead of starting a
-// goroutine per reply. The socket's mutex is held only to change its queue
+// goroutine per reply. A send to many sockets (hub.Fanout) takes the role
+// of each idle recipient as it queues the frame, framed once for all of
+// them (a gorilla PreparedMessage), and the hub then starts their writers
+// once all are queued, each on a goroutine of its own so that a client
+// that stops reading delays no other. The socket's mutex is held only to
+// change its queue
 // and flags, never while writing or while a script runs. The current
 // revision is an atomic pointer swapped whole on deploy. Lua states come
 // from a bounded pool and serve one execution at a time; the pool's mutex

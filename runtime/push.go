@@ -64,7 +64,7 @@ func (o outlet) Send(frame []byte, written func()) error {
 			}
 		}
 	}
-	return o.s.send(m)
+	return o.s.send(m, nil)
 }
 
 func (o outlet) Full(err error) bool { return errors.Is(err, luaapi.ErrQueueFull) }

@@ -19,6 +19,9 @@ import (
 type outMsg struct {
 	data   []byte
 	binary bool
+	// prepared, when set, is data framed once for all the sockets a
+	// Fanout sends it to.
+	prepared *websocket.PreparedMessage
 	// written, when set, is told once the message is written (nil), or
 	// that it will not be (the socket closed first): a push delivery, a
 	// send that waits for its delivery.
@@ -116,11 +119,29 @@ func newSocket(e *Engine, ws *websocket.Conn) *socket {
 // Send queues a message for the writer. It implements luaapi.Peer and
 // hub.Socket.
 func (s *socket) Send(msg []byte, binary bool) error {
-	return s.send(outMsg{data: msg, binary: binary})
+	return s.send(outMsg{data: msg, binary: binary}, nil)
 }
 
-// send queues m for the writer.
-func (s *socket) send(m outMsg) error {
+// SendFanout queues f's message as a frame shared with f's other
+// sockets, and leaves an idle writer to f to wake. It implements
+// hub.FanoutSocket.
+func (s *socket) SendFanout(f *hub.Fanout) error {
+	pm, _ := f.Frame(func() any {
+		typ := websocket.TextMessage
+		if f.Binary {
+			typ = websocket.BinaryMessage
+		}
+		pm, err := websocket.NewPreparedMessage(typ, f.Data)
+		if err != nil {
+			return nil // written unprepared
+		}
+		return pm
+	}).(*websocket.PreparedMessage)
+	return s.send(outMsg{data: f.Data, binary: f.Binary, prepared: pm}, f)
+}
+
+// send queues m for the writer, whose start it leaves to f if f is not nil.
+func (s *socket) send(m outMsg, f *hub.Fanout) error {
 	cfg := &s.e.cfg
 	n := int64(len(m.data))
 	if n > cfg.MaxSendBytes {
@@ -148,10 +169,21 @@ func (s *socket) send(m outMsg) error {
 	}
 	s.queued += n
 	s.queue = append(s.queue, m)
+	if f != nil && s.mayStartWriterLocked() {
+		s.writing = true
+		s.writers.Add(1)
+		s.mu.Unlock()
+		f.Idle(s)
+		return nil
+	}
 	s.startWriterLocked()
 	s.mu.Unlock()
 	return nil
 }
+
+// WriteQueued writes what is queued as the socket's writer, for a Fanout
+// that took the role. It implements hub.Writer.
+func (s *socket) WriteQueued() { s.writeSome() }
 
 // Close closes the socket on a script's behalf, through the hub so that it
 // is unlisted at once. It implements luaapi.Peer.
@@ -179,12 +211,19 @@ func (s *socket) CloseWith(reason hub.CloseReason) error {
 // running, may not run, or the reader is running an event (run writes
 // after it). s.mu must be held.
 func (s *socket) startWriterLocked() {
-	if s.writing || s.ended || s.dispatching || s.relaying {
+	if !s.mayStartWriterLocked() {
 		return
 	}
 	s.writing = true
 	s.writers.Add(1)
 	go s.writeLoop()
+}
+
+// mayStartWriterLocked reports whether a writer may start: none runs, the
+// reader has not ended and is not running an event (run writes after
+// it). s.mu must be held.
+func (s *socket) mayStartWriterLocked() bool {
+	return !s.writing && !s.ended && !s.dispatching && !s.relaying
 }
 
 // startPinger pings the socket every PingInterval from now on. The timer
@@ -276,7 +315,13 @@ func (s *socket) writeNext() bool {
 		}
 		now = time.Now()
 		_ = s.ws.SetWriteDeadline(now.Add(cfg.WriteTimeout))
-		if err := s.ws.WriteMessage(typ, m.data); err != nil {
+		var err error
+		if m.prepared != nil {
+			err = s.ws.WritePreparedMessage(m.prepared)
+		} else {
+			err = s.ws.WriteMessage(typ, m.data)
+		}
+		if err != nil {
 			notDelivered(batch[i:])
 			s.writeFailed(err)
 			return false
@@ -329,15 +374,20 @@ func (s *socket) run(ev *luaapi.Event) {
 // something to write, for a batch or two, and hands anything longer to a
 // writer goroutine. s.mu must be held; writeAfter releases it.
 func (s *socket) writeAfter() {
-	write := !s.writing && !s.ended && !s.dispatching && !s.relaying && (len(s.queue) > 0 || s.closing != nil || s.pingDue)
+	write := s.mayStartWriterLocked() && (len(s.queue) > 0 || s.closing != nil || s.pingDue)
 	if write {
 		s.writing = true
 		s.writers.Add(1)
 	}
 	s.mu.Unlock()
-	if !write {
-		return
+	if write {
+		s.writeSome()
 	}
+}
+
+// writeSome writes as the socket's writer, which the caller made it, for
+// a batch or two, and hands anything longer to a writer goroutine.
+func (s *socket) writeSome() {
 	if s.writeNext() && s.writeNext() {
 		go s.writeLoop()
 		return

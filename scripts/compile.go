@@ -69,6 +69,9 @@ type Compiled struct {
 	byPath map[string]int
 	// byKey indexes HTTP by Key.
 	byKey map[string]int
+	// chunks are the endpoints' and modules' chunks, for the next
+	// revision to take those that did not change (Recompile).
+	chunks map[chunkKey]compiledChunk
 }
 
 // HTTPEndpoint returns the compiled HTTP endpoint whose Key is key.
@@ -92,8 +95,13 @@ func (c *Compiled) Endpoint(path string) (*CompiledEndpoint, bool) {
 // Compile checks every part of sol and compiles every script. It returns
 // Problems listing everything wrong, with line numbers for Lua syntax errors,
 // or the compiled revision.
-func Compile(sol Solution) (*Compiled, error) {
-	c, warnings, err := compile(sol)
+func Compile(sol Solution) (*Compiled, error) { return Recompile(sol, nil) }
+
+// Recompile is Compile, taking from prev, the running revision, every
+// chunk whose name and source have not changed instead of compiling it
+// again. prev may be nil.
+func Recompile(sol Solution, prev *Compiled) (*Compiled, error) {
+	c, warnings, err := compile(sol, prev)
 	if err != nil {
 		return nil, err
 	}
@@ -101,8 +109,9 @@ func Compile(sol Solution) (*Compiled, error) {
 	return c, nil
 }
 
-// compile is Compile, also returning the warnings when there are problems.
-func compile(sol Solution) (*Compiled, Problems, error) {
+// compile is Recompile, also returning the warnings when there are
+// problems.
+func compile(sol Solution, prev *Compiled) (*Compiled, Problems, error) {
 	if err := checkCounts(sol); err != nil {
 		return nil, nil, err
 	}
@@ -112,6 +121,7 @@ func compile(sol Solution) (*Compiled, Problems, error) {
 		Modules:  make(map[string]*lua.FunctionProto, len(sol.Modules)),
 		byPath:   make(map[string]int, len(sol.Endpoints)),
 		byKey:    map[string]int{},
+		chunks:   make(map[chunkKey]compiledChunk, len(sol.Endpoints)+len(sol.Modules)),
 	}
 	rc, problems := sol.Config.resolve()
 	var more, warnings Problems
@@ -122,6 +132,7 @@ func compile(sol Solution) (*Compiled, Problems, error) {
 	cors, more := sol.Webservice.resolveCORS()
 	problems = append(problems, more...)
 	c.CORS = cors
+	r := reuse{prev: prev, next: c}
 	var conflicts Problems
 	// One router takes the patterns one at a time, so that every conflict
 	// is reported, not only the first.
@@ -130,7 +141,7 @@ func compile(sol Solution) (*Compiled, Problems, error) {
 	routed := make(map[string]bool, len(sol.Endpoints))
 	for _, e := range sol.Endpoints {
 		key := e.Key()
-		pat, err := ParsePattern(e.Path)
+		pat, err := r.pattern(e)
 		if err != nil {
 			problems = append(problems, Problem{File: Elide(key), Message: err.Error()})
 			continue
@@ -158,10 +169,11 @@ func compile(sol Solution) (*Compiled, Problems, error) {
 			prologue = requestPrologue
 		}
 		chunk, pad := sol.chunk("endpoint", key)
-		proto, err := CompileChunk(chunk, prologue+pad+e.Script)
+		cc, err := r.chunk(chunk, prologue, pad+e.Script)
 		if err != nil {
 			problems = append(problems, asProblem(key, err))
 		}
+		proto := cc.proto
 		pol, more, warned := endpointPolicy(e, rc, sol.Modules)
 		problems = append(problems, more...)
 		warnings = append(warnings, warned...)
@@ -182,13 +194,13 @@ func compile(sol Solution) (*Compiled, Problems, error) {
 			continue
 		}
 		chunkName, _ := sol.chunk("module", name)
-		proto, chunk, err := compileChunk(chunkName, src)
+		cc, err := r.chunk(chunkName, "", src)
 		if err != nil {
 			problems = append(problems, asProblem(name, err))
 			continue
 		}
-		c.Modules[name] = proto
-		if !returnsValue(chunk) {
+		c.Modules[name] = cc.proto
+		if !cc.returns {
 			c.Globals = append(c.Globals, name)
 		}
 	}

@@ -228,7 +228,7 @@ func ReadProject(dir string) (sol Solution, warnings Problems, err error) {
 		return sol, warnings, Problems{{File: dir, Message: "not a luagate project: no endpoints/, modules/ or services/ directory, and no " + MuranoFile}}
 	}
 	sol.Sources = o.sources()
-	_, warned, err := compile(sol)
+	_, warned, err := compile(sol, nil)
 	for _, w := range warned {
 		warnings = append(warnings, o.locate(w))
 	}

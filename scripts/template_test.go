@@ -79,7 +79,7 @@ func TestSeveralSecuritySchemesAreAnyOfThoseLuagateProvides(t *testing.T) {
 		{line: "none bearer", problem: `"none" cannot be one of several schemes`},
 		{line: "bearer script auth.check", problem: `"script" cannot be one of several schemes`},
 	} {
-		c, warnings, err := compile(Solution{Endpoints: []Endpoint{{Path: "/p", Script: "--#SECURITY " + tc.line + "\nreturn 1\n"}}})
+		c, warnings, err := compileFresh(Solution{Endpoints: []Endpoint{{Path: "/p", Script: "--#SECURITY " + tc.line + "\nreturn 1\n"}}})
 		if tc.problem != "" {
 			if err == nil || !strings.Contains(err.Error(), tc.problem) {
 				t.Errorf("--#SECURITY %s: %v, want the problem %q", tc.line, err, tc.problem)
@@ -241,7 +241,7 @@ func TestWebservicesSecurityIsAnyOfItsSchemes(t *testing.T) {
 		{[]SecurityRequirement{"users", "apikey"}, SecurityBearer, ""},
 		{[]SecurityRequirement{"users"}, SecurityJWT, ""},
 	} {
-		c, warnings, err := compile(Solution{
+		c, warnings, err := compileFresh(Solution{
 			Endpoints:  []Endpoint{{Path: "/p", Script: "return 1\n"}, {Path: "/own", Script: "--#SECURITY none\nreturn 1\n"}},
 			Webservice: Webservice{SecuritySchemes: map[string]SecurityScheme{"users": {Type: "oauth2"}}, Security: tc.security},
 		})
@@ -258,3 +258,6 @@ func TestWebservicesSecurityIsAnyOfItsSchemes(t *testing.T) {
 		}
 	}
 }
+
+// compileFresh compiles sol with no running revision to reuse.
+func compileFresh(sol Solution) (*Compiled, Problems, error) { return compile(sol, nil) }

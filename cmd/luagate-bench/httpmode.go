@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"sort"
 	"text/tabwriter"
 	"time"
 
@@ -64,25 +63,11 @@ func compareHTTP(ctx context.Context, o options, cfg bench.HTTPConfig, stderr io
 			return nil, nil, fmt.Errorf("read the endpoint script: %w", err)
 		}
 	}
-	bin, cleanup, err := luagateBinary(ctx, o)
+	plain, lg, stop, err := startPair(ctx, o, bench.StartPlainHTTP, script)
 	if err != nil {
 		return nil, nil, err
 	}
-	defer cleanup()
-	exe, err := os.Executable()
-	if err != nil {
-		return nil, nil, err
-	}
-	plain, err := bench.StartPlainHTTP(exe)
-	if err != nil {
-		return nil, nil, err
-	}
-	defer plain.Stop()
-	lg, err := bench.StartLuagate(ctx, bin, script)
-	if err != nil {
-		return nil, nil, err
-	}
-	defer lg.Stop()
+	defer stop()
 	totals := [2]*bench.HTTPResult{{}, {}}
 	names := [2]string{"plain net/http", "luagate GET /hello"}
 	urls := [2]string{plain.URL("/hello"), lg.HTTPURL("/hello")}
@@ -110,21 +95,14 @@ func compareHTTP(ctx context.Context, o options, cfg bench.HTTPConfig, stderr io
 // reportHTTP prints the rows and, for a comparison, luagate's figures over
 // the baseline's: the merged ratio and the median of the rounds'.
 func reportHTTP(w io.Writer, o options, cfg bench.HTTPConfig, rows []httpRow, perRound []float64) error {
-	var merged, median float64
+	var merged, med float64
 	if len(rows) == 2 {
-		merged = ratio(rows[0].PerSec, rows[1].PerSec)
-		sorted := append([]float64(nil), perRound...)
-		sort.Float64s(sorted)
-		if n := len(sorted); n%2 == 0 {
-			median = (sorted[n/2-1] + sorted[n/2]) / 2
-		} else {
-			median = sorted[n/2]
-		}
+		merged, med = ratio(rows[0].PerSec, rows[1].PerSec), median(perRound)
 	}
 	if o.json {
 		out := map[string]any{"clients": cfg.Clients, "duration_ns": cfg.Duration, "rows": rows}
 		if len(rows) == 2 {
-			out["ratio"], out["round_ratios"], out["median_round_ratio"] = merged, perRound, median
+			out["ratio"], out["round_ratios"], out["median_round_ratio"] = merged, perRound, med
 		}
 		enc := json.NewEncoder(w)
 		enc.SetIndent("", "  ")
@@ -138,7 +116,7 @@ func reportHTTP(w io.Writer, o options, cfg bench.HTTPConfig, rows []httpRow, pe
 	}
 	if len(rows) == 2 {
 		fmt.Fprintf(tw, "ratio\t%.2f\t\t%.2f\t%.2f\t\n", merged, ratio(rows[0].P50, rows[1].P50), ratio(rows[0].P99, rows[1].P99))
-		fmt.Fprintf(tw, "median of round ratios\t%.2f\t\t\t\t\n", median)
+		fmt.Fprintf(tw, "median of round ratios\t%.2f\t\t\t\t\n", med)
 	}
 	if err := tw.Flush(); err != nil {
 		return err
@@ -147,4 +125,31 @@ func reportHTTP(w io.Writer, o options, cfg bench.HTTPConfig, rows []httpRow, pe
 		printErrors(w, r.Name, r.Errors)
 	}
 	return nil
+}
+
+// startPair starts a baseline in a child process of the tool (startBase
+// with the tool's executable) and luagate with script deployed, and
+// returns a function that stops both.
+func startPair(ctx context.Context, o options, startBase func(exe string) (*bench.ChildServer, error), script []byte) (*bench.ChildServer, *bench.Luagate, func(), error) {
+	bin, cleanup, err := luagateBinary(ctx, o)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	exe, err := os.Executable()
+	if err != nil {
+		cleanup()
+		return nil, nil, nil, err
+	}
+	base, err := startBase(exe)
+	if err != nil {
+		cleanup()
+		return nil, nil, nil, err
+	}
+	lg, err := bench.StartLuagate(ctx, bin, script)
+	if err != nil {
+		base.Stop()
+		cleanup()
+		return nil, nil, nil, err
+	}
+	return base, lg, func() { lg.Stop(); base.Stop(); cleanup() }, nil
 }

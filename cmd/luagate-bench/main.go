@@ -32,6 +32,13 @@ func main() {
 		}
 		return
 	}
+	if os.Getenv(bench.ChatHubEnv) == "1" {
+		if err := bench.ServeChatHub(os.Stdin, os.Stdout); err != nil {
+			fmt.Fprintf(os.Stderr, "luagate-bench raw broadcast hub: %v\n", err)
+			os.Exit(1)
+		}
+		return
+	}
 	if os.Getenv(bench.PlainHTTPEnv) == "1" {
 		if err := bench.ServePlainHTTP(os.Stdin, os.Stdout); err != nil {
 			fmt.Fprintf(os.Stderr, "luagate-bench plain net/http: %v\n", err)
@@ -59,6 +66,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	if opts.http {
 		return runHTTP(ctx, opts, stdout, stderr)
+	}
+	if opts.fanout > 0 {
+		return runFanout(ctx, opts, stdout, stderr)
 	}
 	var (
 		rows     []row

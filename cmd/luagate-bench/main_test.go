@@ -63,6 +63,9 @@ func TestCommandLineMistakesAreRefused(t *testing.T) {
 		{"--compare", "--rounds", "0"},
 		{"--compare", "--idle", "--rounds", "2"},
 		{"--proxy", "--url", "ws://127.0.0.1:1/"},
+		{"--fanout", "2", "--senders", "3"},
+		{"--fanout", "10", "--http"},
+		{"--fanout", "-1"},
 	} {
 		var out, errs bytes.Buffer
 		if code := run(context.Background(), args, &out, &errs); code == 0 {

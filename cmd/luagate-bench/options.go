@@ -25,6 +25,9 @@ type options struct {
 	scriptSet bool
 	http      bool
 	proxy     bool
+	// fanout is --fanout's room size, 0 without it; senders --senders.
+	fanout  int
+	senders int
 }
 
 const synopsis = `Usage: luagate-bench [flags]
@@ -38,7 +41,10 @@ echo example, and prints both and their ratios. --http loads an http:// --url
 with --conns keep-alive clients (100 unless given) sending GETs in a closed
 loop; with --compare it measures a plain net/http handler and luagate's
 trivial HTTP endpoint (GET /hello, or --script), each in its own process.
-With --proxy, it measures luagate relaying a --#BACKEND endpoint to that echo
+With --fanout N, it puts N sockets in one room and compares luagate's
+Websocket.send{group=} with a raw gorilla broadcast hub built as gorilla's chat
+example, --senders of the sockets sending in a closed loop: deliveries/s and
+the server's CPU per delivery. With --proxy, it measures luagate relaying a --#BACKEND endpoint to that echo
 instead of running a script.
 
 Flags:
@@ -69,6 +75,8 @@ func parseOptions(args []string, stderr io.Writer) (options, error) {
 	fs.StringVar(&o.script, "script", "testdata/examples/echo/endpoints/echo.lua", "endpoint script luagate runs in --compare; it must echo on /echo")
 	fs.BoolVar(&o.http, "http", false, "load HTTP instead of WebSocket: --url is http://, --conns counts keep-alive clients (100 unless given)")
 	fs.BoolVar(&o.proxy, "proxy", false, "with --compare: luagate relays a --#BACKEND endpoint without code to the raw echo, measured against connecting to the echo directly")
+	fs.IntVar(&o.fanout, "fanout", 0, "compare a fan-out to this many sockets in one room: luagate's group send against a raw gorilla broadcast hub")
+	fs.IntVar(&o.senders, "senders", 1, "with --fanout: how many of the sockets send")
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}
@@ -85,7 +93,7 @@ func parseOptions(args []string, stderr io.Writer) (options, error) {
 		return o, fmt.Errorf("unexpected argument %q", fs.Arg(0))
 	case o.compare && (o.url != "" || o.serverPid != 0):
 		return o, fmt.Errorf("--compare starts its own servers: --url %q and --server-pid %d do not apply", o.url, o.serverPid)
-	case !o.compare && o.url == "":
+	case !o.compare && o.url == "" && o.fanout == 0:
 		return o, fmt.Errorf("--url is required without --compare")
 	case o.proxy && !o.compare:
 		return o, fmt.Errorf("--proxy goes with --compare")
@@ -97,6 +105,10 @@ func parseOptions(args []string, stderr io.Writer) (options, error) {
 		return o, fmt.Errorf("--rounds %d with --idle: memory is measured in one round only", o.rounds)
 	case o.http && (o.load.Idle || o.procs != 0 || o.serverPid != 0):
 		return o, fmt.Errorf("--http measures request throughput: --idle, --procs and --server-pid do not apply")
+	case o.fanout < 0 || (o.fanout > 0 && (o.senders < 1 || o.senders > o.fanout)):
+		return o, fmt.Errorf("--fanout %d with --senders %d: need a room of at least one socket and 1 to all of them sending", o.fanout, o.senders)
+	case o.fanout > 0 && (o.http || o.proxy || o.load.Idle || o.procs != 0):
+		return o, fmt.Errorf("--fanout measures a broadcast: --http, --proxy, --idle and --procs do not apply")
 	case o.procs < 0:
 		return o, fmt.Errorf("--procs %d: must not be negative", o.procs)
 	}

@@ -129,3 +129,87 @@ emptied[1] = nil`); err != nil {
 		t.Error("CreateTable(0, 0) has an array part, or CreateTable(1, 0) has none")
 	}
 }
+
+func TestSharedTableCopiesBeforeEitherSideWrites(t *testing.T) {
+	L := NewState()
+	defer L.Close()
+	tpl := L.CreateTable(0, 3)
+	tpl.RawSetString("a", LString("1"))
+	tpl.RawSetString("b", LString("2"))
+	tpl.Share()
+	var x, y LTable
+	tpl.ShareInto(&x)
+	tpl.ShareInto(&y)
+	L.SetGlobal("x", &x)
+	L.SetGlobal("y", &y)
+	if err := L.DoString(`
+		local n = 0
+		for k, v in pairs(x) do n = n + 1 assert(({a = "1", b = "2"})[k] == v) end
+		assert(n == 2)
+		x.a = "changed"
+		x.c = "added"
+		x.b = nil
+		assert(y.a == "1" and y.b == "2" and y.c == nil)
+		y.d = "other"
+		assert(x.d == nil)
+		local keys = {}
+		for k in pairs(x) do keys[#keys + 1] = k end
+		table.sort(keys)
+		assert(table.concat(keys, ",") == "a,c", table.concat(keys, ","))
+	`); err != nil {
+		t.Fatal(err)
+	}
+	if tpl.RawGetString("a") != LString("1") || tpl.RawGetString("b") != LString("2") ||
+		tpl.RawGetString("c") != LNil || tpl.RawGetString("d") != LNil {
+		t.Error("a write to a table that borrowed from tpl changed tpl")
+	}
+	n := 0
+	tpl.ForEach(func(LValue, LValue) { n++ })
+	if n != 2 {
+		t.Errorf("tpl holds %d keys, want 2", n)
+	}
+}
+
+func TestSharedTableLendsForOneAllocation(t *testing.T) {
+	tpl := newLTable(0, 8)
+	for _, k := range []string{"a", "b", "c", "d", "e", "f"} {
+		tpl.RawSetString(k, LString(k))
+	}
+	tpl.Share()
+	if n := testing.AllocsPerRun(100, func() { tpl.ShareInto(new(LTable)) }); n > 1 {
+		t.Errorf("ShareInto: %v allocations, want at most 1", n)
+	}
+}
+
+func TestKeyIndexIsBuiltAtTheFirstWalk(t *testing.T) {
+	L := NewState()
+	defer L.Close()
+	if err := L.DoString(`
+		local t = {a = 1, b = 2, c = 3, [true] = 4, [2.5] = 5}
+		t.d = 6
+		t.a = nil
+		local seen, n = {}, 0
+		for k, v in pairs(t) do
+			n = n + 1
+			seen[tostring(k)] = v
+			t[k] = nil -- clearing fields during a walk is allowed
+		end
+		assert(n == 5 and seen.b == 2 and seen.c == 3 and seen["true"] == 4 and seen["2.5"] == 5 and seen.d == 6)
+		assert(next(t) == nil)
+		t.e = 7 -- a key added after a walk is indexed as it is set
+		t[false] = 8
+		n = 0
+		for k in pairs(t) do n = n + 1 end
+		assert(n == 2)
+		assert(next({x = 1}, "x") == nil)
+	`); err != nil {
+		t.Fatal(err)
+	}
+	tb := newLTable(0, 4)
+	if n := testing.AllocsPerRun(100, func() {
+		tb.RawSetString("only", LTrue)
+		tb.RawSetString("only", LNil)
+	}); n != 0 {
+		t.Errorf("setting a key of a table never walked: %v allocations, want 0", n)
+	}
+}

@@ -148,6 +148,11 @@ type LTable struct {
 	strdict map[string]LValue
 	keys    []LValue
 	k2i     map[LValue]int
+
+	// sharedValues and sharedKeys mark strdict, and keys with k2i, as
+	// storage a shared table lends (luagate_share.go): they are copied
+	// before this table writes to them.
+	sharedValues, sharedKeys bool
 }
 
 func (tb *LTable) String() string   { return fmt.Sprintf("table: %p", tb) }

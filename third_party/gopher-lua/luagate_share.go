@@ -1,0 +1,54 @@
+package lua
+
+import (
+	"maps"
+	"slices"
+)
+
+// Share makes tb a table whose string keys and values other tables may
+// borrow (ShareInto) instead of copying them, until either side writes:
+// the writer copies first. A host that builds the same table for many
+// executions builds it once, shares it, and hands each execution a table
+// of its own that costs one allocation, where setting each key again
+// costs several. Share must be called before tb is read by another
+// goroutine; tb may then be lent from several goroutines at once, as
+// lending only reads it.
+func (tb *LTable) Share() {
+	tb.sharedValues, tb.sharedKeys = true, true
+}
+
+// ShareInto makes dst a table of its own that holds what tb holds: the
+// same metatable, keys and values. dst borrows tb's string-keyed part
+// until one of them writes to it; the array part and the other keys are
+// copied. tb must have been shared (Share). What dst held before is
+// dropped.
+func (tb *LTable) ShareInto(dst *LTable) {
+	*dst = LTable{
+		Metatable:    tb.Metatable,
+		array:        slices.Clone(tb.array),
+		dict:         maps.Clone(tb.dict),
+		strdict:      tb.strdict,
+		keys:         tb.keys[:len(tb.keys):len(tb.keys)],
+		k2i:          tb.k2i,
+		sharedValues: true,
+		sharedKeys:   true,
+	}
+}
+
+// ownValues copies the borrowed string values before tb writes to them.
+func (tb *LTable) ownValues() {
+	if tb.sharedValues {
+		tb.sharedValues = false
+		tb.strdict = maps.Clone(tb.strdict)
+	}
+}
+
+// ownKeys copies the borrowed key index before tb adds a key to it. The
+// keys slice needs no copy: ShareInto capped it at its length, so
+// appending to it reallocates.
+func (tb *LTable) ownKeys() {
+	if tb.sharedKeys {
+		tb.sharedKeys = false
+		tb.k2i = maps.Clone(tb.k2i)
+	}
+}
