@@ -3,20 +3,24 @@ package cluster_test
 import (
 	"fmt"
 	"net/http"
+	"net/url"
 	"slices"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/gorilla/websocket"
+
+	"github.com/luagate/luagate/gateway"
 	"github.com/luagate/luagate/hub"
 	"github.com/luagate/luagate/internal/lgtesting"
 	"github.com/luagate/luagate/wire"
 )
 
 // pushCluster is newCluster for push tests: three nodes, no solution.
-func pushCluster(t *testing.T) []*lgtesting.Gateway {
+func pushCluster(t *testing.T, opts ...lgtesting.Option) []*lgtesting.Gateway {
 	t.Helper()
-	return lgtesting.NewCluster(t, lgtesting.NATS(t), 3, lgtesting.NoRateLimit)
+	return lgtesting.NewCluster(t, lgtesting.NATS(t), 3, append(opts, lgtesting.NoRateLimit)...)
 }
 
 // delivered waits until n of recipient's messages are DELIVERED, as node
@@ -30,7 +34,7 @@ func delivered(t *testing.T, g *lgtesting.Gateway, recipient string, n int) {
 
 // seen waits until node g knows that node holds a socket of user, as a
 // push from g finds it only then.
-func seen(t *testing.T, g *lgtesting.Gateway, user, node string) {
+func seen(t testing.TB, g *lgtesting.Gateway, user, node string) {
 	t.Helper()
 	lgtesting.Eventually(t, g.Cluster().ID()+" to know "+node+" holds a socket of "+user, func() bool {
 		return slices.Contains(g.Cluster().Holders(hub.Target{By: hub.ByUser, Key: user}), node)
@@ -59,9 +63,13 @@ func TestAPushTokenWorksOnEveryNodeAndAPushReachesItsSocketElsewhere(t *testing.
 	if code, _ := c.ExpectClose(); code == 0 {
 		t.Fatal("the socket on node3 stayed open after its token was revoked on node1")
 	}
-	if status, _ := lgtesting.DialRefused(t, gws[1].WSURL("/push?token="+token), nil); status != http.StatusUnauthorized {
-		t.Fatalf("a revoked token on node2: %d, want 401", status)
-	}
+	lgtesting.Eventually(t, "node2 to refuse the revoked token", func() bool {
+		ws, resp, err := websocket.DefaultDialer.Dial(gws[1].WSURL("/push?token="+url.QueryEscape(token)), nil)
+		if err == nil {
+			ws.Close()
+		}
+		return resp != nil && resp.StatusCode == http.StatusUnauthorized
+	})
 }
 
 func TestPendingMessagesAreDeliveredOnceByWhicheverNodeTheRecipientJoins(t *testing.T) {
@@ -211,4 +219,23 @@ func TestAGlobalMessageReachesEachRecipientOnceOnAnyNode(t *testing.T) {
 		t.Fatalf("gus's second connect got %q: the global message came twice", f.Message)
 	}
 	delivered(t, gws[2], "fay", 1)
+}
+
+func TestThePendingCapCountsTheQueueEveryNodeShares(t *testing.T) {
+	t.Parallel()
+	gws := pushCluster(t, func(c *gateway.Config) { c.Push.MaxPending = 2 })
+	token := gws[0].RegisterRecipient("hal", "")
+	gws[0].PushTo([]string{"hal"}, "one", lgtesting.InAnHour())
+	gws[1].PushTo([]string{"hal"}, "two", lgtesting.InAnHour())
+	status, body := gws[2].API(http.MethodPost, wire.Prefix+wire.PathPushMessages, `{"recipients":["hal"],"message":"three"`+lgtesting.InAnHour()+`}`)
+	if status != http.StatusTooManyRequests {
+		t.Fatalf("a third pending message, pushed on node3: %d %s", status, body)
+	}
+	c := gws[2].DialPush(token)
+	c.NextFrame()
+	c.NextFrame()
+	delivered(t, gws[0], "hal", 2)
+	if items := gws[1].PushTo([]string{"hal"}, "after", lgtesting.InAnHour()); items[0].Item == nil {
+		t.Fatalf("a push once the queue is empty: %+v", items[0].Error)
+	}
 }

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
@@ -67,6 +68,57 @@ type pushRecord struct {
 // each PENDING message it is to deliver, so only one node delivers it.
 type messageStore struct {
 	shared
+	strMu sync.Mutex
+	str   jetstream.Stream // the bucket's stream, once looked up
+}
+
+func (s *messageStore) open(kv jetstream.KeyValue) {
+	s.shared.open(kv)
+	s.strMu.Lock()
+	s.str = nil
+	s.strMu.Unlock()
+}
+
+// stream returns the stream under kv, for what the key-value API does not
+// offer: counting keys without reading them, removing one without a marker.
+func (s *messageStore) stream(ctx context.Context, kv jetstream.KeyValue) (jetstream.Stream, error) {
+	s.strMu.Lock()
+	defer s.strMu.Unlock()
+	if s.str != nil {
+		return s.str, nil
+	}
+	js, err := jetstream.New(s.node.nc)
+	if err != nil {
+		return nil, err
+	}
+	if s.str, err = js.Stream(ctx, "KV_"+kv.Bucket()); err != nil {
+		return nil, err
+	}
+	return s.str, nil
+}
+
+// subject is key's subject in kv's stream.
+func subject(kv jetstream.KeyValue, key string) string { return "$KV." + kv.Bucket() + "." + key }
+
+// queued counts recipient's PENDING messages: the count an ephemeral
+// consumer of its queue starts with, two requests however long the queue.
+// It is exact because a queue entry leaves without a marker (dequeue).
+func (s *messageStore) queued(ctx context.Context, kv jetstream.KeyValue, recipient string) (int, error) {
+	str, err := s.stream(ctx, kv)
+	if err != nil {
+		return 0, err
+	}
+	c, err := str.CreateConsumer(ctx, jetstream.ConsumerConfig{
+		FilterSubject: subject(kv, prefixPending+recipientKey(recipient)+".*"),
+		DeliverPolicy: jetstream.DeliverLastPerSubjectPolicy, AckPolicy: jetstream.AckNonePolicy,
+		MemoryStorage: true, InactiveThreshold: time.Minute,
+	})
+	if err != nil {
+		return 0, err
+	}
+	info := c.CachedInfo()
+	_ = str.DeleteConsumer(ctx, info.Name)
+	return int(info.NumPending), nil
 }
 
 // PushMessages is what push.Config.Messages needs in a cluster: the
@@ -92,11 +144,10 @@ func (s *messageStore) AddMessages(msgs []push.Message, max int) ([]error, error
 		if m.Status == push.Pending && max > 0 {
 			n, known := counts[m.Recipient]
 			if !known {
-				keys, err := keysOf(ctx, kv, prefixPending+recipientKey(m.Recipient)+".*")
-				if err != nil {
-					return nil, unavailable("count pending messages", err)
+				var err error
+				if n, err = s.queued(ctx, kv, m.Recipient); err != nil {
+					return nil, unavailable("count pending messages of "+m.Recipient, err)
 				}
-				n = len(keys)
 			}
 			if n >= max {
 				counts[m.Recipient] = n
@@ -198,9 +249,15 @@ func (s *messageStore) change(ctx context.Context, kv jetstream.KeyValue, id str
 }
 
 // dequeue removes m from its recipient's queue, best effort: a stale
-// entry is removed by the next connect that finds it.
+// entry is removed by the next connect that finds it. It purges the
+// entry's subject from the stream rather than the key, which would leave
+// a marker: nobody watches the queues, and the count (queued) stays exact.
 func (s *messageStore) dequeue(ctx context.Context, kv jetstream.KeyValue, m *push.Message) {
-	if err := kv.Purge(ctx, pendingKey(m.Recipient, m.ID)); err != nil {
+	str, err := s.stream(ctx, kv)
+	if err == nil {
+		err = str.Purge(ctx, jetstream.WithPurgeSubject(subject(kv, pendingKey(m.Recipient, m.ID))))
+	}
+	if err != nil {
 		s.node.log.Debug("cluster: dequeue push message", "id", m.ID, "err", err)
 	}
 }

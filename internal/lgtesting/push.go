@@ -85,3 +85,15 @@ func (g *Gateway) PushMessages(query string) wire.PushMessages {
 	g.GetJSON(wire.Prefix+wire.PathPushMessages+query, &page)
 	return page
 }
+
+// Drain reads frames until the connection ends, signalling each on got,
+// then closes got: for a benchmark's reader goroutine.
+func (c *Client) Drain(got chan<- struct{}) {
+	for {
+		if _, _, err := c.Conn.ReadMessage(); err != nil {
+			close(got)
+			return
+		}
+		got <- struct{}{}
+	}
+}
