@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -237,5 +238,34 @@ func TestThePendingCapCountsTheQueueEveryNodeShares(t *testing.T) {
 	delivered(t, gws[0], "hal", 2)
 	if items := gws[1].PushTo([]string{"hal"}, "after", lgtesting.InAnHour()); items[0].Item == nil {
 		t.Fatalf("a push once the queue is empty: %+v", items[0].Error)
+	}
+}
+
+func TestATokenRegisteredAfterARevokeKeepsWorkingOnEveryNode(t *testing.T) {
+	t.Parallel()
+	gws := pushCluster(t)
+	gws[0].RegisterRecipient("ivy", "")
+	if status, body := gws[0].API(http.MethodDelete, wire.Prefix+wire.PathPushRecipients+"/ivy/tokens", ""); status != http.StatusOK {
+		t.Fatalf("revoke: %d %s", status, body)
+	}
+	c := gws[2].DialPush(gws[0].RegisterRecipient("ivy", ""))
+	seen(t, gws[1], "ivy", "node3")
+	gws[1].PushTo([]string{"ivy"}, "still here", "")
+	if f := c.NextFrame(); f.Message != "still here" {
+		t.Fatalf("the new token's socket got %q", f.Message)
+	}
+	// A watch opened again replays the old token's marker; the new token
+	// and its socket stay.
+	ready := strings.Count(gws[2].Logs.String(), "cluster ready")
+	gws[2].Cluster().ReopenBuckets()
+	lgtesting.Eventually(t, "node3 to open its buckets again", func() bool {
+		return strings.Count(gws[2].Logs.String(), "cluster ready") > ready
+	})
+	// The watch takes the bucket in order: once it has a token made now,
+	// it has replayed the old marker.
+	gws[2].DialPush(gws[0].RegisterRecipient("zed", ""))
+	gws[1].PushTo([]string{"ivy"}, "after the replay", "")
+	if f := c.NextFrame(); f.Message != "after the replay" {
+		t.Fatalf("after the replay the socket got %q", f.Message)
 	}
 }

@@ -1,10 +1,12 @@
 package cluster
 
 import (
+	"bytes"
 	"context"
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
+	"slices"
 	"strings"
 	"sync"
 
@@ -81,7 +83,7 @@ func (s *tokenStore) DeleteTokens(recipient string) (int, error) {
 func (s *tokenStore) watch(ctx context.Context, kv jetstream.KeyValue) error {
 	return follow(ctx, kv, jetstream.AllKeys, func(e jetstream.KeyValueEntry, _ bool) {
 		if e.Operation() != jetstream.KeyValuePut {
-			s.revoke(e.Key())
+			s.revoke(ctx, kv, e.Key())
 			return
 		}
 		var t auth.PushToken
@@ -98,19 +100,40 @@ func (s *tokenStore) watch(ctx context.Context, kv jetstream.KeyValue) error {
 	}, func() {})
 }
 
-// revoke removes the mirrored tokens of the recipient key names and
-// closes the push sockets they opened here.
-func (s *tokenStore) revoke(key string) {
+// revoke makes the mirror of the recipient key names hold what the bucket
+// holds of it, and closes the push sockets here whose token it no longer
+// has. It reads the bucket rather than trusting the event: a watch opened
+// again replays the markers of tokens revoked long ago, and the recipient
+// may have tokens registered since.
+func (s *tokenStore) revoke(ctx context.Context, kv jetstream.KeyValue, key string) {
 	enc, _, _ := strings.Cut(key, ".")
 	b, err := base64.RawURLEncoding.DecodeString(enc)
 	if err != nil {
 		return
 	}
 	recipient := string(b)
+	keys, err := keysOf(ctx, kv, enc+".*")
+	if err != nil {
+		s.node.log.Warn("cluster: push tokens of a recipient", "recipient", recipient, "err", err)
+		return
+	}
+	var kept []auth.PushToken
+	for _, k := range keys {
+		e, err := kv.Get(ctx, k)
+		var t auth.PushToken
+		if err != nil || json.Unmarshal(e.Value(), &t) != nil {
+			continue
+		}
+		kept = append(kept, t)
+	}
 	s.mirrorMu.Lock()
 	_, _ = s.node.store.DeleteTokens(recipient)
+	for _, t := range kept {
+		_ = s.node.store.PutToken(t)
+	}
 	s.mirrorMu.Unlock()
 	s.node.hub.DisconnectIf(hub.CloseCredentialRevoked, func(c *hub.Conn) bool {
-		return c.UserID == recipient && c.Auth != nil && c.Auth.Scheme == string(auth.SchemeToken)
+		return c.UserID == recipient && c.Auth != nil && c.Auth.Scheme == string(auth.SchemeToken) &&
+			!slices.ContainsFunc(kept, func(t auth.PushToken) bool { return bytes.Equal(t.Hash, c.Auth.TokenHash) })
 	})
 }
