@@ -269,3 +269,34 @@ func TestATokenRegisteredAfterARevokeKeepsWorkingOnEveryNode(t *testing.T) {
 		t.Fatalf("after the replay the socket got %q", f.Message)
 	}
 }
+
+func TestWithoutNATSPushFailsFastAndResumes(t *testing.T) {
+	nats := newRestartableNATS(t)
+	gws := lgtesting.NewCluster(t, nats.ns, 2, lgtesting.NoRateLimit)
+	token := gws[0].RegisterRecipient("joe", "")
+	id := gws[0].PushTo([]string{"joe"}, "before", lgtesting.InAnHour())[0].Item.ID
+
+	nats.stop()
+	lgtesting.Eventually(t, "node1 to see NATS gone", func() bool { return gws[0].Cluster().Degraded() != "" })
+	for what, call := range map[string]func() (int, string){
+		"push": func() (int, string) {
+			return gws[0].API(http.MethodPost, wire.Prefix+wire.PathPushMessages, `{"recipients":["joe"],"message":"x"}`)
+		},
+		"register": func() (int, string) {
+			return gws[0].API(http.MethodPost, wire.Prefix+wire.PathPushRecipients, `{"recipient":"joe"}`)
+		},
+		"list": func() (int, string) { return gws[0].API(http.MethodGet, wire.Prefix+wire.PathPushMessages, "") },
+	} {
+		if status, body := call(); status != http.StatusServiceUnavailable || !strings.Contains(body, "ClusterUnavailableError") {
+			t.Errorf("%s without NATS: %d %s", what, status, body)
+		}
+	}
+
+	nats.start()
+	lgtesting.Eventually(t, "the cluster to come back", func() bool {
+		return gws[0].Cluster().Degraded() == "" && gws[1].Cluster().Degraded() == ""
+	})
+	if f := gws[1].DialPush(token).NextFrame(); f.ID != id {
+		t.Fatalf("after NATS returned the recipient got %+v, want %s", f, id)
+	}
+}
