@@ -1,6 +1,6 @@
 // Package cluster runs several luagate nodes as one over NATS: a socket on
-// any node is reachable from every node, and the solution and the API keys
-// are shared.
+// any node is reachable from every node, and the solution, the API keys,
+// the push tokens and the push messages are shared.
 //
 // A Node implements hub.Broker. Socket ids name their node (hub.NodeOf),
 // so an operation on an id this node does not hold is a core NATS request
@@ -15,27 +15,37 @@
 //
 // What must outlive a node lives in JetStream: the solution (one key,
 // changed with a compare-and-set on its revision, each node keeping its
-// bbolt copy and applying every new revision it sees) and the API keys
-// (mirrored into each node's bbolt, so a node that starts without NATS
-// still knows them).
+// bbolt copy and applying every new revision it sees), the API keys and
+// the push tokens (mirrored into each node's bbolt, so that a lookup
+// costs no network and a node that starts without NATS still knows them),
+// and the push messages (in their bucket only: push.MessageStore, every
+// status change a compare-and-set on the message's revision). A push
+// socket's connect claims the PENDING messages it delivers with a lease
+// (ClaimLease) that lapses early when the claiming node is gone, so one
+// node writes each, and a killed node's claims come back to the others.
+// Push frames for a socket on another node go through a few ordered
+// queues, one per socket's hash, each drained by a goroutine that waits
+// for the holder to write the frame, so that push learns when to mark it.
 //
-// Goroutines: the heartbeat, the interest reconciler and one goroutine
-// per key-value watch, all owned by the Node and stopped by Shutdown. NATS
-// callbacks run on the connection's own goroutines and never block on the
-// hub: every hub operation they call returns at once.
+// Script logs and closed sessions stay on their node; their listings ask
+// every live node (sessions.go, logs.go).
+//
+// Goroutines: the heartbeat, the interest reconciler, one goroutine per
+// key-value watch and the push writers, all owned by the Node and stopped
+// by Shutdown. NATS callbacks run on the connection's own goroutines and
+// never block on the hub: every hub operation they call returns at once.
 //
 // Lock order: a hub shard lock may be held while the interest's mutex is
 // taken (hub.Config.OnKey marks a key), never the reverse; no lock of this
 // package is held while it calls the hub, NATS or endpoints, but for the
-// interest's mutex around a subscribe, which calls back into nothing.
-// A deploy holds endpoints' deploy lock while it calls replica.Save; the
-// solution watch calls endpoints.Server.Replace, which takes that lock,
-// holding none of its own.
+// interest's mutex around a subscribe, which calls back into nothing, and
+// the key and token mirrors' mutexes around a bbolt write. A deploy holds
+// endpoints' deploy lock while it calls replica.Save; the solution watch
+// calls endpoints.Server.Replace, which takes that lock, holding none of
+// its own. Push calls the message store holding a recipient's stripe
+// (push's lock), which this package never takes.
 //
-// Push (its message and token stores) is not here yet: it is to follow
-// the keys' pattern, a bucket or stream beside the others opened in
-// openBuckets, behind the store interface push declares.
-//
-// cluster imports hub, scripts, auth, storage and endpoints (for the
-// interfaces it implements); nothing but gateway imports cluster.
+// cluster imports hub, scripts, auth, storage, push, logs, session and
+// endpoints (for the interfaces it implements); nothing but gateway
+// imports cluster.
 package cluster

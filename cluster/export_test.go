@@ -13,3 +13,7 @@ func (n *Node) ForgetLatest() {
 
 // Holders returns the nodes this node believes hold sockets t names.
 func (n *Node) Holders(t hub.Target) []string { return n.interest.nodesOf(tokenOf(t)) }
+
+// ReopenBuckets opens the buckets and their watches again, as a
+// reconnect to NATS does.
+func (n *Node) ReopenBuckets() { n.connectionChanged() }

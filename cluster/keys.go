@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"sync"
 
 	"github.com/nats-io/nats.go/jetstream"
@@ -19,9 +18,7 @@ import (
 // network and go on while NATS is away; changes go to the bucket first and
 // are refused without it.
 type keyStore struct {
-	node *Node
-	mu   sync.Mutex
-	kv   jetstream.KeyValue
+	shared
 	// mirrorMu serializes changes to the mirror: the watch and a change
 	// made here both write it.
 	mirrorMu sync.Mutex
@@ -30,36 +27,10 @@ type keyStore struct {
 // Keys is what endpoints.Config.Keys needs: the cluster's API keys.
 func (n *Node) Keys() endpoints.KeyStore { return &n.keys }
 
-func (k *keyStore) open(kv jetstream.KeyValue) {
-	k.mu.Lock()
-	k.kv = kv
-	k.mu.Unlock()
-}
-
-func (k *keyStore) bucket() (jetstream.KeyValue, error) {
-	k.mu.Lock()
-	kv := k.kv
-	k.mu.Unlock()
-	if kv == nil || !k.node.nc.IsConnected() {
-		return nil, k.node.unavailableErr()
-	}
-	return kv, nil
-}
-
 // PutKey implements auth.KeyStore.
 func (k *keyStore) PutKey(key auth.Key) error {
-	kv, err := k.bucket()
-	if err != nil {
+	if err := k.create(key.ID, key, "key "+key.ID); err != nil {
 		return err
-	}
-	b, err := json.Marshal(key)
-	if err != nil {
-		return fmt.Errorf("encode key %s: %w", key.ID, err)
-	}
-	ctx, cancel := k.node.op()
-	defer cancel()
-	if _, err := kv.Create(ctx, key.ID, b); err != nil {
-		return fmt.Errorf("put key %s: %w: %v", key.ID, hub.ErrClusterUnavailable, err)
 	}
 	return k.mirror(key)
 }
@@ -96,7 +67,7 @@ func (k *keyStore) DeleteKey(id string) (auth.Key, error) {
 	ctx, cancel := k.node.op()
 	defer cancel()
 	if err := kv.Purge(ctx, id); err != nil {
-		return auth.Key{}, fmt.Errorf("delete key %s: %w: %v", id, hub.ErrClusterUnavailable, err)
+		return auth.Key{}, unavailable("delete key "+id, err)
 	}
 	if _, err := k.node.store.DeleteKey(id); err != nil && !errors.Is(err, auth.ErrUnknownKey) {
 		return auth.Key{}, err

@@ -13,6 +13,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/luagate/luagate/hub"
+	"github.com/luagate/luagate/logs"
 	"github.com/luagate/luagate/scripts"
 	"github.com/luagate/luagate/session"
 	"github.com/luagate/luagate/storage"
@@ -50,6 +51,11 @@ type Node struct {
 	batchers map[string]*batcher // by node
 	sol      replica
 	keys     keyStore
+	pushMsgs messageStore
+	tokens   tokenStore
+	pushOut  pushOut
+	logMu    sync.Mutex
+	logRing  *logs.Ring // this node's script log, which other nodes read
 
 	// ready is set while JetStream's buckets are open and watched.
 	ready    atomic.Bool
@@ -79,7 +85,8 @@ func New(cfg Config) (*Node, error) {
 	n.ctx, n.cancel = context.WithCancel(context.Background())
 	n.members.init(n.id)
 	n.interest.init(n)
-	n.keys.node, n.sol.node = n, n
+	n.pushOut.init()
+	n.keys.node, n.sol.node, n.pushMsgs.node, n.tokens.node = n, n, n, n
 	n.setWhy("connecting to NATS")
 	url := cfg.URLs
 	if cfg.Embedded {
@@ -140,7 +147,10 @@ func (n *Node) Start(h *hub.Hub, store *storage.Store, repl Replacer) error {
 		}
 		n.subs = append(n.subs, sub)
 	}
-	n.wg.Add(4)
+	n.wg.Add(4 + pushWorkers)
+	for _, q := range n.pushOut.queues {
+		go n.runPushOut(q)
+	}
 	go n.beat()
 	go n.interest.run(n)
 	go n.interest.serve(n)
@@ -236,12 +246,17 @@ func (n *Node) openBuckets(ctx context.Context, watches *sync.WaitGroup) error {
 		{n.subj.bucket("solution"), n.sol.open, n.sol.watch},
 		{n.subj.bucket("keys"), n.keys.open, n.keys.watch},
 		{n.subj.bucket("interest"), n.interest.open, n.interest.watch},
+		{n.subj.bucket("push"), n.pushMsgs.open, nil},
+		{n.subj.bucket("tokens"), n.tokens.open, n.tokens.watch},
 	} {
 		kv, err := n.bucket(ctx, js, b.name)
 		if err != nil {
 			return fmt.Errorf("bucket %s: %w", b.name, err)
 		}
 		b.open(kv)
+		if b.watch == nil {
+			continue
+		}
 		watches.Add(1)
 		go func() {
 			defer watches.Done()
@@ -278,6 +293,12 @@ func (n *Node) bucket(ctx context.Context, js jetstream.JetStream, name string) 
 // op returns a context for one cluster operation, bounded by the timeout.
 func (n *Node) op() (context.Context, context.CancelFunc) {
 	return context.WithTimeout(n.ctx, n.cfg.Timeout)
+}
+
+// listing returns a context for an operation that reads or changes many
+// keys: a listing, a sweep, a batch of deliveries.
+func (n *Node) listing() (context.Context, context.CancelFunc) {
+	return context.WithTimeout(n.ctx, 5*n.cfg.Timeout)
 }
 
 // Shutdown leaves the cluster: peers are told at once, subscriptions end,

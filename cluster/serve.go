@@ -49,6 +49,9 @@ func (n *Node) perform(data []byte) (any, error) {
 	if op == opClosedSessions || op == opClosedSession {
 		return n.performSessions(op, data[1:])
 	}
+	if op == opLogs {
+		return n.performLogs(data[1:])
+	}
 	var r request
 	if err := jsonInto(data[1:], &r); err != nil {
 		return nil, err

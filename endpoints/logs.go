@@ -65,7 +65,12 @@ func (s *Server) getLogs(w http.ResponseWriter, r *http.Request, _ httprouter.Pa
 		s.followLogs(w, r, f, limit)
 		return
 	}
-	recs := s.logs.Last(f, limit)
+	var recs []logs.Record
+	if s.cfg.ListLogs != nil {
+		recs = s.cfg.ListLogs(f, limit)
+	} else {
+		recs = s.logs.Last(f, limit)
+	}
 	if recs == nil {
 		recs = []logs.Record{}
 	}

@@ -4,8 +4,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/gorilla/websocket"
-
 	"github.com/luagate/luagate/auth"
 	"github.com/luagate/luagate/gateway"
 	"github.com/luagate/luagate/internal/lgtesting"
@@ -14,17 +12,6 @@ import (
 
 func benchPushGateway(b *testing.B) *lgtesting.Gateway {
 	return lgtesting.NewGateway(b, func(c *gateway.Config) { c.Push.MaxPending = -1 })
-}
-
-// drain reads frames on ws until it closes and signals each on got.
-func drain(ws *websocket.Conn, got chan<- struct{}) {
-	for {
-		if _, _, err := ws.ReadMessage(); err != nil {
-			close(got)
-			return
-		}
-		got <- struct{}{}
-	}
 }
 
 // BenchmarkPushToConnectedRecipient pushes to a recipient with an open
@@ -40,7 +27,7 @@ func BenchmarkPushToConnectedRecipient(b *testing.B) {
 	c := lgtesting.Dial(b, reg.ConnectionURI)
 	g.SocketIDs(1)
 	got := make(chan struct{}, 16)
-	go drain(c.Conn, got)
+	go c.Drain(got)
 	req := push.SendRequest{Recipients: []string{"bench"}, Message: "hello"}
 	b.ResetTimer()
 	start := time.Now()

@@ -99,6 +99,10 @@ type Config struct {
 	// Logs is the script log GET /logs serves, to which deploys add their
 	// records. Nil means a log of its own, holding only the deploys.
 	Logs *logs.Ring
+	// ListLogs, when set, answers GET /logs (not its follow) in place of
+	// Logs: a cluster's, gathering every node's. It returns the newest
+	// limit records (0: all) that pass the filter, newest last.
+	ListLogs func(f logs.Filter, limit int) []logs.Record
 	// Files, when set, serves its public links under files.LinkPrefix
 	// and the sockets' files on the management API.
 	Files *files.Store

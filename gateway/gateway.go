@@ -200,7 +200,8 @@ func New(cfg Config) (_ *Gateway, err error) {
 	}
 	g.startSweep(rc.Keystore)
 	pc := cfg.Push
-	pc.Messages, pc.Tokens, pc.Sockets, pc.Logger = g.store, g.store, runtime.PushSockets(rc.Hub), cfg.Logger
+	pc.Logger = cfg.Logger
+	g.pushStores(&pc, rc.Hub)
 	if g.push, err = push.New(pc); err != nil {
 		return nil, err
 	}
@@ -469,7 +470,9 @@ func (g *Gateway) Shutdown(ctx context.Context) error {
 		errs := []error{g.engine.Shutdown(ctx)}
 		if g.node != nil {
 			// After the engine: the close events of this node's sockets
-			// may still reach sockets elsewhere.
+			// may still reach sockets elsewhere. Push's deliveries are
+			// recorded in the shared buckets, so before it.
+			g.push.Close()
 			g.node.Shutdown()
 		}
 		// After the close events have logged, and before the HTTP servers

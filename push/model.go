@@ -74,6 +74,24 @@ func (m *Message) FinishedAt() time.Time {
 	return time.Time{}
 }
 
+// Finish moves a PENDING message to status at at: ErrConflict for one
+// that is not PENDING. It changes only m; the store commits it.
+func (m *Message) Finish(status Status, at time.Time) error {
+	if m.Status != Pending {
+		return ErrConflict
+	}
+	m.Status = status
+	switch status {
+	case Delivered:
+		m.DeliveredAt = at
+	case Cancelled:
+		m.CancelledAt = at
+	case Expired:
+		m.ExpiredAt = at
+	}
+	return nil
+}
+
 // Global is a message to every recipient: the seed's GlobalMessage type.
 type Global struct {
 	ID        string    `json:"id"`

@@ -164,17 +164,8 @@ func (p pushTx) insert(m *push.Message) error {
 
 // finish moves a PENDING message to status at at, with its indexes.
 func (p pushTx) finish(m *push.Message, status push.Status, at time.Time) error {
-	if m.Status != push.Pending {
-		return push.ErrConflict
-	}
-	m.Status = status
-	switch status {
-	case push.Delivered:
-		m.DeliveredAt = at
-	case push.Cancelled:
-		m.CancelledAt = at
-	case push.Expired:
-		m.ExpiredAt = at
+	if err := m.Finish(status, at); err != nil {
+		return err
 	}
 	return errors.Join(p.putMessage(m),
 		p.b(bucketPushPending).Delete(timeKey(rcptPrefix(m.Recipient), m.CreatedAt, m.ID)),

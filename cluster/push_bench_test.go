@@ -1,0 +1,108 @@
+package cluster_test
+
+import (
+	"testing"
+	"time"
+
+	"github.com/luagate/luagate/auth"
+	"github.com/luagate/luagate/gateway"
+	"github.com/luagate/luagate/internal/lgtesting"
+	"github.com/luagate/luagate/push"
+)
+
+// benchPushCluster starts three nodes whose push cap is maxPending.
+func benchPushCluster(b *testing.B, maxPending int) []*lgtesting.Gateway {
+	b.Helper()
+	return lgtesting.NewCluster(b, lgtesting.NATS(b), 3, func(c *gateway.Config) { c.Push.MaxPending = maxPending })
+}
+
+// BenchmarkClusterPushToOfflineRecipient stores messages for a recipient
+// with no socket, on node1: two bucket writes each, and with a cap the
+// count of the recipient's queue before them.
+func BenchmarkClusterPushToOfflineRecipient(b *testing.B) {
+	for _, bc := range []struct {
+		name string
+		max  int
+	}{{"cap=none", -1}, {"cap=1000000", 1_000_000}} {
+		b.Run(bc.name, func(b *testing.B) {
+			svc := benchPushCluster(b, bc.max)[0].Push()
+			req := push.SendRequest{Recipients: []string{"away"}, Message: "hello", ExpiresAt: time.Now().Add(time.Hour)}
+			b.ResetTimer()
+			start := time.Now()
+			for range b.N {
+				if items, err := svc.Send(req); err != nil || items[0].Err != nil {
+					b.Fatal(err, items[0].Err)
+				}
+			}
+			b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "pushes/s")
+		})
+	}
+}
+
+// BenchmarkClusterPushToConnectedRecipient pushes on node1 to a recipient
+// whose socket is on node1 (local) or node2 (remote), waiting for each
+// frame.
+func BenchmarkClusterPushToConnectedRecipient(b *testing.B) {
+	for _, at := range []struct {
+		name string
+		node int
+	}{{"local", 0}, {"remote", 1}} {
+		b.Run(at.name, func(b *testing.B) {
+			gws := benchPushCluster(b, -1)
+			svc := gws[0].Push()
+			token := gws[0].RegisterRecipient("bench", "")
+			c := gws[at.node].DialPush(token)
+			if at.node != 0 {
+				seen(b, gws[0], "bench", "node2")
+			}
+			got := make(chan struct{}, 16)
+			go c.Drain(got)
+			req := push.SendRequest{Recipients: []string{"bench"}, Message: "hello"}
+			b.ResetTimer()
+			start := time.Now()
+			for range b.N {
+				if _, err := svc.Send(req); err != nil {
+					b.Fatal(err)
+				}
+				<-got
+			}
+			b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "pushes/s")
+		})
+	}
+}
+
+// BenchmarkClusterDeliver1000PendingOnConnect pushes 1,000 messages on
+// node1, then connects their recipient to node2 and reads them all: the
+// claims, the frames and, off the clock, their DELIVERED marks.
+func BenchmarkClusterDeliver1000PendingOnConnect(b *testing.B) {
+	gws := benchPushCluster(b, -1)
+	svc := gws[0].Push()
+	recipients := make([]string, 1000)
+	for i := range recipients {
+		recipients[i] = "later"
+	}
+	for range b.N {
+		b.StopTimer()
+		if _, err := svc.Send(push.SendRequest{Recipients: recipients, Message: "queued", ExpiresAt: time.Now().Add(time.Hour)}); err != nil {
+			b.Fatal(err)
+		}
+		reg, err := svc.Register(auth.TokenSpec{Recipient: "later"}, gws[1].Addr(), false)
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.StartTimer()
+		c := gws[1].DialPush(reg.Token)
+		for range recipients {
+			if _, _, err := c.Conn.ReadMessage(); err != nil {
+				b.Fatal(err)
+			}
+		}
+		b.StopTimer()
+		_ = c.Conn.Close()
+		lgtesting.Eventually(b, "the deliveries recorded", func() bool {
+			page, err := svc.Messages(push.Query{Filter: push.Filter{Recipient: "later", Status: push.Pending}, Limit: 1})
+			return err == nil && len(page.Messages) == 0
+		})
+		b.StartTimer()
+	}
+}

@@ -1,0 +1,99 @@
+package lgtesting
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/url"
+	"time"
+
+	"github.com/gorilla/websocket"
+
+	"github.com/luagate/luagate/wire"
+)
+
+// RegisterRecipient registers recipient on g with the extra JSON fields
+// (`,"topic":"t"`) and returns its token.
+func (g *Gateway) RegisterRecipient(recipient, extra string) string {
+	g.tb.Helper()
+	status, body := g.API(http.MethodPost, wire.Prefix+wire.PathPushRecipients, `{"recipient":"`+recipient+`"`+extra+`}`)
+	if status != http.StatusCreated {
+		g.tb.Fatalf("register %s: %d %s", recipient, status, body)
+	}
+	var reg wire.PushRegistration
+	if err := json.Unmarshal([]byte(body), &reg); err != nil {
+		g.tb.Fatal(err)
+	}
+	return reg.Token
+}
+
+// PushTo pushes message to recipients on g with the extra JSON fields and
+// returns the items.
+func (g *Gateway) PushTo(recipients []string, message, extra string) []wire.PushItem {
+	g.tb.Helper()
+	rs, _ := json.Marshal(recipients)
+	status, body := g.API(http.MethodPost, wire.Prefix+wire.PathPushMessages,
+		fmt.Sprintf(`{"recipients":%s,"message":%q%s}`, rs, message, extra))
+	if status != http.StatusOK {
+		g.tb.Fatalf("push: %d %s", status, body)
+	}
+	var items []wire.PushItem
+	if err := json.Unmarshal([]byte(body), &items); err != nil {
+		g.tb.Fatal(err)
+	}
+	return items
+}
+
+// InAnHour is the extra field of a push that keeps it an hour.
+func InAnHour() string { return fmt.Sprintf(`,"expires_at":%d`, time.Now().Add(time.Hour).Unix()) }
+
+// DialPush connects to g's push endpoint with token, trying again until
+// g knows the token: a token registered on another node reaches this one
+// a moment later.
+func (g *Gateway) DialPush(token string) *Client {
+	g.tb.Helper()
+	var ws *websocket.Conn
+	Eventually(g.tb, "the push token to open a socket", func() bool {
+		var err error
+		ws, _, err = websocket.DefaultDialer.Dial(g.WSURL("/push?token="+url.QueryEscape(token)), nil)
+		return err == nil
+	})
+	g.tb.Cleanup(func() { ws.Close() })
+	return Wrap(g.tb, ws)
+}
+
+// PushFrame is what a push socket receives.
+type PushFrame struct {
+	ID, Message, Topic string
+	CreatedAt          time.Time `json:"created_at"`
+}
+
+// NextFrame reads the next push frame.
+func (c *Client) NextFrame() PushFrame {
+	c.tb.Helper()
+	var f PushFrame
+	if err := json.Unmarshal([]byte(c.Next()), &f); err != nil {
+		c.tb.Fatal(err)
+	}
+	return f
+}
+
+// PushMessages lists the push messages on g with the query (`?recipient=r`).
+func (g *Gateway) PushMessages(query string) wire.PushMessages {
+	g.tb.Helper()
+	var page wire.PushMessages
+	g.GetJSON(wire.Prefix+wire.PathPushMessages+query, &page)
+	return page
+}
+
+// Drain reads frames until the connection ends, signalling each on got,
+// then closes got: for a benchmark's reader goroutine.
+func (c *Client) Drain(got chan<- struct{}) {
+	for {
+		if _, _, err := c.Conn.ReadMessage(); err != nil {
+			close(got)
+			return
+		}
+		got <- struct{}{}
+	}
+}
