@@ -44,9 +44,14 @@ if websocketInfo.direction == "upstream" and websocketInfo.message == "drop" the
 	e.Expect("x")
 
 	var m map[string]*dto.MetricFamily
-	lgtesting.Eventually(t, "the closed proxy socket to be counted", func() bool {
+	// The reader counts a frame upstream once its write to the backend
+	// returns, which the backend's echo of it, counted downstream and
+	// read by the client, may beat.
+	lgtesting.Eventually(t, "the closed proxy socket and the last upstream frames to be counted", func() bool {
 		m = scrape(t, g.URL("/metrics"), lgtesting.Token)
-		return value(m, "luagate_closes_total", "route", "/raw/{room}", "code", "1000") == 1
+		return value(m, "luagate_closes_total", "route", "/raw/{room}", "code", "1000") == 1 &&
+			value(m, "luagate_backend_frames_total", "route", "/raw/{room}", "direction", "upstream") == 4 &&
+			value(m, "luagate_backend_frames_total", "route", "/p/{room}", "direction", "upstream") == 1
 	})
 	up, down := []string{"direction", "upstream"}, []string{"direction", "downstream"}
 	route := func(r string, labels []string) []string { return append([]string{"route", r}, labels...) }
