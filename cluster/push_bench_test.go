@@ -27,14 +27,7 @@ func BenchmarkClusterPushToOfflineRecipient(b *testing.B) {
 		b.Run(bc.name, func(b *testing.B) {
 			svc := benchPushCluster(b, bc.max)[0].Push()
 			req := push.SendRequest{Recipients: []string{"away"}, Message: "hello", ExpiresAt: time.Now().Add(time.Hour)}
-			b.ResetTimer()
-			start := time.Now()
-			for range b.N {
-				if items, err := svc.Send(req); err != nil || items[0].Err != nil {
-					b.Fatal(err, items[0].Err)
-				}
-			}
-			b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "pushes/s")
+			lgtesting.PushRate(b, svc, req, nil)
 		})
 	}
 }
@@ -58,15 +51,7 @@ func BenchmarkClusterPushToConnectedRecipient(b *testing.B) {
 			got := make(chan struct{}, 16)
 			go c.Drain(got)
 			req := push.SendRequest{Recipients: []string{"bench"}, Message: "hello"}
-			b.ResetTimer()
-			start := time.Now()
-			for range b.N {
-				if _, err := svc.Send(req); err != nil {
-					b.Fatal(err)
-				}
-				<-got
-			}
-			b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "pushes/s")
+			lgtesting.PushRate(b, svc, req, got)
 		})
 	}
 }

@@ -29,15 +29,7 @@ func BenchmarkPushToConnectedRecipient(b *testing.B) {
 	got := make(chan struct{}, 16)
 	go c.Drain(got)
 	req := push.SendRequest{Recipients: []string{"bench"}, Message: "hello"}
-	b.ResetTimer()
-	start := time.Now()
-	for range b.N {
-		if _, err := svc.Send(req); err != nil {
-			b.Fatal(err)
-		}
-		<-got
-	}
-	b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "pushes/s")
+	lgtesting.PushRate(b, svc, req, got)
 }
 
 // BenchmarkPushToOfflineRecipient stores messages for a recipient with
@@ -45,14 +37,7 @@ func BenchmarkPushToConnectedRecipient(b *testing.B) {
 func BenchmarkPushToOfflineRecipient(b *testing.B) {
 	svc := benchPushGateway(b).Push()
 	req := push.SendRequest{Recipients: []string{"away"}, Message: "hello", ExpiresAt: time.Now().Add(time.Hour)}
-	b.ResetTimer()
-	start := time.Now()
-	for range b.N {
-		if _, err := svc.Send(req); err != nil {
-			b.Fatal(err)
-		}
-	}
-	b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "pushes/s")
+	lgtesting.PushRate(b, svc, req, nil)
 }
 
 // BenchmarkDeliver1000PendingOnConnect connects a recipient with 1,000

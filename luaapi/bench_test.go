@@ -63,8 +63,12 @@ func compileEndpoint(tb testing.TB, src string) *Program {
 }
 
 // runBench runs src for a data event b.N times on one VM.
-func runBench(b *testing.B, src string) {
-	vm := NewVM(Options{Sockets: nopSockets{}})
+func runBench(b *testing.B, src string) { runSocketsBench(b, nopSockets{}, src) }
+
+// runSocketsBench is runBench with the scripts' Websocket module backed by
+// sockets.
+func runSocketsBench(b *testing.B, sockets Sockets, src string) {
+	vm := NewVM(Options{Sockets: sockets})
 	defer vm.Close()
 	p := compileEndpoint(b, src)
 	ev := benchEvent()

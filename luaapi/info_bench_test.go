@@ -1,7 +1,6 @@
 package luaapi
 
 import (
-	"context"
 	"fmt"
 	"testing"
 )
@@ -15,20 +14,6 @@ type roomSockets struct {
 
 func (roomSockets) Info(string) (*Conn, error)       { return benchConn, nil }
 func (r roomSockets) ListConns() ([]*Conn, []string) { return r.conns, nil }
-
-func runSocketsBench(b *testing.B, sockets Sockets, src string) {
-	vm := NewVM(Options{Sockets: sockets})
-	defer vm.Close()
-	p := compileEndpoint(b, src)
-	ev := benchEvent()
-	ctx := context.Background()
-	b.ReportAllocs()
-	for b.Loop() {
-		if err := vm.Run(ctx, p, ev); err != nil {
-			b.Fatal(err)
-		}
-	}
-}
 
 // BenchmarkWebsocketInfo is one Websocket.info call per execution, less
 // BenchmarkRunTrivialScript's cost of the execution itself.

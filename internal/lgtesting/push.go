@@ -5,10 +5,12 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"testing"
 	"time"
 
 	"github.com/gorilla/websocket"
 
+	"github.com/luagate/luagate/push"
 	"github.com/luagate/luagate/wire"
 )
 
@@ -96,4 +98,28 @@ func (c *Client) Drain(got chan<- struct{}) {
 		}
 		got <- struct{}{}
 	}
+}
+
+// PushRate pushes req with svc b.N times and reports pushes per second.
+// With got not nil, each push waits for a frame on it (Client.Drain's
+// channel) before the next; every push must succeed for each recipient.
+func PushRate(b *testing.B, svc *push.Service, req push.SendRequest, got <-chan struct{}) {
+	b.Helper()
+	b.ResetTimer()
+	start := time.Now()
+	for range b.N {
+		items, err := svc.Send(req)
+		if err != nil {
+			b.Fatal(err)
+		}
+		for _, it := range items {
+			if it.Err != nil {
+				b.Fatal(it.Err)
+			}
+		}
+		if got != nil {
+			<-got
+		}
+	}
+	b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "pushes/s")
 }
