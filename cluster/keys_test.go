@@ -7,6 +7,7 @@ import (
 
 	"github.com/gorilla/websocket"
 
+	"github.com/luagate/luagate/hub"
 	"github.com/luagate/luagate/internal/lgtesting"
 	"github.com/luagate/luagate/scripts"
 	"github.com/luagate/luagate/wire"
@@ -87,4 +88,20 @@ func TestKeysANodeHadBeforeJoiningAreShared(t *testing.T) {
 		status, _ := other.APIAs(key.Secret, http.MethodGet, wire.Prefix+"/sockets", "")
 		return status == http.StatusOK
 	})
+}
+
+func TestPushTokensANodeHadBeforeJoiningAreShared(t *testing.T) {
+	dir := t.TempDir()
+	alone := lgtesting.StartGateway(t, dir)
+	token := alone.RegisterRecipient("early", "")
+	alone.Stop()
+
+	ns := lgtesting.NATS(t)
+	lgtesting.StartGateway(t, dir, lgtesting.InCluster(ns.ClientURL(), "old"))
+	other := lgtesting.NewGateway(t, lgtesting.InCluster(ns.ClientURL(), "new"))
+	c := other.DialPush(token)
+	if id := other.SocketIDs(1)[0]; hub.NodeOf(id) != "new" {
+		t.Fatalf("the push socket %s is not the new node's", id)
+	}
+	c.Conn.Close()
 }

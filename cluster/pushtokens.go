@@ -79,9 +79,16 @@ func (s *tokenStore) DeleteTokens(recipient string) (int, error) {
 
 // watch mirrors the bucket into bbolt until ctx ends. The watch sees the
 // bucket's changes in the order they were made, so a recipient's tokens
-// revoked and then registered again end registered.
+// revoked and then registered again end registered. Once the current
+// tokens are read, a mirrored token the bucket has never held (made
+// before this node joined) is shared, as API keys are; one it holds a
+// deletion marker of stays revoked.
 func (s *tokenStore) watch(ctx context.Context, kv jetstream.KeyValue) error {
-	return follow(ctx, kv, jetstream.AllKeys, func(e jetstream.KeyValueEntry, _ bool) {
+	seen := map[string]bool{} // token key → the bucket has held it
+	return follow(ctx, kv, jetstream.AllKeys, func(e jetstream.KeyValueEntry, initial bool) {
+		if initial {
+			seen[e.Key()] = true
+		}
 		if e.Operation() != jetstream.KeyValuePut {
 			s.revoke(ctx, kv, e.Key())
 			return
@@ -97,7 +104,29 @@ func (s *tokenStore) watch(ctx context.Context, kv jetstream.KeyValue) error {
 		if err != nil {
 			s.node.log.Warn("cluster: mirror push token", "recipient", t.Recipient, "err", err)
 		}
-	}, func() {})
+	}, func() { s.share(ctx, kv, seen) })
+}
+
+// share puts the mirrored tokens the bucket has never held into it.
+func (s *tokenStore) share(ctx context.Context, kv jetstream.KeyValue, seen map[string]bool) {
+	tokens, err := s.node.store.Tokens()
+	if err != nil {
+		s.node.log.Warn("cluster: list push tokens to share", "err", err)
+		return
+	}
+	for _, t := range tokens {
+		key := tokenKey(&t)
+		if seen[key] {
+			continue
+		}
+		b, err := json.Marshal(t)
+		if err == nil {
+			_, err = kv.Create(ctx, key, b)
+		}
+		if err != nil {
+			s.node.log.Warn("cluster: share push token", "recipient", t.Recipient, "err", err)
+		}
+	}
 }
 
 // revoke makes the mirror of the recipient key names hold what the bucket

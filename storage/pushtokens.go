@@ -105,3 +105,30 @@ func (s *Store) DeleteTokens(recipient string) (int, error) {
 	}
 	return n, nil
 }
+
+// Tokens returns every stored push token: what a node that joins a
+// cluster shares of those it made alone.
+func (s *Store) Tokens() ([]auth.PushToken, error) {
+	if s.closed.Load() {
+		return nil, ErrClosed
+	}
+	var out []auth.PushToken
+	err := s.db.View(func(tx *bolt.Tx) error {
+		tokens := tx.Bucket(bucketPushTokens)
+		if tokens == nil {
+			return nil
+		}
+		return tokens.ForEach(func(_, v []byte) error {
+			var t auth.PushToken
+			if err := json.Unmarshal(v, &t); err != nil {
+				return fmt.Errorf("%w: push token: %v", ErrCorrupt, err)
+			}
+			out = append(out, t)
+			return nil
+		})
+	})
+	if err != nil {
+		return nil, s.opError("list push tokens", err)
+	}
+	return out, nil
+}
