@@ -16,7 +16,6 @@ import (
 	"io"
 	"net/http"
 	"net/url"
-	"strconv"
 	"strings"
 	"time"
 
@@ -142,16 +141,8 @@ type SessionQuery struct {
 
 // Sessions returns one page of sessions, newest first.
 func (c *Client) Sessions(ctx context.Context, q SessionQuery) (wire.Sessions, error) {
-	v := url.Values{}
-	for name, val := range map[string]string{"status": q.Status, "route": q.Route, "user_id": q.UserID,
-		"session_name": q.SessionName, "next_token": q.NextToken} {
-		if val != "" {
-			v.Set(name, val)
-		}
-	}
-	if q.Limit > 0 {
-		v.Set("limit", strconv.Itoa(q.Limit))
-	}
+	v := query(map[string]string{"status": q.Status, "route": q.Route, "user_id": q.UserID,
+		"session_name": q.SessionName, "next_token": q.NextToken}, q.Limit)
 	var out wire.Sessions
 	err := c.do(ctx, http.MethodGet, "/sessions?"+v.Encode(), nil, &out)
 	return out, err

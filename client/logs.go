@@ -28,14 +28,20 @@ type LogQuery struct {
 }
 
 func (q LogQuery) values() url.Values {
+	return query(map[string]string{"route": q.Route, "socket_id": q.SocketID, "user_id": q.UserID, "status": q.Status}, q.Limit)
+}
+
+// query is a listing's query string: the fields that are set, and limit
+// when positive.
+func query(fields map[string]string, limit int) url.Values {
 	v := url.Values{}
-	for name, val := range map[string]string{"route": q.Route, "socket_id": q.SocketID, "user_id": q.UserID, "status": q.Status} {
+	for name, val := range fields {
 		if val != "" {
 			v.Set(name, val)
 		}
 	}
-	if q.Limit > 0 {
-		v.Set("limit", strconv.Itoa(q.Limit))
+	if limit > 0 {
+		v.Set("limit", strconv.Itoa(limit))
 	}
 	return v
 }

@@ -3,8 +3,6 @@ package client
 import (
 	"context"
 	"net/http"
-	"net/url"
-	"strconv"
 
 	"github.com/luagate/luagate/wire"
 )
@@ -28,16 +26,8 @@ type MessageQuery struct {
 
 // Messages returns one page of pushed messages, newest first.
 func (c *Client) Messages(ctx context.Context, q MessageQuery) (wire.PushMessages, error) {
-	v := url.Values{}
-	for name, val := range map[string]string{"recipient": q.Recipient, "status": q.Status, "topic": q.Topic,
-		"global_message_id": q.GlobalMessageID, "next_token": q.NextToken} {
-		if val != "" {
-			v.Set(name, val)
-		}
-	}
-	if q.Limit > 0 {
-		v.Set("limit", strconv.Itoa(q.Limit))
-	}
+	v := query(map[string]string{"recipient": q.Recipient, "status": q.Status, "topic": q.Topic,
+		"global_message_id": q.GlobalMessageID, "next_token": q.NextToken}, q.Limit)
 	var out wire.PushMessages
 	err := c.do(ctx, http.MethodGet, wire.PathPushMessages+"?"+v.Encode(), nil, &out)
 	return out, err

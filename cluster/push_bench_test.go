@@ -4,7 +4,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/luagate/luagate/auth"
 	"github.com/luagate/luagate/gateway"
 	"github.com/luagate/luagate/internal/lgtesting"
 	"github.com/luagate/luagate/push"
@@ -61,33 +60,5 @@ func BenchmarkClusterPushToConnectedRecipient(b *testing.B) {
 // claims, the frames and, off the clock, their DELIVERED marks.
 func BenchmarkClusterDeliver1000PendingOnConnect(b *testing.B) {
 	gws := benchPushCluster(b, -1)
-	svc := gws[0].Push()
-	recipients := make([]string, 1000)
-	for i := range recipients {
-		recipients[i] = "later"
-	}
-	for range b.N {
-		b.StopTimer()
-		if _, err := svc.Send(push.SendRequest{Recipients: recipients, Message: "queued", ExpiresAt: time.Now().Add(time.Hour)}); err != nil {
-			b.Fatal(err)
-		}
-		reg, err := svc.Register(auth.TokenSpec{Recipient: "later"}, gws[1].Addr(), false)
-		if err != nil {
-			b.Fatal(err)
-		}
-		b.StartTimer()
-		c := gws[1].DialPush(reg.Token)
-		for range recipients {
-			if _, _, err := c.Conn.ReadMessage(); err != nil {
-				b.Fatal(err)
-			}
-		}
-		b.StopTimer()
-		_ = c.Conn.Close()
-		lgtesting.Eventually(b, "the deliveries recorded", func() bool {
-			page, err := svc.Messages(push.Query{Filter: push.Filter{Recipient: "later", Status: push.Pending}, Limit: 1})
-			return err == nil && len(page.Messages) == 0
-		})
-		b.StartTimer()
-	}
+	lgtesting.DeliverPendingRate(b, gws[0].Push(), gws[1].Addr(), gws[1].DialPush)
 }

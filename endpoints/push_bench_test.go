@@ -44,34 +44,7 @@ func BenchmarkPushToOfflineRecipient(b *testing.B) {
 // PENDING messages and reads them all.
 func BenchmarkDeliver1000PendingOnConnect(b *testing.B) {
 	g := benchPushGateway(b)
-	svc := g.Push()
-	recipients := make([]string, 1000)
-	for i := range recipients {
-		recipients[i] = "later"
-	}
-	for range b.N {
-		b.StopTimer()
-		if _, err := svc.Send(push.SendRequest{Recipients: recipients, Message: "queued", ExpiresAt: time.Now().Add(time.Hour)}); err != nil {
-			b.Fatal(err)
-		}
-		reg, err := svc.Register(auth.TokenSpec{Recipient: "later"}, g.Addr(), false)
-		if err != nil {
-			b.Fatal(err)
-		}
-		b.StartTimer()
-		c := lgtesting.Dial(b, reg.ConnectionURI)
-		for range recipients {
-			if _, _, err := c.Conn.ReadMessage(); err != nil {
-				b.Fatal(err)
-			}
-		}
-		b.StopTimer()
-		_ = c.Conn.Close()
-		// The next round starts with none pending.
-		lgtesting.Eventually(b, "the deliveries recorded", func() bool {
-			page, err := svc.Messages(push.Query{Filter: push.Filter{Recipient: "later", Status: push.Pending}, Limit: 1})
-			return err == nil && len(page.Messages) == 0
-		})
-		b.StartTimer()
-	}
+	lgtesting.DeliverPendingRate(b, g.Push(), g.Addr(), func(token string) *lgtesting.Client {
+		return lgtesting.Dial(b, g.WSURL("/push?token="+token))
+	})
 }

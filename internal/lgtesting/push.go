@@ -10,6 +10,7 @@ import (
 
 	"github.com/gorilla/websocket"
 
+	"github.com/luagate/luagate/auth"
 	"github.com/luagate/luagate/push"
 	"github.com/luagate/luagate/wire"
 )
@@ -122,4 +123,41 @@ func PushRate(b *testing.B, svc *push.Service, req push.SendRequest, got <-chan 
 		}
 	}
 	b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "pushes/s")
+}
+
+// DeliverPendingRate times, b.N times, what a connect costs a recipient
+// with 1,000 PENDING messages: svc stores them, a token is registered for
+// host, dial connects with it, and the clock runs until all 1,000 frames
+// are read. Each round waits, off the clock, for the deliveries to be
+// recorded, so that the next starts with none pending.
+func DeliverPendingRate(b *testing.B, svc *push.Service, host string, dial func(token string) *Client) {
+	b.Helper()
+	recipients := make([]string, 1000)
+	for i := range recipients {
+		recipients[i] = "later"
+	}
+	for range b.N {
+		b.StopTimer()
+		if _, err := svc.Send(push.SendRequest{Recipients: recipients, Message: "queued", ExpiresAt: time.Now().Add(time.Hour)}); err != nil {
+			b.Fatal(err)
+		}
+		reg, err := svc.Register(auth.TokenSpec{Recipient: "later"}, host, false)
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.StartTimer()
+		c := dial(reg.Token)
+		for range recipients {
+			if _, _, err := c.Conn.ReadMessage(); err != nil {
+				b.Fatal(err)
+			}
+		}
+		b.StopTimer()
+		_ = c.Conn.Close()
+		Eventually(b, "the deliveries recorded", func() bool {
+			page, err := svc.Messages(push.Query{Filter: push.Filter{Recipient: "later", Status: push.Pending}, Limit: 1})
+			return err == nil && len(page.Messages) == 0
+		})
+		b.StartTimer()
+	}
 }
