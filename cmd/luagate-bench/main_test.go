@@ -6,11 +6,20 @@ import (
 	"encoding/json"
 	"net/http"
 	"os"
+	"strconv"
 	"testing"
 
 	"github.com/luagate/luagate/bench"
 	"github.com/luagate/luagate/internal/lgtesting"
 )
+
+// TestMain lets --procs run this test binary as its children.
+func TestMain(m *testing.M) {
+	if code, ok := serveAsChild(context.Background()); ok {
+		os.Exit(code)
+	}
+	os.Exit(m.Run())
+}
 
 // startLuagate serves luagate in this process with the echo example
 // deployed and the rate limit off, and returns the echo endpoint's URL.
@@ -52,6 +61,30 @@ func TestLoadToolMeasuresLuagateEcho(t *testing.T) {
 	r := report.Rows[0]
 	if len(report.Rows) != 1 || r.Established != 20 || r.Failed != 0 || r.Received == 0 || r.Received != r.Sent || r.P99 <= 0 {
 		t.Fatalf("report %+v", report)
+	}
+}
+
+// TestLoadToolMeasuresTheServersCPU runs the clients in a child process
+// against luagate in this one: the report has this process's CPU time per
+// message.
+func TestLoadToolMeasuresTheServersCPU(t *testing.T) {
+	url := startLuagate(t)
+	var out, errs bytes.Buffer
+	args := []string{"--url", url, "--conns", "10", "--duration", "500ms", "--procs", "1", "--server-pid", strconv.Itoa(os.Getpid()), "--json"}
+	if code := run(context.Background(), args, &out, &errs); code != 0 {
+		t.Fatalf("exit %d: %s", code, errs.String())
+	}
+	var report struct {
+		Rows []struct {
+			Received  uint64  `json:"received"`
+			CPUPerMsg float64 `json:"cpu_us_per_msg"`
+		} `json:"rows"`
+	}
+	if err := json.Unmarshal(out.Bytes(), &report); err != nil {
+		t.Fatalf("%v: %s", err, out.String())
+	}
+	if len(report.Rows) != 1 || report.Rows[0].Received == 0 || report.Rows[0].CPUPerMsg <= 0 {
+		t.Fatalf("report %s", out.String())
 	}
 }
 

@@ -18,6 +18,9 @@ type row struct {
 	// minus that before them, per connection; idle runs only.
 	MemPerConn float64 `json:"rss_per_conn_bytes,omitempty"`
 	RSS        uint64  `json:"rss_bytes,omitempty"`
+	// CPU is the server process's CPU time over the load window, when
+	// its clients are in child processes (--procs) and its pid is known.
+	CPU time.Duration `json:"cpu_ns,omitempty"`
 }
 
 // measure runs the load against url. With pid and --idle, it reads the
@@ -60,11 +63,28 @@ func measure(ctx context.Context, o options, name, url string, pid int) (row, er
 			return row{}, err
 		}
 	}
+	// The window's CPU is the server's alone only when no client shares
+	// its process.
+	timed := pid > 0 && o.procs > 0 && !o.load.Idle
+	var cpu0 time.Duration
+	if timed {
+		var err error
+		if cpu0, err = bench.CPUTime(pid); err != nil {
+			return row{}, err
+		}
+	}
 	res, err := load()
 	if err != nil {
 		return row{}, fmt.Errorf("%s: %w", name, err)
 	}
 	out := row{Name: name, Result: res}
+	if timed {
+		cpu1, err := bench.CPUTime(pid)
+		if err != nil {
+			return row{}, err
+		}
+		out.CPU = cpu1 - cpu0
+	}
 	if memory && res.Established > 0 {
 		out.RSS = after
 		out.MemPerConn = (float64(after) - float64(before)) / float64(res.Established)
@@ -171,4 +191,5 @@ func (total *row) add(r row) {
 		total.Established, total.Failed = min(established, r.Established), max(failed, r.Failed)
 	}
 	total.MemPerConn, total.RSS = r.MemPerConn, r.RSS
+	total.CPU += r.CPU
 }

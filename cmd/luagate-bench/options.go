@@ -65,7 +65,7 @@ func parseOptions(args []string, stderr io.Writer) (options, error) {
 	fs.DurationVar(&o.load.Duration, "duration", 10*time.Second, fmt.Sprintf("length of the load window, at most %s", bench.MaxDuration))
 	fs.BoolVar(&o.load.Idle, "idle", false, "open the connections, send nothing, and report the server's memory per connection")
 	fs.IntVar(&o.load.Sources, "sources", 8, "source addresses to spread connections over: 127.0.0.2, 127.0.0.3, ...")
-	fs.IntVar(&o.serverPid, "server-pid", 0, "process id of the server, to read its memory from /proc (not with --compare)")
+	fs.IntVar(&o.serverPid, "server-pid", 0, "process id of the server, to read its memory (--idle) or its CPU time (with --procs) from /proc (not with --compare)")
 	fs.IntVar(&o.procs, "procs", 0, "child processes to split the connections over, to pass one process's open-file limit; 0 keeps them in this process")
 	fs.DurationVar(&o.settle, "settle", 2*time.Second, "with --idle: wait this long after connecting before reading the server's memory")
 	fs.BoolVar(&o.json, "json", false, "print one JSON object instead of a table")

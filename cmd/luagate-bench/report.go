@@ -19,13 +19,21 @@ type summary struct {
 	P90            float64 `json:"p90_us"`
 	P99            float64 `json:"p99_us"`
 	Max            float64 `json:"max_us"`
+	// CPUPerMsg is the server's CPU time per message received back, in
+	// µs; 0 when it was not measured.
+	CPUPerMsg float64 `json:"cpu_us_per_msg,omitempty"`
 }
 
 func summarize(r row) summary {
 	secs := r.Elapsed.Seconds()
 	us := func(d time.Duration) float64 { return float64(d) / float64(time.Microsecond) }
 	h := r.Latency
+	var cpu float64
+	if r.Received > 0 {
+		cpu = us(r.CPU) / float64(r.Received)
+	}
 	return summary{
+		CPUPerMsg:      cpu,
 		row:            r,
 		SentPerSec:     float64(r.Sent) / secs,
 		ReceivedPerSec: float64(r.Received) / secs,
@@ -44,6 +52,7 @@ type ratios struct {
 	P99            float64 `json:"p99"`
 	Max            float64 `json:"max"`
 	MemPerConn     float64 `json:"rss_per_conn,omitempty"`
+	CPUPerMsg      float64 `json:"cpu_per_msg,omitempty"`
 }
 
 func ratio(a, b float64) float64 {
@@ -61,6 +70,7 @@ func compareRows(base, x summary) ratios {
 		P99:            ratio(base.P99, x.P99),
 		Max:            ratio(base.Max, x.Max),
 		MemPerConn:     ratio(base.MemPerConn, x.MemPerConn),
+		CPUPerMsg:      ratio(base.CPUPerMsg, x.CPUPerMsg),
 	}
 }
 
@@ -87,6 +97,7 @@ func medianRatios(rounds []ratios) ratios {
 		P99:            median(func(r ratios) float64 { return r.P99 }),
 		Max:            median(func(r ratios) float64 { return r.Max }),
 		MemPerConn:     median(func(r ratios) float64 { return r.MemPerConn }),
+		CPUPerMsg:      median(func(r ratios) float64 { return r.CPUPerMsg }),
 	}
 }
 
@@ -124,18 +135,18 @@ func report(w io.Writer, o options, rows []row, rounds []ratios) error {
 	fmt.Fprintf(w, "%d connections, %d-byte messages, rate %g/s per connection (0: closed loop), %s, idle %t\n",
 		cfg.Conns, cfg.Size, cfg.Rate, cfg.Duration, cfg.Idle)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "server\tconns ok\tfailed\tsent/s\treceived/s\tp50 µs\tp90 µs\tp99 µs\tmax µs\tRSS/conn B\t")
+	fmt.Fprintln(tw, "server\tconns ok\tfailed\tsent/s\treceived/s\tp50 µs\tp90 µs\tp99 µs\tmax µs\tRSS/conn B\tCPU µs/msg\t")
 	for _, s := range sums {
-		fmt.Fprintf(tw, "%s\t%d\t%d\t%.0f\t%.0f\t%.0f\t%.0f\t%.0f\t%.0f\t%.0f\t\n",
-			s.Name, s.Established, s.Failed, s.SentPerSec, s.ReceivedPerSec, s.P50, s.P90, s.P99, s.Max, s.MemPerConn)
+		fmt.Fprintf(tw, "%s\t%d\t%d\t%.0f\t%.0f\t%.0f\t%.0f\t%.0f\t%.0f\t%.0f\t%.2f\t\n",
+			s.Name, s.Established, s.Failed, s.SentPerSec, s.ReceivedPerSec, s.P50, s.P90, s.P99, s.Max, s.MemPerConn, s.CPUPerMsg)
 	}
 	for _, r := range []struct {
 		name string
 		r    *ratios
 	}{{"ratio", rat}, {"median of round ratios", med}} {
 		if r.r != nil {
-			fmt.Fprintf(tw, "%s\t\t\t\t%.2f\t%.2f\t%.2f\t%.2f\t%.2f\t%.2f\t\n",
-				r.name, r.r.ReceivedPerSec, r.r.P50, r.r.P90, r.r.P99, r.r.Max, r.r.MemPerConn)
+			fmt.Fprintf(tw, "%s\t\t\t\t%.2f\t%.2f\t%.2f\t%.2f\t%.2f\t%.2f\t%.2f\t\n",
+				r.name, r.r.ReceivedPerSec, r.r.P50, r.r.P90, r.r.P99, r.r.Max, r.r.MemPerConn, r.r.CPUPerMsg)
 		}
 	}
 	if err := tw.Flush(); err != nil {
