@@ -2,6 +2,8 @@ package luaapi
 
 import (
 	"context"
+	"fmt"
+	"maps"
 	"testing"
 	"time"
 
@@ -103,6 +105,32 @@ func BenchmarkNewInfo(b *testing.B) {
 	for b.Loop() {
 		vm.tables.newInfo(vm.L, ev, vm.infoSend, vm.infoClose, vm.reusedMeta)
 		vm.tables.release()
+	}
+}
+
+// BenchmarkNewInfoEachEventAnotherConnection is BenchmarkNewInfo as a
+// pooled state sees events under load: each of another connection (with
+// the same headers' names, other values) and another message.
+func BenchmarkNewInfoEachEventAnotherConnection(b *testing.B) {
+	vm := NewVM(Options{Sockets: nopSockets{}})
+	defer vm.Close()
+	evs := make([]*Event, 64)
+	for i := range evs {
+		c := *benchConn
+		c.ID = fmt.Sprintf("%032d", i)
+		c.Headers = maps.Clone(benchConn.Headers)
+		c.Headers["sec-websocket-key"] = fmt.Sprintf("%024d", i)
+		c.Parameters = maps.Clone(benchConn.Parameters)
+		evs[i] = benchEvent()
+		evs[i].Conn = NewConn(c)
+		evs[i].Message = fmt.Appendf(nil, "message %d of the load, some 64 bytes long as the load tool's are", i)
+	}
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		vm.tables.newInfo(vm.L, evs[i%len(evs)], vm.infoSend, vm.infoClose, vm.reusedMeta)
+		vm.tables.release()
+		i++
 	}
 }
 

@@ -77,7 +77,7 @@ func newInfoTemplate(L *lua.LState, c *Conn) *infoTemplate {
 	if c.Auth != nil {
 		fs = append(fs, field{"auth", placeholder})
 	}
-	return &infoTemplate{info: sharedTable(L, fs), headers: sharedTable(L, c.luaHeaders), params: sharedTable(L, c.luaParams)}
+	return &infoTemplate{info: sharedTable(L, fs), headers: c.luaHeaders, params: c.luaParams}
 }
 
 // sharedTable is a table of fs, shared.

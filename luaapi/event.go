@@ -1,10 +1,9 @@
 package luaapi
 
 import (
-	"slices"
-	"strings"
 	"sync/atomic"
 	"time"
+	"unsafe"
 
 	lua "github.com/yuin/gopher-lua"
 	"golang.org/x/time/rate"
@@ -53,8 +52,12 @@ type Conn struct {
 
 	// The Lua values of the fields above, built once so that building
 	// websocketInfo for each event does not convert them again.
-	luaID, luaURI, luaRoute   lua.LValue
-	luaHeaders, luaParams     []field
+	luaID, luaURI, luaRoute lua.LValue
+	// luaHeaders and luaParams are shared tables (lua.LTable.Share) that
+	// every event's websocketInfo.headers and .parameters, and every
+	// Websocket.info, borrow: refilling a state's tables key by key for
+	// each event was a tenth of an echo's CPU.
+	luaHeaders, luaParams     *lua.LTable
 	luaSubprotocol            lua.LValue // nil when none
 	luaUserID, luaSessionName lua.LValue // nil when none
 	// log limits how fast the connection's scripts log.
@@ -72,8 +75,8 @@ type field struct {
 // NewConn fills a Conn's cached Lua values.
 func NewConn(c Conn) *Conn {
 	c.luaID, c.luaURI, c.luaRoute = lua.LString(c.ID), lua.LString(c.URI), lua.LString(c.Route)
-	c.luaHeaders = fields(c.Headers)
-	c.luaParams = fields(c.Parameters)
+	c.luaHeaders = sharedStrings(c.Headers)
+	c.luaParams = sharedStrings(c.Parameters)
 	c.luaSubprotocol = optionalString(c.Subprotocol)
 	c.luaUserID, c.luaSessionName = optionalString(c.UserID), optionalString(c.SessionName)
 	// One allocation for what every copy of c shares.
@@ -85,14 +88,14 @@ func NewConn(c Conn) *Conn {
 	return &c
 }
 
-// fields returns m's entries sorted by key, an order infoTables relies on.
-func fields(m map[string]string) []field {
-	fs := make([]field, 0, len(m))
+// sharedStrings is a shared table of m.
+func sharedStrings(m map[string]string) *lua.LTable {
+	t := lua.NewTable(0, len(m))
 	for k, v := range m {
-		fs = append(fs, field{k, lua.LString(v)})
+		t.RawSetString(k, lua.LString(v))
 	}
-	slices.SortFunc(fs, func(a, b field) int { return strings.Compare(a.key, b.key) })
-	return fs
+	t.Share()
+	return t
 }
 
 // Peer is the socket an event is about, as websocketInfo.send and
@@ -169,26 +172,25 @@ var (
 	luaDownstream lua.LValue = lua.LString(DirectionDown)
 )
 
-// maxReusedKeys bounds how many distinct keys a reused table may have held.
-// gopher-lua keeps every key a walked table ever had in an internal list, so a
-// table refilled with ever new header names would grow without end.
-const maxReusedKeys = 64
-
 // infoTables are a VM's websocketInfo table and its headers and parameters
 // tables, refilled for each execution rather than built anew: building them
-// was most of what dispatching an event cost. fill overwrites or removes
-// every key the last fill set; a table an execution may have added other
-// keys to is dropped (see VM.touched). After the execution release puts
-// back what a script assigned to those keys, so a table does not keep a
-// script's values while its state is idle, and the next fill knows what
-// each table holds without reading it.
+// was most of what dispatching an event cost. newInfo overwrites or
+// removes every key the last fill set; a table an execution may have added
+// other keys to is dropped (see VM.touched). After the execution release
+// puts back what a script assigned to those keys, so a table does not keep
+// a script's values while its state is idle, and the next fill knows what
+// each table holds without reading it. The headers and parameters tables
+// borrow the connection's (lua.LTable.ShareInto), which costs the same for
+// any number of headers, and copy them only if the script writes to them.
 type infoTables struct {
 	info *lua.LTable
 	// vals is what info holds at each of infoKeys.
 	vals [len(infoKeys)]lua.LValue
+	// writes is info's count of string-key writes once newInfo filled it.
+	writes uint32
 	// conn is the connection whose fields info holds.
 	conn            *Conn
-	headers, params reusedTable
+	headers, params lua.LTable
 	policy          policyTables
 	auth            authTables
 	// groupList is the close event's websocketInfo.groups, built for its
@@ -219,13 +221,6 @@ const (
 	infoPolicy
 )
 
-// reusedTable is a table refilled with a connection's fields.
-type reusedTable struct {
-	t    *lua.LTable
-	last []field // what the last fill set: all t holds
-	seen int     // at least the distinct keys t has held
-}
-
 // infoKey reports whether newInfo sets k on websocketInfo.
 func infoKey(k string) bool {
 	for _, ik := range infoKeys {
@@ -236,73 +231,26 @@ func infoKey(k string) bool {
 	return false
 }
 
-// fill makes r's table, with metatable mt, hold exactly fs.
-func (r *reusedTable) fill(L *lua.LState, fs []field, mt *lua.LTable) *lua.LTable {
-	same := sameKeys(r.last, fs)
-	if r.t == nil || r.t.Metatable != mt || (!same && r.seen+len(fs) > maxReusedKeys) {
-		r.t, r.last, r.seen, same = L.CreateTable(0, len(fs)), nil, 0, false
-		r.t.Metatable = mt
-	}
-	switch {
-	case same && len(fs) > 0 && &fs[0] == &r.last[0]:
-		// Another event of the same connection: the fields are the same.
-	case same:
-		for i, f := range fs {
-			if r.last[i].value != f.value {
-				r.t.RawSetString(f.key, f.value)
-			}
-		}
-	default:
-		for _, f := range r.last {
-			r.t.RawSetString(f.key, lua.LNil)
-		}
-		// This over-counts keys the table already had; the bound only
-		// has to hold, not be tight.
-		r.seen += len(fs)
-		for _, f := range fs {
-			r.t.RawSetString(f.key, f.value)
-		}
-	}
-	r.last = fs
-	return r.t
-}
-
-// release undoes what an execution assigned to the keys fill set.
-func (r *reusedTable) release() {
-	for _, f := range r.last {
-		restore(r.t, f.key, f.value)
-	}
-}
-
 // restore sets t[key] = v unless t holds v there already, which it does
 // unless a script assigned to key.
 func restore(t *lua.LTable, key string, v lua.LValue) {
-	if t.RawGetString(key) != v {
+	if !identical(t.RawGetString(key), v) {
 		t.RawSetString(key, v)
 	}
 }
 
-// sameKeys reports whether a and b have the same keys in the same order.
-func sameKeys(a, b []field) bool {
-	if len(a) != len(b) {
-		return false
+// identical reports whether a and b are the same value: for strings, the
+// same bytes in memory. Comparing two strings' contents costs a pass over
+// both, and most of websocketInfo's strings change from event to event
+// (the message) or are of another connection with the same contents
+// (the URI): setting them is cheaper than comparing them.
+func identical(a, b lua.LValue) bool {
+	as, ok := a.(lua.LString)
+	if !ok {
+		return a == b
 	}
-	for i := range a {
-		if a[i].key != b[i].key {
-			return false
-		}
-	}
-	return true
-}
-
-// forget makes websocketInfo hold nil at infoKeys[i] where it holds a
-// reused table other than t, and reports whether it did.
-func (it *infoTables) forget(i int, t *lua.LTable) bool {
-	if held, _ := it.vals[i].(*lua.LTable); held != t {
-		it.vals[i] = lua.LNil
-		return true
-	}
-	return false
+	bs, ok := b.(lua.LString)
+	return ok && len(as) == len(bs) && unsafe.StringData(string(as)) == unsafe.StringData(string(bs))
 }
 
 // luaEventType is websocketInfo.type, boxed without allocating for the
@@ -340,9 +288,12 @@ func (it *infoTables) newInfo(L *lua.LState, ev *Event, send, close *lua.LFuncti
 		it.set(infoURI, c.luaURI)
 		it.set(infoRoute, c.luaRoute)
 		it.set(infoSocketID, c.luaID)
-		it.set(infoHeaders, it.headers.fill(L, c.luaHeaders, mt))
-		it.set(infoParameters, it.params.fill(L, c.luaParams, mt))
 	}
+	c.luaHeaders.ShareInto(&it.headers)
+	c.luaParams.ShareInto(&it.params)
+	it.headers.Metatable, it.params.Metatable = mt, mt
+	it.set(infoHeaders, &it.headers)
+	it.set(infoParameters, &it.params)
 	it.set(infoType, luaEventType(ev.Type))
 	// Boxing a number allocates; events of the same millisecond share it.
 	if ms := lua.LNumber(ev.Timestamp.UnixMilli()); it.vals[infoTimestamp] != ms {
@@ -367,6 +318,7 @@ func (it *infoTables) newInfo(L *lua.LState, ev *Event, send, close *lua.LFuncti
 	it.setOptionalFields(it.info, ev)
 	it.setIdentityFields(L, it.info, c)
 	it.setGroups(L, ev)
+	it.writes = it.info.StringWrites()
 	return it.info
 }
 
@@ -375,25 +327,23 @@ func (it *infoTables) newInfo(L *lua.LState, ev *Event, send, close *lua.LFuncti
 // the same value event after event (the event type, the functions, the
 // connection's), so most sets are skipped.
 func (it *infoTables) set(i int, v lua.LValue) {
-	if it.vals[i] != v {
+	if !identical(it.vals[i], v) {
 		it.info.RawSetString(infoKeys[i], v)
 		it.vals[i] = v
 	}
 }
 
 // release undoes what an execution assigned to the fields newInfo set.
+// The headers and parameters tables let go of what they borrowed or a
+// script wrote into them: the next newInfo lends them again.
 func (it *infoTables) release() {
-	it.headers.release()
-	it.params.release()
+	it.headers, it.params = lua.LTable{Metatable: lua.LNil}, lua.LTable{Metatable: lua.LNil}
 	if it.info == nil {
 		it.vals = [len(infoKeys)]lua.LValue{}
 		return
 	}
-	// A headers or parameters table the execution added keys to has been
-	// dropped, and websocketInfo must not keep it either.
-	headers, params := it.forget(infoHeaders, it.headers.t), it.forget(infoParameters, it.params.t)
-	if headers || params {
-		it.conn = nil
+	if it.info.StringWrites() == it.writes {
+		return // the script wrote none of them
 	}
 	for i, k := range infoKeys {
 		restore(it.info, k, it.vals[i])

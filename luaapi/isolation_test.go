@@ -403,7 +403,7 @@ func walkReachable(t *testing.T, vm *VM, ev *Event) {
 	}
 	kinds := map[*lua.LTable]string{
 		vm.env: "rebuilt", vm.response: "rebuilt", vm.tables.info: "rebuilt",
-		vm.tables.headers.t: "rebuilt", vm.tables.params.t: "rebuilt",
+		&vm.tables.headers: "rebuilt", &vm.tables.params: "rebuilt",
 		vm.base: "library",
 	}
 	if ev.Type == EventClose {

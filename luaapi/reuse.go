@@ -41,10 +41,6 @@ func (vm *VM) touched(t *lua.LTable, key lua.LValue) {
 		if !isString || !infoKey(string(k)) {
 			vm.tables.info = nil
 		}
-	case vm.tables.headers.t:
-		vm.tables.headers = reusedTable{}
-	case vm.tables.params.t:
-		vm.tables.params = reusedTable{}
 	}
 }
 

@@ -85,7 +85,7 @@ for k, v in pairs(websocketInfo.headers) do names[#names+1] = k .. "=" .. v end
 table.sort(names)
 return table.concat(names, ",")
 `)
-	for i := range 2 * maxReusedKeys {
+	for i := range 128 {
 		h := map[string]string{"host": "h", "x-unique-" + strings.Repeat("a", i): "v"}
 		if i%2 == 0 {
 			h = map[string]string{"host": "h"}

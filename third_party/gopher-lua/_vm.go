@@ -33,6 +33,12 @@ func mainLoop(L *LState, baseframe *callFrame) {
 func mainLoopWithContext(L *LState, baseframe *callFrame) {
 	var inst uint32
 	var cf *callFrame
+	// The context is looked at before the first instruction, then every
+	// ctxCheckInterval instructions and at each return, not before every
+	// instruction: a select on its channel cost more than most
+	// instructions.
+	done := L.ctx.Done()
+	n := uint32(0)
 
 	if L.stack.IsEmpty() {
 		return
@@ -48,14 +54,16 @@ func mainLoopWithContext(L *LState, baseframe *callFrame) {
 		cf = L.currentFrame
 		inst = cf.Fn.Proto.Code[cf.Pc]
 		cf.Pc++
-		select {
-		case <-L.ctx.Done():
-			L.RaiseError(L.ctx.Err().Error())
-			return
-		default:
-			if jumpTable[int(inst>>26)](L, inst, baseframe) == 1 {
+		if n++; n%ctxCheckInterval == 1 || int(inst>>26) == OP_RETURN {
+			select {
+			case <-done:
+				L.RaiseError(L.ctx.Err().Error())
 				return
+			default:
 			}
+		}
+		if jumpTable[int(inst>>26)](L, inst, baseframe) == 1 {
+			return
 		}
 	}
 }

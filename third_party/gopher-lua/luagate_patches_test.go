@@ -1,6 +1,7 @@
 package lua
 
 import (
+	"context"
 	"runtime"
 	"strings"
 	"testing"
@@ -211,5 +212,50 @@ func TestKeyIndexIsBuiltAtTheFirstWalk(t *testing.T) {
 		tb.RawSetString("only", LNil)
 	}); n != 0 {
 		t.Errorf("setting a key of a table never walked: %v allocations, want 0", n)
+	}
+}
+
+func TestStringWritesCountsEveryWriteToAStringKey(t *testing.T) {
+	L := NewState()
+	defer L.Close()
+	tb := L.NewTable()
+	tb.RawSetString("a", LString("x"))
+	L.SetGlobal("t", tb)
+	for _, c := range []struct {
+		src    string
+		writes uint32
+	}{
+		{`local v = t.a; v = rawget(t, "a"); for k in pairs(t) do end`, 0},
+		{`t.a = "y"`, 1},
+		{`rawset(t, "a", "z")`, 1},
+		{`t.a = nil`, 1},
+		{`t[1] = true; t[2.5] = true`, 0},
+		{`t["b" .. "c"] = 1; t.b = 2`, 2},
+	} {
+		before := tb.StringWrites()
+		if err := L.DoString(c.src); err != nil {
+			t.Fatal(err)
+		}
+		if got := tb.StringWrites() - before; got != c.writes {
+			t.Errorf("%s: %d writes counted, want %d", c.src, got, c.writes)
+		}
+	}
+}
+
+func TestAnEndedContextStopsTheScriptWithinTheCheckInterval(t *testing.T) {
+	L := NewState()
+	defer L.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	L.SetContext(ctx)
+	L.SetGlobal("cancel", L.NewFunction(func(*LState) int { cancel(); return 0 }))
+	err := L.DoString(`n = 0 cancel() while true do n = n + 1 end`)
+	L.RemoveContext()
+	if err == nil || !strings.Contains(err.Error(), context.Canceled.Error()) {
+		t.Fatalf("got %v, want the context's error", err)
+	}
+	// Each iteration is a few instructions.
+	if n := L.GetGlobal("n").(LNumber); n > ctxCheckInterval {
+		t.Errorf("the loop ran %v times after its context ended, want at most %d", n, ctxCheckInterval)
 	}
 }

@@ -23,10 +23,19 @@ func (tb *LTable) Share() {
 // copied. tb must have been shared (Share). What dst held before is
 // dropped.
 func (tb *LTable) ShareInto(dst *LTable) {
+	var array []LValue
+	var dict map[LValue]LValue
+	// A record of string keys, the common case, has neither part.
+	if len(tb.array) > 0 {
+		array = slices.Clone(tb.array)
+	}
+	if len(tb.dict) > 0 {
+		dict = maps.Clone(tb.dict)
+	}
 	*dst = LTable{
 		Metatable:    tb.Metatable,
-		array:        slices.Clone(tb.array),
-		dict:         maps.Clone(tb.dict),
+		array:        array,
+		dict:         dict,
 		strdict:      tb.strdict,
 		keys:         tb.keys[:len(tb.keys):len(tb.keys)],
 		k2i:          tb.k2i,
@@ -36,7 +45,9 @@ func (tb *LTable) ShareInto(dst *LTable) {
 }
 
 // ownValues copies the borrowed string values before tb writes to them.
+// Every write to strdict calls it first, so it also counts them.
 func (tb *LTable) ownValues() {
+	tb.stringWrites++
 	if tb.sharedValues {
 		tb.sharedValues = false
 		tb.strdict = maps.Clone(tb.strdict)
@@ -52,3 +63,7 @@ func (tb *LTable) ownKeys() {
 		tb.k2i = maps.Clone(tb.k2i)
 	}
 }
+
+// NewTable is LState.CreateTable for a host that builds a table before it
+// has a state: a record of its own shared with many states (Share).
+func NewTable(acap, hcap int) *LTable { return newLTable(acap, hcap) }

@@ -153,6 +153,8 @@ type LTable struct {
 	// storage a shared table lends (luagate_share.go): they are copied
 	// before this table writes to them.
 	sharedValues, sharedKeys bool
+	// stringWrites counts the writes to strdict (luagate_writes.go).
+	stringWrites uint32
 }
 
 func (tb *LTable) String() string   { return fmt.Sprintf("table: %p", tb) }
