@@ -29,3 +29,12 @@ func BenchmarkWebsocketList(b *testing.B) {
 	}
 	runSocketsBench(b, roomSockets{conns: conns}, `local l = Websocket.list()`)
 }
+
+// BenchmarkWebsocketInfoCall is the call alone: an execution makes 100
+// calls with one argument table, and the figures reported per call are
+// the execution's over 100.
+func BenchmarkWebsocketInfoCall(b *testing.B) {
+	runSocketsBench(b, roomSockets{}, `local a = {socket_id = websocketInfo.socket_id}
+for _ = 1, 100 do local i = Websocket.info(a) end`)
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/100, "ns/call")
+}
