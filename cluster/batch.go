@@ -14,7 +14,9 @@ import (
 // A lone send still goes at once; under load, sends share the round trip.
 const opSendBatch = 'b'
 
-// Bounds of one batch and of the batches in flight to one node.
+// Bounds of one batch and of the batches in flight to one node. One batch
+// at a time is what keeps the sends to a node in order, and what lets
+// settle take the answered sends for the first ones queued.
 const (
 	maxBatch       = 256
 	maxBatchBytes  = 1 << 20
