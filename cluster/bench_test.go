@@ -20,7 +20,8 @@ import (
 
 // relayScript sends each message it gets, "ID TIME", to the socket ID, as
 // TIME ("g" sends to the group big instead), and joins big when asked to
-// with "join".
+// with "join". Its sends do not read Websocket.send's result, so a send to
+// another node does not wait for that node's answer.
 const relayScript = `--#ENDPOINT WEBSOCKET /r
 if websocketInfo.type ~= "data" then return end
 local m = websocketInfo.message
@@ -33,6 +34,16 @@ else
   local id, at = m:match("^(%S+) (%S+)$")
   Websocket.send({socket_id = id, message = at})
 end
+`
+
+// readRelayScript is relayScript's send to a socket id reading the
+// result, as a script that answers 404 to its client would: the send
+// waits for the holding node's answer.
+const readRelayScript = `--#ENDPOINT WEBSOCKET /u
+if websocketInfo.type ~= "data" then return end
+local id, at = websocketInfo.message:match("^(%S+) (%S+)$")
+local err = Websocket.send({socket_id = id, message = at})
+if err then print(err.error) end
 `
 
 // benchCluster starts three nodes running relayScript.
@@ -48,7 +59,8 @@ func benchCluster(b *testing.B) []*lgtesting.Gateway {
 		c.Runtime.SendQueueBytes = 64 << 20
 		c.Runtime.SendTotalBytes = 256 << 20
 	})
-	if status, body := gws[0].PutSolution(scripts.Solution{Endpoints: []scripts.Endpoint{{Path: "/r", Script: relayScript}}}); status != http.StatusOK {
+	sol := scripts.Solution{Endpoints: []scripts.Endpoint{{Path: "/r", Script: relayScript}, {Path: "/u", Script: readRelayScript}}}
+	if status, body := gws[0].PutSolution(sol); status != http.StatusOK {
 		b.Fatalf("deploy: %d %s", status, body)
 	}
 	for _, g := range gws {
@@ -103,13 +115,14 @@ func dialCounter(b *testing.B, url string) *counter {
 // senders is how many clients send at once in the send benchmark.
 const senders = 32
 
-// relay has senders clients on from send n messages in all, each naming
-// target, and returns how long until target's client had them all.
-func relay(b *testing.B, from *lgtesting.Gateway, target string, got *counter, n int) time.Duration {
+// relay has senders clients on from's endpoint path send n messages in
+// all, each naming target, and returns how long until target's client had
+// them all.
+func relay(b *testing.B, from *lgtesting.Gateway, path, target string, got *counter, n int) time.Duration {
 	b.Helper()
 	conns := make([]*websocket.Conn, senders)
 	for i := range conns {
-		ws, _, err := websocket.DefaultDialer.Dial(from.WSURL("/r"), nil)
+		ws, _, err := websocket.DefaultDialer.Dial(from.WSURL(path), nil)
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -144,8 +157,15 @@ func relay(b *testing.B, from *lgtesting.Gateway, target string, got *counter, n
 // a socket on node1 and to one on node2, alternately in the same run, and
 // reports both rates, their ratio (cross-node over local) and the p99 of
 // each message's time from the sending client to the receiving one, which
-// under this open-loop burst is mostly time queued.
+// under this open-loop burst is mostly time queued. result=discarded is a
+// script that does not read the send's result (relayScript), result=read
+// one that does (readRelayScript).
 func BenchmarkCrossNodeSend(b *testing.B) {
+	b.Run("result=discarded", func(b *testing.B) { crossNodeSend(b, "/r") })
+	b.Run("result=read", func(b *testing.B) { crossNodeSend(b, "/u") })
+}
+
+func crossNodeSend(b *testing.B, path string) {
 	gws := benchCluster(b)
 	local := dialCounter(b, gws[0].WSURL("/r"))
 	localID := gws[0].SocketIDs(1)[0]
@@ -157,11 +177,11 @@ func BenchmarkCrossNodeSend(b *testing.B) {
 	for r := range rounds {
 		n := max(b.N/rounds, 1)
 		if r%2 == 0 {
-			tLocal += relay(b, gws[0], localID, local, n)
-			tRemote += relay(b, gws[0], remoteID, remote, n)
+			tLocal += relay(b, gws[0], path, localID, local, n)
+			tRemote += relay(b, gws[0], path, remoteID, remote, n)
 		} else {
-			tRemote += relay(b, gws[0], remoteID, remote, n)
-			tLocal += relay(b, gws[0], localID, local, n)
+			tRemote += relay(b, gws[0], path, remoteID, remote, n)
+			tLocal += relay(b, gws[0], path, localID, local, n)
 		}
 	}
 	total := float64(max(b.N/rounds, 1) * rounds)

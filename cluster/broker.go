@@ -32,6 +32,9 @@ func (n *Node) unavailableErr() error {
 // answer into v (nil for none).
 func (n *Node) ask(id string, data []byte, v any) error {
 	node, err := n.holder(id)
+	if err == nil {
+		err = n.settle(node)
+	}
 	if err != nil {
 		return err
 	}
@@ -119,6 +122,9 @@ func (n *Node) gather(what string, subjects []string, want []string, data []byte
 			n.log.Warn("cluster: gathered from this node only", "op", what, "why", n.Degraded())
 		}
 		return
+	}
+	if err := n.settleAll(want); err != nil {
+		n.log.Warn("cluster: gathering before earlier sends were answered", "op", what, "err", err)
 	}
 	inbox := n.nc.NewInbox()
 	sub, err := n.nc.SubscribeSync(inbox)

@@ -16,6 +16,10 @@ import (
 const (
 	DefaultName    = "luagate"
 	DefaultTimeout = 2 * time.Second
+	// DefaultMaxPosted and DefaultMaxPostedBytes bound the posted sends
+	// to one node that it has not answered yet.
+	DefaultMaxPosted      = 4096
+	DefaultMaxPostedBytes = 16 << 20
 	// NodeTimeout is how long a node may go unheard before it is gone.
 	NodeTimeout = 3 * time.Second
 	// heartbeat is how often a node announces itself.
@@ -41,6 +45,16 @@ type Config struct {
 	DataDir string
 	// Timeout bounds a request to another node. Zero means DefaultTimeout.
 	Timeout time.Duration
+	// MaxPosted bounds the posted sends (Post: a Websocket.send whose
+	// result the script does not use) to one node that are queued or on
+	// their way and not yet answered. A Post past it waits for room,
+	// which the next answer or request timeout makes. Zero means
+	// DefaultMaxPosted.
+	MaxPosted int
+	// MaxPostedBytes bounds those sends' message bytes the same way; one
+	// send larger than it still goes when none other is outstanding.
+	// Zero means DefaultMaxPostedBytes.
+	MaxPostedBytes int
 	// Embedded runs a NATS server with JetStream in this process.
 	Embedded bool
 	// Listen is the embedded server's client address; empty means
@@ -81,6 +95,8 @@ func (c Config) withDefaults() (Config, error) {
 		return c, errors.New("cluster: Config.DataDir is required")
 	case c.Timeout < 0:
 		return c, fmt.Errorf("cluster: timeout %s must not be negative", c.Timeout)
+	case c.MaxPosted < 0 || c.MaxPostedBytes < 0:
+		return c, fmt.Errorf("cluster: MaxPosted %d and MaxPostedBytes %d must not be negative", c.MaxPosted, c.MaxPostedBytes)
 	case !c.Embedded && (c.Listen != "" || c.ClusterListen != "" || c.Routes != ""):
 		return c, errors.New("cluster: --nats-listen, --nats-cluster-listen and --nats-routes need --nats-embedded")
 	case c.Routes != "" && c.ClusterListen == "":
@@ -94,6 +110,12 @@ func (c Config) withDefaults() (Config, error) {
 	}
 	if c.Timeout == 0 {
 		c.Timeout = DefaultTimeout
+	}
+	if c.MaxPosted == 0 {
+		c.MaxPosted = DefaultMaxPosted
+	}
+	if c.MaxPostedBytes == 0 {
+		c.MaxPostedBytes = DefaultMaxPostedBytes
 	}
 	if c.Logger == nil {
 		c.Logger = slog.Default()

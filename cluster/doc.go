@@ -4,7 +4,12 @@
 //
 // A Node implements hub.Broker. Socket ids name their node (hub.NodeOf),
 // so an operation on an id this node does not hold is a core NATS request
-// to that node's subject. Users, session names, routes and groups have a
+// to that node's subject. Sends to one node share a queue (batch.go): one
+// batch on its way at a time, so they keep their order. A send whose
+// result no script reads (Post, post.go) joins that queue without waiting
+// for its answer, up to Config.MaxPosted; the node's other operations on
+// that node's sockets wait for the posted sends queued before them.
+// Users, session names, routes and groups have a
 // subject each, which a node subscribes to only while it holds one of
 // their sockets (hub.Config.OnKey tells it when); which nodes do is kept in
 // a JetStream key-value bucket every node watches, so a send to a group
@@ -31,7 +36,8 @@
 // every live node (sessions.go, logs.go).
 //
 // Goroutines: the heartbeat, the interest reconciler, one goroutine per
-// key-value watch and the push writers, all owned by the Node and stopped
+// key-value watch, the push writers and a queue's drainer while sends to a
+// node wait in it, all owned by the Node and stopped
 // by Shutdown. NATS callbacks run on the connection's own goroutines and
 // never block on the hub: every hub operation they call returns at once.
 //

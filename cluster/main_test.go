@@ -68,13 +68,19 @@ var opsSolution = scripts.Solution{
 func newCluster(t *testing.T) []*lgtesting.Gateway {
 	t.Helper()
 	gws := lgtesting.NewCluster(t, lgtesting.NATS(t), 3, lgtesting.NoRateLimit)
-	if status, body := gws[0].PutSolution(opsSolution); status != http.StatusOK {
+	deploy(t, gws, opsSolution)
+	return gws
+}
+
+// deploy puts sol on the first node and waits until every node runs it.
+func deploy(t *testing.T, gws []*lgtesting.Gateway, sol scripts.Solution) {
+	t.Helper()
+	if status, body := gws[0].PutSolution(sol); status != http.StatusOK {
 		t.Fatalf("deploy: %d %s", status, body)
 	}
 	for _, g := range gws {
 		lgtesting.Eventually(t, "the solution on every node", func() bool {
-			return len(g.Engine().Solution().Endpoints) == 1
+			return len(g.Engine().Solution().Endpoints) == len(sol.Endpoints)
 		})
 	}
-	return gws
 }

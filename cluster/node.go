@@ -49,6 +49,7 @@ type Node struct {
 	interest interest
 	batchMu  sync.Mutex
 	batchers map[string]*batcher // by node
+	posts    postFailures
 	sol      replica
 	keys     keyStore
 	pushMsgs messageStore
@@ -83,6 +84,7 @@ func New(cfg Config) (*Node, error) {
 	n := &Node{cfg: cfg, id: cfg.NodeID, log: cfg.Logger.With("node", cfg.NodeID), subj: newSubjects(cfg.Name),
 		changed: make(chan struct{}, 1), synced: make(chan struct{}), batchers: map[string]*batcher{}}
 	n.ctx, n.cancel = context.WithCancel(context.Background())
+	n.posts.log = n.log.Warn
 	n.members.init(n.id)
 	n.interest.init(n)
 	n.pushOut.init()

@@ -44,6 +44,9 @@ func (n *Node) SendWait(ctx context.Context, id string, msg []byte, binary bool)
 // and its end by ctx is the operation's timeout.
 func (n *Node) askWaiting(ctx context.Context, id string, op byte, r waitRequest, v any) error {
 	node, err := n.holder(id)
+	if err == nil {
+		err = n.settle(node)
+	}
 	if err != nil {
 		return err
 	}

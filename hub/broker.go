@@ -13,6 +13,11 @@ import (
 type Broker interface {
 	// Send queues a message to the remote socket id.
 	Send(id string, msg []byte, binary bool) error
+	// Post is Send for a send whose result nobody reads (luaapi.Poster):
+	// it may return before the socket's process has taken the message,
+	// keeping the order of the sends and operations it is given for that
+	// process, and report later failures its own way.
+	Post(id string, msg []byte, binary bool) error
 	// Close closes the remote socket id with reason.
 	Close(id string, reason CloseReason) error
 	// Socket describes the open remote socket id.
@@ -60,6 +65,9 @@ type LocalBroker struct{}
 
 // Send implements Broker.
 func (LocalBroker) Send(string, []byte, bool) error { return luaapi.ErrUnknownSocket }
+
+// Post implements Broker.
+func (LocalBroker) Post(string, []byte, bool) error { return luaapi.ErrUnknownSocket }
 
 // Close implements Broker.
 func (LocalBroker) Close(string, CloseReason) error { return luaapi.ErrUnknownSocket }

@@ -2,8 +2,8 @@
 // socket ids, the close codes and reasons, and the operations scripts and
 // operators perform on sockets by id (send, close, info, list, close all)
 // and by user, session name, route or group (send, close, list, presence).
-// It implements luaapi.Sockets, and runtime hands it every socket it
-// serves.
+// It implements luaapi.Sockets and luaapi.Poster, and runtime hands it
+// every socket it serves.
 //
 // A socket is held through the Socket interface: what the hub needs a live
 // connection to do (queue a frame, start closing with a reason, be cut off,

@@ -214,13 +214,32 @@ func (h *Hub) Registered() int { return int(h.count.Load()) }
 // Send queues a message to the socket id, here or through the broker. It
 // implements luaapi.Sockets.
 func (h *Hub) Send(id string, msg []byte, binary bool) error {
-	if e, ok := h.get(id); ok {
-		if e.closed.Load() {
-			return luaapi.ErrSocketClosed
-		}
-		return e.sock.Send(msg, binary)
+	if held, err := h.sendHere(id, msg, binary); held {
+		return err
 	}
 	return h.broker.Send(id, msg, binary)
+}
+
+// Post is Send for a send whose result nobody reads: a socket on another
+// process gets it through the broker's Post, which need not wait for that
+// process's answer. It implements luaapi.Poster.
+func (h *Hub) Post(id string, msg []byte, binary bool) error {
+	if held, err := h.sendHere(id, msg, binary); held {
+		return err
+	}
+	return h.broker.Post(id, msg, binary)
+}
+
+// sendHere queues msg to the socket id if this process holds it.
+func (h *Hub) sendHere(id string, msg []byte, binary bool) (held bool, err error) {
+	e, ok := h.get(id)
+	if !ok {
+		return false, nil
+	}
+	if e.closed.Load() {
+		return true, luaapi.ErrSocketClosed
+	}
+	return true, e.sock.Send(msg, binary)
 }
 
 // Close closes the socket id on a script's behalf. It implements

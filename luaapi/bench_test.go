@@ -28,6 +28,11 @@ func (nopSockets) Groups(string) ([]string, error) { return nil, ErrUnknownSocke
 func (nopSockets) Presence(string) Presence        { return Presence{} }
 func (nopSockets) UserPresence(string, string) int { return 0 }
 
+// nopPoster is nopSockets that can post, as the hub can.
+type nopPoster struct{ nopSockets }
+
+func (nopPoster) Post(string, []byte, bool) error { return nil }
+
 type nopPeer struct{}
 
 func (nopPeer) Send([]byte, bool) error { return nil }
@@ -92,7 +97,7 @@ func BenchmarkRunEchoScript(b *testing.B) {
 }
 
 func BenchmarkWebsocketSend(b *testing.B) {
-	runBench(b, `Websocket.send({socket_id = websocketInfo.socket_id, message = websocketInfo.message})`)
+	runSocketsBench(b, nopPoster{}, `Websocket.send({socket_id = websocketInfo.socket_id, message = websocketInfo.message})`)
 }
 
 // BenchmarkNewInfo fills websocketInfo for an event and releases it after,

@@ -104,7 +104,12 @@
 // bounds how many executions wait at once. An execution stopped while it
 // waits (shutdown, the watchdog) stops waiting at once.
 //
+// Websocket.send to a socket id made as a statement (the caller takes no
+// result: lua.LState.WantedResults is 0) goes to Poster.Post when Sockets
+// is one: nobody reads its error, so a socket on another node need not
+// answer before the script goes on.
+//
 // luaapi never imports runtime: it declares the small interfaces it needs
-// (Sockets, Peer, Keystore, Pusher, Requests, Files); hub, runtime and
-// files implement them.
+// (Sockets, Poster, Peer, Keystore, Pusher, Requests, Files); hub, runtime
+// and files implement them.
 package luaapi

@@ -44,6 +44,18 @@ type Sockets interface {
 	UserPresence(group, user string) int
 }
 
+// Poster is a Sockets that can send without waiting for an answer it
+// would only have to report: Websocket.send calls Post instead of Send
+// when the script does not use its result (a call made as a statement).
+// For a socket on another node, Post returns once the send is on its way
+// rather than once that node has taken it; it still keeps a sender's
+// messages to a socket in order, and it may still block while too many
+// such sends to that node are unanswered. A failure it learns of later
+// is the Poster's to count and log.
+type Poster interface {
+	Post(id string, msg []byte, binary bool) error
+}
+
 // ConnLister is a Sockets that can list its open sockets' records:
 // Websocket.list then puts in its table the Lua string of each id that
 // NewConn made, where boxing a new one cost an allocation per socket.
@@ -139,6 +151,9 @@ type VM struct {
 	// parameters, and response: see touched.
 	reusedMeta *lua.LTable
 
+	// poster is opts.Sockets as a Poster, nil when it is not one.
+	poster Poster
+
 	// Functions of websocketInfo, created once and bound to cur.
 	infoSend, infoClose *lua.LFunction
 	globalsFn           *lua.LFunction
@@ -197,6 +212,7 @@ func NewVM(opts Options) *VM {
 		opts:     opts,
 		deadline: newDeadline(),
 	}
+	vm.poster, _ = opts.Sockets.(Poster)
 	frames, err := newCallFrames(vm.L)
 	if err != nil {
 		panic(fmt.Sprintf("luaapi: %v", err))

@@ -77,7 +77,13 @@ func (vm *VM) wsSend(L *lua.LState) int {
 		}
 		return 0
 	}
-	if err := vm.opts.Sockets.Send(id, msg, binary); err != nil {
+	if vm.poster != nil && L.WantedResults() == 0 {
+		// Nobody reads the result: a remote socket's node need not answer.
+		err = vm.poster.Post(id, msg, binary)
+	} else {
+		err = vm.opts.Sockets.Send(id, msg, binary)
+	}
+	if err != nil {
 		return failure(L, err)
 	}
 	return 0

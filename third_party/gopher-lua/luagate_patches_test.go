@@ -259,3 +259,53 @@ func TestAnEndedContextStopsTheScriptWithinTheCheckInterval(t *testing.T) {
 		t.Errorf("the loop ran %v times after its context ended, want at most %d", n, ctxCheckInterval)
 	}
 }
+
+func TestWantedResultsIsWhatTheCallerTakes(t *testing.T) {
+	L := NewState()
+	defer L.Close()
+	var got []int
+	L.SetGlobal("f", L.NewFunction(func(L *LState) int {
+		got = append(got, L.WantedResults())
+		L.Push(LNumber(1))
+		L.Push(LNumber(2))
+		return 2
+	}))
+	if err := L.DoString(`
+		f()                                  -- a statement: 0
+		local a = f()                        -- 1
+		local b, c, d = f()                  -- 3
+		local t = {f()}                      -- all
+		print(f())                           -- all, the last argument
+		print(f(), 0)                        -- 1, not the last
+		local function statement() f() end
+		local function tail() return f() end
+		statement()                          -- 0
+		tail()                               -- 0: the tail call's caller takes none
+		local e = tail()                     -- 1
+		pcall(f)                             -- all: pcall takes them for its caller
+		local co = coroutine.wrap(function() f() end)
+		co()                                 -- 0, in the coroutine
+	`); err != nil {
+		t.Fatal(err)
+	}
+	want := []int{0, 1, 3, MultRet, MultRet, 1, 0, 0, 1, MultRet, 0}
+	if len(got) != len(want) {
+		t.Fatalf("got %v, want %v", got, want)
+	}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Fatalf("call %d: got %v, want %v", i, got, want)
+		}
+	}
+	L.Push(L.GetGlobal("f"))
+	L.Call(0, 0)
+	L.Push(L.GetGlobal("f"))
+	L.Call(0, 2)
+	L.Pop(2)
+	if got := got[len(got)-2:]; got[0] != 0 || got[1] != 2 {
+		t.Fatalf("calls from Go: got %v, want [0 2]", got)
+	}
+	if n := L.WantedResults(); n != MultRet {
+		t.Fatalf("outside a call: %d", n)
+	}
+}
