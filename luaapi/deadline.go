@@ -3,6 +3,7 @@ package luaapi
 import (
 	"context"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -24,6 +25,9 @@ type deadline struct {
 	// started is when the current or last execution started. Only the
 	// goroutine running an execution on the VM writes and reads it.
 	started time.Time
+	// ended is raised once the current execution's context has ended
+	// (lua.Global.Stop), and lowered when the next starts.
+	ended atomic.Bool
 
 	mu      sync.Mutex // guards the fields below, and those of every execContext
 	cur     *execContext
@@ -87,6 +91,7 @@ func (d *deadline) start(timeout time.Duration) context.Context {
 		d.cur = c
 	}
 	c.at, d.running = at, true
+	d.ended.Store(false)
 	if !d.armed || at.Before(d.armedAt) {
 		d.armed, d.armedAt = true, at
 		d.timer.Reset(timeout)
@@ -143,6 +148,7 @@ func (d *deadline) endLocked(c *execContext, err, cause error) []func() {
 	}
 	c.err, c.cause = err, cause
 	close(c.done)
+	d.ended.Store(true)
 	var after []func()
 	for a := range c.after {
 		after = append(after, a.f)

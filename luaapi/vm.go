@@ -212,6 +212,10 @@ func NewVM(opts Options) *VM {
 		opts:     opts,
 		deadline: newDeadline(),
 	}
+	// An ended execution stops at its next instruction, not at the
+	// interpreter's next look at its context: a stopped hog allocates
+	// nothing more.
+	vm.L.G.Stop = &vm.deadline.ended
 	vm.poster, _ = opts.Sockets.(Poster)
 	frames, err := newCallFrames(vm.L)
 	if err != nil {

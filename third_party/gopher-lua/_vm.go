@@ -34,10 +34,12 @@ func mainLoopWithContext(L *LState, baseframe *callFrame) {
 	var inst uint32
 	var cf *callFrame
 	// The context is looked at before the first instruction, then every
-	// ctxCheckInterval instructions and at each return, not before every
+	// ctxCheckInterval instructions and at each return, and before every
+	// instruction once the host's Stop flag is up, not before every
 	// instruction: a select on its channel cost more than most
 	// instructions.
 	done := L.ctx.Done()
+	stop := L.G.Stop
 	n := uint32(0)
 
 	if L.stack.IsEmpty() {
@@ -54,7 +56,7 @@ func mainLoopWithContext(L *LState, baseframe *callFrame) {
 		cf = L.currentFrame
 		inst = cf.Fn.Proto.Code[cf.Pc]
 		cf.Pc++
-		if n++; n%ctxCheckInterval == 1 || int(inst>>26) == OP_RETURN {
+		if n++; n%ctxCheckInterval == 1 || int(inst>>26) == OP_RETURN || (stop != nil && stop.Load()) {
 			select {
 			case <-done:
 				L.RaiseError(L.ctx.Err().Error())

@@ -4,6 +4,7 @@ import (
 	"context"
 	"runtime"
 	"strings"
+	"sync/atomic"
 	"testing"
 )
 
@@ -307,5 +308,30 @@ func TestWantedResultsIsWhatTheCallerTakes(t *testing.T) {
 	}
 	if n := L.WantedResults(); n != MultRet {
 		t.Fatalf("outside a call: %d", n)
+	}
+}
+
+func TestTheStopFlagStopsTheScriptAtItsNextInstruction(t *testing.T) {
+	L := NewState()
+	defer L.Close()
+	var stop atomic.Bool
+	L.G.Stop = &stop
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	L.SetContext(ctx)
+	L.SetGlobal("cancel", L.NewFunction(func(*LState) int {
+		cancel()
+		stop.Store(true)
+		return 0
+	}))
+	// Each doubling is five instructions: without the flag, the string
+	// would reach kilobytes before the next look at the context.
+	err := L.DoString(`s = "x" cancel() for i = 1, 20 do s = s .. s end`)
+	L.RemoveContext()
+	if err == nil || !strings.Contains(err.Error(), context.Canceled.Error()) {
+		t.Fatalf("got %v, want the context's error", err)
+	}
+	if n := len(L.GetGlobal("s").(LString)); n > 2 {
+		t.Errorf("the string grew to %d bytes after the stop", n)
 	}
 }

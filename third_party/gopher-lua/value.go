@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"sync/atomic"
 )
 
 type LValueType int
@@ -181,6 +182,12 @@ type Global struct {
 	builtinMts map[int]LValue
 	tempFiles  []*os.File
 	gccount    int32
+
+	// Stop, when set by the host, is read before every instruction of
+	// every thread of the state: once it holds true, a thread whose
+	// context has ended stops at its next instruction rather than at the
+	// next look at its context (luagate_ctxcheck.go).
+	Stop *atomic.Bool
 }
 
 type LState struct {
