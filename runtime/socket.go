@@ -28,8 +28,9 @@ type outMsg struct {
 	written func(error)
 }
 
-// socket is one live connection. Its reader runs on the goroutine that
-// called Engine.Serve and dispatches its events. Its writer goroutine is the
+// socket is one live connection. Its reader runs on a goroutine Engine.Start
+// starts, or on one a wake starts once it has parked (park_linux.go), and
+// dispatches its events. Its writer goroutine is the
 // only one that writes to ws, and runs only while there is something to
 // write: an idle connection has no writer, which saves the memory of a
 // goroutine per idle connection. Pings come from a timer that starts the
@@ -106,6 +107,12 @@ type socket struct {
 	// reqs are the requests waiting for the client's reply; nil until
 	// the socket's first request.
 	reqs atomic.Pointer[requests]
+	// park, when set, lets the socket wait for its messages without a
+	// goroutine while idle (park_linux.go); nil for one whose reader keeps
+	// its goroutine.
+	park *parking
+	// done is called once the close event has run (Engine.Start).
+	done func()
 }
 
 func newSocket(e *Engine, ws *websocket.Conn) *socket {
@@ -348,7 +355,7 @@ func (s *socket) writeNext() bool {
 	if closing != nil {
 		msg := websocket.FormatCloseMessage(closing.Code, closing.Text)
 		_ = s.ws.WriteControl(websocket.CloseMessage, msg, time.Now().Add(cfg.WriteTimeout))
-		_ = s.ws.SetReadDeadline(time.Now().Add(closeGrace))
+		_ = s.setReadDeadline(time.Now().Add(closeGrace))
 		return false
 	}
 	return true
@@ -399,6 +406,7 @@ func (s *socket) writeSome() {
 // hub.Socket.
 func (s *socket) Drop() {
 	_ = s.ws.NetConn().Close()
+	s.dropped()
 	s.e.pool.cancel(&s.wait)
 }
 
@@ -431,7 +439,16 @@ func (s *socket) writeFailed(err error) {
 }
 
 func (s *socket) extendReadDeadline() error {
-	return s.ws.SetReadDeadline(time.Now().Add(s.e.cfg.PingInterval + s.e.cfg.PongTimeout))
+	return s.setReadDeadline(time.Now().Add(s.e.cfg.PingInterval + s.e.cfg.PongTimeout))
+}
+
+// setReadDeadline sets the read deadline, through the parking state of a
+// socket that has one.
+func (s *socket) setReadDeadline(t time.Time) error {
+	if s.park != nil {
+		return s.park.setReadDeadline(t)
+	}
+	return s.ws.SetReadDeadline(t)
 }
 
 // end stops the writer and closes the connection once the reader is done,
