@@ -22,7 +22,7 @@ const (
 	// parkInterrupted: the sweep has cut the wait short.
 	parkInterrupted
 	// parkParked: no goroutine; the poller waits for the socket to become
-	// readable, and its timer for the read deadline.
+	// readable, and its sweep for the read deadline to pass.
 	parkParked
 )
 
@@ -35,8 +35,11 @@ var longAgo = time.Unix(1, 0)
 // each frame on its goroutine as any reader does, so a busy socket costs
 // no system call more; once a wait has lasted a sweep of the poller, the
 // reader gives its read buffer back, arms the connection in the poller's
-// epoll set and returns. Readiness, the read deadline passing, or Drop then
-// start a goroutine that reads on.
+// epoll set and returns. Readiness, the read deadline passing (seen by the
+// sweep, so up to idleSweep late), or Drop then start a goroutine that
+// reads on: the read fails at once if it was the deadline. A timer per
+// socket would be exact, and would cost each idle socket a tenth more
+// memory.
 type parking struct {
 	s   *socket
 	lc  *lentConn
@@ -44,18 +47,17 @@ type parking struct {
 	id  uint64 // the socket's key in the poller, set once by poller.add
 
 	mu sync.Mutex // guards the fields below; state is written under it
-	// state is read without mu by the sweep, to pass over parked
+	// state is read without mu by the sweep, to pass over reading
 	// sockets cheaply.
 	state atomic.Int32
 	// deadline is the read deadline in force, set again after a wait the
-	// sweep cut short.
+	// sweep cut short, and the sweep's to enforce while parked.
 	deadline time.Time
 	// waits counts the reader's waits; swept is its value at the sweep
 	// before, so that a wait the sweep saw twice is one of at least a
 	// sweep's length.
 	waits, swept uint32
-	added        bool        // the connection is in the epoll set
-	timer        *time.Timer // wakes the parked socket at deadline
+	added        bool // the connection is in the epoll set
 }
 
 // parkingFor is the parking state of s, or nil if s keeps a goroutine.
@@ -179,23 +181,28 @@ func (p *parking) wait(br *bufio.Reader) (idle bool) {
 	return cut && err != nil && br.Buffered() == 0
 }
 
-// sweep cuts the reader's wait short if it has waited since the sweep
-// before. The poller calls it every idleSweep.
-func (p *parking) sweep() {
-	if p.state.Load() != parkWaiting {
+// sweep, which the poller calls every idleSweep, cuts the reader's wait
+// short if it has waited since the sweep before, and wakes a parked
+// socket whose read deadline has passed at now.
+func (p *parking) sweep(now time.Time) {
+	if st := p.state.Load(); st != parkWaiting && st != parkParked {
 		return
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if p.state.Load() != parkWaiting {
-		return
+	switch p.state.Load() {
+	case parkParked:
+		if !now.Before(p.deadline) {
+			p.wakeLocked()
+		}
+	case parkWaiting:
+		if p.swept != p.waits {
+			p.swept = p.waits
+			return
+		}
+		p.state.Store(parkInterrupted)
+		_ = p.lc.SetReadDeadline(longAgo)
 	}
-	if p.swept != p.waits {
-		p.swept = p.waits
-		return
-	}
-	p.state.Store(parkInterrupted)
-	_ = p.lc.SetReadDeadline(longAgo)
 }
 
 // park gives back the read buffer and hands the socket to the poller, and
@@ -213,32 +220,7 @@ func (p *parking) park() bool {
 	}
 	p.added = true
 	p.state.Store(parkParked)
-	p.armTimerLocked()
 	return true
-}
-
-// armTimerLocked makes the timer wake the parked socket at its read
-// deadline, where a blocked read would have failed. p.mu must be held.
-func (p *parking) armTimerLocked() {
-	d := time.Until(p.deadline)
-	if p.timer == nil {
-		p.timer = time.AfterFunc(d, p.deadlinePassed)
-		return
-	}
-	p.timer.Reset(d)
-}
-
-func (p *parking) deadlinePassed() {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if p.state.Load() != parkParked {
-		return
-	}
-	if d := time.Until(p.deadline); d > 0 {
-		p.timer.Reset(d) // an earlier arming's
-		return
-	}
-	p.wakeLocked()
 }
 
 // wake starts a goroutine reading the socket if it is parked.
@@ -266,16 +248,13 @@ func (s *socket) resume() {
 
 // setReadDeadline sets the read deadline of a socket that can park: it is
 // the one the reader sets again after a wait the sweep cut short, and the
-// one a parked socket's timer wakes it at.
+// one the sweep wakes a parked socket at.
 func (p *parking) setReadDeadline(t time.Time) error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.deadline = t
-	switch p.state.Load() {
-	case parkInterrupted:
+	if p.state.Load() == parkInterrupted {
 		return nil // the reader sets it
-	case parkParked:
-		p.armTimerLocked()
 	}
 	return p.lc.SetReadDeadline(t)
 }
@@ -298,9 +277,6 @@ func (s *socket) released() {
 	}
 	s.e.idle.forget(p.id)
 	p.mu.Lock()
-	if p.timer != nil {
-		p.timer.Stop()
-	}
 	p.lc.release()
 	p.mu.Unlock()
 }

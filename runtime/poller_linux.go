@@ -11,8 +11,9 @@ import (
 )
 
 // idleSweep is how often the poller looks for sockets whose reader has
-// waited for a frame since its last look, and parks them: a socket parks
-// after one to two sweeps without a frame.
+// waited for a frame since its last look, and parks them (a socket parks
+// after one to two sweeps without a frame), and for parked sockets whose
+// read deadline has passed.
 const idleSweep = 500 * time.Millisecond
 
 // pollEvents is how many readiness events one look at the epoll set takes.
@@ -163,7 +164,8 @@ func (p *poller) sweep() {
 			socks = append(socks, pk)
 		}
 		p.mu.RUnlock()
-		socks = each(socks, (*parking).sweep)
+		now := time.Now()
+		socks = each(socks, func(pk *parking) { pk.sweep(now) })
 	}
 }
 
