@@ -44,7 +44,15 @@ type socket struct {
 	// pushReady is set once push delivered what waited for a push
 	// socket on connect (push.Outlet.Ready).
 	pushReady atomic.Bool
-	limiter   *rate.Limiter
+	// builtin is set for a socket of Config.PushRoute, which runs no
+	// script: its messages go to Config.Push.
+	builtin bool
+	// late is set when the socket's last event waited for a state or ran
+	// long, and gone once its client is known to have left: its messages
+	// still unread are then dropped (see dispatch). Only the reader
+	// goroutine touches them.
+	late, gone bool
+	limiter    *rate.Limiter
 
 	mu    sync.Mutex // guards the fields below
 	queue []outMsg
@@ -81,23 +89,12 @@ type socket struct {
 	// still runs it after a deploy removed the socket's endpoint. Only the
 	// reader goroutine touches it.
 	prog *luaapi.Program
-	// data is the event of the message being handled, kept so that each
-	// message does not allocate one. Only the reader goroutine touches it.
-	data luaapi.Event
 
 	// share is the socket's endpoint's share of the pool, set once by
 	// Serve; wait is where its events wait for a state (guarded by
 	// pool.mu).
 	share *endpointShare
 	wait  waitSlot
-	// builtin is set for a socket of Config.PushRoute, which runs no
-	// script: its messages go to Config.Push.
-	builtin bool
-	// late is set when the socket's last event waited for a state or ran
-	// long, and gone once its client is known to have left: its messages
-	// still unread are then dropped (see dispatch). Only the reader
-	// goroutine touches them.
-	late, gone bool
 
 	// proxy relays the socket to its endpoint's backend; nil for a socket
 	// its scripts answer. room, made with it, tells the proxy that the
