@@ -33,8 +33,8 @@ var longAgo = time.Unix(1, 0)
 // goroutine while idle: a plain TCP connection upgraded through
 // LendingWriter, of an endpoint that is not a proxy. Its reader waits for
 // each frame on its goroutine as any reader does, so a busy socket costs
-// no system call more; once a wait has lasted a sweep of the poller, the
-// reader gives its read buffer back, arms the connection in the poller's
+// no system call more; once a wait has lasted parkSweeps sweeps of the
+// poller, the reader gives its read buffer back, arms the connection in the poller's
 // epoll set and returns. Readiness, the read deadline passing (seen by the
 // sweep, so up to idleSweep late), or Drop then start a goroutine that
 // reads on: the read fails at once if it was the deadline. A timer per
@@ -53,10 +53,11 @@ type parking struct {
 	// deadline is the read deadline in force, set again after a wait the
 	// sweep cut short, and the sweep's to enforce while parked.
 	deadline time.Time
-	// waits counts the reader's waits; swept is its value at the sweep
-	// before, so that a wait the sweep saw twice is one of at least a
-	// sweep's length.
+	// waits counts the reader's waits; swept is its value at the sweeps
+	// before, the last sweeps of them, so that a wait the sweep has seen
+	// parkSweeps times more has lasted that many sweeps at least.
 	waits, swept uint32
+	sweeps       uint8
 	added        bool // the connection is in the epoll set
 }
 
@@ -182,8 +183,8 @@ func (p *parking) wait(br *bufio.Reader) (idle bool) {
 }
 
 // sweep, which the poller calls every idleSweep, cuts the reader's wait
-// short if it has waited since the sweep before, and wakes a parked
-// socket whose read deadline has passed at now.
+// short once it has lasted parkSweeps sweeps, and wakes a parked socket
+// whose read deadline has passed at now.
 func (p *parking) sweep(now time.Time) {
 	if st := p.state.Load(); st != parkWaiting && st != parkParked {
 		return
@@ -197,7 +198,10 @@ func (p *parking) sweep(now time.Time) {
 		}
 	case parkWaiting:
 		if p.swept != p.waits {
-			p.swept = p.waits
+			p.swept, p.sweeps = p.waits, 0
+			return
+		}
+		if p.sweeps++; p.sweeps < parkSweeps {
 			return
 		}
 		p.state.Store(parkInterrupted)
