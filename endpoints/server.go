@@ -234,11 +234,9 @@ func New(cfg Config) (*Server, error) {
 	}
 	s.upgrader = websocket.Upgrader{
 		HandshakeTimeout: cfg.HandshakeTimeout,
-		// A buffer of gorilla's own rather than net/http's hijacked 4 KiB
-		// one: with it, nothing keeps net/http's per-connection buffers
-		// alive once the handler returns (see upgrade). Larger messages
-		// bypass the buffer, so its size bounds no message.
-		ReadBufferSize:  readBufferSize,
+		// ReadBufferSize 0: gorilla reads through the hijacked reader,
+		// which runtime.LendingWriter makes one whose buffer the engine
+		// lends (see upgrade), rather than net/http's 4 KiB one.
 		WriteBufferPool: &sync.Pool{},
 		// The origin is checked before the upgrade (allowOrigin), so that
 		// the refusal is a JSON 403 and takes no connection place.

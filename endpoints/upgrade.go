@@ -13,9 +13,6 @@ import (
 	"github.com/luagate/luagate/scripts"
 )
 
-// readBufferSize is each connection's read buffer.
-const readBufferSize = 1024
-
 // upgrade returns the handler of the endpoint declared as route.
 func (s *Server) upgrade(route string) httprouter.Handle {
 	return func(w http.ResponseWriter, r *http.Request, ps httprouter.Params) {
@@ -77,7 +74,8 @@ func (s *Server) upgrade(route string) httprouter.Handle {
 			writeError(w, http.StatusBadGateway, "BadGatewayError", "the backend of "+scripts.Elide(route)+" is unavailable")
 			return
 		}
-		ws, err := s.upgrader.Upgrade(w, r, answer)
+		// The engine lends the connection its read buffer while it reads.
+		ws, err := s.upgrader.Upgrade(runtime.LendingWriter(w), r, answer)
 		if err != nil {
 			s.limits.release(ip)
 			if backend != nil {
@@ -87,19 +85,15 @@ func (s *Server) upgrade(route string) httprouter.Handle {
 		}
 		conn.Subprotocol = subprotocol
 		conn.ConnectedAt = time.Now()
-		// Serve on a goroutine of its own and let this handler return, so
-		// that net/http drops what it holds for the connection (its
-		// buffered reader and writer, the request, a deeper stack): an
-		// idle socket then costs little more than gorilla's own buffer.
-		// The engine counts the goroutine among its live sockets.
-		go func() {
-			defer s.limits.release(ip)
-			if backend != nil {
-				_ = s.cfg.Engine.ServeProxy(ws, conn, backend)
-				return
-			}
-			_ = s.cfg.Engine.Serve(ws, conn)
-		}()
+		// The engine serves the socket without this handler, so that
+		// net/http drops what it holds for the connection (its buffered
+		// reader and writer, the request, a deeper stack) once it
+		// returns: an idle socket then costs little more than its
+		// connection.
+		release := func() { s.limits.release(ip) }
+		if err := s.cfg.Engine.Start(ws, conn, backend, release); err != nil {
+			release()
+		}
 	}
 }
 

@@ -18,6 +18,12 @@ func TestChurnLeavesNothingBehind(t *testing.T) {
 	g := lgtesting.NewGateway(t, lgtesting.NoRateLimit)
 	g.Deploy("/churn", `if math.random() < 0.3 then error("random failure") end
 if websocketInfo.type == "data" then return websocketInfo.message end`)
+	// One socket first, so that the engine's poller, which lives as long
+	// as the engine, runs before the goroutines are counted.
+	first := lgtesting.Dial(t, g.WSURL("/churn"))
+	g.SocketIDs(1)
+	first.Conn.Close()
+	lgtesting.Eventually(t, "the first socket to be gone", func() bool { return len(g.Hub().List()) == 0 })
 	before := goleak.IgnoreCurrent()
 	const workers, cycles = 8, 250
 	var wg sync.WaitGroup

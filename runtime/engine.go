@@ -16,7 +16,7 @@ import (
 	"github.com/luagate/luagate/scripts"
 )
 
-// ErrShuttingDown is returned by Serve once Shutdown has begun.
+// ErrShuttingDown is returned by Serve and Start once Shutdown has begun.
 var ErrShuttingDown = errors.New("server is shutting down")
 
 // Engine runs the sockets of one gateway and the scripts of its current
@@ -32,6 +32,8 @@ type Engine struct {
 	// queued is the bytes sockets hold for their clients, all together
 	// (Config.SendTotalBytes).
 	queued atomic.Int64
+	// idle waits for the sockets that park while idle (park_linux.go).
+	idle poller
 
 	mu           sync.Mutex // guards shuttingDown and adding to live
 	shuttingDown bool
@@ -142,6 +144,24 @@ func (e *Engine) ServeProxy(ws *websocket.Conn, c hub.Conn, b *Backend) error {
 }
 
 func (e *Engine) serve(ws *websocket.Conn, c hub.Conn, b *Backend) error {
+	ended := make(chan struct{})
+	if err := e.Start(ws, c, b, func() { close(ended) }); err != nil {
+		return err
+	}
+	<-ended
+	return nil
+}
+
+// Start runs an upgraded connection as Serve does, or as ServeProxy does
+// when b is not nil, without holding the caller for long: it calls done
+// after the close event. A connection upgraded through LendingWriter holds
+// no goroutine and no read buffer while it is idle, on Linux, unless it is
+// TLS or a proxy's; Start runs such a socket's open event on the caller's
+// goroutine and returns once the socket waits for its first message.
+// Another socket gets a goroutine of its own, and Start returns at once.
+// Once Shutdown has begun, Start closes the connection and returns
+// ErrShuttingDown without calling done.
+func (e *Engine) Start(ws *websocket.Conn, c hub.Conn, b *Backend, done func()) error {
 	e.mu.Lock()
 	if e.shuttingDown {
 		e.mu.Unlock()
@@ -155,20 +175,30 @@ func (e *Engine) serve(ws *websocket.Conn, c hub.Conn, b *Backend) error {
 	}
 	e.live.Add(1)
 	e.mu.Unlock()
-	defer e.live.Done()
-
 	s := newSocket(e, ws)
-	s.builtin = e.isBuiltin(c.Route)
+	s.done = done
 	if b != nil {
 		s.proxy, s.room = newProxy(s, b), make(chan struct{}, 1)
 	}
+	// Parking goes before the read deadline is set, which it keeps.
+	if s.park = e.parkingFor(s); s.park != nil {
+		s.open(c)
+		return nil
+	}
+	go s.open(c)
+	return nil
+}
+
+// open registers the socket, runs its open event and reads it.
+func (s *socket) open(c hub.Conn) {
+	e, ws := s.e, s.ws
+	s.builtin = e.isBuiltin(c.Route)
 	ws.SetReadLimit(e.cfg.MaxMessageBytes)
 	_ = s.extendReadDeadline()
 	ws.SetPongHandler(func(string) error { return s.extendReadDeadline() })
 	s.startPinger()
 	s.touch(c.ConnectedAt)
 	s.share = e.pool.join(c.Route)
-	defer e.pool.leave(s.share)
 	s.stats = e.routes.join(c.Route, s)
 	s.entry = e.hub.Register(c, s)
 	s.conn = s.entry.View()
@@ -184,8 +214,7 @@ func (e *Engine) serve(ws *websocket.Conn, c hub.Conn, b *Backend) error {
 		_ = s.entry.Close(hub.CloseShutdown)
 	}
 
-	debug := e.cfg.Logger.Enabled(context.Background(), slog.LevelDebug)
-	if debug {
+	if e.cfg.Logger.Enabled(context.Background(), slog.LevelDebug) {
 		e.cfg.Logger.Debug("socket connected", "socket_id", c.ID, "route", c.Route, "user_id", c.UserID)
 	}
 	s.run(&luaapi.Event{Type: luaapi.EventOpen, Conn: s.conn, Peer: s, Timestamp: time.Now()})
@@ -193,15 +222,24 @@ func (e *Engine) serve(ws *websocket.Conn, c hub.Conn, b *Backend) error {
 	if s.proxy != nil {
 		s.proxy.start()
 	}
-	reason := s.readLoop()
+	if reason, ended := s.read(); ended {
+		s.finish(reason)
+	}
+}
+
+// finish ends the socket once its reader has ended for reason: it runs the
+// close event, and calls done.
+func (s *socket) finish(reason hub.CloseReason) {
+	e, c := s.e, s.entry.Conn()
 	if s.proxy != nil {
 		s.proxy.end(reason)
 	}
-	if debug {
+	if e.cfg.Logger.Enabled(context.Background(), slog.LevelDebug) {
 		e.cfg.Logger.Debug("socket disconnected", "socket_id", c.ID, "route", c.Route, "code", reason.Code, "reason", reason.Text)
 	}
 	s.stopTimers()
 	s.end()
+	s.released()
 	s.stats.leave(s, reason)
 	e.routes.forget(e.rev.Load().compiled, c.Route)
 	if e.history != nil {
@@ -214,7 +252,9 @@ func (e *Engine) serve(ws *websocket.Conn, c hub.Conn, b *Backend) error {
 	if e.cfg.Files != nil {
 		e.cfg.Files.RemoveSession(c.ID)
 	}
-	return nil
+	e.pool.leave(s.share)
+	e.live.Done()
+	s.done()
 }
 
 // luaFiles is f as the Files module takes it: a nil interface, not a nil
@@ -340,10 +380,12 @@ func (e *Engine) Shutdown(ctx context.Context) error {
 			e.watchdog.close()
 			e.pool.close()
 		})
+		e.idle.close()
 		e.closeHistory()
 		return nil
 	case <-ctx.Done():
 		e.hub.DropAll()
+		e.idle.close()
 		e.watchdog.close()
 		e.closeHistory()
 		return fmt.Errorf("shutdown: %d sockets still open: %w", e.hub.Registered(), ctx.Err())

@@ -81,10 +81,6 @@ func (e *Engine) DialBackend(ctx context.Context, c *hub.Conn) (*Backend, error)
 	return &Backend{ws: ws}, nil
 }
 
-// readBufferSize is a backend connection's read buffer, as small as a
-// client's: larger frames bypass it.
-const readBufferSize = 1024
-
 // backendBuffers are the write buffers of backend connections, held only
 // while a frame is written.
 var backendBuffers = &sync.Pool{}

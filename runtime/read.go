@@ -26,6 +26,11 @@ var msgBuffers = sync.Pool{New: func() any {
 	return &b
 }}
 
+// dataEvents are the data events being dispatched: one is needed only
+// while its event runs, so a few serve every socket, and an idle socket
+// holds none (a socket kept one of its own, 240 bytes, before).
+var dataEvents = sync.Pool{New: func() any { return new(luaapi.Event) }}
+
 // maxPooledBuffer is the largest buffer kept for reuse; one that grew
 // past it for a big message is left to the collector.
 const maxPooledBuffer = 64 << 10
@@ -83,9 +88,11 @@ func (s *socket) receive(typ int, r io.Reader, buf *[]byte) error {
 	case s.proxy != nil:
 		s.proxy.up(typ, data, now, pol)
 	default:
-		s.data = s.dataEvent(typ, data, now)
-		s.run(&s.data)
-		s.data = luaapi.Event{}
+		ev := dataEvents.Get().(*luaapi.Event)
+		*ev = s.dataEvent(typ, data, now)
+		s.run(ev)
+		*ev = luaapi.Event{}
+		dataEvents.Put(ev)
 	}
 	return nil
 }

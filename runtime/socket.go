@@ -28,8 +28,9 @@ type outMsg struct {
 	written func(error)
 }
 
-// socket is one live connection. Its reader runs on the goroutine that
-// called Engine.Serve and dispatches its events. Its writer goroutine is the
+// socket is one live connection. Its reader runs on a goroutine Engine.Start
+// starts, or on one a wake starts once it has parked (park_linux.go), and
+// dispatches its events. Its writer goroutine is the
 // only one that writes to ws, and runs only while there is something to
 // write: an idle connection has no writer, which saves the memory of a
 // goroutine per idle connection. Pings come from a timer that starts the
@@ -43,7 +44,15 @@ type socket struct {
 	// pushReady is set once push delivered what waited for a push
 	// socket on connect (push.Outlet.Ready).
 	pushReady atomic.Bool
-	limiter   *rate.Limiter
+	// builtin is set for a socket of Config.PushRoute, which runs no
+	// script: its messages go to Config.Push.
+	builtin bool
+	// late is set when the socket's last event waited for a state or ran
+	// long, and gone once its client is known to have left: its messages
+	// still unread are then dropped (see dispatch). Only the reader
+	// goroutine touches them.
+	late, gone bool
+	limiter    *rate.Limiter
 
 	mu    sync.Mutex // guards the fields below
 	queue []outMsg
@@ -80,23 +89,12 @@ type socket struct {
 	// still runs it after a deploy removed the socket's endpoint. Only the
 	// reader goroutine touches it.
 	prog *luaapi.Program
-	// data is the event of the message being handled, kept so that each
-	// message does not allocate one. Only the reader goroutine touches it.
-	data luaapi.Event
 
 	// share is the socket's endpoint's share of the pool, set once by
 	// Serve; wait is where its events wait for a state (guarded by
 	// pool.mu).
 	share *endpointShare
 	wait  waitSlot
-	// builtin is set for a socket of Config.PushRoute, which runs no
-	// script: its messages go to Config.Push.
-	builtin bool
-	// late is set when the socket's last event waited for a state or ran
-	// long, and gone once its client is known to have left: its messages
-	// still unread are then dropped (see dispatch). Only the reader
-	// goroutine touches them.
-	late, gone bool
 
 	// proxy relays the socket to its endpoint's backend; nil for a socket
 	// its scripts answer. room, made with it, tells the proxy that the
@@ -106,6 +104,12 @@ type socket struct {
 	// reqs are the requests waiting for the client's reply; nil until
 	// the socket's first request.
 	reqs atomic.Pointer[requests]
+	// park, when set, lets the socket wait for its messages without a
+	// goroutine while idle (park_linux.go); nil for one whose reader keeps
+	// its goroutine.
+	park *parking
+	// done is called once the close event has run (Engine.Start).
+	done func()
 }
 
 func newSocket(e *Engine, ws *websocket.Conn) *socket {
@@ -348,7 +352,7 @@ func (s *socket) writeNext() bool {
 	if closing != nil {
 		msg := websocket.FormatCloseMessage(closing.Code, closing.Text)
 		_ = s.ws.WriteControl(websocket.CloseMessage, msg, time.Now().Add(cfg.WriteTimeout))
-		_ = s.ws.SetReadDeadline(time.Now().Add(closeGrace))
+		_ = s.setReadDeadline(time.Now().Add(closeGrace))
 		return false
 	}
 	return true
@@ -399,6 +403,7 @@ func (s *socket) writeSome() {
 // hub.Socket.
 func (s *socket) Drop() {
 	_ = s.ws.NetConn().Close()
+	s.dropped()
 	s.e.pool.cancel(&s.wait)
 }
 
@@ -431,7 +436,16 @@ func (s *socket) writeFailed(err error) {
 }
 
 func (s *socket) extendReadDeadline() error {
-	return s.ws.SetReadDeadline(time.Now().Add(s.e.cfg.PingInterval + s.e.cfg.PongTimeout))
+	return s.setReadDeadline(time.Now().Add(s.e.cfg.PingInterval + s.e.cfg.PongTimeout))
+}
+
+// setReadDeadline sets the read deadline, through the parking state of a
+// socket that has one.
+func (s *socket) setReadDeadline(t time.Time) error {
+	if s.park != nil {
+		return s.park.setReadDeadline(t)
+	}
+	return s.ws.SetReadDeadline(t)
 }
 
 // end stops the writer and closes the connection once the reader is done,
