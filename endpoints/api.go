@@ -206,9 +206,9 @@ func endpointKey(r *http.Request) (string, error) {
 }
 
 func (s *Server) getEndpoints(w http.ResponseWriter, r *http.Request, _ httprouter.Params) {
-	sol := s.cfg.Engine.Solution().Solution
+	c := s.cfg.Engine.Solution()
 	if r.URL.Query().Get("path") == "" {
-		writeJSON(w, http.StatusOK, summarize(sol.Endpoints))
+		writeJSON(w, http.StatusOK, summarize(c))
 		return
 	}
 	key, err := endpointKey(r)
@@ -216,7 +216,7 @@ func (s *Server) getEndpoints(w http.ResponseWriter, r *http.Request, _ httprout
 		writeErr(w, err)
 		return
 	}
-	e, ok := sol.EndpointByKey(key)
+	e, ok := c.EndpointByKey(key)
 	if !ok {
 		writeErr(w, missing("no endpoint %s", scripts.Elide(key)))
 		return

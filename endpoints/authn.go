@@ -103,10 +103,13 @@ func (s *Server) checkSecurity(c *scripts.Compiled) error {
 		return nil
 	}
 	var problems scripts.Problems
-	for _, ep := range slices.Concat(c.Endpoints, c.HTTP) {
-		if sec := ep.Policy.Security; sec != nil && sec.Scheme == scripts.SecurityJWT {
-			problems = append(problems, scripts.Problem{File: ep.Key(), Line: sec.Line,
-				Message: "--#SECURITY jwt: the server has no JWT keys: start it with --jwt-key or --jwt-secret-file"})
+	for _, eps := range [][]scripts.CompiledEndpoint{c.Endpoints, c.HTTP} {
+		for i := range eps {
+			ep := &eps[i]
+			if sec := ep.Policy.Security; sec != nil && sec.Scheme == scripts.SecurityJWT {
+				problems = append(problems, scripts.Problem{File: ep.Key(), Line: sec.Line,
+					Message: "--#SECURITY jwt: the server has no JWT keys: start it with --jwt-key or --jwt-secret-file"})
+			}
 		}
 	}
 	if len(problems) > 0 {

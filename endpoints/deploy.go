@@ -21,9 +21,9 @@ type endpointSummary struct {
 	scripts.EndpointDoc
 }
 
-func summaryOf(e scripts.Endpoint) endpointSummary {
-	return endpointSummary{Method: e.MethodName(), Path: e.Path, ContentType: e.ContentType, SHA256: e.SHA256(), UpdatedAt: e.UpdatedAt,
-		EndpointDoc: scripts.DocOf(e.Script)}
+func summaryOf(e *scripts.CompiledEndpoint) endpointSummary {
+	return endpointSummary{Method: e.MethodName(), Path: e.Path, ContentType: e.ContentType, SHA256: e.Sum, UpdatedAt: e.UpdatedAt,
+		EndpointDoc: e.Doc}
 }
 
 // deployResult is what every change to the solution answers.
@@ -39,10 +39,14 @@ type deployResult struct {
 	Warnings []string `json:"warnings,omitempty"`
 }
 
-func summarize(eps []scripts.Endpoint) []endpointSummary {
-	out := make([]endpointSummary, len(eps))
-	for i, e := range eps {
-		out[i] = summaryOf(e)
+// summarize lists c's endpoints in the solution's order, from what the
+// compile derived of each.
+func summarize(c *scripts.Compiled) []endpointSummary {
+	out := make([]endpointSummary, 0, len(c.Solution.Endpoints))
+	for _, e := range c.Solution.Endpoints {
+		if ce, ok := c.EndpointByKey(e.Key()); ok {
+			out = append(out, summaryOf(ce))
+		}
 	}
 	return out
 }
@@ -106,7 +110,7 @@ func (s *Server) change(edit func(*scripts.Solution) error) (res deployResult, e
 		"modules", len(stored.Modules), "eventhandlers", len(stored.EventHandlers))
 	res = deployResult{
 		Revision:      rev,
-		Endpoints:     summarize(stored.Endpoints),
+		Endpoints:     summarize(compiled),
 		Modules:       names(stored.Modules),
 		EventHandlers: names(stored.EventHandlers),
 	}

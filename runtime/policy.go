@@ -53,12 +53,28 @@ func (e *Engine) withPolicies(r *revision) *revision {
 	c := r.compiled
 	libs := r.libs
 	r.policies = make(map[string]*endpointPolicy, len(c.Endpoints))
+	// The server's limit is the same for every endpoint without its own,
+	// so it is built once, not once per endpoint.
+	serverRate := e.serverRate()
 	for i := range c.Endpoints {
 		ep := &c.Endpoints[i]
-		r.policies[ep.Path] = e.newEndpointPolicy(ep.Path, &ep.Policy, libs)
+		r.policies[ep.Path] = e.newEndpointPolicy(ep.Path, &ep.Policy, libs, serverRate)
 	}
-	r.fallback = e.newEndpointPolicy("", &scripts.Policy{}, libs)
+	r.fallback = e.newEndpointPolicy("", &scripts.Policy{}, libs, serverRate)
 	return r
+}
+
+// serverRate is the server's message limit, for an endpoint without one
+// of its own; nil when the server has none.
+func (e *Engine) serverRate() *rateParams {
+	cfg := &e.cfg
+	if cfg.NoRateLimit {
+		return nil
+	}
+	rp := newRateParams(scripts.RateLimit{Requests: int(cfg.RateLimit), Window: time.Second,
+		Burst: max(1, int(cfg.RateLimit)), Code: scripts.DefaultRateLimitCode, Message: scripts.DefaultRateLimitMessage})
+	rp.limit = rate.Limit(cfg.RateLimit) // a fractional --rate-limit stays as given
+	return rp
 }
 
 // policyOf is the policy of route in r, or the server's defaults for a
@@ -70,7 +86,10 @@ func (r *revision) policyOf(route string) *endpointPolicy {
 	return r.fallback
 }
 
-func (e *Engine) newEndpointPolicy(path string, p *scripts.Policy, libs *solutionLibs) *endpointPolicy {
+// newEndpointPolicy builds the policy of the endpoint at path, whose
+// limit is serverRate unless p sets one. serverRate is shared, never
+// changed.
+func (e *Engine) newEndpointPolicy(path string, p *scripts.Policy, libs *solutionLibs, serverRate *rateParams) *endpointPolicy {
 	cfg := &e.cfg
 	ep := &endpointPolicy{
 		maxMessage: cfg.MaxMessageBytes,
@@ -81,11 +100,9 @@ func (e *Engine) newEndpointPolicy(path string, p *scripts.Policy, libs *solutio
 		filter:     p.Backend != nil && p.Backend.Filter,
 	}
 	switch rl := p.RateLimit; {
-	case rl == nil && !cfg.NoRateLimit:
-		ep.rate = newRateParams(scripts.RateLimit{Requests: int(cfg.RateLimit), Window: time.Second,
-			Burst: max(1, int(cfg.RateLimit)), Code: scripts.DefaultRateLimitCode, Message: scripts.DefaultRateLimitMessage})
-		ep.rate.limit = rate.Limit(cfg.RateLimit) // a fractional --rate-limit stays as given
-	case rl != nil && !rl.Off:
+	case rl == nil:
+		ep.rate = serverRate
+	case !rl.Off:
 		ep.rate = newRateParams(*rl)
 	}
 	// The endpoint may lower the server's limit, not raise it: a stored

@@ -1,6 +1,9 @@
 package scripts
 
-import "testing"
+import (
+	"strings"
+	"testing"
+)
 
 func TestRecompileReusesOnlyUnchangedChunks(t *testing.T) {
 	t.Parallel()
@@ -45,5 +48,37 @@ func TestRecompileReusesOnlyUnchangedChunks(t *testing.T) {
 	}
 	if _, err := Recompile(sol, moved); err == nil {
 		t.Fatal("a syntax error went unreported the second time")
+	}
+}
+
+// What an unchanged endpoint's policy depends on beyond its script (the
+// solution's defaults, its modules) makes the next revision derive it
+// again; taken or derived, it comes with the same problems and warnings.
+func TestRecompileDerivesPoliciesAgainWhenTheSolutionsPartsChange(t *testing.T) {
+	t.Parallel()
+	sol := Solution{
+		Endpoints: []Endpoint{
+			{Path: "/a", Script: "return 1"},
+			{Path: "/r", Script: "--#ROUTESELECT $.op\n--#ROUTE say m.say\nreturn 1"},
+		},
+		Modules: map[string]string{"m": "local M = {}\nfunction M.say() end\nreturn M"},
+		Config:  Config{Defaults: Defaults{RateLimit: "10/1s"}},
+	}
+	prev, err := Compile(sol)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sol.Config.Defaults.RateLimit = "20/1s"
+	next, err := Recompile(sol, prev)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a, _ := next.Endpoint("/a"); a.Policy.RateLimit == nil || a.Policy.RateLimit.Requests != 20 {
+		t.Errorf("after the default changed, /a's rate limit is %+v, want 20 a second", a.Policy.RateLimit)
+	}
+	sol.Modules = map[string]string{"n": "return {}"}
+	_, err = Recompile(sol, next)
+	if err == nil || !strings.Contains(err.Error(), "no module m") {
+		t.Errorf("after module m went, /r compiled with %v, want its --#ROUTE refused", err)
 	}
 }

@@ -35,6 +35,11 @@ type CompiledEndpoint struct {
 	// Policy is what the endpoint's header lines declare, with the
 	// solution's defaults filled in.
 	Policy Policy
+	// Sum is the script's SHA-256 in hex, as Endpoint.SHA256 returns it,
+	// and Doc its documentation lines: what a deploy answers of each
+	// endpoint.
+	Sum string
+	Doc EndpointDoc
 }
 
 // Compiled is one revision of a solution, checked and compiled once. Its
@@ -72,6 +77,12 @@ type Compiled struct {
 	// chunks are the endpoints' and modules' chunks, for the next
 	// revision to take those that did not change (Recompile).
 	chunks map[chunkKey]compiledChunk
+	// routeSet names the set of endpoint keys: a revision with the same
+	// keys as the running one has its routes.
+	routeSet uint64
+	// derived is what was derived from each endpoint's own source, by
+	// key, for the next revision to take those that did not change.
+	derived map[string]*derivedEndpoint
 }
 
 // HTTPEndpoint returns the compiled HTTP endpoint whose Key is key.
@@ -81,6 +92,22 @@ func (c *Compiled) HTTPEndpoint(key string) (*CompiledEndpoint, bool) {
 		return nil, false
 	}
 	return &c.HTTP[i], true
+}
+
+// EndpointByKey returns the compiled endpoint, WebSocket or HTTP, whose
+// Key is key.
+func (c *Compiled) EndpointByKey(key string) (*CompiledEndpoint, bool) {
+	if ep, ok := c.Endpoint(key); ok {
+		return ep, true
+	}
+	return c.HTTPEndpoint(key)
+}
+
+// SameRoutes reports whether c has exactly other's endpoint keys, so that
+// the route table built for other serves c: a deploy that changed only
+// scripts.
+func (c *Compiled) SameRoutes(other *Compiled) bool {
+	return other != nil && c.routeSet != 0 && c.routeSet == other.routeSet
 }
 
 // Endpoint returns the compiled endpoint declared with this path.
@@ -122,6 +149,7 @@ func compile(sol Solution, prev *Compiled) (*Compiled, Problems, error) {
 		byPath:   make(map[string]int, len(sol.Endpoints)),
 		byKey:    map[string]int{},
 		chunks:   make(map[chunkKey]compiledChunk, len(sol.Endpoints)+len(sol.Modules)),
+		derived:  make(map[string]*derivedEndpoint, len(sol.Endpoints)),
 	}
 	rc, problems := sol.Config.resolve()
 	var more, warnings Problems
@@ -132,16 +160,25 @@ func compile(sol Solution, prev *Compiled) (*Compiled, Problems, error) {
 	cors, more := sol.Webservice.resolveCORS()
 	problems = append(problems, more...)
 	c.CORS = cors
-	r := reuse{prev: prev, next: c}
-	var conflicts Problems
-	// One router takes the patterns one at a time, so that every conflict
-	// is reported, not only the first.
-	var routes routeTable
+	r := newReuse(prev, c)
 	seen := make(map[string]bool, len(sol.Endpoints))
-	routed := make(map[string]bool, len(sol.Endpoints))
+	// The routes are checked after the loop, and only when the endpoints'
+	// keys are not the running revision's: then they are its routes,
+	// which fit one router.
+	routes := make([]endpointRoute, 0, len(sol.Endpoints))
+	sameKeys := prev != nil && len(sol.Endpoints) == len(prev.Endpoints)+len(prev.HTTP)
+	nHTTP := 0
+	for _, e := range sol.Endpoints {
+		if e.IsHTTP() {
+			nHTTP++
+		}
+	}
+	c.Endpoints = make([]CompiledEndpoint, 0, len(sol.Endpoints)-nHTTP)
+	c.HTTP = make([]CompiledEndpoint, 0, nHTTP)
 	for _, e := range sol.Endpoints {
 		key := e.Key()
-		pat, err := r.pattern(e)
+		pat, known, err := r.pattern(e)
+		sameKeys = sameKeys && known
 		if err != nil {
 			problems = append(problems, Problem{File: Elide(key), Message: err.Error()})
 			continue
@@ -156,28 +193,16 @@ func compile(sol Solution, prev *Compiled) (*Compiled, Problems, error) {
 			continue
 		}
 		seen[key] = true
-		// A WebSocket endpoint and an HTTP GET with the same path share
-		// one route.
-		if route := RouteMethod(e) + " " + pat.Router; !routed[route] {
-			routed[route] = true
-			if err := routes.add(RouteMethod(e), pat); err != nil {
-				conflicts = append(conflicts, Problem{Message: err.Error()})
-			}
-		}
-		prologue := endpointPrologue
-		if e.IsHTTP() {
-			prologue = requestPrologue
-		}
+		routes = append(routes, endpointRoute{RouteMethod(e), pat})
 		chunk, pad := sol.chunk("endpoint", key)
-		cc, err := r.chunk(chunk, prologue, pad+e.Script)
-		if err != nil {
-			problems = append(problems, asProblem(key, err))
+		d := r.endpoint(e, chunk, pad)
+		if d == nil {
+			var more Problems
+			d, more = derive(&r, e, chunk, pad, rc, sol.Modules)
+			problems = append(problems, more...)
 		}
-		proto := cc.proto
-		pol, more, warned := endpointPolicy(e, rc, sol.Modules)
-		problems = append(problems, more...)
-		warnings = append(warnings, warned...)
-		ce := CompiledEndpoint{Endpoint: e, Pattern: pat, Proto: proto, Policy: pol}
+		warnings = append(warnings, d.warnings...)
+		ce := CompiledEndpoint{Endpoint: e, Pattern: pat, Proto: d.chunk.proto, Policy: d.policy, Sum: d.sum, Doc: d.doc}
 		if e.IsHTTP() {
 			c.byKey[key] = len(c.HTTP)
 			c.HTTP = append(c.HTTP, ce)
@@ -186,7 +211,12 @@ func compile(sol Solution, prev *Compiled) (*Compiled, Problems, error) {
 		c.byPath[e.Path] = len(c.Endpoints)
 		c.Endpoints = append(c.Endpoints, ce)
 	}
-	problems = append(problems, conflicts...)
+	if sameKeys {
+		c.routeSet = prev.routeSet
+	} else {
+		c.routeSet = routeSets.Add(1)
+		problems = append(problems, routeConflicts(routes)...)
+	}
 	for _, name := range slices.Sorted(maps.Keys(sol.Modules)) {
 		src := sol.Modules[name]
 		if err := CheckModuleName(name); err != nil {
@@ -194,7 +224,7 @@ func compile(sol Solution, prev *Compiled) (*Compiled, Problems, error) {
 			continue
 		}
 		chunkName, _ := sol.chunk("module", name)
-		cc, err := r.chunk(chunkName, "", src)
+		_, cc, err := r.chunk(chunkName, "", src)
 		if err != nil {
 			problems = append(problems, asProblem(name, err))
 			continue
@@ -237,6 +267,28 @@ func compile(sol Solution, prev *Compiled) (*Compiled, Problems, error) {
 		return nil, warnings, err
 	}
 	return c, warnings, nil
+}
+
+// derive compiles e's script and parses its policy, keeping the result
+// for the next revision when there is no problem.
+func derive(r *reuse, e Endpoint, chunkName, pad string, rc *resolvedConfig, modules map[string]string) (*derivedEndpoint, Problems) {
+	prologue := endpointPrologue
+	if e.IsHTTP() {
+		prologue = requestPrologue
+	}
+	var problems Problems
+	k, cc, err := r.chunk(chunkName, prologue, pad+e.Script)
+	if err != nil {
+		problems = append(problems, asProblem(e.Key(), err))
+	}
+	pol, more, warned := endpointPolicy(e, rc, modules)
+	problems = append(problems, more...)
+	d := &derivedEndpoint{script: e.Script, chunkName: chunkName, pad: pad, key: k, chunk: cc, policy: pol,
+		warnings: warned, sum: e.SHA256(), doc: DocOf(e.Script)}
+	if len(problems) == 0 {
+		r.keep(e.Key(), d)
+	}
+	return d, problems
 }
 
 // checkCounts refuses a solution with more endpoints or modules than a

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"sync/atomic"
 
 	"github.com/julienschmidt/httprouter"
 )
@@ -86,6 +87,33 @@ func ParsePattern(raw string) (Pattern, error) {
 // checking n patterns costs n insertions.
 type routeTable struct {
 	r *httprouter.Router
+}
+
+// endpointRoute is the route an endpoint takes.
+type endpointRoute struct {
+	method string
+	pat    Pattern
+}
+
+// routeSets numbers the sets of endpoint keys revisions route (SameRoutes).
+var routeSets atomic.Uint64
+
+// routeConflicts takes the routes into one router one at a time, so that
+// every conflict is reported, not only the first. A WebSocket endpoint
+// and an HTTP GET with the same path share one route.
+func routeConflicts(routes []endpointRoute) Problems {
+	var t routeTable
+	var conflicts Problems
+	routed := make(map[string]bool, len(routes))
+	for _, rt := range routes {
+		if k := rt.method + " " + rt.pat.Router; !routed[k] {
+			routed[k] = true
+			if err := t.add(rt.method, rt.pat); err != nil {
+				conflicts = append(conflicts, Problem{Message: err.Error()})
+			}
+		}
+	}
+	return conflicts
 }
 
 // RouteMethod is the method whose route tree serves e: GET for a

@@ -67,10 +67,13 @@
 //
 // # Transactions
 //
-// One transaction covers one whole solution. Save deletes and recreates the
-// three content buckets, writes the new solution and bumps the revision in a
-// single bbolt Update, so a crash leaves the old solution or the new one,
-// never a mix, and a reader never sees a half-written deploy. Load reads the
+// One transaction covers one whole solution. Save writes the values of the
+// three content buckets that differ from what its last commit left there
+// (all of them, after reading the file, on the first Save), deletes the
+// keys the new solution lacks and bumps the revision in a single bbolt
+// Update; SaveRevision deletes and recreates the buckets instead. A crash
+// leaves the old solution or the new one, never a mix, and a reader never
+// sees a half-written deploy. Load reads the
 // solution and revision in a single View. bbolt's byte slices are valid only
 // inside their transaction, so every key and value is copied into a Go
 // string before the transaction ends.

@@ -37,7 +37,8 @@ var (
 	// keyInit holds the init script, absent when there is none.
 	keyInit = []byte("init")
 
-	// contentBuckets are the ones Save replaces wholesale.
+	// contentBuckets hold the solution's parts by key: SaveRevision
+	// replaces them wholesale, Save writes what changed.
 	contentBuckets = [][]byte{bucketEndpoints, bucketModules, bucketEventHandlers}
 	allBuckets     = [][]byte{bucketEndpoints, bucketModules, bucketEventHandlers, bucketMeta}
 )
@@ -77,12 +78,13 @@ type Store struct {
 
 	// saveMu serialises Save and guards saved.
 	saveMu sync.Mutex
-	// saved is what the last Save committed of each endpoint, by key: the
+	// saved is what the last Save committed of the content buckets: the
 	// next Save dates endpoints from it rather than decoding every stored
 	// endpoint again, which was a third of changing one endpoint of a
-	// thousand. Nil until the first Save has read them. Only Save writes
-	// the endpoints, so the file cannot change under it.
-	saved map[string]storedEndpoint
+	// thousand, and writes only what differs from it. Nil until the first
+	// Save has read them. Only Save and SaveRevision write those buckets,
+	// so the file cannot change under it.
+	saved *savedSolution
 }
 
 // storedEndpoint is the value under an endpoint's path. The path itself is
@@ -335,7 +337,7 @@ func (s *Store) Save(sol scripts.Solution) (scripts.Solution, uint64, error) {
 	s.saveMu.Lock()
 	defer s.saveMu.Unlock()
 	var rev uint64
-	saved := make(map[string]storedEndpoint, len(sol.Endpoints))
+	var saved *savedSolution
 	err = s.db.Update(func(tx *bolt.Tx) error {
 		prev := s.saved
 		if prev == nil {
@@ -343,10 +345,7 @@ func (s *Store) Save(sol scripts.Solution) (scripts.Solution, uint64, error) {
 			if err != nil {
 				return err
 			}
-			prev = make(map[string]storedEndpoint, len(old.Endpoints))
-			for _, e := range old.Endpoints {
-				prev[e.Key()] = storedEndpoint{Script: e.Script, UpdatedAt: e.UpdatedAt}
-			}
+			prev = savedOf(old)
 		}
 		oldRev, err := revision(tx)
 		if err != nil {
@@ -355,12 +354,15 @@ func (s *Store) Save(sol scripts.Solution) (scripts.Solution, uint64, error) {
 		rev = oldRev + 1
 		for i, e := range sol.Endpoints {
 			sol.Endpoints[i].UpdatedAt = now
-			if p, ok := prev[e.Key()]; ok && p.Script == e.Script {
+			if p, ok := prev.endpoints[e.Key()]; ok && p.Script == e.Script {
 				sol.Endpoints[i].UpdatedAt = p.UpdatedAt
 			}
-			saved[e.Key()] = storedEndpoint{Script: e.Script, UpdatedAt: sol.Endpoints[i].UpdatedAt}
 		}
-		return write(tx, sol, rev)
+		saved = savedOf(sol)
+		if err := writeChanges(tx, prev, saved, sol); err != nil {
+			return err
+		}
+		return writeMeta(tx, sol, rev)
 	})
 	if err != nil {
 		return scripts.Solution{}, 0, s.opError("save solution", err)
@@ -498,9 +500,10 @@ func revision(tx *bolt.Tx) (uint64, error) {
 	}
 }
 
-// write replaces the content buckets with sol and sets the revision. Deleting
-// the buckets, rather than diffing them, is what makes "absent from sol"
-// mean "gone", and the caller's transaction makes it all or nothing.
+// write replaces the content buckets with sol and sets the revision.
+// Deleting the buckets, rather than diffing them, is what makes "absent
+// from sol" mean "gone" without knowing what the file held, and the
+// caller's transaction makes it all or nothing.
 func write(tx *bolt.Tx, sol scripts.Solution, rev uint64) error {
 	for _, name := range contentBuckets {
 		if err := tx.DeleteBucket(name); err != nil && !errors.Is(err, berrors.ErrBucketNotFound) {
@@ -510,28 +513,14 @@ func write(tx *bolt.Tx, sol scripts.Solution, rev uint64) error {
 			return fmt.Errorf("create bucket %s: %w", name, err)
 		}
 	}
-	eb := tx.Bucket(bucketEndpoints)
-	for _, e := range sol.Endpoints {
-		v, err := json.Marshal(storedEndpoint{Script: e.Script, UpdatedAt: e.UpdatedAt, ContentType: e.ContentType})
-		if err != nil {
-			return fmt.Errorf("endpoint %q: %w", e.Key(), err)
-		}
-		if err := eb.Put([]byte(e.Key()), v); err != nil {
-			return fmt.Errorf("endpoint %q: %w", e.Key(), err)
-		}
+	if err := writeChanges(tx, &savedSolution{}, savedOf(sol), sol); err != nil {
+		return err
 	}
-	for _, m := range []struct {
-		bucket []byte
-		kind   string
-		from   map[string]string
-	}{{bucketModules, "module", sol.Modules}, {bucketEventHandlers, "event handler", sol.EventHandlers}} {
-		b := tx.Bucket(m.bucket)
-		for k, v := range m.from {
-			if err := b.Put([]byte(k), []byte(v)); err != nil {
-				return fmt.Errorf("%s %q: %w", m.kind, k, err)
-			}
-		}
-	}
+	return writeMeta(tx, sol, rev)
+}
+
+// writeMeta sets the solution's meta values and the revision.
+func writeMeta(tx *bolt.Tx, sol scripts.Solution, rev uint64) error {
 	meta, err := tx.CreateBucketIfNotExists(bucketMeta)
 	if err != nil {
 		return fmt.Errorf("create bucket %s: %w", bucketMeta, err)

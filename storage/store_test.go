@@ -645,3 +645,38 @@ func savedBulkDatabase(t *testing.T) string {
 	}
 	return path
 }
+
+// Save writes only what changed since its last commit, or since it read
+// the file: what it leaves out, changes or removes must read back so,
+// after a reopen too.
+func TestSaveOfAChangeLeavesTheFileHoldingExactlyTheNewSolution(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "luagate.db")
+	s, err := Open(path, testTimeout)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mustSave(t, s, fullSolution())
+	s.Close()
+	changed := fullSolution()
+	changed.Endpoints = changed.Endpoints[1:] // /echo goes
+	changed.Endpoints[0].Script = "return 2\n"
+	changed.Modules["src.json"] = "return {changed = true}\n"
+	delete(changed.Modules, "src.utils")
+	changed.EventHandlers = nil
+	for _, step := range []scripts.Solution{changed, fullSolution(), changed} {
+		s, err = Open(path, testTimeout)
+		if err != nil {
+			t.Fatal(err)
+		}
+		mustSave(t, s, fullSolution()) // first Save after opening: read, then diffed
+		mustSave(t, s, step)           // diffed against the last commit
+		s.Close()
+		s, err = Open(path, testTimeout)
+		if err != nil {
+			t.Fatal(err)
+		}
+		loaded, _ := mustLoad(t, s)
+		sameContent(t, loaded, step)
+		s.Close()
+	}
+}
