@@ -20,7 +20,9 @@ type Conn struct {
 	// Route is the endpoint's declared path pattern.
 	Route string
 	// Headers holds the upgrade request's headers, names in lower case and
-	// repeated values joined with ", ".
+	// repeated values joined with ", ". A registered socket's record keeps
+	// them in its script view only: Entry.Conn and snapshots have them,
+	// the record EachOf and DisconnectIf pass has Headers nil.
 	Headers map[string]string
 	// Parameters holds the path and query parameters; a path parameter wins
 	// over a query parameter of the same name.

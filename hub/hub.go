@@ -125,6 +125,9 @@ type Entry struct {
 // new (see NewID).
 func (h *Hub) Register(c Conn, s Socket) *Entry {
 	e := &Entry{hub: h, conn: c, view: c.view(), sock: s}
+	// The view holds the headers, as Lua values: one copy for an idle
+	// socket rather than two.
+	e.conn.Headers = nil
 	sh := h.shard(c.ID)
 	sh.mu.Lock()
 	sh.entries[c.ID] = e
@@ -135,7 +138,11 @@ func (h *Hub) Register(c Conn, s Socket) *Entry {
 }
 
 // Conn is the entry's connection record.
-func (e *Entry) Conn() Conn { return e.conn }
+func (e *Entry) Conn() Conn {
+	c := e.conn
+	c.Headers = e.view.HeaderMap()
+	return c
+}
 
 // View is the connection as scripts see it.
 func (e *Entry) View() *luaapi.Conn { return e.view }
@@ -370,4 +377,4 @@ func (h *Hub) Socket(id string) (Snapshot, error) {
 	return e.snapshot(), nil
 }
 
-func (e *Entry) snapshot() Snapshot { return Snapshot{Conn: e.conn, Stats: e.sock.Stats()} }
+func (e *Entry) snapshot() Snapshot { return Snapshot{Conn: e.Conn(), Stats: e.sock.Stats()} }

@@ -99,7 +99,7 @@ func TestInfoDescribesTheConnection(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.ID != e.Conn().ID || c.Route != "/room/{id}" || c.Headers["host"] != "x" || c.Parameters["p"] != "1" || c.ConnectedAt.UnixMilli() != 1234 {
+	if c.ID != e.Conn().ID || c.Route != "/room/{id}" || c.HeaderMap()["host"] != "x" || c.Parameters["p"] != "1" || c.ConnectedAt.UnixMilli() != 1234 {
 		t.Fatalf("info %+v", c)
 	}
 	if c.LastActivityAt.UnixMilli() != 5678 {

@@ -33,7 +33,9 @@ type Conn struct {
 	// Route is the endpoint's declared path pattern.
 	Route string
 	// Headers holds the upgrade request's headers, names in lower case and
-	// repeated values joined with ", ".
+	// repeated values joined with ", ". NewConn keeps them as Lua values
+	// only and sets Headers to nil, so that an idle socket does not hold
+	// them twice; HeaderMap gives them back.
 	Headers map[string]string
 	// Parameters holds the path and query parameters; a path parameter wins
 	// over a query parameter of the same name.
@@ -76,6 +78,7 @@ type field struct {
 func NewConn(c Conn) *Conn {
 	c.luaID, c.luaURI, c.luaRoute = lua.LString(c.ID), lua.LString(c.URI), lua.LString(c.Route)
 	c.luaHeaders = sharedStrings(c.Headers)
+	c.Headers = nil
 	c.luaParams = sharedStrings(c.Parameters)
 	c.luaSubprotocol = optionalString(c.Subprotocol)
 	c.luaUserID, c.luaSessionName = optionalString(c.UserID), optionalString(c.SessionName)
@@ -88,8 +91,33 @@ func NewConn(c Conn) *Conn {
 	return &c
 }
 
+// HeaderMap returns the upgrade request's headers (Conn.Headers), in a
+// map of the caller's own.
+func (c *Conn) HeaderMap() map[string]string {
+	if c.luaHeaders == nil { // a Conn not made by NewConn
+		return c.Headers
+	}
+	m := map[string]string{}
+	c.luaHeaders.ForEach(func(k, v lua.LValue) {
+		m[k.String()] = v.String()
+	})
+	return m
+}
+
+// noStrings is the shared table of every connection without headers or
+// without parameters: most have no parameters, and each table costs an
+// idle socket its size.
+var noStrings = func() *lua.LTable {
+	t := lua.NewTable(0, 0)
+	t.Share()
+	return t
+}()
+
 // sharedStrings is a shared table of m.
 func sharedStrings(m map[string]string) *lua.LTable {
+	if len(m) == 0 {
+		return noStrings
+	}
 	t := lua.NewTable(0, len(m))
 	for k, v := range m {
 		t.RawSetString(k, lua.LString(v))
