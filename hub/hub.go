@@ -137,6 +137,11 @@ func (h *Hub) Register(c Conn, s Socket) *Entry {
 	return e
 }
 
+// Record is the entry's connection record as registered: its Headers are
+// nil (see Conn.Headers). It costs nothing, where Conn builds the headers'
+// map.
+func (e *Entry) Record() *Conn { return &e.conn }
+
 // Conn is the entry's connection record.
 func (e *Entry) Conn() Conn {
 	c := e.conn

@@ -230,7 +230,7 @@ func (s *socket) open(c hub.Conn) {
 // finish ends the socket once its reader has ended for reason: it runs the
 // close event, and calls done.
 func (s *socket) finish(reason hub.CloseReason) {
-	e, c := s.e, s.entry.Conn()
+	e, c := s.e, s.entry.Record()
 	if s.proxy != nil {
 		s.proxy.end(reason)
 	}

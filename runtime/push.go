@@ -27,8 +27,8 @@ func (e *Engine) isBuiltin(route string) bool {
 
 // pushConnected delivers a push socket's waiting messages.
 func (e *Engine) pushConnected(s *socket) {
-	c := s.entry.Conn()
-	if e.cfg.Push == nil || !isPushSocket(&c) {
+	c := s.entry.Record()
+	if e.cfg.Push == nil || !isPushSocket(c) {
 		return
 	}
 	if err := e.cfg.Push.Connected(s.outlet()); err != nil {
@@ -42,8 +42,7 @@ func isPushSocket(c *hub.Conn) bool {
 
 // outlet is s as push sees it.
 func (s *socket) outlet() push.Outlet {
-	c := s.entry.Conn()
-	return outlet{s: s, conn: &c}
+	return outlet{s: s, conn: s.entry.Record()}
 }
 
 type outlet struct {

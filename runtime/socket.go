@@ -477,7 +477,7 @@ func notDelivered(msgs []outMsg) {
 
 // closedSession is the socket's session once it has ended for reason.
 func (s *socket) closedSession(reason hub.CloseReason) session.Record {
-	rec := activeSession(hub.Snapshot{Conn: s.entry.Conn(), Stats: s.Stats()})
+	rec := activeSession(hub.Snapshot{Conn: *s.entry.Record(), Stats: s.Stats()})
 	rec.Status, rec.ClosedAt, rec.CloseCode, rec.CloseReason = session.Closed, time.Now(), reason.Code, reason.Text
 	return rec
 }

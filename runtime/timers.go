@@ -34,7 +34,7 @@ func (s *socket) lastActive() time.Time { return time.Unix(0, s.lastActivity.Loa
 
 // startTimers arms the timers of a socket that has just opened.
 func (s *socket) startTimers() {
-	conn := s.entry.Conn()
+	conn := s.entry.Record()
 	s.timers.mu.Lock()
 	s.timers.started = true
 	if a := conn.Auth; a != nil && !a.ExpiresAt.IsZero() {
@@ -43,7 +43,7 @@ func (s *socket) startTimers() {
 	s.timers.mu.Unlock()
 	// Now that the socket is listed, a revocation from here on closes it;
 	// one since its upgrade was authenticated must be caught here.
-	if revoked := s.e.cfg.Revoked; conn.Auth != nil && revoked != nil && revoked(conn) {
+	if revoked := s.e.cfg.Revoked; conn.Auth != nil && revoked != nil && revoked(*conn) {
 		_ = s.entry.Close(hub.CloseCredentialRevoked)
 	}
 	s.armTimers()
@@ -58,7 +58,7 @@ func (s *socket) armTimers() {
 	if !t.started || t.stopped {
 		return
 	}
-	conn := s.entry.Conn()
+	conn := s.entry.Record()
 	pol := s.e.rev.Load().policyOf(conn.Route)
 	if pol.idle != t.idle {
 		t.idle = pol.idle
