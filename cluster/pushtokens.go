@@ -156,11 +156,11 @@ func (s *tokenStore) revoke(ctx context.Context, kv jetstream.KeyValue, key stri
 		kept = append(kept, t)
 	}
 	s.mirrorMu.Lock()
-	_, _ = s.node.store.DeleteTokens(recipient)
-	for _, t := range kept {
-		_ = s.node.store.PutToken(t)
-	}
+	err = s.node.store.ReplaceTokens(recipient, kept)
 	s.mirrorMu.Unlock()
+	if err != nil {
+		s.node.log.Warn("cluster: mirror push tokens of a recipient", "recipient", recipient, "err", err)
+	}
 	s.node.hub.DisconnectIf(hub.CloseCredentialRevoked, func(c *hub.Conn) bool {
 		return c.UserID == recipient && c.Auth != nil && c.Auth.Scheme == string(auth.SchemeToken) &&
 			!slices.ContainsFunc(kept, func(t auth.PushToken) bool { return bytes.Equal(t.Hash, c.Auth.TokenHash) })

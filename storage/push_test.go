@@ -138,3 +138,51 @@ func TestPushTokensAreKeptHashedAndRevokedByRecipient(t *testing.T) {
 		t.Fatalf("another recipient's token: %v %v", tok, err)
 	}
 }
+
+// TestReplacedTokensAreNeverMissing replaces a recipient's tokens over and
+// over while another goroutine looks up the one always kept: it is found
+// every time, and the one dropped is gone.
+func TestReplacedTokensAreNeverMissing(t *testing.T) {
+	t.Parallel()
+	s := openStore(t, filepath.Join(t.TempDir(), "luagate.db"))
+	var toks []auth.PushToken
+	for range 2 {
+		tok, _, err := auth.NewPushToken(auth.TokenSpec{Recipient: "a"}, time.Now())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := s.PutToken(tok); err != nil {
+			t.Fatal(err)
+		}
+		toks = append(toks, tok)
+	}
+	kept := toks[:1]
+	stop := make(chan struct{})
+	missed := make(chan error, 1)
+	go func() {
+		defer close(missed)
+		for {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			if _, err := s.TokenByHash(kept[0].Hash); err != nil {
+				missed <- err
+				return
+			}
+		}
+	}()
+	for range 50 {
+		if err := s.ReplaceTokens("a", kept); err != nil {
+			t.Fatal(err)
+		}
+	}
+	close(stop)
+	if err := <-missed; err != nil {
+		t.Fatalf("the kept token went missing during a replace: %v", err)
+	}
+	if _, err := s.TokenByHash(toks[1].Hash); !errors.Is(err, auth.ErrUnknownToken) {
+		t.Fatalf("the dropped token: %v", err)
+	}
+}

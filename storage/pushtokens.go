@@ -18,31 +18,54 @@ var (
 
 // PutToken stores a new push token. It implements push.TokenStore.
 func (s *Store) PutToken(t auth.PushToken) error {
+	return s.updateTokens("put push token", func(tx *bolt.Tx) error { return putToken(tx, t) })
+}
+
+// updateTokens runs fn in a write transaction of the token buckets.
+func (s *Store) updateTokens(what string, fn func(tx *bolt.Tx) error) error {
 	if s.closed.Load() {
 		return ErrClosed
 	}
+	if err := s.db.Update(fn); err != nil {
+		return s.opError(what, err)
+	}
+	return nil
+}
+
+func putToken(tx *bolt.Tx, t auth.PushToken) error {
 	b, err := json.Marshal(t)
 	if err != nil {
 		return fmt.Errorf("encode push token: %w", err)
 	}
-	err = s.db.Update(func(tx *bolt.Tx) error {
-		tokens, err := tx.CreateBucketIfNotExists(bucketPushTokens)
-		if err != nil {
-			return err
-		}
-		byRcpt, err := tx.CreateBucketIfNotExists(bucketPushTokensRcpt)
-		if err != nil {
-			return err
-		}
-		if err := tokens.Put(t.Hash, b); err != nil {
-			return err
-		}
-		return byRcpt.Put(append(rcptPrefix(t.Recipient), t.Hash...), nil)
-	})
+	tokens, err := tx.CreateBucketIfNotExists(bucketPushTokens)
 	if err != nil {
-		return s.opError("put push token", err)
+		return err
 	}
-	return nil
+	byRcpt, err := tx.CreateBucketIfNotExists(bucketPushTokensRcpt)
+	if err != nil {
+		return err
+	}
+	if err := tokens.Put(t.Hash, b); err != nil {
+		return err
+	}
+	return byRcpt.Put(append(rcptPrefix(t.Recipient), t.Hash...), nil)
+}
+
+// ReplaceTokens makes recipient's tokens exactly kept, in one
+// transaction: a token in kept is never missing meanwhile, as it would be
+// between a DeleteTokens and the PutTokens after it.
+func (s *Store) ReplaceTokens(recipient string, kept []auth.PushToken) error {
+	return s.updateTokens("replace push tokens", func(tx *bolt.Tx) error {
+		if _, err := deleteTokens(tx, recipient); err != nil {
+			return err
+		}
+		for _, t := range kept {
+			if err := putToken(tx, t); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
 }
 
 // TokenByHash implements auth.TokenStore.
@@ -74,36 +97,34 @@ func (s *Store) TokenByHash(hash []byte) (auth.PushToken, error) {
 // DeleteTokens deletes every token of recipient. It implements
 // push.TokenStore.
 func (s *Store) DeleteTokens(recipient string) (int, error) {
-	if s.closed.Load() {
-		return 0, ErrClosed
-	}
 	n := 0
-	err := s.db.Update(func(tx *bolt.Tx) error {
-		tokens, byRcpt := tx.Bucket(bucketPushTokens), tx.Bucket(bucketPushTokensRcpt)
-		if tokens == nil || byRcpt == nil {
-			return nil
-		}
-		prefix := rcptPrefix(recipient)
-		var keys [][]byte
-		c := byRcpt.Cursor()
-		for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
-			keys = append(keys, bytes.Clone(k))
-		}
-		for _, k := range keys {
-			if err := tokens.Delete(k[len(prefix):]); err != nil {
-				return err
-			}
-			if err := byRcpt.Delete(k); err != nil {
-				return err
-			}
-		}
-		n = len(keys)
-		return nil
+	err := s.updateTokens("delete push tokens", func(tx *bolt.Tx) (err error) {
+		n, err = deleteTokens(tx, recipient)
+		return err
 	})
-	if err != nil {
-		return 0, s.opError("delete push tokens", err)
+	return n, err
+}
+
+func deleteTokens(tx *bolt.Tx, recipient string) (int, error) {
+	tokens, byRcpt := tx.Bucket(bucketPushTokens), tx.Bucket(bucketPushTokensRcpt)
+	if tokens == nil || byRcpt == nil {
+		return 0, nil
 	}
-	return n, nil
+	prefix := rcptPrefix(recipient)
+	var keys [][]byte
+	c := byRcpt.Cursor()
+	for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
+		keys = append(keys, bytes.Clone(k))
+	}
+	for _, k := range keys {
+		if err := tokens.Delete(k[len(prefix):]); err != nil {
+			return 0, err
+		}
+		if err := byRcpt.Delete(k); err != nil {
+			return 0, err
+		}
+	}
+	return len(keys), nil
 }
 
 // Tokens returns every stored push token: what a node that joins a
