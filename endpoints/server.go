@@ -127,17 +127,21 @@ const (
 // Server routes upgrades to the solution's endpoints and serves the
 // management API.
 type Server struct {
-	cfg      Config
-	hub      *hub.Hub
-	api      *httprouter.Router
-	routes   atomic.Pointer[httprouter.Router]
-	upgrader websocket.Upgrader
-	closing  atomic.Bool
-	limits   connLimits
-	conns    httpConns
-	auth     *auth.Authenticator
-	logs     *logs.Ring
-	console  http.Handler
+	cfg    Config
+	hub    *hub.Hub
+	api    *httprouter.Router
+	routes atomic.Pointer[httprouter.Router]
+	// routesFor is the revision routes was built for, which is not
+	// always the engine's: a cluster node may have loaded a revision into
+	// the engine before it reaches activate.
+	routesFor atomic.Pointer[scripts.Compiled]
+	upgrader  websocket.Upgrader
+	closing   atomic.Bool
+	limits    connLimits
+	conns     httpConns
+	auth      *auth.Authenticator
+	logs      *logs.Ring
+	console   http.Handler
 	// defaultSecurity is Config.DefaultSecurity, parsed.
 	defaultSecurity scripts.Security
 	// allowOrigin says whether a request's Origin may connect.
@@ -379,12 +383,18 @@ func (s *Server) StartShutdown() { s.closing.Store(true) }
 // The route table stays when it serves compiled as it is: rebuilding it
 // was a fifth of a deploy that changed one script of a thousand.
 func (s *Server) activate(compiled *scripts.Compiled) {
-	prev := s.cfg.Engine.Solution()
-	s.cfg.Engine.Load(compiled)
-	if s.routes.Load() != nil && servesAlike(prev, compiled) {
-		return
+	// The table is built before the engine takes the revision, so that
+	// the two change together: a client that connects once the engine
+	// reports the revision finds its routes.
+	var table *httprouter.Router
+	if prev := s.routesFor.Load(); s.routes.Load() == nil || !servesAlike(prev, compiled) {
+		table = s.routeTable(compiled)
 	}
-	s.routes.Store(s.routeTable(compiled))
+	s.cfg.Engine.Load(compiled)
+	if table != nil {
+		s.routes.Store(table)
+	}
+	s.routesFor.Store(compiled)
 }
 
 // servesAlike reports whether the route table built for prev serves next:
