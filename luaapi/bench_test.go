@@ -123,7 +123,7 @@ func BenchmarkNewInfoEachEventAnotherConnection(b *testing.B) {
 	for i := range evs {
 		c := *benchConn
 		c.ID = fmt.Sprintf("%032d", i)
-		c.Headers = maps.Clone(benchConn.Headers)
+		c.Headers = benchConn.HeaderMap()
 		c.Headers["sec-websocket-key"] = fmt.Sprintf("%024d", i)
 		c.Parameters = maps.Clone(benchConn.Parameters)
 		evs[i] = benchEvent()
