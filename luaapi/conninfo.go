@@ -50,8 +50,8 @@ func connInfo(L *lua.LState, c *Conn) *lua.LTable {
 // connections are never the subject of a Websocket.info, and a template
 // would cost each of them memory while idle.
 func (c *Conn) template(L *lua.LState) *infoTemplate {
-	if c.info == nil { // a Conn not made by NewConn
-		return newInfoTemplate(L, c)
+	if c.info == nil { // a Conn not made by NewConn: it has no Lua values
+		return newInfoTemplate(L, NewConn(*c))
 	}
 	if t := c.info.Load(); t != nil {
 		return t

@@ -4,6 +4,7 @@ import (
 	"context"
 	"sync"
 	"testing"
+	"time"
 )
 
 // victimSockets answers Websocket.info with victimConn.
@@ -52,3 +53,28 @@ check(j)
 	}
 	wg.Wait()
 }
+
+// TestWebsocketInfoOfAConnNotMadeByNewConn describes a record a Sockets
+// implementation built as a plain struct: its fields, headers included.
+func TestWebsocketInfoOfAConnNotMadeByNewConn(t *testing.T) {
+	plain := &Conn{ID: "p1", URI: "ws://h/r", Route: "/r", Headers: map[string]string{"host": "h"}}
+	vm := NewVM(Options{Sockets: plainSockets{conn: plain}})
+	defer vm.Close()
+	peer := &recordingPeer{}
+	ev := benchEvent()
+	ev.Peer = peer
+	p := compileEndpoint(t, `local i = Websocket.info({socket_id = "p1"}) return i.socket_id .. " " .. i.route .. " " .. i.headers.host`)
+	if err := vm.RunFor(time.Second, p, ev); err != nil {
+		t.Fatal(err)
+	}
+	if len(peer.sent) != 1 || peer.sent[0] != "p1 /r h" {
+		t.Fatalf("info of a plain record: %q", peer.sent)
+	}
+}
+
+type plainSockets struct {
+	nopSockets
+	conn *Conn
+}
+
+func (s plainSockets) Info(string) (*Conn, error) { return s.conn, nil }
