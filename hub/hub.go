@@ -142,7 +142,9 @@ func (h *Hub) Register(c Conn, s Socket) *Entry {
 // map.
 func (e *Entry) Record() *Conn { return &e.conn }
 
-// Conn is the entry's connection record.
+// Conn is the entry's connection record with its headers, whose map it
+// builds anew from the script view: for what shows them (snapshots, the
+// sockets API), where Record serves the rest.
 func (e *Entry) Conn() Conn {
 	c := e.conn
 	c.Headers = e.view.HeaderMap()
