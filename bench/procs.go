@@ -52,6 +52,30 @@ func ServeChild(ctx context.Context, in io.Reader, out io.Writer) error {
 	return enc.Encode(childReport{Result: res, Latency: res.Latency})
 }
 
+// ServeAsChild runs this process as the part of a measurement its
+// environment names (ChildEnv, ChatHubEnv, PlainHTTPEnv), if it names one,
+// and returns the exit code. The load tool calls it first thing, and so
+// can a test binary, whose benchmarks then run their clients or baselines
+// in processes of their own.
+func ServeAsChild(ctx context.Context) (code int, ok bool) {
+	var err error
+	switch {
+	case os.Getenv(ChildEnv) == "1":
+		err = ServeChild(ctx, os.Stdin, os.Stdout)
+	case os.Getenv(ChatHubEnv) == "1":
+		err = ServeChatHub(os.Stdin, os.Stdout)
+	case os.Getenv(PlainHTTPEnv) == "1":
+		err = ServePlainHTTP(os.Stdin, os.Stdout)
+	default:
+		return 0, false
+	}
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "luagate-bench child: %v\n", err)
+		return 1, true
+	}
+	return 0, true
+}
+
 // Procs is a load split over child processes, each running exe with
 // ChildEnv set.
 type Procs struct {
@@ -141,12 +165,27 @@ func startChild(exe string, cfg Config) (*child, error) {
 // Load starts every child's load window at once and returns their merged
 // result.
 func (p *Procs) Load() (*Result, error) {
+	if err := p.Start(); err != nil {
+		return nil, err
+	}
+	return p.Wait()
+}
+
+// Start starts every child's load window at once, for a caller that does
+// something in step with it before Wait.
+func (p *Procs) Start() error {
 	for _, c := range p.children {
 		if _, err := io.WriteString(c.in, "go\n"); err != nil {
 			p.Kill()
-			return nil, fmt.Errorf("start child %d: %w", c.cmd.Process.Pid, err)
+			return fmt.Errorf("start child %d: %w", c.cmd.Process.Pid, err)
 		}
 	}
+	return nil
+}
+
+// Wait returns the merged result of the load windows Start began, once
+// every child has reported.
+func (p *Procs) Wait() (*Result, error) {
 	total := &Result{Latency: &Histogram{}}
 	var firstErr error
 	for _, c := range p.children {

@@ -44,6 +44,15 @@ type Config struct {
 	// DialConcurrency bounds the connections being opened at once, so that
 	// the server's accept backlog does not overflow. Zero means 64.
 	DialConcurrency int
+	// Slot and Classes sort the round trips by when their message was
+	// sent: the load window is cut into slots of Slot each from its
+	// start, and a message sent in slot k counts toward the class
+	// Classes[k%len(Classes)] in Result.Classes ('-' for none), besides
+	// Latency. A benchmark that changes what the server does in step with
+	// the slots reads each phase's round trips from its class. Zero means
+	// no classes.
+	Slot    time.Duration
+	Classes string
 }
 
 // Limits that keep every run bounded.
@@ -84,6 +93,8 @@ func (c Config) withDefaults() (Config, error) {
 		return c, fmt.Errorf("size %d: must be at least %d, the timestamp each message carries", c.Size, stampLen)
 	case c.Rate < 0:
 		return c, fmt.Errorf("rate %g: must not be negative", c.Rate)
+	case c.Slot < 0 || c.Slot > 0 && c.Classes == "":
+		return c, fmt.Errorf("slot %s: must not be negative, and needs classes", c.Slot)
 	case c.Sources < 0 || c.FirstSource < 0 || c.FirstSource+c.Sources > 250:
 		return c, fmt.Errorf("sources %d from %d: must fit in 127.0.0.2-127.0.0.251", c.Sources, c.FirstSource)
 	}
@@ -123,6 +134,8 @@ type Result struct {
 	// Limit says which system limit stopped connections, if one did.
 	Limit   string     `json:"limit,omitempty"`
 	Latency *Histogram `json:"-"`
+	// Classes holds the round trips by class, when Config.Slot is set.
+	Classes map[string]*Histogram `json:"classes,omitempty"`
 }
 
 // Merge adds o, measured at the same time in another process, to r.
@@ -147,6 +160,22 @@ func (r *Result) Merge(o *Result) {
 		}
 		r.Latency.Merge(o.Latency)
 	}
+	for k, h := range o.Classes {
+		r.class(k).Merge(h)
+	}
+}
+
+// class returns the histogram of class k, adding it if r has none.
+func (r *Result) class(k string) *Histogram {
+	if r.Classes == nil {
+		r.Classes = map[string]*Histogram{}
+	}
+	h := r.Classes[k]
+	if h == nil {
+		h = &Histogram{}
+		r.Classes[k] = h
+	}
+	return h
 }
 
 // Runner holds the connections of one run: Connect opens them, then Load
@@ -155,11 +184,13 @@ type Runner struct {
 	cfg   Config
 	conns []*conn
 	start time.Time // origin of the timestamps in messages
+	begin time.Time // the load window's start, set before any reader starts
 
-	mu     sync.Mutex // guards errors, limit and failed
-	errors map[string]int
-	limit  string
-	failed int
+	mu      sync.Mutex // guards errors, limit, failed and classes
+	errors  map[string]int
+	limit   string
+	failed  int
+	classes Result // only its Classes
 }
 
 // conn is one client connection and what it measured. Only its own
@@ -290,6 +321,7 @@ func (r *Runner) Load(ctx context.Context) *Result {
 		ending           atomic.Bool
 	)
 	begin := time.Now()
+	r.begin = begin
 	for i, c := range r.conns {
 		_ = c.ws.SetWriteDeadline(begin.Add(r.cfg.Duration + drainWait + dialTimeout))
 		readers.Add(1)
@@ -324,7 +356,7 @@ func (r *Runner) Load(ctx context.Context) *Result {
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	res.Failed, res.Limit = r.failed, r.limit
+	res.Failed, res.Limit, res.Classes = r.failed, r.limit, r.classes.Classes
 	if len(r.errors) > 0 {
 		res.Errors = r.errors
 	}
@@ -409,13 +441,32 @@ func (r *Runner) read(c *conn, ending *atomic.Bool) {
 		if !ok {
 			continue
 		}
-		c.hist.Record(time.Since(r.start) - sentAt)
+		rtt := time.Since(r.start) - sentAt
+		c.hist.Record(rtt)
+		if r.cfg.Slot > 0 {
+			r.classify(sentAt-r.begin.Sub(r.start), rtt)
+		}
 		c.received.Add(1)
 		select {
 		case c.replies <- struct{}{}:
 		default:
 		}
 	}
+}
+
+// classify counts a round trip of rtt, of a message sent at since into the
+// load window, toward its slot's class.
+func (r *Runner) classify(since, rtt time.Duration) {
+	if since < 0 {
+		return
+	}
+	k := r.cfg.Classes[int(since/r.cfg.Slot)%len(r.cfg.Classes)]
+	if k == '-' {
+		return
+	}
+	r.mu.Lock()
+	r.classes.class(string(k)).Record(rtt)
+	r.mu.Unlock()
 }
 
 const hexDigits = "0123456789abcdef"

@@ -10,19 +10,8 @@ import (
 
 // TestMain lets StartProcs run this test binary as its children.
 func TestMain(m *testing.M) {
-	if os.Getenv(ChildEnv) == "1" {
-		if err := ServeChild(context.Background(), os.Stdin, os.Stdout); err != nil {
-			os.Stderr.WriteString(err.Error() + "\n")
-			os.Exit(1)
-		}
-		os.Exit(0)
-	}
-	if os.Getenv(ChatHubEnv) == "1" {
-		if err := ServeChatHub(os.Stdin, os.Stdout); err != nil {
-			os.Stderr.WriteString(err.Error() + "\n")
-			os.Exit(1)
-		}
-		os.Exit(0)
+	if code, ok := ServeAsChild(context.Background()); ok {
+		os.Exit(code)
 	}
 	os.Exit(m.Run())
 }
@@ -133,5 +122,46 @@ func TestStampRoundTrips(t *testing.T) {
 	}
 	if _, ok := parseStamp([]byte("connected to /echo as 0123456789abcdef")); ok {
 		t.Fatal("a greeting was read as a reply")
+	}
+}
+
+// TestSlotsSortRoundTripsIntoClasses runs a rated load in two child
+// processes with its window cut into slots of classes a, none and b: each
+// class gets the round trips of its slots, about a third of them, and
+// the merged result has both children's.
+func TestSlotsSortRoundTripsIntoClasses(t *testing.T) {
+	e := startEcho(t)
+	exe, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := Config{URL: e.URL(), Conns: 10, Rate: 50, Duration: 1200 * time.Millisecond,
+		Slot: 100 * time.Millisecond, Classes: "a-b"}
+	p, err := StartProcs(context.Background(), exe, cfg, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := p.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, b := res.Classes["a"], res.Classes["b"]
+	if len(res.Classes) != 2 || a == nil || b == nil {
+		t.Fatalf("classes %v, want a and b", res.Classes)
+	}
+	total := res.Latency.N
+	for _, h := range []*Histogram{a, b} {
+		if h.N < total/5 || h.N > total/2 {
+			t.Fatalf("a class has %d of %d round trips, want about a third", h.N, total)
+		}
+	}
+	if a.N+b.N >= total {
+		t.Fatalf("a %d + b %d of %d: the unclassed slots counted", a.N, b.N, total)
+	}
+}
+
+func TestSlotWithoutClassesIsRefused(t *testing.T) {
+	if _, err := NewRunner(Config{URL: "ws://127.0.0.1:1/", Slot: time.Second}); err == nil || !strings.Contains(err.Error(), "needs classes") {
+		t.Fatalf("err = %v", err)
 	}
 }

@@ -25,31 +25,10 @@ import (
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if code, ok := serveAsChild(ctx); ok {
+	if code, ok := bench.ServeAsChild(ctx); ok {
 		os.Exit(code)
 	}
 	os.Exit(run(ctx, os.Args[1:], os.Stdout, os.Stderr))
-}
-
-// serveAsChild runs this process as the part of a measurement its
-// environment names, if it names one, and returns the exit code.
-func serveAsChild(ctx context.Context) (code int, ok bool) {
-	var err error
-	switch {
-	case os.Getenv(bench.ChildEnv) == "1":
-		err = bench.ServeChild(ctx, os.Stdin, os.Stdout)
-	case os.Getenv(bench.ChatHubEnv) == "1":
-		err = bench.ServeChatHub(os.Stdin, os.Stdout)
-	case os.Getenv(bench.PlainHTTPEnv) == "1":
-		err = bench.ServePlainHTTP(os.Stdin, os.Stdout)
-	default:
-		return 0, false
-	}
-	if err != nil {
-		fmt.Fprintf(os.Stderr, "luagate-bench child: %v\n", err)
-		return 1, true
-	}
-	return 0, true
 }
 
 // run executes one invocation and returns the process exit code.

@@ -15,7 +15,7 @@ import (
 
 // TestMain lets --procs run this test binary as its children.
 func TestMain(m *testing.M) {
-	if code, ok := serveAsChild(context.Background()); ok {
+	if code, ok := bench.ServeAsChild(context.Background()); ok {
 		os.Exit(code)
 	}
 	os.Exit(m.Run())
