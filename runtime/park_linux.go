@@ -212,6 +212,7 @@ func (p *parking) sweep(now time.Time) {
 // park gives back the read buffer and hands the socket to the poller, and
 // reports whether it could; the reader then returns. br must be empty.
 func (p *parking) park() bool {
+	p.s.idle()
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if !time.Now().Before(p.deadline) {
@@ -225,6 +226,19 @@ func (p *parking) park() bool {
 	p.added = true
 	p.state.Store(parkParked)
 	return true
+}
+
+// idle lets go of what a socket about to park can make again when it
+// wakes: the storage of the writer's batches, and its connection's Lua
+// tables of headers and parameters (luaapi.Conn.Idle).
+func (s *socket) idle() {
+	s.mu.Lock()
+	s.spare = nil
+	if len(s.queue) == 0 {
+		s.queue = nil
+	}
+	s.mu.Unlock()
+	s.conn.Idle()
 }
 
 // wake starts a goroutine reading the socket if it is parked.
