@@ -178,7 +178,7 @@ func (e *Engine) Start(ws *websocket.Conn, c hub.Conn, b *Backend, done func()) 
 	s := newSocket(e, ws)
 	s.done = done
 	if b != nil {
-		s.proxy, s.room = newProxy(s, b), make(chan struct{}, 1)
+		s.proxy = newProxy(s, b)
 	}
 	// Parking goes before the read deadline is set, which it keeps.
 	if s.park = e.parkingFor(s); s.park != nil {

@@ -71,6 +71,11 @@ type socket struct {
 	// writing is set while a writer goroutine runs, and for good once one
 	// has sent the close frame or failed: no writer starts after that.
 	writing bool
+	// timersStarted is set once the socket's hub entry is in place
+	// (Serve): a deploy arms no timer before. timersStopped is set once
+	// the socket has ended.
+	timersStarted, timersStopped bool
+	timers                       *policyTimers // nil until one is armed
 
 	writers sync.WaitGroup // the writer, while it runs
 	pinger  *time.Timer    // fires every PingInterval
@@ -81,7 +86,6 @@ type socket struct {
 	// lastActivity is when a data message last went either way, in Unix
 	// nanoseconds.
 	lastActivity atomic.Int64
-	timers       policyTimers
 	// pol is the endpoint policy in force; only the reader touches it.
 	pol socketPolicy
 
@@ -97,10 +101,8 @@ type socket struct {
 	wait  waitSlot
 
 	// proxy relays the socket to its endpoint's backend; nil for a socket
-	// its scripts answer. room, made with it, tells the proxy that the
-	// send queue has room again.
+	// its scripts answer.
 	proxy *proxy
-	room  chan struct{}
 	// reqs are the requests waiting for the client's reply; nil until
 	// the socket's first request.
 	reqs atomic.Pointer[requests]
@@ -284,9 +286,9 @@ func (s *socket) recycle(batch []outMsg) {
 	s.queued -= n
 	s.spare = batch[:0]
 	s.mu.Unlock()
-	if s.room != nil {
+	if s.proxy != nil {
 		select {
-		case s.room <- struct{}{}:
+		case s.proxy.room <- struct{}{}:
 		default:
 		}
 	}
