@@ -11,6 +11,10 @@ import (
 // 32nd of the interval, early.
 const pingSlots = 32
 
+// minPingTurn bounds how often the wheel turns: an interval under 32 ms
+// (a test's) pings every 32 ms rather than spin the wheel's goroutine.
+const minPingTurn = time.Millisecond
+
 // pingWheel pings the engine's sockets every PingInterval. Its goroutine
 // turns it every PingInterval/pingSlots and pings the sockets of the slot
 // it comes to; a socket stays in its slot until it ends. A time.Timer per
@@ -40,7 +44,7 @@ func (w *pingWheel) add(s *socket) {
 	if !w.started {
 		w.started = true
 		w.stop, w.done = make(chan struct{}), make(chan struct{})
-		go w.turnEvery(w.interval / pingSlots)
+		go w.turnEvery(max(w.interval/pingSlots, minPingTurn))
 	}
 	i := (w.next + pingSlots - 1) % pingSlots
 	s.pingSlot, s.pingAt = uint8(i), int32(len(w.slots[i])+1)

@@ -4,6 +4,8 @@ import (
 	"math/rand/v2"
 	"testing"
 	"time"
+
+	"github.com/luagate/luagate/hub"
 )
 
 // TestPingWheelKeepsEverySocketInOneSlotUntilRemoved adds sockets over
@@ -51,4 +53,26 @@ func TestPingWheelKeepsEverySocketInOneSlotUntilRemoved(t *testing.T) {
 		delete(in, socks[i])
 		check(in)
 	}
+}
+
+// A ping interval shorter than the wheel's shortest turn turns it at that
+// turn, rather than panic or spin.
+func TestPingWheelOfATinyIntervalTurnsAtItsShortestTurn(t *testing.T) {
+	t.Parallel()
+	w := &pingWheel{interval: time.Nanosecond}
+	s := &socket{closing: &hub.CloseShutdown} // pinged, it asks for nothing
+	w.add(s)
+	turned := func() bool {
+		w.mu.Lock()
+		defer w.mu.Unlock()
+		return w.next >= 2
+	}
+	for deadline := time.Now().Add(10 * time.Second); !turned(); {
+		if time.Now().After(deadline) {
+			t.Fatal("the wheel did not turn")
+		}
+		time.Sleep(minPingTurn)
+	}
+	w.close()
+	w.remove(s)
 }
