@@ -65,3 +65,23 @@ func TestUpgradeAnswers(t *testing.T) {
 		t.Errorf("unknown path: %d %s", resp.StatusCode, resp.Header.Get("Content-Type"))
 	}
 }
+
+// A socket without path or query parameters keeps none (no empty map while
+// idle), and still shows them as an empty table to its script and as {}
+// in the sockets API.
+func TestASocketWithoutParametersShowsThemEmpty(t *testing.T) {
+	t.Parallel()
+	g := lgtesting.NewGateway(t)
+	g.Deploy("/plain", `if websocketInfo.type ~= "data" then return end
+local n = 0
+for _ in pairs(websocketInfo.parameters) do n = n + 1 end
+return type(websocketInfo.parameters) .. " " .. n`)
+	c := g.Dial("/plain")
+	g.SocketIDs(1)
+	c.Send("count")
+	c.Expect("table 0")
+	status, body := g.API("GET", "/api/v1/solution/sockets", "")
+	if status != http.StatusOK || !strings.Contains(body, `"parameters":{}`) {
+		t.Fatalf("list sockets: %d %s, want parameters {}", status, body)
+	}
+}

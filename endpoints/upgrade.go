@@ -123,9 +123,13 @@ func headers(h http.Header) map[string]string {
 
 // parameters merges query and path parameters; a path parameter wins over a
 // query parameter of the same name, and a repeated query parameter keeps its
-// first value.
+// first value. It is nil for none, as for most sockets: an empty map would
+// cost each its header for as long as it is open.
 func parameters(r *http.Request, ps httprouter.Params) map[string]string {
 	q := r.URL.Query()
+	if len(q)+len(ps) == 0 {
+		return nil
+	}
 	out := make(map[string]string, len(q)+len(ps))
 	for name, values := range q {
 		out[name] = values[0]

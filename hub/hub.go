@@ -148,6 +148,11 @@ func (e *Entry) Record() *Conn { return &e.conn }
 func (e *Entry) Conn() Conn {
 	c := e.conn
 	c.Headers = e.view.HeaderMap()
+	if c.Parameters == nil {
+		// A socket without parameters holds no map (an empty one would
+		// cost it while idle), and shows them as one.
+		c.Parameters = map[string]string{}
+	}
 	return c
 }
 

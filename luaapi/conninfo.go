@@ -50,17 +50,17 @@ func connInfo(L *lua.LState, c *Conn) *lua.LTable {
 // connections are never the subject of a Websocket.info, and a template
 // would cost each of them memory while idle.
 func (c *Conn) template(L *lua.LState) *infoTemplate {
-	if c.info == nil { // a Conn not made by NewConn: it has no Lua values
+	if c.shared == nil { // a Conn not made by NewConn: it has no Lua values
 		return newInfoTemplate(L, NewConn(*c))
 	}
-	if t := c.info.Load(); t != nil {
+	if t := c.shared.info.Load(); t != nil {
 		return t
 	}
 	t := newInfoTemplate(L, c)
-	if c.info.CompareAndSwap(nil, t) {
+	if c.shared.info.CompareAndSwap(nil, t) {
 		return t
 	}
-	return c.info.Load()
+	return c.shared.info.Load()
 }
 
 func newInfoTemplate(L *lua.LState, c *Conn) *infoTemplate {
@@ -77,7 +77,7 @@ func newInfoTemplate(L *lua.LState, c *Conn) *infoTemplate {
 	if c.Auth != nil {
 		fs = append(fs, field{"auth", placeholder})
 	}
-	return &infoTemplate{info: sharedTable(L, fs), headers: c.luaHeaders, params: c.luaParams}
+	return &infoTemplate{info: sharedTable(L, fs), headers: c.luaHeaders(), params: c.luaParams()}
 }
 
 // sharedTable is a table of fs, shared.

@@ -1,12 +1,10 @@
 package luaapi
 
 import (
-	"sync/atomic"
 	"time"
 	"unsafe"
 
 	lua "github.com/yuin/gopher-lua"
-	"golang.org/x/time/rate"
 )
 
 // Event types, as websocketInfo.type reports them.
@@ -54,19 +52,16 @@ type Conn struct {
 
 	// The Lua values of the fields above, built once so that building
 	// websocketInfo for each event does not convert them again.
-	luaID, luaURI, luaRoute lua.LValue
-	// luaHeaders and luaParams are shared tables (lua.LTable.Share) that
-	// every event's websocketInfo.headers and .parameters, and every
-	// Websocket.info, borrow: refilling a state's tables key by key for
-	// each event was a tenth of an echo's CPU.
-	luaHeaders, luaParams     *lua.LTable
+	luaID, luaURI, luaRoute   lua.LValue
 	luaSubprotocol            lua.LValue // nil when none
 	luaUserID, luaSessionName lua.LValue // nil when none
-	// log limits how fast the connection's scripts log.
-	log *logLimiter
-	// info is Websocket.info's record of the connection, built at the
-	// first call (conninfo.go).
-	info *atomic.Pointer[infoTemplate]
+	// shared holds the headers and parameters as the shared tables
+	// (lua.LTable.Share) that every event's websocketInfo.headers and
+	// .parameters, and every Websocket.info, borrow: refilling a state's
+	// tables key by key for each event was a tenth of an echo's CPU. It
+	// also holds the log limiter and Websocket.info's record; nil for a
+	// Conn not made by NewConn.
+	shared *connShared
 }
 
 type field struct {
@@ -77,54 +72,39 @@ type field struct {
 // NewConn fills a Conn's cached Lua values.
 func NewConn(c Conn) *Conn {
 	c.luaID, c.luaURI, c.luaRoute = lua.LString(c.ID), lua.LString(c.URI), lua.LString(c.Route)
-	c.luaHeaders = sharedStrings(c.Headers)
+	c.shared = &connShared{}
+	c.shared.headers.packed = packStrings(c.Headers)
 	c.Headers = nil
-	c.luaParams = sharedStrings(c.Parameters)
+	c.shared.params.packed = packStrings(c.Parameters)
 	c.luaSubprotocol = optionalString(c.Subprotocol)
 	c.luaUserID, c.luaSessionName = optionalString(c.UserID), optionalString(c.SessionName)
-	// One allocation for what every copy of c shares.
-	shared := &struct {
-		log  logLimiter
-		info atomic.Pointer[infoTemplate]
-	}{log: logLimiter{rate: rate.NewLimiter(rate.Limit(SocketLogRate), SocketLogBurst)}}
-	c.log, c.info = &shared.log, &shared.info
 	return &c
 }
 
 // HeaderMap returns the upgrade request's headers (Conn.Headers), in a
 // map of the caller's own.
 func (c *Conn) HeaderMap() map[string]string {
-	if c.luaHeaders == nil { // a Conn not made by NewConn
+	if c.shared == nil {
 		return c.Headers
 	}
-	m := map[string]string{}
-	c.luaHeaders.ForEach(func(k, v lua.LValue) {
-		m[k.String()] = v.String()
-	})
-	return m
+	return c.shared.headers.goMap()
 }
 
-// noStrings is the shared table of every connection without headers or
-// without parameters: most have no parameters, and each table costs an
-// idle socket its size.
-var noStrings = func() *lua.LTable {
-	t := lua.NewTable(0, 0)
-	t.Share()
-	return t
-}()
-
-// sharedStrings is a shared table of m.
-func sharedStrings(m map[string]string) *lua.LTable {
-	if len(m) == 0 {
-		return noStrings
+// Idle lets go of the Lua tables of c's headers and parameters, for a
+// connection that waits for its next message without a goroutine: the
+// next event or Websocket.info builds them again. Executions that
+// borrowed them keep what they borrowed.
+func (c *Conn) Idle() {
+	if c.shared != nil {
+		c.shared.headers.table.Store(nil)
+		c.shared.params.table.Store(nil)
 	}
-	t := lua.NewTable(0, len(m))
-	for k, v := range m {
-		t.RawSetString(k, lua.LString(v))
-	}
-	t.Share()
-	return t
 }
+
+// luaHeaders and luaParams are c's headers and parameters as shared
+// tables; c must have been made by NewConn.
+func (c *Conn) luaHeaders() *lua.LTable { return c.shared.headers.lua() }
+func (c *Conn) luaParams() *lua.LTable  { return c.shared.params.lua() }
 
 // Peer is the socket an event is about, as websocketInfo.send and
 // websocketInfo.close reach it.
@@ -317,8 +297,8 @@ func (it *infoTables) newInfo(L *lua.LState, ev *Event, send, close *lua.LFuncti
 		it.set(infoRoute, c.luaRoute)
 		it.set(infoSocketID, c.luaID)
 	}
-	c.luaHeaders.ShareInto(&it.headers)
-	c.luaParams.ShareInto(&it.params)
+	c.luaHeaders().ShareInto(&it.headers)
+	c.luaParams().ShareInto(&it.params)
 	it.headers.Metatable, it.params.Metatable = mt, mt
 	it.set(infoHeaders, &it.headers)
 	it.set(infoParameters, &it.params)

@@ -98,14 +98,17 @@ func (s *ScriptLog) forgetIdle() {
 // admit reports whether a line for c's script may be logged now. When it
 // may, and lines were dropped before it, it first logs how many.
 func (vm *VM) admit(c *Conn) bool {
-	if c.log != nil && !c.log.allow() {
-		return false
+	var own *logLimiter
+	if c.shared != nil {
+		if own = c.shared.logLimiter(); !own.allow() {
+			return false
+		}
 	}
 	endpoint := vm.opts.ScriptLog.endpoint(c.Route)
 	if !endpoint.allow() {
 		return false
 	}
-	vm.reportDropped(c, c.log, "socket")
+	vm.reportDropped(c, own, "socket")
 	vm.reportDropped(c, endpoint, "endpoint")
 	return true
 }
@@ -174,7 +177,9 @@ func (vm *VM) LogFailure(ev *Event, err error) bool {
 // the lines its limiter dropped since its last logged one: none of its
 // events will log again.
 func (vm *VM) closeLog(c *Conn) {
-	vm.reportDropped(c, c.log, "socket")
+	if c.shared != nil {
+		vm.reportDropped(c, c.shared.log.Load(), "socket")
+	}
 }
 
 // joinLine joins parts with tabs, as print does, cut at MaxLogLine without

@@ -73,8 +73,8 @@
 // each running execution, so an interrupt never reaches the execution
 // after the one it was meant for. watchdog.mu and socket.mu are taken
 // with none of those held, and hub's shard locks are leaves. A socket's
-// policyTimers.mu is taken with none held and released before the socket
-// is closed, so a timer's close takes socket.mu after it.
+// policy timers' functions release socket.mu, which guards the timers,
+// before they close the socket.
 //
 // Session history (sessions.go, history.go). A socket's session is read
 // from the hub while it is open; when it ends, Serve hands its closed

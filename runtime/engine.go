@@ -34,6 +34,8 @@ type Engine struct {
 	queued atomic.Int64
 	// idle waits for the sockets that park while idle (park_linux.go).
 	idle poller
+	// pings pings every socket every PingInterval (pinger.go).
+	pings pingWheel
 
 	mu           sync.Mutex // guards shuttingDown and adding to live
 	shuttingDown bool
@@ -87,6 +89,7 @@ func New(cfg Config) (*Engine, error) {
 		return nil, fmt.Errorf("runtime config: %w", err)
 	}
 	e := &Engine{cfg: cfg, hub: cfg.Hub}
+	e.pings.interval = cfg.PingInterval
 	// One per engine, so that the endpoint log rates are this gateway's.
 	scriptLog := luaapi.NewScriptLog()
 	ks := luaKeystoreOf(cfg.Keystore)
@@ -178,7 +181,7 @@ func (e *Engine) Start(ws *websocket.Conn, c hub.Conn, b *Backend, done func()) 
 	s := newSocket(e, ws)
 	s.done = done
 	if b != nil {
-		s.proxy, s.room = newProxy(s, b), make(chan struct{}, 1)
+		s.proxy = newProxy(s, b)
 	}
 	// Parking goes before the read deadline is set, which it keeps.
 	if s.park = e.parkingFor(s); s.park != nil {
@@ -196,7 +199,7 @@ func (s *socket) open(c hub.Conn) {
 	ws.SetReadLimit(e.cfg.MaxMessageBytes)
 	_ = s.extendReadDeadline()
 	ws.SetPongHandler(func(string) error { return s.extendReadDeadline() })
-	s.startPinger()
+	e.pings.add(s)
 	s.touch(c.ConnectedAt)
 	s.share = e.pool.join(c.Route)
 	s.stats = e.routes.join(c.Route, s)
@@ -381,11 +384,13 @@ func (e *Engine) Shutdown(ctx context.Context) error {
 			e.pool.close()
 		})
 		e.idle.close()
+		e.pings.close()
 		e.closeHistory()
 		return nil
 	case <-ctx.Done():
 		e.hub.DropAll()
 		e.idle.close()
+		e.pings.close()
 		e.watchdog.close()
 		e.closeHistory()
 		return fmt.Errorf("shutdown: %d sockets still open: %w", e.hub.Registered(), ctx.Err())

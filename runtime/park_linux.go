@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"time"
 
 	"github.com/gorilla/websocket"
@@ -41,10 +40,9 @@ var longAgo = time.Unix(1, 0)
 // socket would be exact, and would cost each idle socket a tenth more
 // memory.
 type parking struct {
-	s   *socket
-	lc  *lentConn
-	raw syscall.RawConn
-	id  uint64 // the socket's key in the poller, set once by poller.add
+	s  *socket
+	lc *lentConn
+	id uint64 // the socket's key in the poller, set once by poller.add
 
 	mu sync.Mutex // guards the fields below; state is written under it
 	// state is read without mu by the sweep, to pass over reading
@@ -67,11 +65,10 @@ func (e *Engine) parkingFor(s *socket) *parking {
 	if !ok || s.proxy != nil {
 		return nil
 	}
-	raw, err := lc.SyscallConn()
-	if err != nil {
+	if _, err := lc.SyscallConn(); err != nil {
 		return nil
 	}
-	p := &parking{s: s, lc: lc, raw: raw}
+	p := &parking{s: s, lc: lc}
 	if !e.idle.add(p) {
 		return nil
 	}
@@ -212,19 +209,36 @@ func (p *parking) sweep(now time.Time) {
 // park gives back the read buffer and hands the socket to the poller, and
 // reports whether it could; the reader then returns. br must be empty.
 func (p *parking) park() bool {
+	p.s.idle()
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if !time.Now().Before(p.deadline) {
 		return false // the read that follows fails at once
 	}
 	p.lc.release()
-	if !p.s.e.idle.arm(p.id, p.raw, p.added) {
+	// The connection's syscall.RawConn is asked for at each park rather
+	// than kept: it would cost an idle socket 24 bytes, a park 8.
+	raw, err := p.lc.SyscallConn()
+	if err != nil || !p.s.e.idle.arm(p.id, raw, p.added) {
 		p.lc.borrow()
 		return false
 	}
 	p.added = true
 	p.state.Store(parkParked)
 	return true
+}
+
+// idle lets go of what a socket about to park can make again when it
+// wakes: the storage of the writer's batches, and its connection's Lua
+// tables of headers and parameters (luaapi.Conn.Idle).
+func (s *socket) idle() {
+	s.mu.Lock()
+	s.spare = nil
+	if len(s.queue) == 0 {
+		s.queue = nil
+	}
+	s.mu.Unlock()
+	s.conn.Idle()
 }
 
 // wake starts a goroutine reading the socket if it is parked.

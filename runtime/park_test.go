@@ -3,6 +3,8 @@
 package runtime_test
 
 import (
+	"fmt"
+	"net/http"
 	goruntime "runtime"
 	"strings"
 	"testing"
@@ -53,6 +55,35 @@ func TestIdleSocketsHoldNoGoroutineAndReadOnInOrder(t *testing.T) {
 		idleGoroutines(t, base)
 		if len(g.Hub().List()) != n {
 			t.Fatalf("round %d: %d sockets listed, want %d", round, len(g.Hub().List()), n)
+		}
+	}
+}
+
+// A parked socket lets go of its headers' and parameters' Lua tables
+// (luaapi.Conn.Idle); each message after a park reads them as the first
+// did, and a script's write to them is not carried to the next event.
+// Not parallel: it counts the process's goroutines.
+func TestParkedSocketReadsItsHeadersAndParametersOnWaking(t *testing.T) {
+	g := lgtesting.NewGateway(t, lgtesting.NoRateLimit)
+	g.Deploy("/room/{name}", `if websocketInfo.type ~= "data" then return end
+local h, p = websocketInfo.headers, websocketInfo.parameters
+local reply = h["x-tag"] .. " " .. p.name .. " " .. p.q
+h["x-tag"], p.name = "changed", "changed"
+return reply`)
+	const n = 40 // enough for idleGoroutines to tell that they parked
+	base := goruntime.NumGoroutine()
+	clients := make([]*lgtesting.Client, n)
+	for i := range clients {
+		clients[i] = lgtesting.DialHeader(t, g.WSURL(fmt.Sprintf("/room/r%d?q=%d", i, i)), http.Header{"X-Tag": {fmt.Sprint("tag", i)}})
+	}
+	g.SocketIDs(n)
+	// The first round wakes sockets parked after their open event, the
+	// second sockets parked after a message.
+	for range 2 {
+		idleGoroutines(t, base)
+		for i, c := range clients {
+			c.Send("hi")
+			c.Expect(fmt.Sprintf("tag%d r%d %d", i, i, i))
 		}
 	}
 }

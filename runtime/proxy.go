@@ -111,12 +111,15 @@ type proxy struct {
 	stopping atomic.Bool
 	stop     chan struct{} // closed by end: the downstream goroutine gives up waiting
 	done     chan struct{} // closed when the downstream goroutine returns
+	// room tells the downstream goroutine that the socket's send queue has
+	// room again.
+	room chan struct{}
 
 	framesUp, framesDown, bytesUp, bytesDown atomic.Uint64
 }
 
 func newProxy(s *socket, b *Backend) *proxy {
-	return &proxy{s: s, b: b, stop: make(chan struct{}), done: make(chan struct{})}
+	return &proxy{s: s, b: b, stop: make(chan struct{}), done: make(chan struct{}), room: make(chan struct{}, 1)}
 }
 
 // start relays the backend's frames from now on. The reader calls it after
@@ -263,7 +266,7 @@ func (p *proxy) deliver(msg []byte, binary bool) {
 		// telling, so the wait is also bounded.
 		t := time.NewTimer(roomPoll)
 		select {
-		case <-s.room:
+		case <-p.room:
 		case <-t.C:
 		case <-p.stop:
 			t.Stop()

@@ -63,7 +63,7 @@ type socket struct {
 	spare   []outMsg         // the writer's last batch, reused to avoid allocating
 	closing *hub.CloseReason // set once when luagate decides to close the socket
 	ended   bool             // the reader has finished: nothing more is sent
-	pingDue bool             // the pinger asks the writer for a ping
+	pingDue bool             // the ping wheel asks the writer for a ping
 	// dispatching is set while the reader runs an event; run writes
 	// afterwards what the event queued. relaying is the same for a proxy
 	// socket's downstream goroutine while it queues a frame.
@@ -71,9 +71,18 @@ type socket struct {
 	// writing is set while a writer goroutine runs, and for good once one
 	// has sent the close frame or failed: no writer starts after that.
 	writing bool
+	// timersStarted is set once the socket's hub entry is in place
+	// (Serve): a deploy arms no timer before. timersStopped is set once
+	// the socket has ended.
+	timersStarted, timersStopped bool
+	timers                       *policyTimers // nil until one is armed
 
 	writers sync.WaitGroup // the writer, while it runs
-	pinger  *time.Timer    // fires every PingInterval
+	// pingSlot and pingAt are the socket's place in the engine's ping
+	// wheel: its slot, and its index in it plus one, 0 when it is in none
+	// (pingWheel.mu guards them).
+	pingSlot uint8
+	pingAt   int32
 
 	in, out atomic.Uint64
 	// bytesIn and bytesOut count data messages' payload bytes.
@@ -81,7 +90,6 @@ type socket struct {
 	// lastActivity is when a data message last went either way, in Unix
 	// nanoseconds.
 	lastActivity atomic.Int64
-	timers       policyTimers
 	// pol is the endpoint policy in force; only the reader touches it.
 	pol socketPolicy
 
@@ -97,10 +105,8 @@ type socket struct {
 	wait  waitSlot
 
 	// proxy relays the socket to its endpoint's backend; nil for a socket
-	// its scripts answer. room, made with it, tells the proxy that the
-	// send queue has room again.
+	// its scripts answer.
 	proxy *proxy
-	room  chan struct{}
 	// reqs are the requests waiting for the client's reply; nil until
 	// the socket's first request.
 	reqs atomic.Pointer[requests]
@@ -230,20 +236,14 @@ func (s *socket) mayStartWriterLocked() bool {
 	return !s.writing && !s.ended && !s.dispatching && !s.relaying
 }
 
-// startPinger pings the socket every PingInterval from now on. The timer
-// is stored under s.mu, which its function takes first, so that the writer
-// it starts sees it even if it fires before startPinger returns.
-func (s *socket) startPinger() {
+// pingNow has the writer ping the socket, for the ping wheel.
+func (s *socket) pingNow() {
 	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.pinger = time.AfterFunc(s.e.cfg.PingInterval, func() {
-		s.mu.Lock()
-		if s.closing == nil {
-			s.pingDue = true
-			s.startWriterLocked()
-		}
-		s.mu.Unlock()
-	})
+	if s.closing == nil {
+		s.pingDue = true
+		s.startWriterLocked()
+	}
+	s.mu.Unlock()
 }
 
 func (s *socket) isClosing() bool {
@@ -284,16 +284,16 @@ func (s *socket) recycle(batch []outMsg) {
 	s.queued -= n
 	s.spare = batch[:0]
 	s.mu.Unlock()
-	if s.room != nil {
+	if s.proxy != nil {
 		select {
-		case s.room <- struct{}{}:
+		case s.proxy.room <- struct{}{}:
 		default:
 		}
 	}
 }
 
 // writeLoop is the socket's writer goroutine. It returns when it has
-// nothing left to do; Send, CloseWith and the pinger start it again.
+// nothing left to do; Send, CloseWith and the ping wheel start it again.
 func (s *socket) writeLoop() {
 	defer s.writers.Done()
 	for s.writeNext() {
@@ -347,7 +347,6 @@ func (s *socket) writeNext() bool {
 			s.writeFailed(err)
 			return false
 		}
-		s.pinger.Reset(cfg.PingInterval)
 	}
 	if closing != nil {
 		msg := websocket.FormatCloseMessage(closing.Code, closing.Text)
@@ -454,7 +453,7 @@ func (s *socket) end() {
 	s.mu.Lock()
 	s.ended = true
 	s.mu.Unlock()
-	s.pinger.Stop()
+	s.e.pings.remove(s)
 	_ = s.ws.Close()
 	s.writers.Wait()
 	s.mu.Lock()
