@@ -1,6 +1,7 @@
 package endpoints
 
 import (
+	"github.com/luagate/luagate/internal/yield"
 	"maps"
 	"slices"
 	"time"
@@ -43,7 +44,9 @@ type deployResult struct {
 // compile derived of each.
 func summarize(c *scripts.Compiled) []endpointSummary {
 	out := make([]endpointSummary, 0, len(c.Solution.Endpoints))
+	var y yield.Yielder
 	for _, e := range c.Solution.Endpoints {
+		y.Step()
 		if ce, ok := c.EndpointByKey(e.Key()); ok {
 			out = append(out, summaryOf(ce))
 		}

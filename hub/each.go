@@ -1,9 +1,14 @@
 package hub
 
+import "github.com/luagate/luagate/internal/yield"
+
 // Each calls fn for every open socket on this process. fn runs with no
-// lock held, so it may call back into the hub.
+// lock held, so it may call back into the hub. A walk of many sockets
+// yields the processor as it goes (see package yield).
 func (h *Hub) Each(fn func(s Socket)) {
+	var y yield.Yielder
 	for _, e := range h.entries() {
+		y.Step()
 		if !e.closed.Load() {
 			fn(e.sock)
 		}

@@ -1,6 +1,7 @@
 package hub
 
 import (
+	"github.com/luagate/luagate/internal/yield"
 	"hash/maphash"
 	"slices"
 	"sync"
@@ -337,7 +338,9 @@ func (h *Hub) DisconnectAll(reason CloseReason) int {
 // record match accepts (every one, if match is nil), and returns how many.
 func (h *Hub) DisconnectIf(reason CloseReason, match func(*Conn) bool) int {
 	n := 0
+	var y yield.Yielder
 	for _, e := range h.entries() {
+		y.Step()
 		if (match == nil || match(&e.conn)) && e.Close(reason) == nil {
 			n++
 		}

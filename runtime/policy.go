@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"github.com/luagate/luagate/internal/yield"
 	"strings"
 	"time"
 
@@ -56,7 +57,9 @@ func (e *Engine) withPolicies(r *revision) *revision {
 	// The server's limit is the same for every endpoint without its own,
 	// so it is built once, not once per endpoint.
 	serverRate := e.serverRate()
+	var y yield.Yielder
 	for i := range c.Endpoints {
+		y.Step()
 		ep := &c.Endpoints[i]
 		r.policies[ep.Path] = e.newEndpointPolicy(ep.Path, &ep.Policy, libs, serverRate)
 	}

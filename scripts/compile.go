@@ -3,6 +3,7 @@ package scripts
 import (
 	"errors"
 	"fmt"
+	"github.com/luagate/luagate/internal/yield"
 	"maps"
 	"regexp"
 	"slices"
@@ -175,7 +176,9 @@ func compile(sol Solution, prev *Compiled) (*Compiled, Problems, error) {
 	}
 	c.Endpoints = make([]CompiledEndpoint, 0, len(sol.Endpoints)-nHTTP)
 	c.HTTP = make([]CompiledEndpoint, 0, nHTTP)
+	var y yield.Yielder
 	for _, e := range sol.Endpoints {
+		y.Step()
 		key := e.Key()
 		pat, known, err := r.pattern(e)
 		sameKeys = sameKeys && known

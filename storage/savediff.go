@@ -3,6 +3,7 @@ package storage
 import (
 	"encoding/json"
 	"fmt"
+	"github.com/luagate/luagate/internal/yield"
 	"maps"
 
 	bolt "go.etcd.io/bbolt"
@@ -42,7 +43,9 @@ func writeChanges(tx *bolt.Tx, prev, next *savedSolution, sol scripts.Solution) 
 	}
 	// In sol's order, which is the keys' order: bbolt fills its pages
 	// best when keys come sorted.
+	var y yield.Yielder
 	for _, e := range sol.Endpoints {
+		y.Step()
 		k := e.Key()
 		se := next.endpoints[k]
 		if p, ok := prev.endpoints[k]; ok && p.Script == se.Script && p.ContentType == se.ContentType && p.UpdatedAt.Equal(se.UpdatedAt) {

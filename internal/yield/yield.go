@@ -1,0 +1,40 @@
+// Package yield lets long work on a goroutine give way, often, to the
+// goroutines that serve sockets.
+//
+// Go preempts a goroutine that runs without blocking only after 10 ms.
+// Until then the goroutines queued on its processor wait, and the other
+// processor does not take them while the collector's idle mark worker
+// runs on it, which is most of the time a deploy's garbage is being
+// collected: on 2 cores, sockets' round trips during back-to-back deploys
+// took 15-25 ms at p99 against 1.3 ms without them.
+package yield
+
+import (
+	"runtime"
+	"time"
+)
+
+// Slice is how long work runs between two yields at most, give or take
+// one step of it.
+const Slice = 200 * time.Microsecond
+
+// Yielder yields the processor when its work has run for a Slice. The
+// zero value is ready; one Yielder serves one goroutine.
+type Yielder struct {
+	due time.Time
+}
+
+// Step is called between steps of the work: it yields if the work has
+// run for a Slice since the last yield.
+func (y *Yielder) Step() {
+	now := time.Now()
+	if y.due.IsZero() {
+		y.due = now.Add(Slice)
+		return
+	}
+	if now.Before(y.due) {
+		return
+	}
+	runtime.Gosched()
+	y.due = time.Now().Add(Slice)
+}
