@@ -357,7 +357,6 @@ func compileChunk(name, src string) (*lua.FunctionProto, []ast.Stmt, error) {
 		}
 		return nil, nil, Problem{File: name, Message: err.Error()}
 	}
-	compact(proto)
 	return proto, chunk, nil
 }
 
