@@ -96,15 +96,7 @@ func (s *Server) change(edit func(*scripts.Solution) error) (res deployResult, e
 	// The store stamps each endpoint's UpdatedAt; the running revision
 	// reports it.
 	compiled.Solution = stored
-	updated := make(map[string]time.Time, len(stored.Endpoints))
-	for _, e := range stored.Endpoints {
-		updated[e.Key()] = e.UpdatedAt
-	}
-	for _, eps := range [][]scripts.CompiledEndpoint{compiled.Endpoints, compiled.HTTP} {
-		for i := range eps {
-			eps[i].UpdatedAt = updated[eps[i].Key()]
-		}
-	}
+	compiled.Stamp()
 	s.activate(compiled)
 	s.cfg.Logger.Info("solution deployed", "revision", rev, "endpoints", len(stored.Endpoints),
 		"modules", len(stored.Modules), "eventhandlers", len(stored.EventHandlers))

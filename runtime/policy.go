@@ -57,7 +57,7 @@ func (e *Engine) withPolicies(r *revision) *revision {
 	// so it is built once, not once per endpoint.
 	serverRate := e.serverRate()
 	for i := range c.Endpoints {
-		ep := &c.Endpoints[i]
+		ep := c.Endpoints[i]
 		r.policies[ep.Path] = e.newEndpointPolicy(ep.Path, &ep.Policy, libs, serverRate)
 	}
 	r.fallback = e.newEndpointPolicy("", &scripts.Policy{}, libs, serverRate)

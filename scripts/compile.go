@@ -40,6 +40,9 @@ type CompiledEndpoint struct {
 	// endpoint.
 	Sum string
 	Doc EndpointDoc
+	// derived is what the compile derived from the endpoint's own source,
+	// for the next revision to take when it did not change.
+	derived *derivedEndpoint
 }
 
 // Compiled is one revision of a solution, checked and compiled once. Its
@@ -47,8 +50,10 @@ type CompiledEndpoint struct {
 type Compiled struct {
 	Solution Solution
 	// Endpoints are the WebSocket endpoints, HTTP the HTTP ones.
-	Endpoints []CompiledEndpoint
-	HTTP      []CompiledEndpoint
+	// A revision shares the endpoints that did not change with the one
+	// it was compiled after: they are immutable.
+	Endpoints []*CompiledEndpoint
+	HTTP      []*CompiledEndpoint
 	// CORS is the HTTP endpoints' CORS policy; nil allows no origin.
 	CORS *CORSPolicy
 	// Modules maps a module name to its compiled chunk.
@@ -70,19 +75,17 @@ type Compiled struct {
 	// each at its endpoint and line.
 	Warnings Problems
 	// byPath indexes Endpoints by path: the runtime looks an endpoint up
-	// on every connect and, on every deploy, for every open socket.
+	// on every connect and, on every deploy, for every open socket. byKey
+	// indexes HTTP by Key. Both are shared with the previous revision when
+	// its endpoints were the same keys in the same order.
 	byPath map[string]int
-	// byKey indexes HTTP by Key.
-	byKey map[string]int
-	// chunks are the endpoints' and modules' chunks, for the next
-	// revision to take those that did not change (Recompile).
+	byKey  map[string]int
+	// chunks are the modules' chunks, for the next revision to take those
+	// that did not change (Recompile); an endpoint's is in its derived.
 	chunks map[chunkKey]compiledChunk
 	// routeSet names the set of endpoint keys: a revision with the same
 	// keys as the running one has its routes.
 	routeSet uint64
-	// derived is what was derived from each endpoint's own source, by
-	// key, for the next revision to take those that did not change.
-	derived map[string]*derivedEndpoint
 }
 
 // HTTPEndpoint returns the compiled HTTP endpoint whose Key is key.
@@ -91,7 +94,7 @@ func (c *Compiled) HTTPEndpoint(key string) (*CompiledEndpoint, bool) {
 	if !ok {
 		return nil, false
 	}
-	return &c.HTTP[i], true
+	return c.HTTP[i], true
 }
 
 // EndpointByKey returns the compiled endpoint, WebSocket or HTTP, whose
@@ -116,7 +119,27 @@ func (c *Compiled) Endpoint(path string) (*CompiledEndpoint, bool) {
 	if !ok {
 		return nil, false
 	}
-	return &c.Endpoints[i], true
+	return c.Endpoints[i], true
+}
+
+// Stamp gives c's compiled endpoints the UpdatedAt of c.Solution's, as
+// the store stamped them after the compile. An endpoint whose stamp
+// changes is copied first: it may be shared with the revision c was
+// compiled after.
+func (c *Compiled) Stamp() {
+	for _, e := range c.Solution.Endpoints {
+		eps, m := c.Endpoints, c.byPath
+		if e.IsHTTP() {
+			eps, m = c.HTTP, c.byKey
+		}
+		i, ok := m[e.Key()]
+		if !ok || eps[i].UpdatedAt == e.UpdatedAt {
+			continue
+		}
+		cp := *eps[i]
+		cp.UpdatedAt = e.UpdatedAt
+		eps[i] = &cp
+	}
 }
 
 // Compile checks every part of sol and compiles every script. It returns
@@ -146,10 +169,7 @@ func compile(sol Solution, prev *Compiled) (*Compiled, Problems, error) {
 	c := &Compiled{
 		Solution: sol,
 		Modules:  make(map[string]*lua.FunctionProto, len(sol.Modules)),
-		byPath:   make(map[string]int, len(sol.Endpoints)),
-		byKey:    map[string]int{},
-		chunks:   make(map[chunkKey]compiledChunk, len(sol.Endpoints)+len(sol.Modules)),
-		derived:  make(map[string]*derivedEndpoint, len(sol.Endpoints)),
+		chunks:   make(map[chunkKey]compiledChunk, len(sol.Modules)),
 	}
 	rc, problems := sol.Config.resolve()
 	var more, warnings Problems
@@ -161,62 +181,9 @@ func compile(sol Solution, prev *Compiled) (*Compiled, Problems, error) {
 	problems = append(problems, more...)
 	c.CORS = cors
 	r := newReuse(prev, c)
-	seen := make(map[string]bool, len(sol.Endpoints))
-	// The routes are checked after the loop, and only when the endpoints'
-	// keys are not the running revision's: then they are its routes,
-	// which fit one router.
-	routes := make([]endpointRoute, 0, len(sol.Endpoints))
-	sameKeys := prev != nil && len(sol.Endpoints) == len(prev.Endpoints)+len(prev.HTTP)
-	nHTTP := 0
-	for _, e := range sol.Endpoints {
-		if e.IsHTTP() {
-			nHTTP++
-		}
-	}
-	c.Endpoints = make([]CompiledEndpoint, 0, len(sol.Endpoints)-nHTTP)
-	c.HTTP = make([]CompiledEndpoint, 0, nHTTP)
-	for _, e := range sol.Endpoints {
-		key := e.Key()
-		pat, known, err := r.pattern(e)
-		sameKeys = sameKeys && known
-		if err != nil {
-			problems = append(problems, Problem{File: Elide(key), Message: err.Error()})
-			continue
-		}
-		if e.IsHTTP() && !slices.Contains(HTTPMethods, e.Method) {
-			problems = append(problems, Problem{File: Elide(key), Message: fmt.Sprintf(
-				"method %s is not supported: the methods are %s, %s", Elide(e.Method), MethodWebSocket, strings.Join(HTTPMethods, ", "))})
-			continue
-		}
-		if seen[key] {
-			problems = append(problems, Problem{File: key, Message: "endpoint declared twice"})
-			continue
-		}
-		seen[key] = true
-		routes = append(routes, endpointRoute{RouteMethod(e), pat})
-		chunk, pad := sol.chunk("endpoint", key)
-		d := r.endpoint(e, chunk, pad)
-		if d == nil {
-			var more Problems
-			d, more = derive(&r, e, chunk, pad, rc, sol.Modules)
-			problems = append(problems, more...)
-		}
-		warnings = append(warnings, d.warnings...)
-		ce := CompiledEndpoint{Endpoint: e, Pattern: pat, Proto: d.chunk.proto, Policy: d.policy, Sum: d.sum, Doc: d.doc}
-		if e.IsHTTP() {
-			c.byKey[key] = len(c.HTTP)
-			c.HTTP = append(c.HTTP, ce)
-			continue
-		}
-		c.byPath[e.Path] = len(c.Endpoints)
-		c.Endpoints = append(c.Endpoints, ce)
-	}
-	if sameKeys {
-		c.routeSet = prev.routeSet
-	} else {
-		c.routeSet = routeSets.Add(1)
-		problems = append(problems, routeConflicts(routes)...)
-	}
+	more, warned := r.endpoints(rc)
+	problems = append(problems, more...)
+	warnings = append(warnings, warned...)
 	for _, name := range slices.Sorted(maps.Keys(sol.Modules)) {
 		src := sol.Modules[name]
 		if err := CheckModuleName(name); err != nil {
@@ -224,7 +191,7 @@ func compile(sol Solution, prev *Compiled) (*Compiled, Problems, error) {
 			continue
 		}
 		chunkName, _ := sol.chunk("module", name)
-		_, cc, err := r.chunk(chunkName, "", src)
+		cc, err := r.chunk(chunkName, src)
 		if err != nil {
 			problems = append(problems, asProblem(name, err))
 			continue
@@ -269,26 +236,28 @@ func compile(sol Solution, prev *Compiled) (*Compiled, Problems, error) {
 	return c, warnings, nil
 }
 
-// derive compiles e's script and parses its policy, keeping the result
-// for the next revision when there is no problem.
-func derive(r *reuse, e Endpoint, chunkName, pad string, rc *resolvedConfig, modules map[string]string) (*derivedEndpoint, Problems) {
-	prologue := endpointPrologue
-	if e.IsHTTP() {
-		prologue = requestPrologue
-	}
+// derive compiles e's script, or takes the chunk prev compiled from the
+// same, and parses its policy.
+func derive(prev *CompiledEndpoint, e Endpoint, chunkName, pad string, rc *resolvedConfig, modules map[string]string) (*derivedEndpoint, Problems) {
 	var problems Problems
-	k, cc, err := r.chunk(chunkName, prologue, pad+e.Script)
-	if err != nil {
-		problems = append(problems, asProblem(e.Key(), err))
+	d := &derivedEndpoint{script: e.Script, chunkName: chunkName, pad: pad}
+	if p := prev.sameSource(e, chunkName, pad); p != nil {
+		d.chunk, d.sum, d.doc = p.chunk, p.sum, p.doc
+	} else {
+		prologue := endpointPrologue
+		if e.IsHTTP() {
+			prologue = requestPrologue
+		}
+		proto, chunk, err := compileChunk(chunkName, prologue+pad+e.Script)
+		if err != nil {
+			problems = append(problems, asProblem(e.Key(), err))
+		}
+		d.chunk = compiledChunk{proto: proto, returns: returnsValue(chunk)}
+		d.sum, d.doc = e.SHA256(), DocOf(e.Script)
 	}
 	pol, more, warned := endpointPolicy(e, rc, modules)
-	problems = append(problems, more...)
-	d := &derivedEndpoint{script: e.Script, chunkName: chunkName, pad: pad, key: k, chunk: cc, policy: pol,
-		warnings: warned, sum: e.SHA256(), doc: DocOf(e.Script)}
-	if len(problems) == 0 {
-		r.keep(e.Key(), d)
-	}
-	return d, problems
+	d.policy, d.warnings = pol, warned
+	return d, append(problems, more...)
 }
 
 // checkCounts refuses a solution with more endpoints or modules than a
