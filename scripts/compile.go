@@ -113,6 +113,19 @@ func (c *Compiled) SameRoutes(other *Compiled) bool {
 	return other != nil && c.routeSet != 0 && c.routeSet == other.routeSet
 }
 
+// EndpointIndex returns the place in Endpoints of the endpoint declared
+// with this path.
+func (c *Compiled) EndpointIndex(path string) (int, bool) {
+	i, ok := c.byPath[path]
+	return i, ok
+}
+
+// HTTPIndex returns the place in HTTP of the endpoint whose Key is key.
+func (c *Compiled) HTTPIndex(key string) (int, bool) {
+	i, ok := c.byKey[key]
+	return i, ok
+}
+
 // Endpoint returns the compiled endpoint declared with this path.
 func (c *Compiled) Endpoint(path string) (*CompiledEndpoint, bool) {
 	i, ok := c.byPath[path]
