@@ -1,6 +1,8 @@
 package endpoints
 
 import (
+	"bytes"
+	"encoding/json"
 	"maps"
 	"slices"
 	"time"
@@ -28,10 +30,10 @@ func summaryOf(e *scripts.CompiledEndpoint) endpointSummary {
 
 // deployResult is what every change to the solution answers.
 type deployResult struct {
-	Revision      uint64            `json:"revision"`
-	Endpoints     []endpointSummary `json:"endpoints"`
-	Modules       []string          `json:"modules"`
-	EventHandlers []string          `json:"eventhandlers"`
+	Revision      uint64       `json:"revision"`
+	Endpoints     endpointList `json:"endpoints"`
+	Modules       []string     `json:"modules"`
+	EventHandlers []string     `json:"eventhandlers"`
 	// Init says how the init script went when this change ran it.
 	Init *wire.InitResult `json:"init,omitempty"`
 	// Warnings are what the solution asks for that luagate leaves out
@@ -49,6 +51,37 @@ func summarize(c *scripts.Compiled) []endpointSummary {
 		}
 	}
 	return out
+}
+
+// endpointList is a deploy's answer's endpoints: its revision's, listed
+// as summarize lists them when the answer is written, rather than copied
+// into every deploy's answer (a change of one endpoint of a thousand
+// answers a thousand).
+type endpointList struct {
+	c *scripts.Compiled // nil for none
+}
+
+// Len is the number of endpoints listed.
+func (l endpointList) Len() int {
+	if l.c == nil {
+		return 0
+	}
+	return len(l.c.Endpoints) + len(l.c.HTTP)
+}
+
+// MarshalJSON writes the list as summarize's; the answer's encoder
+// escapes what it escapes.
+func (l endpointList) MarshalJSON() ([]byte, error) {
+	if l.c == nil {
+		return []byte("null"), nil
+	}
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(summarize(l.c)); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
 }
 
 // names lists a map's keys sorted, and as [] rather than null when empty.
@@ -102,7 +135,7 @@ func (s *Server) change(edit func(*scripts.Solution) error) (res deployResult, e
 		"modules", len(stored.Modules), "eventhandlers", len(stored.EventHandlers))
 	res = deployResult{
 		Revision:      rev,
-		Endpoints:     summarize(compiled),
+		Endpoints:     endpointList{compiled},
 		Modules:       names(stored.Modules),
 		EventHandlers: names(stored.EventHandlers),
 	}
