@@ -115,7 +115,7 @@ func (s *Server) change(edit func(*scripts.Solution) error) (res deployResult, e
 	if err := scripts.CheckSizes(sol, s.cfg.MaxScriptBytes, maxSolutionScripts*s.cfg.MaxScriptBytes); err != nil {
 		return deployResult{}, err
 	}
-	compiled, err := s.compile(sol)
+	compiled, err := s.compile(sol, true) // sol is current()'s copy
 	if err != nil {
 		return deployResult{}, err
 	}

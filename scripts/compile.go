@@ -172,13 +172,34 @@ func Recompile(sol Solution, prev *Compiled) (*Compiled, error) {
 	return c, nil
 }
 
+// RecompileOwned is Recompile for a caller that gives sol up: the
+// revision keeps sol's slices and maps rather than a copy of them (a
+// change of one endpoint of a thousand copied a thousand), so the caller
+// must not change them afterwards. It sorts sol's endpoints in place.
+func RecompileOwned(sol Solution, prev *Compiled) (*Compiled, error) {
+	sol.Normalize()
+	c, warnings, err := compileOwned(sol, prev)
+	if err != nil {
+		return nil, err
+	}
+	c.Warnings = warnings
+	return c, nil
+}
+
 // compile is Recompile, also returning the warnings when there are
 // problems.
 func compile(sol Solution, prev *Compiled) (*Compiled, Problems, error) {
 	if err := checkCounts(sol); err != nil {
 		return nil, nil, err
 	}
-	sol = sol.Clone()
+	return compileOwned(sol.Clone(), prev)
+}
+
+// compileOwned is compile of a normalized sol the revision may keep.
+func compileOwned(sol Solution, prev *Compiled) (*Compiled, Problems, error) {
+	if err := checkCounts(sol); err != nil {
+		return nil, nil, err
+	}
 	c := &Compiled{
 		Solution: sol,
 		Modules:  make(map[string]*lua.FunctionProto, len(sol.Modules)),
