@@ -25,25 +25,6 @@ type compiledChunk struct {
 	returns bool
 }
 
-// derivedEndpoint is everything a compile derives from one endpoint's
-// own source, kept in its CompiledEndpoint for the next revision: with
-// it, an endpoint that did not change costs a map lookup and a string
-// comparison (of one pointer, when the script is the running revision's
-// own string) instead of a hash, a parse of its header lines and a
-// policy, and the next revision shares its CompiledEndpoint.
-type derivedEndpoint struct {
-	// script, chunkName and pad are what the rest was derived from,
-	// beside the endpoint's key.
-	script, chunkName, pad string
-	chunk                  compiledChunk
-	policy                 Policy
-	// warnings are the policy's, at the endpoint.
-	warnings Problems
-	// sum is the script's SHA-256 in hex, doc its documentation lines.
-	sum string
-	doc EndpointDoc
-}
-
 // reuse is what a compile may take from the running revision.
 type reuse struct {
 	prev *Compiled // nil for none
@@ -124,19 +105,20 @@ func (r *reuse) endpoints(rc *resolvedConfig) (problems, warnings Problems) {
 		}
 		chunk, pad := sol.chunk("endpoint", key)
 		var ce *CompiledEndpoint
-		if r.samePolicies && p.sameSource(e, chunk, pad) != nil {
+		if r.samePolicies && p.sameSource(e, chunk, pad) {
 			ce = p
 			if p.Endpoint != e {
 				cp := *p
-				cp.Endpoint = e
+				cp.Endpoint, cp.gen = e, c.gen
 				ce = &cp
 			}
 		} else {
-			d, more := derive(p, e, chunk, pad, rc, sol.Modules)
+			var more Problems
+			ce, more = derive(p, e, chunk, pad, rc, sol.Modules)
 			problems = append(problems, more...)
-			ce = &CompiledEndpoint{Endpoint: e, Pattern: pat, Proto: d.chunk.proto, Policy: d.policy, Sum: d.sum, Doc: d.doc, derived: d}
+			ce.Pattern, ce.gen = pat, c.gen
 		}
-		warnings = append(warnings, ce.derived.warnings...)
+		warnings = append(warnings, ce.warnings...)
 		if e.IsHTTP() {
 			c.HTTP = append(c.HTTP, ce)
 		} else {
@@ -201,17 +183,10 @@ func (r *reuse) prevEndpoint(e Endpoint) (*CompiledEndpoint, int) {
 	return nil, 0
 }
 
-// sameSource is what p's compile derived when e's script, chunk name and
-// padding are what it was derived from; nil otherwise, and for a nil p.
-func (p *CompiledEndpoint) sameSource(e Endpoint, chunkName, pad string) *derivedEndpoint {
-	if p == nil {
-		return nil
-	}
-	d := p.derived
-	if d == nil || d.script != e.Script || d.chunkName != chunkName || d.pad != pad {
-		return nil
-	}
-	return d
+// sameSource reports whether p, which may be nil, was compiled from e's
+// script under the same chunk name and padding.
+func (p *CompiledEndpoint) sameSource(e Endpoint, chunkName, pad string) bool {
+	return p != nil && p.Script == e.Script && p.chunkName == chunkName && p.pad == pad
 }
 
 // keySet tells an endpoint key met twice: those of the running revision

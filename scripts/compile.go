@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync/atomic"
 
 	lua "github.com/yuin/gopher-lua"
 	"github.com/yuin/gopher-lua/ast"
@@ -27,6 +28,9 @@ const (
 // a name can never be read as a path.
 var moduleNameRE = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9_-]*(\.[A-Za-z0-9_][A-Za-z0-9_-]*)*$`)
 
+// compiles numbers the compiles (Compiled.gen).
+var compiles atomic.Uint64
+
 // CompiledEndpoint is an endpoint ready to run.
 type CompiledEndpoint struct {
 	Endpoint
@@ -40,9 +44,17 @@ type CompiledEndpoint struct {
 	// endpoint.
 	Sum string
 	Doc EndpointDoc
-	// derived is what the compile derived from the endpoint's own source,
-	// for the next revision to take when it did not change.
-	derived *derivedEndpoint
+	// chunkName and pad are what Proto was compiled under beside the
+	// script, and warnings the policy's: with the script, what the next
+	// revision checks to take this endpoint as it is, which costs an
+	// endpoint that did not change a map lookup and a string comparison
+	// (of one pointer, when the script is the running revision's own
+	// string) instead of a hash, a parse of its header lines and a policy.
+	chunkName, pad string
+	warnings       Problems
+	// gen is the compile that made it (Compiled.Stamp changes only its
+	// own compile's endpoints).
+	gen uint64
 }
 
 // Compiled is one revision of a solution, checked and compiled once. Its
@@ -81,11 +93,13 @@ type Compiled struct {
 	byPath map[string]int
 	byKey  map[string]int
 	// chunks are the modules' chunks, for the next revision to take those
-	// that did not change (Recompile); an endpoint's is in its derived.
+	// that did not change (Recompile); an endpoint's is its own.
 	chunks map[chunkKey]compiledChunk
 	// routeSet names the set of endpoint keys: a revision with the same
 	// keys as the running one has its routes.
 	routeSet uint64
+	// gen numbers this compile among all (CompiledEndpoint.gen).
+	gen uint64
 }
 
 // HTTPEndpoint returns the compiled HTTP endpoint whose Key is key.
@@ -136,9 +150,8 @@ func (c *Compiled) Endpoint(path string) (*CompiledEndpoint, bool) {
 }
 
 // Stamp gives c's compiled endpoints the UpdatedAt of c.Solution's, as
-// the store stamped them after the compile. An endpoint whose stamp
-// changes is copied first: it may be shared with the revision c was
-// compiled after.
+// the store stamped them after the compile. An endpoint shared with the
+// revision c was compiled after is copied first.
 func (c *Compiled) Stamp() {
 	for _, e := range c.Solution.Endpoints {
 		eps, m := c.Endpoints, c.byPath
@@ -149,9 +162,12 @@ func (c *Compiled) Stamp() {
 		if !ok || eps[i].UpdatedAt == e.UpdatedAt {
 			continue
 		}
-		cp := *eps[i]
-		cp.UpdatedAt = e.UpdatedAt
-		eps[i] = &cp
+		if eps[i].gen != c.gen {
+			cp := *eps[i]
+			cp.gen = c.gen
+			eps[i] = &cp
+		}
+		eps[i].UpdatedAt = e.UpdatedAt
 	}
 }
 
@@ -204,6 +220,7 @@ func compileOwned(sol Solution, prev *Compiled) (*Compiled, Problems, error) {
 		Solution: sol,
 		Modules:  make(map[string]*lua.FunctionProto, len(sol.Modules)),
 		chunks:   make(map[chunkKey]compiledChunk, len(sol.Modules)),
+		gen:      compiles.Add(1),
 	}
 	rc, problems := sol.Config.resolve()
 	var more, warnings Problems
@@ -272,26 +289,25 @@ func compileOwned(sol Solution, prev *Compiled) (*Compiled, Problems, error) {
 
 // derive compiles e's script, or takes the chunk prev compiled from the
 // same, and parses its policy.
-func derive(prev *CompiledEndpoint, e Endpoint, chunkName, pad string, rc *resolvedConfig, modules map[string]string) (*derivedEndpoint, Problems) {
+func derive(prev *CompiledEndpoint, e Endpoint, chunkName, pad string, rc *resolvedConfig, modules map[string]string) (*CompiledEndpoint, Problems) {
 	var problems Problems
-	d := &derivedEndpoint{script: e.Script, chunkName: chunkName, pad: pad}
-	if p := prev.sameSource(e, chunkName, pad); p != nil {
-		d.chunk, d.sum, d.doc = p.chunk, p.sum, p.doc
+	ce := &CompiledEndpoint{Endpoint: e, chunkName: chunkName, pad: pad}
+	if prev.sameSource(e, chunkName, pad) {
+		ce.Proto, ce.Sum, ce.Doc = prev.Proto, prev.Sum, prev.Doc
 	} else {
 		prologue := endpointPrologue
 		if e.IsHTTP() {
 			prologue = requestPrologue
 		}
-		proto, chunk, err := compileChunk(chunkName, prologue+pad+e.Script)
+		proto, err := CompileChunk(chunkName, prologue+pad+e.Script)
 		if err != nil {
 			problems = append(problems, asProblem(e.Key(), err))
 		}
-		d.chunk = compiledChunk{proto: proto, returns: returnsValue(chunk)}
-		d.sum, d.doc = e.SHA256(), DocOf(e.Script)
+		ce.Proto, ce.Sum, ce.Doc = proto, e.SHA256(), DocOf(e.Script)
 	}
 	pol, more, warned := endpointPolicy(e, rc, modules)
-	d.policy, d.warnings = pol, warned
-	return d, append(problems, more...)
+	ce.Policy, ce.warnings = pol, warned
+	return ce, append(problems, more...)
 }
 
 // checkCounts refuses a solution with more endpoints or modules than a
