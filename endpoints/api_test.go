@@ -147,3 +147,29 @@ func TestSolutionSurvivesARestart(t *testing.T) {
 	}
 	g2.Dial("/persist").Expect("Welcome")
 }
+
+// A deploy's answer lists the endpoints as the listing of the endpoints
+// does, what it escapes included.
+func TestDeployAnswerListsTheEndpointsAsTheListingDoes(t *testing.T) {
+	g := lgtesting.NewGateway(t)
+	status, body := g.API("PUT", "/api/v1/solution", `{"endpoints":[
+		{"path":"/b","script":"--#TAGS a<b&c\nreturn 1"},
+		{"path":"/a/{room}","script":"return 2"},
+		{"method":"GET","path":"/h","script":"return 3"}]}`)
+	if status != http.StatusOK {
+		t.Fatalf("deploy: %d %s", status, body)
+	}
+	var answer struct {
+		Endpoints json.RawMessage `json:"endpoints"`
+	}
+	if err := json.Unmarshal([]byte(body), &answer); err != nil {
+		t.Fatal(err)
+	}
+	status, listing := g.API("GET", "/api/v1/solution/endpoints", "")
+	if status != http.StatusOK {
+		t.Fatalf("listing: %d %s", status, listing)
+	}
+	if got, want := string(answer.Endpoints), strings.TrimSpace(listing); got != want || !strings.Contains(got, "a<b&c") {
+		t.Errorf("the deploy answered endpoints\n%s\nthe listing is\n%s", got, want)
+	}
+}

@@ -103,9 +103,8 @@ func (s *Server) checkSecurity(c *scripts.Compiled) error {
 		return nil
 	}
 	var problems scripts.Problems
-	for _, eps := range [][]scripts.CompiledEndpoint{c.Endpoints, c.HTTP} {
-		for i := range eps {
-			ep := &eps[i]
+	for _, eps := range [][]*scripts.CompiledEndpoint{c.Endpoints, c.HTTP} {
+		for _, ep := range eps {
 			if sec := ep.Policy.Security; sec != nil && sec.Scheme == scripts.SecurityJWT {
 				problems = append(problems, scripts.Problem{File: ep.Key(), Line: sec.Line,
 					Message: "--#SECURITY jwt: the server has no JWT keys: start it with --jwt-key or --jwt-secret-file"})

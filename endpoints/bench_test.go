@@ -20,7 +20,7 @@ import (
 
 // openServer starts a server on the database in dir, as the binary does,
 // and returns it with the function that stops it.
-func openServer(b *testing.B, dir string) (*Server, func()) {
+func openServer(b testing.TB, dir string) (*Server, func()) {
 	b.Helper()
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
 	engine, err := runtime.New(runtime.Config{Logger: logger})

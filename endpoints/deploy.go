@@ -1,11 +1,13 @@
 package endpoints
 
 import (
-	"github.com/luagate/luagate/internal/yield"
+	"bytes"
+	"encoding/json"
 	"maps"
 	"slices"
 	"time"
 
+	"github.com/luagate/luagate/internal/yield"
 	"github.com/luagate/luagate/scripts"
 	"github.com/luagate/luagate/wire"
 )
@@ -29,10 +31,10 @@ func summaryOf(e *scripts.CompiledEndpoint) endpointSummary {
 
 // deployResult is what every change to the solution answers.
 type deployResult struct {
-	Revision      uint64            `json:"revision"`
-	Endpoints     []endpointSummary `json:"endpoints"`
-	Modules       []string          `json:"modules"`
-	EventHandlers []string          `json:"eventhandlers"`
+	Revision      uint64       `json:"revision"`
+	Endpoints     endpointList `json:"endpoints"`
+	Modules       []string     `json:"modules"`
+	EventHandlers []string     `json:"eventhandlers"`
 	// Init says how the init script went when this change ran it.
 	Init *wire.InitResult `json:"init,omitempty"`
 	// Warnings are what the solution asks for that luagate leaves out
@@ -52,6 +54,37 @@ func summarize(c *scripts.Compiled) []endpointSummary {
 		}
 	}
 	return out
+}
+
+// endpointList is a deploy's answer's endpoints: its revision's, listed
+// as summarize lists them when the answer is written, rather than copied
+// into every deploy's answer (a change of one endpoint of a thousand
+// answers a thousand).
+type endpointList struct {
+	c *scripts.Compiled // nil for none
+}
+
+// Len is the number of endpoints listed.
+func (l endpointList) Len() int {
+	if l.c == nil {
+		return 0
+	}
+	return len(l.c.Endpoints) + len(l.c.HTTP)
+}
+
+// MarshalJSON writes the list as summarize's; the answer's encoder
+// escapes what it escapes.
+func (l endpointList) MarshalJSON() ([]byte, error) {
+	if l.c == nil {
+		return []byte("null"), nil
+	}
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(summarize(l.c)); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
 }
 
 // names lists a map's keys sorted, and as [] rather than null when empty.
@@ -85,7 +118,7 @@ func (s *Server) change(edit func(*scripts.Solution) error) (res deployResult, e
 	if err := scripts.CheckSizes(sol, s.cfg.MaxScriptBytes, maxSolutionScripts*s.cfg.MaxScriptBytes); err != nil {
 		return deployResult{}, err
 	}
-	compiled, err := s.compile(sol)
+	compiled, err := s.compile(sol, true) // sol is current()'s copy
 	if err != nil {
 		return deployResult{}, err
 	}
@@ -99,21 +132,13 @@ func (s *Server) change(edit func(*scripts.Solution) error) (res deployResult, e
 	// The store stamps each endpoint's UpdatedAt; the running revision
 	// reports it.
 	compiled.Solution = stored
-	updated := make(map[string]time.Time, len(stored.Endpoints))
-	for _, e := range stored.Endpoints {
-		updated[e.Key()] = e.UpdatedAt
-	}
-	for _, eps := range [][]scripts.CompiledEndpoint{compiled.Endpoints, compiled.HTTP} {
-		for i := range eps {
-			eps[i].UpdatedAt = updated[eps[i].Key()]
-		}
-	}
+	compiled.Stamp()
 	s.activate(compiled)
 	s.cfg.Logger.Info("solution deployed", "revision", rev, "endpoints", len(stored.Endpoints),
 		"modules", len(stored.Modules), "eventhandlers", len(stored.EventHandlers))
 	res = deployResult{
 		Revision:      rev,
-		Endpoints:     summarize(compiled),
+		Endpoints:     endpointList{compiled},
 		Modules:       names(stored.Modules),
 		EventHandlers: names(stored.EventHandlers),
 	}

@@ -17,7 +17,7 @@ func (s *Server) recordDeploy(start time.Time, res *deployResult, err *error) {
 	r := logs.Record{Time: now, EventType: logs.EventDeploy, Status: logs.StatusOK, ExecutionTimeUS: now.Sub(start).Microseconds()}
 	if *err == nil {
 		r.ScriptOutput = []string{fmt.Sprintf("revision %d: %d endpoints, %d modules, %d event handlers",
-			res.Revision, len(res.Endpoints), len(res.Modules), len(res.EventHandlers))}
+			res.Revision, res.Endpoints.Len(), len(res.Modules), len(res.EventHandlers))}
 		s.logs.Add(r)
 		return
 	}

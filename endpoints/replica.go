@@ -30,7 +30,7 @@ func (s *Server) Replace(sol scripts.Solution, rev uint64) error {
 	if cur == rev {
 		return nil
 	}
-	compiled, err := s.compile(sol)
+	compiled, err := s.compile(sol, false)
 	if err == nil {
 		err = s.checkSecurity(compiled)
 	}

@@ -51,7 +51,7 @@ func (s *Server) routeTable(compiled *scripts.Compiled) *httprouter.Router {
 	r.GlobalOPTIONS = preflight(compiled.CORS)
 	var order []*route
 	routes := map[string]*route{}
-	at := func(ep scripts.CompiledEndpoint) *route {
+	at := func(ep *scripts.CompiledEndpoint) *route {
 		method := scripts.RouteMethod(ep.Endpoint)
 		k := method + " " + ep.Pattern.Router
 		rt := routes[k]
@@ -65,9 +65,8 @@ func (s *Server) routeTable(compiled *scripts.Compiled) *httprouter.Router {
 	for _, ep := range compiled.Endpoints {
 		at(ep).ws = s.countUpgrades(ep.Path, s.upgrade(ep.Path))
 	}
-	for i := range compiled.HTTP {
-		ep := &compiled.HTTP[i]
-		at(*ep).http = s.serveRequest(ep, compiled.CORS, newClientLimits(ep.Policy.RateLimit))
+	for _, ep := range compiled.HTTP {
+		at(ep).http = s.serveRequest(ep, compiled.CORS, newClientLimits(ep.Policy.RateLimit))
 	}
 	for _, rt := range order {
 		r.Handle(rt.method, rt.pattern, rt.handle())

@@ -261,7 +261,7 @@ func New(cfg Config) (*Server, error) {
 		return nil, fmt.Errorf("load solution: %w", err)
 	}
 	cfg.Metrics.Deploys.Loaded(rev)
-	compiled, err := s.compile(sol)
+	compiled, err := s.compile(sol, true)
 	if err != nil {
 		return nil, fmt.Errorf("stored solution in %s does not compile: %w", cfg.Store.Path(), err)
 	}
@@ -432,8 +432,9 @@ func (s *Server) authorize(r *http.Request, scope auth.Scope) error {
 }
 
 // compile compiles sol and refuses an endpoint that claims a reserved path,
-// with every problem at once.
-func (s *Server) compile(sol scripts.Solution) (*scripts.Compiled, error) {
+// with every problem at once. When owned, the caller gives sol up to the
+// revision (scripts.RecompileOwned).
+func (s *Server) compile(sol scripts.Solution, owned bool) (*scripts.Compiled, error) {
 	var problems scripts.Problems
 	for _, ep := range sol.Endpoints {
 		for _, r := range s.cfg.Reserved {
@@ -444,7 +445,11 @@ func (s *Server) compile(sol scripts.Solution) (*scripts.Compiled, error) {
 			}
 		}
 	}
-	compiled, err := scripts.Recompile(sol, s.cfg.Engine.Solution())
+	recompile := scripts.Recompile
+	if owned {
+		recompile = scripts.RecompileOwned
+	}
+	compiled, err := recompile(sol, s.cfg.Engine.Solution())
 	var more scripts.Problems
 	switch {
 	case errors.As(err, &more):

@@ -1,13 +1,13 @@
 package hub
 
 import (
-	"github.com/luagate/luagate/internal/yield"
 	"hash/maphash"
 	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
 
+	"github.com/luagate/luagate/internal/yield"
 	"github.com/luagate/luagate/luaapi"
 	"github.com/luagate/luagate/session"
 )

@@ -48,29 +48,95 @@ type Engine struct {
 type revision struct {
 	compiled *scripts.Compiled
 	libs     *solutionLibs
-	programs map[string]*luaapi.Program
-	// requests are the HTTP endpoints' programs, by endpoint key.
-	requests map[string]*luaapi.Program
+	// programs are the WebSocket endpoints' programs and requests the
+	// HTTP endpoints', by their places in compiled.Endpoints and
+	// compiled.HTTP.
+	programs []*luaapi.Program
+	requests []*luaapi.Program
 	handler  *luaapi.Program
-	// policies and fallback are the endpoints' policies (policy.go).
-	policies map[string]*endpointPolicy
-	fallback *endpointPolicy
+	// policies are the WebSocket endpoints' policies by place, fallback
+	// the server's defaults, serverRate the server's limit (policy.go).
+	policies   []*endpointPolicy
+	fallback   *endpointPolicy
+	serverRate *rateParams
 }
 
-func newRevision(c *scripts.Compiled) *revision {
+// newRevision builds c's programs, taking from prev (nil for none) those
+// of the endpoints c shares with it when their libraries are the same: a
+// one-endpoint change builds one program, not one per endpoint.
+func newRevision(c *scripts.Compiled, prev *revision) *revision {
 	libs := libsOf(c)
-	r := &revision{compiled: c, libs: libs, programs: make(map[string]*luaapi.Program, len(c.Endpoints))}
-	for _, ep := range c.Endpoints {
-		r.programs[ep.Path] = libs.program(ep.Proto, "")
+	if prev != nil && libs.same(prev.libs) {
+		libs = prev.libs
+	} else {
+		prev = nil
 	}
-	r.requests = make(map[string]*luaapi.Program, len(c.HTTP))
-	for _, ep := range c.HTTP {
-		r.requests[ep.Key()] = libs.program(ep.Proto, "")
-	}
+	r := &revision{compiled: c, libs: libs}
+	r.programs = programsOf(c.Endpoints, prev.endpoints(), prev.findPath, libs, prev.programsOrNil())
+	r.requests = programsOf(c.HTTP, prev.httpEndpoints(), prev.findKey, libs, prev.requestsOrNil())
 	if c.Handler != nil {
 		r.handler = libs.program(c.Handler, scripts.HandlerFunction)
 	}
 	return r
+}
+
+// programsOf builds the program of each of eps, taking prevProgs[j] for
+// an endpoint that is prevEps[j]; find gives an endpoint's place in
+// prevEps.
+func programsOf(eps, prevEps []*scripts.CompiledEndpoint, find func(*scripts.CompiledEndpoint) (int, bool), libs *solutionLibs, prevProgs []*luaapi.Program) []*luaapi.Program {
+	out := make([]*luaapi.Program, len(eps))
+	for i, ep := range eps {
+		if j, ok := find(ep); ok && prevEps[j] == ep {
+			out[i] = prevProgs[j]
+			continue
+		}
+		out[i] = libs.program(ep.Proto, "")
+	}
+	return out
+}
+
+// findPath and findKey give an endpoint's place in r, by path among its
+// WebSocket endpoints and by key among its HTTP ones; r may be nil.
+func (r *revision) findPath(ep *scripts.CompiledEndpoint) (int, bool) {
+	if r == nil {
+		return 0, false
+	}
+	return r.compiled.EndpointIndex(ep.Path)
+}
+
+func (r *revision) findKey(ep *scripts.CompiledEndpoint) (int, bool) {
+	if r == nil {
+		return 0, false
+	}
+	return r.compiled.HTTPIndex(ep.Key())
+}
+
+func (r *revision) endpoints() []*scripts.CompiledEndpoint {
+	if r == nil {
+		return nil
+	}
+	return r.compiled.Endpoints
+}
+
+func (r *revision) httpEndpoints() []*scripts.CompiledEndpoint {
+	if r == nil {
+		return nil
+	}
+	return r.compiled.HTTP
+}
+
+func (r *revision) programsOrNil() []*luaapi.Program {
+	if r == nil {
+		return nil
+	}
+	return r.programs
+}
+
+func (r *revision) requestsOrNil() []*luaapi.Program {
+	if r == nil {
+		return nil
+	}
+	return r.requests
 }
 
 // program is what runs for an event on route: the custom event handler when
@@ -79,7 +145,19 @@ func (r *revision) program(route string) *luaapi.Program {
 	if r.handler != nil {
 		return r.handler
 	}
-	return r.programs[route]
+	if i, ok := r.compiled.EndpointIndex(route); ok {
+		return r.programs[i]
+	}
+	return nil
+}
+
+// request is the program of the HTTP endpoint whose key is key, nil when
+// there is none.
+func (r *revision) request(key string) *luaapi.Program {
+	if i, ok := r.compiled.HTTPIndex(key); ok {
+		return r.requests[i]
+	}
+	return nil
 }
 
 // New creates an engine with an empty solution.
@@ -104,7 +182,7 @@ func New(cfg Config) (*Engine, error) {
 	if err != nil {
 		return nil, fmt.Errorf("compile empty solution: %w", err)
 	}
-	e.rev.Store(e.withPolicies(newRevision(empty)))
+	e.rev.Store(e.withPolicies(newRevision(empty, nil), nil))
 	if cfg.Sessions != nil {
 		e.history = newHistory(cfg.Sessions, cfg.SessionHistory, cfg.Logger)
 	}
@@ -121,7 +199,8 @@ func (e *Engine) Hub() *hub.Hub { return e.hub }
 // from their next event; sockets whose endpoint c no longer has are closed
 // with hub.CloseEndpointRemoved.
 func (e *Engine) Load(c *scripts.Compiled) {
-	e.rev.Store(e.withPolicies(newRevision(c)))
+	prev := e.rev.Load()
+	e.rev.Store(e.withPolicies(newRevision(c, prev), prev))
 	e.routes.prune(c)
 	e.hub.DisconnectIf(hub.CloseEndpointRemoved, func(conn *hub.Conn) bool {
 		_, ok := c.Endpoint(conn.Route)

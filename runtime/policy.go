@@ -4,13 +4,13 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"github.com/luagate/luagate/internal/yield"
 	"strings"
 	"time"
 
 	lua "github.com/yuin/gopher-lua"
 	"golang.org/x/time/rate"
 
+	"github.com/luagate/luagate/internal/yield"
 	"github.com/luagate/luagate/luaapi"
 	"github.com/luagate/luagate/scripts"
 )
@@ -48,22 +48,32 @@ type rateParams struct {
 	close   bool
 }
 
-// withPolicies builds r's endpoint policies. Engine.New and Load call it
-// on every revision they store.
-func (e *Engine) withPolicies(r *revision) *revision {
+// withPolicies builds r's endpoint policies, taking prev's (nil for none)
+// for the endpoints r shares with it when r took prev's libraries.
+// Engine.New and Load call it on every revision they store.
+func (e *Engine) withPolicies(r, prev *revision) *revision {
 	c := r.compiled
 	libs := r.libs
-	r.policies = make(map[string]*endpointPolicy, len(c.Endpoints))
-	// The server's limit is the same for every endpoint without its own,
-	// so it is built once, not once per endpoint.
-	serverRate := e.serverRate()
-	var y yield.Yielder
-	for i := range c.Endpoints {
-		y.Step()
-		ep := &c.Endpoints[i]
-		r.policies[ep.Path] = e.newEndpointPolicy(ep.Path, &ep.Policy, libs, serverRate)
+	if prev == nil || prev.libs != libs {
+		// The server's limit is the same for every endpoint without its
+		// own, so it is built once, not once per endpoint.
+		r.serverRate = e.serverRate()
+		r.fallback = e.newEndpointPolicy("", &scripts.Policy{}, libs, r.serverRate)
+		prev = nil
+	} else {
+		r.serverRate, r.fallback = prev.serverRate, prev.fallback
 	}
-	r.fallback = e.newEndpointPolicy("", &scripts.Policy{}, libs, serverRate)
+	r.policies = make([]*endpointPolicy, len(c.Endpoints))
+	prevEps := prev.endpoints()
+	var y yield.Yielder
+	for i, ep := range c.Endpoints {
+		y.Step()
+		if j, ok := prev.findPath(ep); ok && prevEps[j] == ep {
+			r.policies[i] = prev.policies[j]
+			continue
+		}
+		r.policies[i] = e.newEndpointPolicy(ep.Path, &ep.Policy, libs, r.serverRate)
+	}
 	return r
 }
 
@@ -83,8 +93,8 @@ func (e *Engine) serverRate() *rateParams {
 // policyOf is the policy of route in r, or the server's defaults for a
 // route r no longer has (a socket whose close event is still to run).
 func (r *revision) policyOf(route string) *endpointPolicy {
-	if p, ok := r.policies[route]; ok {
-		return p
+	if i, ok := r.compiled.EndpointIndex(route); ok {
+		return r.policies[i]
 	}
 	return r.fallback
 }

@@ -25,7 +25,7 @@ var ErrNoEndpoint = errors.New("no such HTTP endpoint")
 // logged with its line and returned; after Shutdown has begun it is
 // ErrShuttingDown.
 func (e *Engine) ServeRequest(key string, req *Request) (*Response, error) {
-	prog := e.rev.Load().requests[key]
+	prog := e.rev.Load().request(key)
 	if prog == nil {
 		return nil, ErrNoEndpoint
 	}

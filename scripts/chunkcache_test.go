@@ -3,6 +3,7 @@ package scripts
 import (
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestRecompileReusesOnlyUnchangedChunks(t *testing.T) {
@@ -80,5 +81,38 @@ func TestRecompileDerivesPoliciesAgainWhenTheSolutionsPartsChange(t *testing.T) 
 	_, err = Recompile(sol, next)
 	if err == nil || !strings.Contains(err.Error(), "no module m") {
 		t.Errorf("after module m went, /r compiled with %v, want its --#ROUTE refused", err)
+	}
+}
+
+// A revision shares the endpoints that did not change with the one it was
+// compiled after, and stamping one of them copies it rather than change
+// what the running revision holds.
+func TestRecompileSharesUnchangedEndpointsAndStampCopiesThem(t *testing.T) {
+	t.Parallel()
+	sol := Solution{Endpoints: []Endpoint{{Path: "/a", Script: "return 1"}, {Path: "/b", Script: "return 2"}}}
+	prev, err := Compile(sol)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sol.Endpoints[1].Script = "return 3"
+	next, err := Recompile(sol, prev)
+	if err != nil {
+		t.Fatal(err)
+	}
+	prevA, _ := prev.Endpoint("/a")
+	if a, _ := next.Endpoint("/a"); a != prevA {
+		t.Error("an unchanged endpoint was copied")
+	}
+	if b, _ := next.Endpoint("/b"); b.Script != "return 3" {
+		t.Errorf("/b runs %q", b.Script)
+	}
+	stamp := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	next.Solution.Endpoints[0].UpdatedAt = stamp
+	next.Stamp()
+	if a, _ := next.Endpoint("/a"); !a.UpdatedAt.Equal(stamp) || a == prevA {
+		t.Errorf("the stamped /a is %v (shared: %v)", a.UpdatedAt, a == prevA)
+	}
+	if !prevA.UpdatedAt.IsZero() {
+		t.Errorf("stamping the new revision changed the running one's /a to %v", prevA.UpdatedAt)
 	}
 }

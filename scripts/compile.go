@@ -3,11 +3,11 @@ package scripts
 import (
 	"errors"
 	"fmt"
-	"github.com/luagate/luagate/internal/yield"
 	"maps"
 	"regexp"
 	"slices"
 	"strings"
+	"sync/atomic"
 
 	lua "github.com/yuin/gopher-lua"
 	"github.com/yuin/gopher-lua/ast"
@@ -28,6 +28,9 @@ const (
 // a name can never be read as a path.
 var moduleNameRE = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9_-]*(\.[A-Za-z0-9_][A-Za-z0-9_-]*)*$`)
 
+// compiles numbers the compiles (Compiled.gen).
+var compiles atomic.Uint64
+
 // CompiledEndpoint is an endpoint ready to run.
 type CompiledEndpoint struct {
 	Endpoint
@@ -41,6 +44,17 @@ type CompiledEndpoint struct {
 	// endpoint.
 	Sum string
 	Doc EndpointDoc
+	// chunkName and pad are what Proto was compiled under beside the
+	// script, and warnings the policy's: with the script, what the next
+	// revision checks to take this endpoint as it is, which costs an
+	// endpoint that did not change a map lookup and a string comparison
+	// (of one pointer, when the script is the running revision's own
+	// string) instead of a hash, a parse of its header lines and a policy.
+	chunkName, pad string
+	warnings       Problems
+	// gen is the compile that made it (Compiled.Stamp changes only its
+	// own compile's endpoints).
+	gen uint64
 }
 
 // Compiled is one revision of a solution, checked and compiled once. Its
@@ -48,8 +62,10 @@ type CompiledEndpoint struct {
 type Compiled struct {
 	Solution Solution
 	// Endpoints are the WebSocket endpoints, HTTP the HTTP ones.
-	Endpoints []CompiledEndpoint
-	HTTP      []CompiledEndpoint
+	// A revision shares the endpoints that did not change with the one
+	// it was compiled after: they are immutable.
+	Endpoints []*CompiledEndpoint
+	HTTP      []*CompiledEndpoint
 	// CORS is the HTTP endpoints' CORS policy; nil allows no origin.
 	CORS *CORSPolicy
 	// Modules maps a module name to its compiled chunk.
@@ -71,19 +87,19 @@ type Compiled struct {
 	// each at its endpoint and line.
 	Warnings Problems
 	// byPath indexes Endpoints by path: the runtime looks an endpoint up
-	// on every connect and, on every deploy, for every open socket.
+	// on every connect and, on every deploy, for every open socket. byKey
+	// indexes HTTP by Key. Both are shared with the previous revision when
+	// its endpoints were the same keys in the same order.
 	byPath map[string]int
-	// byKey indexes HTTP by Key.
-	byKey map[string]int
-	// chunks are the endpoints' and modules' chunks, for the next
-	// revision to take those that did not change (Recompile).
+	byKey  map[string]int
+	// chunks are the modules' chunks, for the next revision to take those
+	// that did not change (Recompile); an endpoint's is its own.
 	chunks map[chunkKey]compiledChunk
 	// routeSet names the set of endpoint keys: a revision with the same
 	// keys as the running one has its routes.
 	routeSet uint64
-	// derived is what was derived from each endpoint's own source, by
-	// key, for the next revision to take those that did not change.
-	derived map[string]*derivedEndpoint
+	// gen numbers this compile among all (CompiledEndpoint.gen).
+	gen uint64
 }
 
 // HTTPEndpoint returns the compiled HTTP endpoint whose Key is key.
@@ -92,7 +108,7 @@ func (c *Compiled) HTTPEndpoint(key string) (*CompiledEndpoint, bool) {
 	if !ok {
 		return nil, false
 	}
-	return &c.HTTP[i], true
+	return c.HTTP[i], true
 }
 
 // EndpointByKey returns the compiled endpoint, WebSocket or HTTP, whose
@@ -111,13 +127,48 @@ func (c *Compiled) SameRoutes(other *Compiled) bool {
 	return other != nil && c.routeSet != 0 && c.routeSet == other.routeSet
 }
 
+// EndpointIndex returns the place in Endpoints of the endpoint declared
+// with this path.
+func (c *Compiled) EndpointIndex(path string) (int, bool) {
+	i, ok := c.byPath[path]
+	return i, ok
+}
+
+// HTTPIndex returns the place in HTTP of the endpoint whose Key is key.
+func (c *Compiled) HTTPIndex(key string) (int, bool) {
+	i, ok := c.byKey[key]
+	return i, ok
+}
+
 // Endpoint returns the compiled endpoint declared with this path.
 func (c *Compiled) Endpoint(path string) (*CompiledEndpoint, bool) {
 	i, ok := c.byPath[path]
 	if !ok {
 		return nil, false
 	}
-	return &c.Endpoints[i], true
+	return c.Endpoints[i], true
+}
+
+// Stamp gives c's compiled endpoints the UpdatedAt of c.Solution's, as
+// the store stamped them after the compile. An endpoint shared with the
+// revision c was compiled after is copied first.
+func (c *Compiled) Stamp() {
+	for _, e := range c.Solution.Endpoints {
+		eps, m := c.Endpoints, c.byPath
+		if e.IsHTTP() {
+			eps, m = c.HTTP, c.byKey
+		}
+		i, ok := m[e.Key()]
+		if !ok || eps[i].UpdatedAt == e.UpdatedAt {
+			continue
+		}
+		if eps[i].gen != c.gen {
+			cp := *eps[i]
+			cp.gen = c.gen
+			eps[i] = &cp
+		}
+		eps[i].UpdatedAt = e.UpdatedAt
+	}
 }
 
 // Compile checks every part of sol and compiles every script. It returns
@@ -137,20 +188,39 @@ func Recompile(sol Solution, prev *Compiled) (*Compiled, error) {
 	return c, nil
 }
 
+// RecompileOwned is Recompile for a caller that gives sol up: the
+// revision keeps sol's slices and maps rather than a copy of them (a
+// change of one endpoint of a thousand copied a thousand), so the caller
+// must not change them afterwards. It sorts sol's endpoints in place.
+func RecompileOwned(sol Solution, prev *Compiled) (*Compiled, error) {
+	sol.Normalize()
+	c, warnings, err := compileOwned(sol, prev)
+	if err != nil {
+		return nil, err
+	}
+	c.Warnings = warnings
+	return c, nil
+}
+
 // compile is Recompile, also returning the warnings when there are
 // problems.
 func compile(sol Solution, prev *Compiled) (*Compiled, Problems, error) {
 	if err := checkCounts(sol); err != nil {
 		return nil, nil, err
 	}
-	sol = sol.Clone()
+	return compileOwned(sol.Clone(), prev)
+}
+
+// compileOwned is compile of a normalized sol the revision may keep.
+func compileOwned(sol Solution, prev *Compiled) (*Compiled, Problems, error) {
+	if err := checkCounts(sol); err != nil {
+		return nil, nil, err
+	}
 	c := &Compiled{
 		Solution: sol,
 		Modules:  make(map[string]*lua.FunctionProto, len(sol.Modules)),
-		byPath:   make(map[string]int, len(sol.Endpoints)),
-		byKey:    map[string]int{},
-		chunks:   make(map[chunkKey]compiledChunk, len(sol.Endpoints)+len(sol.Modules)),
-		derived:  make(map[string]*derivedEndpoint, len(sol.Endpoints)),
+		chunks:   make(map[chunkKey]compiledChunk, len(sol.Modules)),
+		gen:      compiles.Add(1),
 	}
 	rc, problems := sol.Config.resolve()
 	var more, warnings Problems
@@ -162,64 +232,9 @@ func compile(sol Solution, prev *Compiled) (*Compiled, Problems, error) {
 	problems = append(problems, more...)
 	c.CORS = cors
 	r := newReuse(prev, c)
-	seen := make(map[string]bool, len(sol.Endpoints))
-	// The routes are checked after the loop, and only when the endpoints'
-	// keys are not the running revision's: then they are its routes,
-	// which fit one router.
-	routes := make([]endpointRoute, 0, len(sol.Endpoints))
-	sameKeys := prev != nil && len(sol.Endpoints) == len(prev.Endpoints)+len(prev.HTTP)
-	nHTTP := 0
-	for _, e := range sol.Endpoints {
-		if e.IsHTTP() {
-			nHTTP++
-		}
-	}
-	c.Endpoints = make([]CompiledEndpoint, 0, len(sol.Endpoints)-nHTTP)
-	c.HTTP = make([]CompiledEndpoint, 0, nHTTP)
-	var y yield.Yielder
-	for _, e := range sol.Endpoints {
-		y.Step()
-		key := e.Key()
-		pat, known, err := r.pattern(e)
-		sameKeys = sameKeys && known
-		if err != nil {
-			problems = append(problems, Problem{File: Elide(key), Message: err.Error()})
-			continue
-		}
-		if e.IsHTTP() && !slices.Contains(HTTPMethods, e.Method) {
-			problems = append(problems, Problem{File: Elide(key), Message: fmt.Sprintf(
-				"method %s is not supported: the methods are %s, %s", Elide(e.Method), MethodWebSocket, strings.Join(HTTPMethods, ", "))})
-			continue
-		}
-		if seen[key] {
-			problems = append(problems, Problem{File: key, Message: "endpoint declared twice"})
-			continue
-		}
-		seen[key] = true
-		routes = append(routes, endpointRoute{RouteMethod(e), pat})
-		chunk, pad := sol.chunk("endpoint", key)
-		d := r.endpoint(e, chunk, pad)
-		if d == nil {
-			var more Problems
-			d, more = derive(&r, e, chunk, pad, rc, sol.Modules)
-			problems = append(problems, more...)
-		}
-		warnings = append(warnings, d.warnings...)
-		ce := CompiledEndpoint{Endpoint: e, Pattern: pat, Proto: d.chunk.proto, Policy: d.policy, Sum: d.sum, Doc: d.doc}
-		if e.IsHTTP() {
-			c.byKey[key] = len(c.HTTP)
-			c.HTTP = append(c.HTTP, ce)
-			continue
-		}
-		c.byPath[e.Path] = len(c.Endpoints)
-		c.Endpoints = append(c.Endpoints, ce)
-	}
-	if sameKeys {
-		c.routeSet = prev.routeSet
-	} else {
-		c.routeSet = routeSets.Add(1)
-		problems = append(problems, routeConflicts(routes)...)
-	}
+	more, warned := r.endpoints(rc)
+	problems = append(problems, more...)
+	warnings = append(warnings, warned...)
 	for _, name := range slices.Sorted(maps.Keys(sol.Modules)) {
 		src := sol.Modules[name]
 		if err := CheckModuleName(name); err != nil {
@@ -227,7 +242,7 @@ func compile(sol Solution, prev *Compiled) (*Compiled, Problems, error) {
 			continue
 		}
 		chunkName, _ := sol.chunk("module", name)
-		_, cc, err := r.chunk(chunkName, "", src)
+		cc, err := r.chunk(chunkName, src)
 		if err != nil {
 			problems = append(problems, asProblem(name, err))
 			continue
@@ -272,26 +287,27 @@ func compile(sol Solution, prev *Compiled) (*Compiled, Problems, error) {
 	return c, warnings, nil
 }
 
-// derive compiles e's script and parses its policy, keeping the result
-// for the next revision when there is no problem.
-func derive(r *reuse, e Endpoint, chunkName, pad string, rc *resolvedConfig, modules map[string]string) (*derivedEndpoint, Problems) {
-	prologue := endpointPrologue
-	if e.IsHTTP() {
-		prologue = requestPrologue
-	}
+// derive compiles e's script, or takes the chunk prev compiled from the
+// same, and parses its policy.
+func derive(prev *CompiledEndpoint, e Endpoint, chunkName, pad string, rc *resolvedConfig, modules map[string]string) (*CompiledEndpoint, Problems) {
 	var problems Problems
-	k, cc, err := r.chunk(chunkName, prologue, pad+e.Script)
-	if err != nil {
-		problems = append(problems, asProblem(e.Key(), err))
+	ce := &CompiledEndpoint{Endpoint: e, chunkName: chunkName, pad: pad}
+	if prev.sameSource(e, chunkName, pad) {
+		ce.Proto, ce.Sum, ce.Doc = prev.Proto, prev.Sum, prev.Doc
+	} else {
+		prologue := endpointPrologue
+		if e.IsHTTP() {
+			prologue = requestPrologue
+		}
+		proto, err := CompileChunk(chunkName, prologue+pad+e.Script)
+		if err != nil {
+			problems = append(problems, asProblem(e.Key(), err))
+		}
+		ce.Proto, ce.Sum, ce.Doc = proto, e.SHA256(), DocOf(e.Script)
 	}
 	pol, more, warned := endpointPolicy(e, rc, modules)
-	problems = append(problems, more...)
-	d := &derivedEndpoint{script: e.Script, chunkName: chunkName, pad: pad, key: k, chunk: cc, policy: pol,
-		warnings: warned, sum: e.SHA256(), doc: DocOf(e.Script)}
-	if len(problems) == 0 {
-		r.keep(e.Key(), d)
-	}
-	return d, problems
+	ce.Policy, ce.warnings = pol, warned
+	return ce, append(problems, more...)
 }
 
 // checkCounts refuses a solution with more endpoints or modules than a
@@ -360,7 +376,6 @@ func compileChunk(name, src string) (*lua.FunctionProto, []ast.Stmt, error) {
 		}
 		return nil, nil, Problem{File: name, Message: err.Error()}
 	}
-	compact(proto)
 	return proto, chunk, nil
 }
 

@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"maps"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -210,6 +211,10 @@ func (s Solution) EndpointByKey(key string) (Endpoint, bool) {
 // Key; of several in eps with one Key, the last wins. It indexes the
 // solution once, so putting k endpoints beside n costs n + k, not n times k.
 func (s *Solution) PutEndpoints(eps ...Endpoint) {
+	if len(eps) <= putScanned {
+		s.putScanning(eps)
+		return
+	}
 	at := make(map[string]int, len(s.Endpoints)+len(eps))
 	for i, e := range s.Endpoints {
 		if _, dup := at[e.Key()]; !dup {
@@ -226,6 +231,34 @@ func (s *Solution) PutEndpoints(eps ...Endpoint) {
 		s.Endpoints = append(s.Endpoints, e)
 	}
 	s.Normalize()
+}
+
+// putScanned is how many endpoints PutEndpoints finds by scanning the
+// solution rather than through an index of it, which cost a change of one
+// endpoint of a thousand a map of a thousand.
+const putScanned = 8
+
+// putScanning is PutEndpoints for a few endpoints.
+func (s *Solution) putScanning(eps []Endpoint) {
+	for _, e := range eps {
+		e.Method = normalMethod(e.Method)
+		i := slices.IndexFunc(s.Endpoints, func(o Endpoint) bool { return sameKey(o, e) })
+		if i < 0 {
+			s.Endpoints = append(s.Endpoints, e)
+			continue
+		}
+		s.Endpoints[i] = e
+	}
+	s.Normalize()
+}
+
+// sameKey reports whether a and b have one Key, without building the Key
+// of a WebSocket endpoint's.
+func sameKey(a, b Endpoint) bool {
+	if a.Method == "" && b.Method == "" {
+		return a.Path == b.Path
+	}
+	return a.Key() == b.Key()
 }
 
 // DeleteEndpoint removes the endpoint whose Key is key (for a WebSocket

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"strings"
 
-	lua "github.com/yuin/gopher-lua"
 	"github.com/yuin/gopher-lua/ast"
 )
 
@@ -332,30 +331,4 @@ func (t *treeCheck) expr(e ast.Expr, depth int) {
 		}
 		t.stmts(e.Stmts, d)
 	}
-}
-
-// compact gives a compiled function, and those it defines, slices of their
-// length. gopher-lua leaves each with the capacity it compiled into, about
-// 17 KiB a function whatever its size, which a revision would keep for as
-// long as it runs.
-func compact(p *lua.FunctionProto) {
-	p.Code = shrink(p.Code)
-	p.Constants = shrink(p.Constants)
-	p.FunctionPrototypes = shrink(p.FunctionPrototypes)
-	p.DbgSourcePositions = shrink(p.DbgSourcePositions)
-	p.DbgLocals = shrink(p.DbgLocals)
-	p.DbgCalls = shrink(p.DbgCalls)
-	p.DbgUpvalues = shrink(p.DbgUpvalues)
-	for _, child := range p.FunctionPrototypes {
-		compact(child)
-	}
-}
-
-// shrink copies s into an array of its length. An empty s becomes nil: even
-// an empty slice of the old array would keep all of it alive.
-func shrink[S ~[]E, E any](s S) S {
-	if len(s) == 0 {
-		return nil
-	}
-	return append(S(nil), s...)
 }

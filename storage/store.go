@@ -323,7 +323,9 @@ func (s *Store) Load() (scripts.Solution, uint64, error) {
 // UpdatedAt; every other endpoint gets the time of this Save (UTC,
 // milliseconds). The UpdatedAt fields of sol are ignored, and sol itself is
 // not modified. Two endpoints with the same path are refused, since only one
-// of them could be stored.
+// of them could be stored. The returned solution's endpoints are also the
+// store's record of what it wrote, which the next Save diffs against: the
+// caller must not change them.
 func (s *Store) Save(sol scripts.Solution) (scripts.Solution, uint64, error) {
 	if s.closed.Load() {
 		return scripts.Solution{}, 0, ErrClosed
@@ -345,7 +347,7 @@ func (s *Store) Save(sol scripts.Solution) (scripts.Solution, uint64, error) {
 			if err != nil {
 				return err
 			}
-			prev = savedOf(old)
+			prev = readSavedOf(old)
 		}
 		oldRev, err := revision(tx)
 		if err != nil {
@@ -354,12 +356,12 @@ func (s *Store) Save(sol scripts.Solution) (scripts.Solution, uint64, error) {
 		rev = oldRev + 1
 		for i, e := range sol.Endpoints {
 			sol.Endpoints[i].UpdatedAt = now
-			if p, ok := prev.endpoints[e.Key()]; ok && p.Script == e.Script {
+			if p, ok := prev.find(e); ok && p.Script == e.Script {
 				sol.Endpoints[i].UpdatedAt = p.UpdatedAt
 			}
 		}
 		saved = savedOf(sol)
-		if err := writeChanges(tx, prev, saved, sol); err != nil {
+		if err := writeChanges(tx, prev, saved); err != nil {
 			return err
 		}
 		return writeMeta(tx, sol, rev)
@@ -513,7 +515,7 @@ func write(tx *bolt.Tx, sol scripts.Solution, rev uint64) error {
 			return fmt.Errorf("create bucket %s: %w", name, err)
 		}
 	}
-	if err := writeChanges(tx, &savedSolution{}, savedOf(sol), sol); err != nil {
+	if err := writeChanges(tx, &savedSolution{}, savedOf(sol)); err != nil {
 		return err
 	}
 	return writeMeta(tx, sol, rev)

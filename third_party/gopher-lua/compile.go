@@ -309,7 +309,7 @@ type varNamePool struct {
 }
 
 func newVarNamePool(offset int) *varNamePool {
-	return &varNamePool{make([]string, 0, 16), offset}
+	return &varNamePool{nil, offset}
 }
 
 func (vp *varNamePool) Names() []string {
@@ -367,7 +367,7 @@ type codeBlock struct {
 }
 
 func newCodeBlock(localvars *varNamePool, blabel int, parent *codeBlock, pos ast.PositionHolder, firstGotoIndex int) *codeBlock {
-	bl := &codeBlock{localvars, blabel, parent, false, 0, 0, map[string]*gotoLabelDesc{}, firstGotoIndex}
+	bl := &codeBlock{localvars, blabel, parent, false, 0, 0, nil, firstGotoIndex}
 	if pos != nil {
 		bl.LineStart = pos.Line()
 		bl.LastLine = pos.LastLine()
@@ -378,6 +378,9 @@ func newCodeBlock(localvars *varNamePool, blabel int, parent *codeBlock, pos ast
 func (b *codeBlock) AddLabel(label *gotoLabelDesc) *gotoLabelDesc {
 	if old, ok := b.labels[label.Name]; ok {
 		return old
+	}
+	if b.labels == nil {
+		b.labels = map[string]*gotoLabelDesc{}
 	}
 	b.labels[label.Name] = label
 	return nil
@@ -415,7 +418,7 @@ type funcContext struct {
 func newFuncContext(sourcename string, parent *funcContext) *funcContext {
 	fc := &funcContext{
 		Proto:           newFunctionProto(sourcename),
-		Code:            &codeStore{make([]uint32, 0, 1024), make([]int, 0, 1024), 0},
+		Code:            newCodeStore(),
 		Parent:          parent,
 		Upvalues:        newVarNamePool(0),
 		Block:           newCodeBlock(newVarNamePool(0), labelNoJump, nil, nil, 0),
@@ -423,7 +426,7 @@ func newFuncContext(sourcename string, parent *funcContext) *funcContext {
 		labelId:         1,
 		labelPc:         map[int]int{},
 		gotosCount:      0,
-		unresolvedGotos: map[int]*gotoLabelDesc{},
+		unresolvedGotos: nil,
 	}
 	fc.Blocks = []*codeBlock{fc.Block}
 	return fc
@@ -440,6 +443,9 @@ func (fc *funcContext) CheckUnresolvedGoto() {
 }
 
 func (fc *funcContext) AddUnresolvedGoto(label *gotoLabelDesc) {
+	if fc.unresolvedGotos == nil {
+		fc.unresolvedGotos = map[int]*gotoLabelDesc{}
+	}
 	fc.unresolvedGotos[fc.gotosCount] = label
 	fc.gotosCount++
 }
@@ -1333,18 +1339,16 @@ func compileFunctionExpr(context *funcContext, funcexpr *ast.FunctionExpr, ec *e
 	context.Code.AddABC(OP_RETURN, 0, 1, 0, eline(funcexpr))
 	context.EndScope()
 	context.CheckUnresolvedGoto()
-	context.Proto.Code = context.Code.List()
-	context.Proto.DbgSourcePositions = context.Code.PosList()
 	context.Proto.DbgUpvalues = context.Upvalues.Names()
 	context.Proto.NumUpvalues = uint8(len(context.Proto.DbgUpvalues))
-	for _, clv := range context.Proto.Constants {
-		sv := ""
+	context.Proto.stringConstants = make([]string, len(context.Proto.Constants))
+	for i, clv := range context.Proto.Constants {
 		if slv, ok := clv.(LString); ok {
-			sv = string(slv)
+			context.Proto.stringConstants[i] = string(slv)
 		}
-		context.Proto.stringConstants = append(context.Proto.stringConstants, sv)
 	}
 	patchCode(context)
+	finishProto(context)
 } // }}}
 
 func compileTableExpr(context *funcContext, reg int, ex *ast.TableExpr, ec *expcontext) { // {{{

@@ -46,6 +46,8 @@ func isDigit(ch int) bool {
 type Scanner struct {
 	Pos    ast.Position
 	reader *bufio.Reader
+	// buf holds the token being scanned, for every token in turn.
+	buf bytes.Buffer
 }
 
 func NewScanner(reader io.Reader, source string) *Scanner {
@@ -307,8 +309,8 @@ redo:
 		lexer.PNewLine = false
 	}
 
-	var _buf bytes.Buffer
-	buf := &_buf
+	buf := &sc.buf
+	buf.Reset()
 	tok.Pos = sc.Pos
 
 	switch {
@@ -339,7 +341,7 @@ redo:
 				goto redo
 			} else {
 				tok.Type = ch
-				tok.Str = string(rune(ch))
+				tok.Str = charToken(ch)
 			}
 		case '"', '\'':
 			tok.Type = TString
@@ -352,7 +354,7 @@ redo:
 				tok.Str = buf.String()
 			} else {
 				tok.Type = ch
-				tok.Str = string(rune(ch))
+				tok.Str = charToken(ch)
 			}
 		case '=':
 			if sc.Peek() == '=' {
@@ -361,7 +363,7 @@ redo:
 				sc.Next()
 			} else {
 				tok.Type = ch
-				tok.Str = string(rune(ch))
+				tok.Str = charToken(ch)
 			}
 		case '~':
 			if sc.Peek() == '=' {
@@ -378,7 +380,7 @@ redo:
 				sc.Next()
 			} else {
 				tok.Type = ch
-				tok.Str = string(rune(ch))
+				tok.Str = charToken(ch)
 			}
 		case '>':
 			if sc.Peek() == '=' {
@@ -387,7 +389,7 @@ redo:
 				sc.Next()
 			} else {
 				tok.Type = ch
-				tok.Str = string(rune(ch))
+				tok.Str = charToken(ch)
 			}
 		case '.':
 			ch2 := sc.Peek()
@@ -416,11 +418,11 @@ redo:
 				sc.Next()
 			} else {
 				tok.Type = ch
-				tok.Str = string(rune(ch))
+				tok.Str = charToken(ch)
 			}
 		case '+', '*', '/', '%', '^', '#', '(', ')', '{', '}', ']', ';', ',':
 			tok.Type = ch
-			tok.Str = string(rune(ch))
+			tok.Str = charToken(ch)
 		default:
 			writeChar(buf, ch)
 			err = sc.Error(buf.String(), "Invalid token")
@@ -466,14 +468,18 @@ func (lx *Lexer) TokenError(tok ast.Token, message string) {
 }
 
 func Parse(reader io.Reader, name string) (chunk []ast.Stmt, err error) {
-	lexer := &Lexer{NewScanner(reader, name), nil, false, ast.Token{Str: ""}, TNil}
+	sc := getScanner(reader, name)
+	lexer := &Lexer{sc, nil, false, ast.Token{Str: ""}, TNil}
+	parser := getParser()
 	chunk = nil
 	defer func() {
 		if e := recover(); e != nil {
 			err, _ = e.(error)
 		}
+		putParser(parser)
+		putScanner(sc)
 	}()
-	yyParse(lexer)
+	parser.Parse(lexer)
 	chunk = lexer.Stmts
 	return
 }

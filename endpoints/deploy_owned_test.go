@@ -1,0 +1,37 @@
+package endpoints
+
+import (
+	"testing"
+
+	"github.com/luagate/luagate/scripts"
+)
+
+// A deploy compiles the caller's solution without copying it
+// (scripts.RecompileOwned), and what runs is the store's copy: a caller
+// that goes on changing the solution it deployed changes nothing that
+// runs, nor what the next deploy is diffed against.
+func TestChangingADeployedSolutionChangesNothingThatRuns(t *testing.T) {
+	t.Parallel()
+	s, stop := openServer(t, t.TempDir())
+	t.Cleanup(stop)
+	sol := scripts.Solution{Endpoints: []scripts.Endpoint{{Path: "/a", Script: "return 1"}, {Path: "/b", Script: "return 2"}}}
+	if err := s.Deploy(sol); err != nil {
+		t.Fatal(err)
+	}
+	sol.Endpoints[0].Script = "return 'changed'"
+	sol.Endpoints[1].Path = "/moved"
+	running := s.cfg.Engine.Solution()
+	if a, ok := running.Endpoint("/a"); !ok || a.Script != "return 1" || running.Solution.Endpoints[0].Script != "return 1" {
+		t.Errorf("the running /a runs %q, its solution holds %q", a.Script, running.Solution.Endpoints[0].Script)
+	}
+	if _, ok := running.Endpoint("/b"); !ok || running.Solution.Endpoints[1].Path != "/b" {
+		t.Error("the running revision lost /b")
+	}
+	stored, _, err := s.cfg.Store.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(stored.Endpoints) != 2 || stored.Endpoints[0].Script != "return 1" || stored.Endpoints[1].Path != "/b" {
+		t.Errorf("the store holds %+v", stored.Endpoints)
+	}
+}

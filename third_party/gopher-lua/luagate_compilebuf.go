@@ -1,0 +1,46 @@
+package lua
+
+import "sync"
+
+// codeStores holds the instruction and line buffers of functions compiled
+// before: a function is compiled into buffers of 1024 of each, which
+// upstream allocated for every function and left in its FunctionProto.
+var codeStores = sync.Pool{New: func() any {
+	return &codeStore{codes: make([]uint32, 0, 1024), lines: make([]int, 0, 1024)}
+}}
+
+func newCodeStore() *codeStore {
+	cd := codeStores.Get().(*codeStore)
+	cd.codes, cd.lines, cd.pc = cd.codes[:0], cd.lines[:0], 0
+	return cd
+}
+
+// finishProto gives a compiled function slices of their length, its code
+// copied out of its codeStore, which goes back to the pool: a revision
+// keeps its functions for as long as it runs, and each would otherwise
+// keep the capacity it was compiled into. It runs once the function's
+// code is final (after patchCode).
+func finishProto(fc *funcContext) {
+	p := fc.Proto
+	p.Code = exact(fc.Code.List())
+	p.DbgSourcePositions = exact(fc.Code.PosList())
+	p.Constants = exact(p.Constants)
+	p.FunctionPrototypes = exact(p.FunctionPrototypes)
+	p.DbgLocals = exact(p.DbgLocals)
+	p.DbgCalls = exact(p.DbgCalls)
+	p.DbgUpvalues = exact(p.DbgUpvalues)
+	codeStores.Put(fc.Code)
+	fc.Code = nil
+}
+
+// exact is s in an array of its length, s itself when it already is one.
+// An empty s becomes nil.
+func exact[S ~[]E, E any](s S) S {
+	if len(s) == 0 {
+		return nil
+	}
+	if len(s) == cap(s) {
+		return s
+	}
+	return append(S(nil), s...)
+}
