@@ -5,6 +5,7 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/luagate/luagate/hub"
 	"github.com/luagate/luagate/luaapi"
@@ -54,5 +55,31 @@ func TestSendQueuesAreBoundedInBytes(t *testing.T) {
 	}
 	if err := b.Send(msg, false); err != nil {
 		t.Fatalf("room freed by a's write was not given to b: %v", err)
+	}
+}
+
+// TestWriteDeadlineGivesAtLeastTheTimeout checks the rounding that lets a
+// busy socket's writes share a deadline: never less than the timeout,
+// never more than a sixteenth over it, and one deadline for writes a
+// little apart.
+func TestWriteDeadlineGivesAtLeastTheTimeout(t *testing.T) {
+	const timeout = 10 * time.Second
+	now := time.Date(2026, 12, 2, 6, 0, 0, 123_456_789, time.UTC)
+	for _, step := range []time.Duration{0, time.Nanosecond, time.Millisecond, 300 * time.Millisecond, 624 * time.Millisecond, 7 * time.Second} {
+		at := now.Add(step)
+		d := writeDeadline(at, timeout)
+		if give := d.Sub(at); give < timeout || give > timeout+timeout/16 {
+			t.Errorf("a write at +%s gets %s, want %s to %s", step, give, timeout, timeout+timeout/16)
+		}
+	}
+	first := writeDeadline(now, timeout)
+	same := 0
+	for i := range 100 {
+		if writeDeadline(now.Add(time.Duration(i)*time.Millisecond), timeout).Equal(first) {
+			same++
+		}
+	}
+	if same < 50 {
+		t.Errorf("%d of 100 writes a millisecond apart share a deadline, want most", same)
 	}
 }

@@ -318,7 +318,7 @@ func (s *socket) writeNext() bool {
 			typ = websocket.BinaryMessage
 		}
 		now = time.Now()
-		_ = s.ws.SetWriteDeadline(now.Add(cfg.WriteTimeout))
+		_ = s.ws.SetWriteDeadline(writeDeadline(now, cfg.WriteTimeout))
 		var err error
 		if m.prepared != nil {
 			err = s.ws.WritePreparedMessage(m.prepared)
@@ -355,6 +355,15 @@ func (s *socket) writeNext() bool {
 		return false
 	}
 	return true
+}
+
+// writeDeadline is the deadline of a write starting at now: timeout
+// later, rounded up to a sixteenth of timeout, so that the writes of a
+// busy socket share one deadline and its connection's deadline changes at
+// most sixteen times per timeout (see lentConn.SetWriteDeadline).
+func writeDeadline(now time.Time, timeout time.Duration) time.Time {
+	g := timeout / 16
+	return now.Add(timeout + g).Truncate(g)
 }
 
 // run dispatches ev, then writes what it queued. While the event runs no
