@@ -12,15 +12,7 @@ func TestRecompileReusesOnlyUnchangedChunks(t *testing.T) {
 		Endpoints: []Endpoint{{Path: "/a", Script: "return 1"}, {Path: "/b", Script: "return 2"}},
 		Modules:   map[string]string{"m": "return {}"},
 	}
-	prev, err := Compile(sol)
-	if err != nil {
-		t.Fatal(err)
-	}
-	sol.Endpoints[1].Script = "return 3"
-	next, err := Recompile(sol, prev)
-	if err != nil {
-		t.Fatal(err)
-	}
+	prev, next := recompiledWithSecondChanged(t, sol)
 	a, _ := next.Endpoint("/a")
 	b, _ := next.Endpoint("/b")
 	prevA, _ := prev.Endpoint("/a")
@@ -90,15 +82,7 @@ func TestRecompileDerivesPoliciesAgainWhenTheSolutionsPartsChange(t *testing.T) 
 func TestRecompileSharesUnchangedEndpointsAndStampCopiesThem(t *testing.T) {
 	t.Parallel()
 	sol := Solution{Endpoints: []Endpoint{{Path: "/a", Script: "return 1"}, {Path: "/b", Script: "return 2"}}}
-	prev, err := Compile(sol)
-	if err != nil {
-		t.Fatal(err)
-	}
-	sol.Endpoints[1].Script = "return 3"
-	next, err := Recompile(sol, prev)
-	if err != nil {
-		t.Fatal(err)
-	}
+	prev, next := recompiledWithSecondChanged(t, sol)
 	prevA, _ := prev.Endpoint("/a")
 	if a, _ := next.Endpoint("/a"); a != prevA {
 		t.Error("an unchanged endpoint was copied")
@@ -115,4 +99,20 @@ func TestRecompileSharesUnchangedEndpointsAndStampCopiesThem(t *testing.T) {
 	if !prevA.UpdatedAt.IsZero() {
 		t.Errorf("stamping the new revision changed the running one's /a to %v", prevA.UpdatedAt)
 	}
+}
+
+// recompiledWithSecondChanged compiles sol, then recompiles it with its
+// second endpoint's script changed.
+func recompiledWithSecondChanged(t *testing.T, sol Solution) (prev, next *Compiled) {
+	t.Helper()
+	prev, err := Compile(sol)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sol.Endpoints[1].Script = "return 3"
+	next, err = Recompile(sol, prev)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return prev, next
 }
