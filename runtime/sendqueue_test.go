@@ -83,3 +83,11 @@ func TestWriteDeadlineGivesAtLeastTheTimeout(t *testing.T) {
 		t.Errorf("%d of 100 writes a millisecond apart share a deadline, want most", same)
 	}
 }
+
+// BenchmarkWriteDeadline is the deadline every written message computes.
+func BenchmarkWriteDeadline(b *testing.B) {
+	now := time.Now()
+	for i := 0; b.Loop(); i++ {
+		_ = writeDeadline(now.Add(time.Duration(i)), 10*time.Second)
+	}
+}

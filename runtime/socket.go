@@ -362,8 +362,14 @@ func (s *socket) writeNext() bool {
 // busy socket share one deadline and its connection's deadline changes at
 // most sixteen times per timeout (see lentConn.SetWriteDeadline).
 func writeDeadline(now time.Time, timeout time.Duration) time.Time {
-	g := timeout / 16
-	return now.Add(timeout + g).Truncate(g)
+	g := int64(timeout / 16)
+	n := now.UnixNano() + int64(timeout) + g
+	if g > 0 {
+		// Not Time.Truncate, whose division is a loop for a g that is
+		// not a fraction or a multiple of a second.
+		n -= n % g
+	}
+	return time.Unix(0, n)
 }
 
 // run dispatches ev, then writes what it queued. While the event runs no
