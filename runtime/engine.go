@@ -12,6 +12,7 @@ import (
 	"github.com/gorilla/websocket"
 
 	"github.com/luagate/luagate/hub"
+	"github.com/luagate/luagate/internal/yield"
 	"github.com/luagate/luagate/luaapi"
 	"github.com/luagate/luagate/scripts"
 )
@@ -69,24 +70,28 @@ func newRevision(c *scripts.Compiled, prev *revision) *revision {
 	if prev != nil && libs.same(prev.libs) {
 		libs = prev.libs
 	} else {
-		prev = nil
+		prev = noRevision
 	}
 	r := &revision{compiled: c, libs: libs}
-	r.programs = programsOf(c.Endpoints, prev.endpoints(), prev.findPath, libs, prev.programsOrNil())
-	r.requests = programsOf(c.HTTP, prev.httpEndpoints(), prev.findKey, libs, prev.requestsOrNil())
+	r.programs = programsOf(c.Endpoints, prev.sharedWebSocket, libs, prev.programs)
+	r.requests = programsOf(c.HTTP, prev.sharedHTTP, libs, prev.requests)
 	if c.Handler != nil {
 		r.handler = libs.program(c.Handler, scripts.HandlerFunction)
 	}
 	return r
 }
 
+// noRevision is the revision before the first: it shares no endpoint.
+var noRevision = &revision{compiled: &scripts.Compiled{}}
+
 // programsOf builds the program of each of eps, taking prevProgs[j] for
-// an endpoint that is prevEps[j]; find gives an endpoint's place in
-// prevEps.
-func programsOf(eps, prevEps []*scripts.CompiledEndpoint, find func(*scripts.CompiledEndpoint) (int, bool), libs *solutionLibs, prevProgs []*luaapi.Program) []*luaapi.Program {
+// an endpoint shared says is at j in the previous revision.
+func programsOf(eps []*scripts.CompiledEndpoint, shared func(*scripts.CompiledEndpoint) (int, bool), libs *solutionLibs, prevProgs []*luaapi.Program) []*luaapi.Program {
 	out := make([]*luaapi.Program, len(eps))
+	var y yield.Yielder
 	for i, ep := range eps {
-		if j, ok := find(ep); ok && prevEps[j] == ep {
+		y.Step()
+		if j, ok := shared(ep); ok {
 			out[i] = prevProgs[j]
 			continue
 		}
@@ -95,48 +100,17 @@ func programsOf(eps, prevEps []*scripts.CompiledEndpoint, find func(*scripts.Com
 	return out
 }
 
-// findPath and findKey give an endpoint's place in r, by path among its
-// WebSocket endpoints and by key among its HTTP ones; r may be nil.
-func (r *revision) findPath(ep *scripts.CompiledEndpoint) (int, bool) {
-	if r == nil {
-		return 0, false
-	}
-	return r.compiled.EndpointIndex(ep.Path)
+// sharedWebSocket and sharedHTTP give the place of ep among r's WebSocket
+// or HTTP endpoints when r holds ep itself: an endpoint the compile took
+// unchanged from r's.
+func (r *revision) sharedWebSocket(ep *scripts.CompiledEndpoint) (int, bool) {
+	j, ok := r.compiled.EndpointIndex(ep.Path)
+	return j, ok && r.compiled.Endpoints[j] == ep
 }
 
-func (r *revision) findKey(ep *scripts.CompiledEndpoint) (int, bool) {
-	if r == nil {
-		return 0, false
-	}
-	return r.compiled.HTTPIndex(ep.Key())
-}
-
-func (r *revision) endpoints() []*scripts.CompiledEndpoint {
-	if r == nil {
-		return nil
-	}
-	return r.compiled.Endpoints
-}
-
-func (r *revision) httpEndpoints() []*scripts.CompiledEndpoint {
-	if r == nil {
-		return nil
-	}
-	return r.compiled.HTTP
-}
-
-func (r *revision) programsOrNil() []*luaapi.Program {
-	if r == nil {
-		return nil
-	}
-	return r.programs
-}
-
-func (r *revision) requestsOrNil() []*luaapi.Program {
-	if r == nil {
-		return nil
-	}
-	return r.requests
+func (r *revision) sharedHTTP(ep *scripts.CompiledEndpoint) (int, bool) {
+	j, ok := r.compiled.HTTPIndex(ep.Key())
+	return j, ok && r.compiled.HTTP[j] == ep
 }
 
 // program is what runs for an event on route: the custom event handler when

@@ -59,16 +59,15 @@ func (e *Engine) withPolicies(r, prev *revision) *revision {
 		// own, so it is built once, not once per endpoint.
 		r.serverRate = e.serverRate()
 		r.fallback = e.newEndpointPolicy("", &scripts.Policy{}, libs, r.serverRate)
-		prev = nil
+		prev = noRevision
 	} else {
 		r.serverRate, r.fallback = prev.serverRate, prev.fallback
 	}
 	r.policies = make([]*endpointPolicy, len(c.Endpoints))
-	prevEps := prev.endpoints()
 	var y yield.Yielder
 	for i, ep := range c.Endpoints {
 		y.Step()
-		if j, ok := prev.findPath(ep); ok && prevEps[j] == ep {
+		if j, ok := prev.sharedWebSocket(ep); ok {
 			r.policies[i] = prev.policies[j]
 			continue
 		}
