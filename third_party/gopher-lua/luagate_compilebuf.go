@@ -22,8 +22,11 @@ func newCodeStore() *codeStore {
 // code is final (after patchCode).
 func finishProto(fc *funcContext) {
 	p := fc.Proto
-	p.Code = exact(fc.Code.List())
-	p.DbgSourcePositions = exact(fc.Code.PosList())
+	// The code and its lines are always copied, even when they fill
+	// their buffer: the buffer goes back to the pool, and the next
+	// function compiled into it would overwrite this one's code.
+	p.Code = copied(fc.Code.List())
+	p.DbgSourcePositions = copied(fc.Code.PosList())
 	p.Constants = exact(p.Constants)
 	p.FunctionPrototypes = exact(p.FunctionPrototypes)
 	p.DbgLocals = exact(p.DbgLocals)
@@ -33,14 +36,19 @@ func finishProto(fc *funcContext) {
 	fc.Code = nil
 }
 
-// exact is s in an array of its length, s itself when it already is one.
-// An empty s becomes nil.
-func exact[S ~[]E, E any](s S) S {
+// copied is s in a new array of its length; an empty s becomes nil.
+func copied[S ~[]E, E any](s S) S {
 	if len(s) == 0 {
 		return nil
 	}
-	if len(s) == cap(s) {
+	return append(S(nil), s...)
+}
+
+// exact is s in an array of its length, s itself when it already is one.
+// An empty s becomes nil.
+func exact[S ~[]E, E any](s S) S {
+	if len(s) == cap(s) && len(s) > 0 {
 		return s
 	}
-	return append(S(nil), s...)
+	return copied(s)
 }

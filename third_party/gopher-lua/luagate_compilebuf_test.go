@@ -66,3 +66,35 @@ func TestAParseAfterAFailedOneStartsClean(t *testing.T) {
 		L.Close()
 	}
 }
+
+// TestAFunctionOfExactlyTheBuffersLengthKeepsItsCode compiles a chunk of
+// exactly as many instructions as a pooled code buffer holds, then another
+// of the same length: the first must still hold its own code, not share
+// the buffer the second was compiled into.
+func TestAFunctionOfExactlyTheBuffersLengthKeepsItsCode(t *testing.T) {
+	const size = 1024 // a codeStore's first capacity
+	chunkOf := func(value string) *FunctionProto {
+		t.Helper()
+		// "local a = 1" is a LOADK, each "x = v" a LOADK and a SETGLOBAL,
+		// and a RETURN ends the chunk.
+		for n := 0; n < size; n++ {
+			p, err := compileString(t, "exact", "local a = 1\n"+strings.Repeat("x = "+value+"\n", n))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(p.Code) == size {
+				return p
+			}
+		}
+		t.Fatal("no chunk of exactly the buffer's length")
+		return nil
+	}
+	first := chunkOf("1")
+	want := append([]uint32(nil), first.Code...)
+	chunkOf("'other'")
+	for i := range want {
+		if first.Code[i] != want[i] {
+			t.Fatalf("instruction %d of the first chunk changed when the second was compiled", i)
+		}
+	}
+}
