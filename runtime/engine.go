@@ -352,9 +352,9 @@ func (e *Engine) dispatch(s *socket, ev *luaapi.Event) {
 	}
 	s.prog = prog
 	kind := kindOf(ev.Type)
-	// The client of a socket whose last event was late (it waited for a
-	// state, or ran long) may have left meanwhile, with messages of its
-	// still unread; so may that of one whose data event has just waited.
+	// The client of a socket whose last event was late (it waited long for
+	// a state, or ran long) may have left meanwhile, with messages of its
+	// still unread; so may that of one whose data event has just waited long.
 	// Such a socket's data events are dropped from then on: nobody is there
 	// for their replies, and running them kept a stuck endpoint's states busy
 	// long after its clients had gone.
@@ -362,18 +362,18 @@ func (e *Engine) dispatch(s *socket, ev *luaapi.Event) {
 		s.gone = true
 		return
 	}
-	pv, waited := e.pool.get(s.share, &s.wait, kind)
+	pv, late := e.pool.get(s.share, &s.wait, kind)
 	if pv == nil {
 		return // the socket closed while the event waited
 	}
-	if waited && kind == dataEvent && (s.isClosing() || s.clientGone()) {
+	if late && kind == dataEvent && (s.isClosing() || s.clientGone()) {
 		s.gone = true
 		e.pool.put(pv)
 		return
 	}
 	long, ran, err := e.execute(pv, prog, ev)
 	s.stats.executed(kind, ran, err)
-	s.late = waited || long
+	s.late = late || long
 }
 
 // run runs prog for ev, an event with no socket (an upgrade's script

@@ -3,6 +3,7 @@ package runtime
 import (
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/luagate/luagate/luaapi"
 )
@@ -107,9 +108,9 @@ func newPool(size, reserve, perEndpoint int, newVM func() *luaapi.VM) *pool {
 
 // get hands out a state for an event of kind on the endpoint of share
 // sh, waiting while the rules above say no. It returns nil if the wait of a data event was
-// cancelled (see cancel); waited says whether the event had to wait.
-// slot is the waiting place of the event's socket.
-func (p *pool) get(sh *endpointShare, slot *waitSlot, kind eventKind) (pv *pooledVM, waited bool) {
+// cancelled (see cancel); late says whether the event waited lateWait or
+// more. slot is the waiting place of the event's socket.
+func (p *pool) get(sh *endpointShare, slot *waitSlot, kind eventKind) (pv *pooledVM, late bool) {
 	p.mu.Lock()
 	if p.fitsLocked(sh, kind) {
 		x := p.startLocked(sh, kind)
@@ -131,15 +132,24 @@ func (p *pool) get(sh *endpointShare, slot *waitSlot, kind eventKind) (pv *poole
 	w.share, w.kind = sh, kind
 	p.enqueueLocked(w)
 	p.mu.Unlock()
+	start := time.Now()
 	<-w.wake
+	late = time.Since(start) >= lateWait
 	switch {
 	case !w.granted:
-		return nil, true
+		return nil, late
 	case w.pv == nil:
-		return p.create(w.exec), true
+		return p.create(w.exec), late
 	}
-	return w.pv, true
+	return w.pv, late
 }
+
+// lateWait is how long an event waits for a state before its client is
+// asked whether it is still there (see Engine.dispatch). Under a load
+// that fills the pool, events wait briefly all the time, and asking after
+// each of those was a system call per message; a client that left a
+// stuck endpoint's queue has waited far longer.
+const lateWait = 20 * time.Millisecond
 
 // fitsLocked reports whether an event of kind on sh may have a state now.
 // When it may, no one waiting may: put hands every state that comes back

@@ -47,7 +47,7 @@ type socket struct {
 	// builtin is set for a socket of Config.PushRoute, which runs no
 	// script: its messages go to Config.Push.
 	builtin bool
-	// late is set when the socket's last event waited for a state or ran
+	// late is set when the socket's last event waited long for a state or ran
 	// long, and gone once its client is known to have left: its messages
 	// still unread are then dropped (see dispatch). Only the reader
 	// goroutine touches them.
