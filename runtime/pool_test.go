@@ -27,13 +27,20 @@ func waiting(t *testing.T, p *pool, sh *endpointShare, slot *waitSlot, kind even
 		pv, _ := p.get(sh, slot, kind)
 		got <- pv
 	}()
+	waitQueued(t, p, sh, slot)
+	return got
+}
+
+// waitQueued returns once the event of slot waits in p's queue.
+func waitQueued(t *testing.T, p *pool, sh *endpointShare, slot *waitSlot) {
+	t.Helper()
 	deadline := time.Now().Add(10 * time.Second)
 	for {
 		p.mu.Lock()
 		queued := slot.w != nil && slot.w.queued
 		p.mu.Unlock()
 		if queued {
-			return got
+			return
 		}
 		if time.Now().After(deadline) {
 			t.Fatalf("the event of %s does not wait", sh.path)
@@ -92,6 +99,29 @@ func TestPoolKeepsEndpointsToTheirShareAndCloseEventsToTheReserve(t *testing.T) 
 	p.put(a1)
 	if n := p.inUse(); n != 0 {
 		t.Fatalf("%d states in use after every event", n)
+	}
+}
+
+// A wait of lateWait or more is late, so that dispatch asks whether the
+// client is still there; the brief waits of a full pool are not asked
+// about (a system call per message), which the clock cannot make certain
+// in a test, so only the long side is asserted.
+func TestPoolReportsALongWaitAsLate(t *testing.T) {
+	p := testPool(t, 1, 0, 1)
+	a := p.join("/a")
+	first := now(t, p, a, dataEvent)
+	var slot waitSlot
+	late := make(chan bool, 1)
+	go func() {
+		pv, l := p.get(a, &slot, dataEvent)
+		p.put(pv)
+		late <- l
+	}()
+	waitQueued(t, p, a, &slot)
+	time.Sleep(2 * lateWait) // the wait's clock starts just after it queues
+	p.put(first)
+	if !<-late {
+		t.Fatalf("a wait of more than %v was not reported late", lateWait)
 	}
 }
 
