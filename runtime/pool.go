@@ -107,9 +107,10 @@ func newPool(size, reserve, perEndpoint int, newVM func() *luaapi.VM) *pool {
 }
 
 // get hands out a state for an event of kind on the endpoint of share
-// sh, waiting while the rules above say no. It returns nil if the wait of a data event was
-// cancelled (see cancel); late says whether the event waited lateWait or
-// more. slot is the waiting place of the event's socket.
+// sh, waiting while the rules above say no. It returns nil if the wait of
+// a data event was cancelled (see cancel); late says whether the event
+// waited lateWait or more. slot is the waiting place of the event's
+// socket.
 func (p *pool) get(sh *endpointShare, slot *waitSlot, kind eventKind) (pv *pooledVM, late bool) {
 	p.mu.Lock()
 	if p.fitsLocked(sh, kind) {
@@ -130,9 +131,9 @@ func (p *pool) get(sh *endpointShare, slot *waitSlot, kind eventKind) (pv *poole
 		slot.w = w
 	}
 	w.share, w.kind = sh, kind
+	start := time.Now()
 	p.enqueueLocked(w)
 	p.mu.Unlock()
-	start := time.Now()
 	<-w.wake
 	late = time.Since(start) >= lateWait
 	switch {
