@@ -117,9 +117,15 @@ func TestPendingMessagesAreDeliveredOnceByWhicheverNodeTheRecipientJoins(t *test
 	// connect before the mark would get it again, as at-least-once
 	// delivery allows.
 	delivered(t, gws[0], "bo", 11)
+	// A socket registers after its upgrade: the wait is for node3 to hold
+	// the third socket and not the second, not merely for one socket.
+	second := gws[2].Hub().LocalList()
 	later := gws[2].DialPush(token)
 	socks[1].Conn.Close()
-	lgtesting.Eventually(t, "the second socket to be gone", func() bool { return len(gws[2].Hub().LocalList()) == 1 })
+	lgtesting.Eventually(t, "node3 to hold the third socket only", func() bool {
+		ids := gws[2].Hub().LocalList()
+		return len(ids) == 1 && !slices.Equal(ids, second)
+	})
 	seen(t, gws[1], "bo", "node3")
 	gws[1].PushTo([]string{"bo"}, "only this", "")
 	if f := later.NextFrame(); f.Message != "only this" {
