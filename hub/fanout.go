@@ -20,9 +20,9 @@ type Fanout struct {
 
 // Writer is a socket whose writer role a Fanout holds for it.
 type Writer interface {
-	// WriteQueued writes what the socket has queued as its writer, then
-	// gives up the role or hands it on to a goroutine of the socket's own.
-	WriteQueued()
+	// StartWriter starts the socket's writer, on a goroutine of its own,
+	// to write what the socket has queued; it does not wait for it.
+	StartWriter()
 }
 
 // FanoutSocket is a Socket that can take a Fanout's message.
@@ -44,15 +44,15 @@ func (f *Fanout) Frame(build func() any) any {
 // it, while it sends.
 func (f *Fanout) Idle(w Writer) { f.idle = append(f.idle, w) }
 
-// wake runs each idle writer on a goroutine of its own. Writing several
-// sockets on one goroutine would start fewer, but a write to a client that
-// has stopped reading blocks until its write timeout, and would hold up
-// every socket after it: one slow client must not delay a room. Each
-// writer's socket owns its goroutine's time: the socket counts it among
-// its writers, which its end waits for.
+// wake starts each idle writer, each on a goroutine of its own. Writing
+// several sockets on one goroutine would need fewer, but a write to a
+// client that has stopped reading blocks until its write timeout, and
+// would hold up every socket after it: one slow client must not delay a
+// room. Each writer's socket owns its goroutine's time: the socket counts
+// it among its writers, which its end waits for.
 func (f *Fanout) wake() {
 	for _, w := range f.idle {
-		go w.WriteQueued()
+		w.StartWriter()
 	}
 	f.idle = nil
 }

@@ -52,5 +52,7 @@ if websocketInfo.type == "data" then return websocketInfo.message end`)
 		t.Fatal(err)
 	}
 	lgtesting.Eventually(t, "every socket to be gone", func() bool { return len(g.Hub().List()) == 0 })
-	goleak.VerifyNone(t, before)
+	// The engine keeps some idle workers for the next writes: they wait in
+	// workpool, and a worker stuck in a socket's write would not.
+	goleak.VerifyNone(t, before, goleak.IgnoreTopFunction("github.com/luagate/luagate/internal/workpool.(*Pool).work"))
 }

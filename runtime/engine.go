@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	goruntime "runtime"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -12,6 +13,7 @@ import (
 	"github.com/gorilla/websocket"
 
 	"github.com/luagate/luagate/hub"
+	"github.com/luagate/luagate/internal/workpool"
 	"github.com/luagate/luagate/internal/yield"
 	"github.com/luagate/luagate/luaapi"
 	"github.com/luagate/luagate/scripts"
@@ -37,12 +39,23 @@ type Engine struct {
 	idle poller
 	// pings pings every socket every PingInterval (pinger.go).
 	pings pingWheel
+	// workers run sockets' writers.
+	workers *workpool.Pool
 
 	mu           sync.Mutex // guards shuttingDown and adding to live
 	shuttingDown bool
 	live         sync.WaitGroup // one per socket, done after its close event, and one per HTTP request running
 	stopOnce     sync.Once      // releases the watchdog and the Lua states
 }
+
+// The engine keeps up to keptWorkers idle worker goroutines per processor
+// (Engine.workers), each for about workerKeep: a fan-out to a room of a
+// thousand then finds most of its idle recipients' writers grown, and a
+// burst's workers and their stacks are let go some seconds after.
+const (
+	keptWorkers = 512
+	workerKeep  = 10 * time.Second
+)
 
 // revision is a compiled solution with the luaapi programs of each route
 // built once, so dispatching an event allocates none.
@@ -140,7 +153,7 @@ func New(cfg Config) (*Engine, error) {
 	if err != nil {
 		return nil, fmt.Errorf("runtime config: %w", err)
 	}
-	e := &Engine{cfg: cfg, hub: cfg.Hub}
+	e := &Engine{cfg: cfg, hub: cfg.Hub, workers: workpool.New(keptWorkers*goruntime.GOMAXPROCS(0), workerKeep)}
 	e.pings.interval = cfg.PingInterval
 	// One per engine, so that the endpoint log rates are this gateway's.
 	scriptLog := luaapi.NewScriptLog()
@@ -438,12 +451,14 @@ func (e *Engine) Shutdown(ctx context.Context) error {
 		})
 		e.idle.close()
 		e.pings.close()
+		e.workers.Close()
 		e.closeHistory()
 		return nil
 	case <-ctx.Done():
 		e.hub.DropAll()
 		e.idle.close()
 		e.pings.close()
+		e.workers.Close()
 		e.watchdog.close()
 		e.closeHistory()
 		return fmt.Errorf("shutdown: %d sockets still open: %w", e.hub.Registered(), ctx.Err())

@@ -256,7 +256,10 @@ func (p *parking) wakeLocked() {
 	go p.s.resume()
 }
 
-// resume reads the socket a wake has handed back.
+// resume reads the socket a wake has handed back. It runs on a goroutine
+// of its own rather than one of the engine's workers: a reader runs
+// scripts, and a kept worker would hold the stack they grew long after
+// the socket has parked again.
 func (s *socket) resume() {
 	s.park.lc.borrow()
 	if reason, ended := s.readParked(false); ended {

@@ -191,9 +191,9 @@ func (s *socket) send(m outMsg, f *hub.Fanout) error {
 	return nil
 }
 
-// WriteQueued writes what is queued as the socket's writer, for a Fanout
-// that took the role. It implements hub.Writer.
-func (s *socket) WriteQueued() { s.writeSome() }
+// StartWriter starts the writer for a Fanout that took the role. It
+// implements hub.Writer.
+func (s *socket) StartWriter() { s.e.workers.Go((*writerTask)(s)) }
 
 // Close closes the socket on a script's behalf, through the hub so that it
 // is unlisted at once. It implements luaapi.Peer.
@@ -226,7 +226,7 @@ func (s *socket) startWriterLocked() {
 	}
 	s.writing = true
 	s.writers.Add(1)
-	go s.writeLoop()
+	s.e.workers.Go((*writerTask)(s))
 }
 
 // mayStartWriterLocked reports whether a writer may start: none runs, the
@@ -292,9 +292,14 @@ func (s *socket) recycle(batch []outMsg) {
 	}
 }
 
-// writeLoop is the socket's writer goroutine. It returns when it has
-// nothing left to do; Send, CloseWith and the ping wheel start it again.
-func (s *socket) writeLoop() {
+// writerTask is a socket's writer, run on one of the engine's workers.
+// It returns when it has nothing left to do; Send, CloseWith, the ping
+// wheel and a Fanout start it again.
+type writerTask socket
+
+// Run implements workpool.Task.
+func (t *writerTask) Run() {
+	s := (*socket)(t)
 	defer s.writers.Done()
 	for s.writeNext() {
 	}
@@ -407,7 +412,7 @@ func (s *socket) writeAfter() {
 // a batch or two, and hands anything longer to a writer goroutine.
 func (s *socket) writeSome() {
 	if s.writeNext() && s.writeNext() {
-		go s.writeLoop()
+		s.e.workers.Go((*writerTask)(s))
 		return
 	}
 	s.writers.Done()
