@@ -52,3 +52,31 @@ end`)
 		}
 	}
 }
+
+// TestARoomsWritersAreKeptForTheNextSend checks that the writers a group
+// send starts for its idle members run on the engine's workers, which
+// stay for the next send rather than end with their write.
+func TestARoomsWritersAreKeptForTheNextSend(t *testing.T) {
+	t.Parallel()
+	const members = 20
+	e := benchEngine(t, `if websocketInfo.type == "open" then return end`)
+	clients := dialMany(t, e, members)
+	joinAll(t, e, "room")
+	room := luaapi.Target{By: luaapi.ByGroup, Key: "room"}
+	if n := e.hub.SendTo(room, []byte("to the room"), false); n != members {
+		t.Fatalf("the send reached %d sockets, want %d", n, members)
+	}
+	for c, ws := range clients {
+		_ = ws.SetReadDeadline(time.Now().Add(10 * time.Second))
+		if _, got, err := ws.ReadMessage(); err != nil || string(got) != "to the room" {
+			t.Fatalf("client %d read %q, %v", c, got, err)
+		}
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for e.workers.Idle() == 0 {
+		if time.Now().After(deadline) {
+			t.Fatal("no worker kept after a room's writers wrote")
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
