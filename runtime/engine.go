@@ -154,7 +154,7 @@ func New(cfg Config) (*Engine, error) {
 		return nil, fmt.Errorf("runtime config: %w", err)
 	}
 	e := &Engine{cfg: cfg, hub: cfg.Hub, workers: workpool.New(keptWorkers*goruntime.GOMAXPROCS(0), workerKeep)}
-	e.pings.interval = cfg.PingInterval
+	e.pings.interval, e.pings.workers = cfg.PingInterval, e.workers
 	// One per engine, so that the endpoint log rates are this gateway's.
 	scriptLog := luaapi.NewScriptLog()
 	ks := luaKeystoreOf(cfg.Keystore)

@@ -4,6 +4,8 @@ import (
 	"slices"
 	"sync"
 	"time"
+
+	"github.com/luagate/luagate/internal/workpool"
 )
 
 // pingSlots is how many turns the ping wheel takes per PingInterval. A
@@ -23,6 +25,7 @@ const minPingTurn = time.Millisecond
 // The goroutine starts with the first socket and stops at close.
 type pingWheel struct {
 	interval time.Duration
+	workers  *workpool.Pool // the engine's, whose idle workers each turn ends
 
 	mu      sync.Mutex // guards the fields below and sockets' pingSlot, pingAt
 	slots   [pingSlots][]*socket
@@ -98,6 +101,9 @@ func (w *pingWheel) turn(due []*socket) []*socket {
 		s.pingNow()
 	}
 	clear(due)
+	// The wheel's turn is the engine's one steady tick: it lets go of
+	// the workers a burst of writes left idle, on a server gone quiet.
+	w.workers.EndIdle()
 	return due
 }
 

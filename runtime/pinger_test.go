@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/luagate/luagate/hub"
+	"github.com/luagate/luagate/internal/workpool"
 )
 
 // TestPingWheelKeepsEverySocketInOneSlotUntilRemoved adds sockets over
@@ -13,7 +14,7 @@ import (
 // step that every socket still in the wheel is where its place says, once.
 func TestPingWheelKeepsEverySocketInOneSlotUntilRemoved(t *testing.T) {
 	t.Parallel()
-	w := &pingWheel{interval: time.Hour}
+	w := &pingWheel{interval: time.Hour, workers: workpool.New(1, time.Hour)}
 	defer w.close()
 	socks := make([]*socket, 300)
 	for i := range socks {
@@ -59,7 +60,7 @@ func TestPingWheelKeepsEverySocketInOneSlotUntilRemoved(t *testing.T) {
 // turn, rather than panic or spin.
 func TestPingWheelOfATinyIntervalTurnsAtItsShortestTurn(t *testing.T) {
 	t.Parallel()
-	w := &pingWheel{interval: time.Nanosecond}
+	w := &pingWheel{interval: time.Nanosecond, workers: workpool.New(1, time.Hour)}
 	s := &socket{closing: &hub.CloseShutdown} // pinged, it asks for nothing
 	w.add(s)
 	turned := func() bool {

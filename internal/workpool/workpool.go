@@ -23,8 +23,8 @@ type Task interface {
 // Pool runs each task on a goroutine of its own, as a go statement would,
 // taking a kept goroutine when one is idle. It keeps at most its maximum
 // of idle goroutines, the most recently used first; one idle for longer
-// than its keep time ends when another's task ends, and every idle one at
-// Close. It starts no goroutine of its own.
+// than its keep time ends when another's task ends or at EndIdle, and
+// every idle one at Close. It starts no goroutine of its own.
 type Pool struct {
 	max  int
 	keep time.Duration
@@ -97,6 +97,16 @@ func (p *Pool) endIdleLocked(now time.Time) {
 	if n > 0 {
 		p.idle = slices.Delete(p.idle, 0, n)
 	}
+}
+
+// EndIdle ends the goroutines idle for longer than p's keep time now,
+// for an owner's periodic tick: otherwise they end only when another
+// task ends, and a pool that has gone quiet would keep them.
+func (p *Pool) EndIdle() {
+	now := time.Now()
+	p.mu.Lock()
+	p.endIdleLocked(now)
+	p.mu.Unlock()
 }
 
 // Idle reports how many idle goroutines p keeps now.

@@ -141,14 +141,24 @@ func TestCloseEndsIdleGoroutinesAndGoStillRuns(t *testing.T) {
 	}
 }
 
-func TestAGoroutineIdleLongerThanTheKeepTimeEndsWhenAnotherTaskEnds(t *testing.T) {
-	// Not parallel: it counts the process's pool goroutines.
+// keep is the keep time of the pools threeIdle makes.
+const keep = 20 * time.Millisecond
+
+// threeIdle returns a pool with a keep time of keep and three idle
+// goroutines, in a process where no other pool has any.
+func threeIdle(t *testing.T) *workpool.Pool {
+	t.Helper()
 	noWorkers(t)
-	const keep = 20 * time.Millisecond
 	p := workpool.New(4, keep)
-	defer p.Close()
+	t.Cleanup(p.Close)
 	runBlocked(p, 3)()
 	eventually(t, "3 idle goroutines", func() bool { return p.Idle() == 3 })
+	return p
+}
+
+func TestAGoroutineIdleLongerThanTheKeepTimeEndsWhenAnotherTaskEnds(t *testing.T) {
+	// Not parallel: it counts the process's pool goroutines.
+	p := threeIdle(t)
 	// The one taken now is idle again at once; the two others have been
 	// idle longer than keep when it is.
 	<-time.After(2 * keep)
@@ -156,5 +166,20 @@ func TestAGoroutineIdleLongerThanTheKeepTimeEndsWhenAnotherTaskEnds(t *testing.T
 	eventually(t, "the two long idle goroutines to end", func() bool { return workers() == 1 })
 	if n := p.Idle(); n != 1 {
 		t.Fatalf("%d idle goroutines after the others' keep time, want 1", n)
+	}
+}
+
+func TestEndIdleEndsTheGoroutinesIdleLongerThanTheKeepTime(t *testing.T) {
+	// Not parallel: it counts the process's pool goroutines.
+	p := threeIdle(t)
+	p.EndIdle()
+	if n := p.Idle(); n != 3 {
+		t.Fatalf("EndIdle within the keep time left %d idle goroutines, want 3", n)
+	}
+	<-time.After(2 * keep)
+	p.EndIdle()
+	eventually(t, "the idle goroutines to end", func() bool { return workers() == 0 })
+	if n := p.Idle(); n != 0 {
+		t.Fatalf("%d idle goroutines after EndIdle past the keep time", n)
 	}
 }
