@@ -7,6 +7,7 @@ import (
 	"net/http"
 	goruntime "runtime"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -175,4 +176,57 @@ func TestShutdownStopsThePoller(t *testing.T) {
 		t.Fatalf("read %v, want a close frame with %d", err, websocket.CloseGoingAway)
 	}
 	goleak.VerifyNone(t, before)
+}
+
+// Sockets that connect together share a ping slot; the turn that pings
+// them starts their writers a few at a time, so that a few of the
+// engine's workers serve them all rather than one grown stack each.
+func TestPingsOfSocketsThatConnectedTogetherShareAFewWorkers(t *testing.T) {
+	t.Parallel()
+	g := lgtesting.NewGateway(t, func(c *gateway.Config) {
+		c.Runtime.PingInterval = 6400 * time.Millisecond // turns of 200 ms
+		c.Runtime.PongTimeout = 10 * time.Second
+	})
+	g.Deploy("/echo", parkEcho)
+	const n = 300
+	pinged := make(chan struct{}, n)
+	dialed := make(chan error, n)
+	// Dialed at once, to land in one slot.
+	for range n {
+		go func() {
+			ws, _, err := websocket.DefaultDialer.Dial(g.WSURL("/echo"), nil)
+			if err == nil {
+				t.Cleanup(func() { ws.Close() })
+			}
+			dialed <- err
+			if err != nil {
+				return
+			}
+			var once sync.Once
+			ws.SetPingHandler(func(data string) error {
+				once.Do(func() { pinged <- struct{}{} })
+				return ws.WriteControl(websocket.PongMessage, []byte(data), time.Now().Add(time.Second))
+			})
+			for {
+				if _, _, err := ws.ReadMessage(); err != nil {
+					return
+				}
+			}
+		}()
+	}
+	for range n {
+		if err := <-dialed; err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i := range n {
+		select {
+		case <-pinged:
+		case <-time.After(20 * time.Second):
+			t.Fatalf("%d of %d sockets pinged", i, n)
+		}
+	}
+	if k := g.Engine().IdleWorkers(); k > 64 {
+		t.Fatalf("%d idle workers kept after pinging %d sockets, want a few", k, n)
+	}
 }

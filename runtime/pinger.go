@@ -1,6 +1,7 @@
 package runtime
 
 import (
+	goruntime "runtime"
 	"slices"
 	"sync"
 	"time"
@@ -12,6 +13,9 @@ import (
 // socket is pinged every PingInterval, its first ping up to one turn, a
 // 32nd of the interval, early.
 const pingSlots = 32
+
+// pingBatch is how many pings a turn starts before it yields.
+const pingBatch = 16
 
 // minPingTurn bounds how often the wheel turns: an interval under 32 ms
 // (a test's) pings every 32 ms rather than spin the wheel's goroutine.
@@ -97,8 +101,15 @@ func (w *pingWheel) turn(due []*socket) []*socket {
 	due = append(due[:0], w.slots[w.next]...)
 	w.next = (w.next + 1) % pingSlots
 	w.mu.Unlock()
-	for _, s := range due {
+	for i, s := range due {
 		s.pingNow()
+		// Sockets that connected together share a slot: started all at
+		// once, their thousands of ping writers each grew a stack of its
+		// own at the same time. Yielding lets those started write and go
+		// back to the engine's workers before more start.
+		if i%pingBatch == pingBatch-1 {
+			goruntime.Gosched()
+		}
 	}
 	clear(due)
 	// The wheel's turn is the engine's one steady tick: it lets go of
