@@ -191,8 +191,9 @@ func (s *socket) send(m outMsg, f *hub.Fanout) error {
 	return nil
 }
 
-// StartWriter starts the writer for a Fanout that took the role. It
-// implements hub.Writer.
+// StartWriter starts the writer, whose role the caller took for it, on
+// one of the engine's workers: for a Fanout (it implements hub.Writer),
+// and for Send, CloseWith, the ping wheel and a reader handing on.
 func (s *socket) StartWriter() { s.e.workers.Go((*writerTask)(s)) }
 
 // Close closes the socket on a script's behalf, through the hub so that it
@@ -226,7 +227,7 @@ func (s *socket) startWriterLocked() {
 	}
 	s.writing = true
 	s.writers.Add(1)
-	s.e.workers.Go((*writerTask)(s))
+	s.StartWriter()
 }
 
 // mayStartWriterLocked reports whether a writer may start: none runs, the
@@ -412,7 +413,7 @@ func (s *socket) writeAfter() {
 // a batch or two, and hands anything longer to a writer goroutine.
 func (s *socket) writeSome() {
 	if s.writeNext() && s.writeNext() {
-		s.e.workers.Go((*writerTask)(s))
+		s.StartWriter()
 		return
 	}
 	s.writers.Done()

@@ -24,7 +24,8 @@ type Task interface {
 // taking a kept goroutine when one is idle. It keeps at most its maximum
 // of idle goroutines, the most recently used first; one idle for longer
 // than its keep time ends when another's task ends or at EndIdle, and
-// every idle one at Close. It starts no goroutine of its own.
+// every idle one at Close. Its only goroutines are those that run tasks:
+// none watches the keep time.
 type Pool struct {
 	max  int
 	keep time.Duration
