@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"fmt"
 	"unicode/utf8"
+	"unsafe"
 
 	lua "github.com/yuin/gopher-lua"
 )
@@ -264,7 +265,20 @@ func encodeMessage(v lua.LValue, typ string) ([]byte, bool, error) {
 	if !utf8.ValidString(s) {
 		return nil, false, fmt.Errorf("%w: a %s message must be valid UTF-8 (send other bytes as %s, base64-encoded)", ErrBadArgument, MessageText, MessageBinary)
 	}
-	return []byte(s), false, nil
+	return stringBytes(s), false, nil
+}
+
+// stringBytes is s's own memory as a byte slice, which no one may write
+// to. A message goes from the script to the socket's queue, a prepared
+// frame, a cluster request or a proxy's backend, and every one of them
+// only reads it (gorilla copies it into its write buffer, masking there
+// for a client connection): copying it was one allocation in five of an
+// echoed message, and its bytes a third of what the echo allocates.
+func stringBytes(s string) []byte {
+	if s == "" {
+		return []byte{}
+	}
+	return unsafe.Slice(unsafe.StringData(s), len(s))
 }
 
 func encodeBase64(b []byte) string { return base64.StdEncoding.EncodeToString(b) }
