@@ -83,7 +83,7 @@ func TestWithoutNATSLocalSocketsWorkAndTheRestFailsFast(t *testing.T) {
 	if status, body := gws[0].PutSolution(opsSolution); status != http.StatusOK {
 		t.Fatalf("deploy: %d %s", status, body)
 	}
-	lgtesting.Eventually(t, "node2 to run it", func() bool { return len(gws[1].Engine().Solution().Endpoints) == 1 })
+	lgtesting.Eventually(t, "node2 to run it", func() bool { return len(gws[1].Server().Serving().Endpoints) == 1 })
 	a := gws[0].Dial("/c?user=a")
 	b := gws[0].Dial("/c?user=b")
 	ids := gws[0].SocketIDs(2)
@@ -133,7 +133,7 @@ func TestANodeStartingWithoutNATSServesItsLastRevisionAndCatchesUp(t *testing.T)
 	if status, body := gws[0].PutSolution(opsSolution); status != http.StatusOK {
 		t.Fatalf("deploy: %d %s", status, body)
 	}
-	lgtesting.Eventually(t, "node2 to run it", func() bool { return len(gws[1].Engine().Solution().Endpoints) == 1 })
+	lgtesting.Eventually(t, "node2 to run it", func() bool { return len(gws[1].Server().Serving().Endpoints) == 1 })
 	gws[1].Stop()
 	nats.stop()
 

@@ -18,7 +18,7 @@ if websocketInfo.type == "data" then print("said " .. websocketInfo.message) ret
 		t.Fatalf("deploy: %d %s", status, body)
 	}
 	for _, g := range gws {
-		lgtesting.Eventually(t, "the solution on every node", func() bool { return len(g.Engine().Solution().Endpoints) == 1 })
+		lgtesting.Eventually(t, "the solution on every node", func() bool { return len(g.Server().Serving().Endpoints) == 1 })
 	}
 	for _, g := range gws[:2] {
 		if got := g.Dial("/p").Ask(g.Cluster().ID()); got != "ok" {

@@ -80,7 +80,7 @@ func deploy(t *testing.T, gws []*lgtesting.Gateway, sol scripts.Solution) {
 	}
 	for _, g := range gws {
 		lgtesting.Eventually(t, "the solution on every node", func() bool {
-			return len(g.Engine().Solution().Endpoints) == len(sol.Endpoints)
+			return len(g.Server().Serving().Endpoints) == len(sol.Endpoints)
 		})
 	}
 }

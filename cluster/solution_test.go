@@ -69,8 +69,8 @@ func TestConcurrentDeploysOnTwoNodesRefuseOne(t *testing.T) {
 	}
 	for _, g := range gws {
 		lgtesting.Eventually(t, "every node to run the winner", func() bool {
-			return g.Engine().Solution().Endpoints[0].Script == gws[0].Engine().Solution().Endpoints[0].Script &&
-				g.Engine().Solution().Endpoints[0].Path == "/e"
+			return g.Server().Serving().Endpoints[0].Script == gws[0].Engine().Solution().Endpoints[0].Script &&
+				g.Server().Serving().Endpoints[0].Path == "/e"
 		})
 	}
 }

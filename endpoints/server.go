@@ -397,6 +397,12 @@ func (s *Server) activate(compiled *scripts.Compiled) {
 	s.routesFor.Store(compiled)
 }
 
+// Serving is the revision the server routes upgrades and requests to.
+// activate stores it after the engine has taken the revision, so a
+// client that connects once Serving reports a revision finds its routes
+// and its scripts both; the engine's own Solution changes first.
+func (s *Server) Serving() *scripts.Compiled { return s.routesFor.Load() }
+
 // servesAlike reports whether the route table built for prev serves next:
 // the same routes, and handlers that depend on nothing but their path. An
 // HTTP endpoint's handler holds its revision's endpoint and limits, and
