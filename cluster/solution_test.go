@@ -69,7 +69,7 @@ func TestConcurrentDeploysOnTwoNodesRefuseOne(t *testing.T) {
 	}
 	for _, g := range gws {
 		lgtesting.Eventually(t, "every node to run the winner", func() bool {
-			return g.Server().Serving().Endpoints[0].Script == gws[0].Engine().Solution().Endpoints[0].Script &&
+			return g.Server().Serving().Endpoints[0].Script == gws[0].Server().Serving().Endpoints[0].Script &&
 				g.Server().Serving().Endpoints[0].Path == "/e"
 		})
 	}
