@@ -190,6 +190,13 @@ var (
 // each table holds without reading it. The headers and parameters tables
 // borrow the connection's (lua.LTable.ShareInto), which costs the same for
 // any number of headers, and copy them only if the script writes to them.
+//
+// The fields of the connection and the endpoint (see deferredKey) are
+// filled only once the script reaches for one of them
+// (lua.LTable.SetDeferred): an event is mostly its type and message, and
+// setting the others, and reading the connection's record for them, cold
+// in the cache when many connections take turns on few states, was most
+// of what filling the table cost.
 type infoTables struct {
 	info *lua.LTable
 	// vals is what info holds at each of infoKeys.
@@ -205,6 +212,14 @@ type infoTables struct {
 	// execution.
 	groupList *lua.LTable
 	optionalFields
+
+	// deferred fills the deferred fields of info for ev, with L and mt,
+	// the arguments of the newInfo that set them; ev is nil between
+	// executions.
+	deferred lua.Deferred
+	ev       *Event
+	L        *lua.LState
+	mt       *lua.LTable
 }
 
 // infoKeys are the keys newInfo sets on websocketInfo.
@@ -229,6 +244,26 @@ const (
 	infoPolicy
 )
 
+// deferredKey reports whether k is one of the websocketInfo fields filled
+// at their first use: those of the connection and the endpoint's policy.
+func deferredKey(k string) bool {
+	switch k {
+	case "uri", "route", "socket_id", "headers", "parameters", "policy",
+		"subprotocol", "user_id", "session_name", "auth":
+		return true
+	}
+	return false
+}
+
+// deferredInfo reports whether infoKeys[i] is a deferred field.
+func deferredInfo(i int) bool {
+	switch i {
+	case infoURI, infoRoute, infoSocketID, infoHeaders, infoParameters, infoPolicy:
+		return true
+	}
+	return false
+}
+
 // infoKey reports whether newInfo sets k on websocketInfo.
 func infoKey(k string) bool {
 	for _, ik := range infoKeys {
@@ -247,18 +282,18 @@ func restore(t *lua.LTable, key string, v lua.LValue) {
 	}
 }
 
-// identical reports whether a and b are the same value: for strings, the
-// same bytes in memory. Comparing two strings' contents costs a pass over
-// both, and most of websocketInfo's strings change from event to event
-// (the message) or are of another connection with the same contents
-// (the URI): setting them is cheaper than comparing them.
+// identical reports whether a and b are the same boxed value: the same
+// type and the same pointer to what they box. Values boxed apart may be
+// equal and not identical, which costs a caller a write it could have
+// skipped; identical values are always equal, as boxed values do not
+// change. Comparing two strings' contents costs a pass over both, and even
+// comparing where their bytes are reads each string's header, which for a
+// connection's fields is cold in the cache when connections take turns on
+// a state: most of websocketInfo's strings change from event to event (the
+// message) or are of another connection with the same contents (the URI),
+// so setting them is cheaper than comparing them.
 func identical(a, b lua.LValue) bool {
-	as, ok := a.(lua.LString)
-	if !ok {
-		return a == b
-	}
-	bs, ok := b.(lua.LString)
-	return ok && len(as) == len(bs) && unsafe.StringData(string(as)) == unsafe.StringData(string(bs))
+	return *(*[2]unsafe.Pointer)(unsafe.Pointer(&a)) == *(*[2]unsafe.Pointer)(unsafe.Pointer(&b))
 }
 
 // luaEventType is websocketInfo.type, boxed without allocating for the
@@ -275,11 +310,11 @@ func luaEventType(typ string) lua.LValue {
 	return lua.LString(typ)
 }
 
-// newInfo fills the websocketInfo table for ev. send and close are the
-// state's own functions, bound to the current execution; mt is the
-// metatable of the tables a VM reuses.
+// newInfo fills the websocketInfo table for ev, but for the deferred
+// fields, which fill fills when the script first reaches for one. send
+// and close are the state's own functions, bound to the current
+// execution; mt is the metatable of the tables a VM reuses.
 func (it *infoTables) newInfo(L *lua.LState, ev *Event, send, close *lua.LFunction, mt *lua.LTable) *lua.LTable {
-	c := ev.Conn
 	if it.info == nil || it.info.Metatable != mt {
 		// The optional fields (route_key, route_value, subprotocol,
 		// user_id, session_name, auth, groups) take the rest.
@@ -288,20 +323,11 @@ func (it *infoTables) newInfo(L *lua.LState, ev *Event, send, close *lua.LFuncti
 		it.info.Metatable = mt
 		it.vals = [len(infoKeys)]lua.LValue{}
 		it.conn = nil
+		it.deferred = lua.Deferred{Defers: deferredKey, Fill: it.fill}
 		it.set(infoSend, send)
 		it.set(infoClose, close)
 	}
-	if it.conn != c {
-		it.conn = c
-		it.set(infoURI, c.luaURI)
-		it.set(infoRoute, c.luaRoute)
-		it.set(infoSocketID, c.luaID)
-	}
-	c.luaHeaders().ShareInto(&it.headers)
-	c.luaParams().ShareInto(&it.params)
-	it.headers.Metatable, it.params.Metatable = mt, mt
-	it.set(infoHeaders, &it.headers)
-	it.set(infoParameters, &it.params)
+	it.ev, it.L, it.mt = ev, L, mt
 	it.set(infoType, luaEventType(ev.Type))
 	// Boxing a number allocates; events of the same millisecond share it.
 	if ms := lua.LNumber(ev.Timestamp.UnixMilli()); it.vals[infoTimestamp] != ms {
@@ -322,12 +348,37 @@ func (it *infoTables) newInfo(L *lua.LState, ev *Event, send, close *lua.LFuncti
 	it.set(infoMessageType, messageType)
 	it.set(infoCloseCode, closeCode)
 	it.set(infoCloseReason, closeReason)
-	it.set(infoPolicy, it.policy.table(L, ev.Policy))
 	it.setOptionalFields(it.info, ev)
-	it.setIdentityFields(L, it.info, c)
 	it.setGroups(L, ev)
 	it.writes = it.info.StringWrites()
+	it.info.SetDeferred(&it.deferred)
 	return it.info
+}
+
+// fill sets websocketInfo's deferred fields for the execution running,
+// as the lua.Deferred of info.
+func (it *infoTables) fill(t *lua.LTable) {
+	if t != it.info || it.ev == nil {
+		return // a table dropped, or reached after its execution
+	}
+	before := t.StringWrites()
+	c := it.ev.Conn
+	if it.conn != c {
+		it.conn = c
+		it.set(infoURI, c.luaURI)
+		it.set(infoRoute, c.luaRoute)
+		it.set(infoSocketID, c.luaID)
+	}
+	c.luaHeaders().ShareInto(&it.headers)
+	c.luaParams().ShareInto(&it.params)
+	it.headers.Metatable, it.params.Metatable = it.mt, it.mt
+	it.set(infoHeaders, &it.headers)
+	it.set(infoParameters, &it.params)
+	it.set(infoPolicy, it.policy.table(it.L, it.ev.Policy))
+	it.setSubprotocol(t, c)
+	it.setIdentityFields(it.L, t, c)
+	// What the fill wrote is not the script's to undo.
+	it.writes += t.StringWrites() - before
 }
 
 // set makes websocketInfo hold v at infoKeys[i]. Setting costs gopher-lua
@@ -343,17 +394,23 @@ func (it *infoTables) set(i int, v lua.LValue) {
 
 // release undoes what an execution assigned to the fields newInfo set.
 // The headers and parameters tables let go of what they borrowed or a
-// script wrote into them: the next newInfo lends them again.
+// script wrote into them: the next newInfo lends them again. Deferred
+// fields the execution never reached still hold what the last fill set.
 func (it *infoTables) release() {
 	it.headers, it.params = lua.LTable{Metatable: lua.LNil}, lua.LTable{Metatable: lua.LNil}
+	it.ev, it.L = nil, nil
 	if it.info == nil {
 		it.vals = [len(infoKeys)]lua.LValue{}
 		return
 	}
+	pending := it.info.Pending()
+	it.info.SetDeferred(nil)
 	if it.info.StringWrites() == it.writes {
 		return // the script wrote none of them
 	}
 	for i, k := range infoKeys {
-		restore(it.info, k, it.vals[i])
+		if !pending || !deferredInfo(i) {
+			restore(it.info, k, it.vals[i])
+		}
 	}
 }

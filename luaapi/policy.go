@@ -91,7 +91,7 @@ func readOnlyTable(L *lua.LState, name string, t *lua.LTable) *lua.LTable {
 }
 
 // setOptionalFields sets the websocketInfo fields that endpoint policies
-// add besides policy: route_key, route_value and subprotocol.
+// add besides policy: route_key, route_value and direction.
 //
 // They are nil on the events of most endpoints, so they are set only when
 // this event or the last fill of t had them: on most events they cost
@@ -112,11 +112,7 @@ func (it *infoTables) setOptionalFields(t *lua.LTable, ev *Event) {
 		setField(t, "route_key", routeKey)
 		setField(t, "route_value", routeValue)
 	}
-	sub := ev.Conn.luaSubprotocol
-	if hasSub := sub != lua.LNil; hasSub || it.subprotocol {
-		setField(t, "subprotocol", sub)
-	}
-	it.routed, it.subprotocol = routed, sub != lua.LNil
+	it.routed = routed
 	if ev.Direction != "" || it.direction {
 		dir := lua.LValue(lua.LNil)
 		switch ev.Direction {
@@ -128,6 +124,16 @@ func (it *infoTables) setOptionalFields(t *lua.LTable, ev *Event) {
 		setField(t, "direction", dir)
 	}
 	it.direction = ev.Direction != ""
+}
+
+// setSubprotocol sets websocketInfo.subprotocol, the way
+// setOptionalFields sets route_key: it is nil on most connections.
+func (it *infoTables) setSubprotocol(t *lua.LTable, c *Conn) {
+	sub := c.luaSubprotocol
+	if hasSub := sub != lua.LNil; hasSub || it.subprotocol {
+		setField(t, "subprotocol", sub)
+	}
+	it.subprotocol = sub != lua.LNil
 }
 
 // setField sets t[key] = v unless t holds v there already: a set costs

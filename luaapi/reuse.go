@@ -39,6 +39,10 @@ func (vm *VM) touched(t *lua.LTable, key lua.LValue) {
 		}
 	case vm.tables.info:
 		if !isString || !infoKey(string(k)) {
+			// The dropped table stays the script's for this execution,
+			// so it gets its deferred fields now, while they are this
+			// execution's.
+			t.Resolve()
 			vm.tables.info = nil
 		}
 	}

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"unsafe"
 )
 
 // Tests of the changes PATCHES.md lists.
@@ -333,5 +334,85 @@ func TestTheStopFlagStopsTheScriptAtItsNextInstruction(t *testing.T) {
 	}
 	if n := len(L.GetGlobal("s").(LString)); n > 2 {
 		t.Errorf("the string grew to %d bytes after the stop", n)
+	}
+}
+
+// deferredRecord is a table with the field "eager" set and "late" and
+// "other" deferred, and the number of fills so far.
+func deferredRecord(L *LState) (*LTable, *int) {
+	fills := new(int)
+	tb := L.NewTable()
+	tb.RawSetString("eager", LString("now"))
+	tb.SetDeferred(&Deferred{
+		Defers: func(k string) bool { return k == "late" || k == "other" },
+		Fill: func(tb *LTable) {
+			*fills++
+			tb.RawSetString("late", LString("filled"))
+			tb.RawSetString("other", LNumber(2))
+		},
+	})
+	return tb, fills
+}
+
+func TestDeferredFieldsAreFilledAtTheirFirstUse(t *testing.T) {
+	for _, tc := range []struct {
+		name, script string
+		fills        int
+	}{
+		{"eager reads", `assert(r.eager == "now" and rawget(r, "eager") == "now" and r[1] == nil)`, 0},
+		{"eager writes", `r.eager = "changed" rawset(r, "new", 1) r[1] = 1 assert(r.eager == "changed")`, 0},
+		{"a field", `assert(r.late == "filled" and r.other == 2 and r.late == "filled")`, 1},
+		{"rawget", `assert(rawget(r, "other") == 2)`, 1},
+		{"a key built at run time", `local k = "la" .. "te" assert(r[k] == "filled")`, 1},
+		{"an assignment", `r.late = "mine" assert(r.late == "mine" and r.other == 2)`, 1},
+		{"rawset", `rawset(r, "other", nil) assert(r.other == nil and r.late == "filled")`, 1},
+		{"pairs", `local n = 0 for k, v in pairs(r) do n = n + 1 end assert(n == 3, n)`, 1},
+		{"next", `local seen = {} local k = next(r) while k do seen[k] = true k = next(r, k) end assert(seen.late and seen.other and seen.eager)`, 1},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			L := NewState()
+			defer L.Close()
+			r, fills := deferredRecord(L)
+			L.SetGlobal("r", r)
+			if err := L.DoString(tc.script); err != nil {
+				t.Fatal(err)
+			}
+			if *fills != tc.fills {
+				t.Errorf("filled %d times, want %d", *fills, tc.fills)
+			}
+			if r.Pending() != (tc.fills == 0) {
+				t.Errorf("pending %v after %d fills", r.Pending(), *fills)
+			}
+		})
+	}
+}
+
+func TestDeferredFieldsAreFilledForGoCallers(t *testing.T) {
+	L := NewState()
+	defer L.Close()
+	r, fills := deferredRecord(L)
+	n := 0
+	r.ForEach(func(LValue, LValue) { n++ })
+	if *fills != 1 || n != 3 {
+		t.Errorf("ForEach saw %d fields after %d fills, want 3 after 1", n, *fills)
+	}
+	r, fills = deferredRecord(L)
+	r.SetDeferred(nil)
+	if r.RawGetString("late") != LNil || *fills != 0 {
+		t.Errorf("a Deferred let go of still filled")
+	}
+	r, fills = deferredRecord(L)
+	r.Resolve()
+	r.Resolve()
+	if *fills != 1 || r.Pending() {
+		t.Errorf("Resolve filled %d times, want 1", *fills)
+	}
+}
+
+func TestATableTakesEightyBytes(t *testing.T) {
+	// The key index behind a pointer pays for the Deferred, and takes
+	// every table down a size class (96 to 80 bytes).
+	if n := unsafe.Sizeof(LTable{}); n != 80 {
+		t.Errorf("LTable is %d bytes", n)
 	}
 }

@@ -37,8 +37,7 @@ func (tb *LTable) ShareInto(dst *LTable) {
 		array:        array,
 		dict:         dict,
 		strdict:      tb.strdict,
-		keys:         tb.keys[:len(tb.keys):len(tb.keys)],
-		k2i:          tb.k2i,
+		idx:          tb.idx,
 		sharedValues: true,
 		sharedKeys:   true,
 	}
@@ -55,12 +54,13 @@ func (tb *LTable) ownValues() {
 }
 
 // ownKeys copies the borrowed key index before tb adds a key to it. The
-// keys slice needs no copy: ShareInto capped it at its length, so
+// keys slice is capped at its length rather than copied, so that
 // appending to it reallocates.
 func (tb *LTable) ownKeys() {
 	if tb.sharedKeys {
 		tb.sharedKeys = false
-		tb.k2i = maps.Clone(tb.k2i)
+		ix := tb.idx
+		tb.idx = &keyIndex{keys: ix.keys[:len(ix.keys):len(ix.keys)], k2i: maps.Clone(ix.k2i)}
 	}
 }
 

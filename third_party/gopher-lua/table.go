@@ -235,6 +235,9 @@ func (tb *LTable) adoptHashKeys(alen int) {
 
 // RawSetString sets a given LValue to a given string index without the __newindex metamethod.
 func (tb *LTable) RawSetString(key string, value LValue) {
+	if tb.deferred != nil {
+		tb.resolveFor(key)
+	}
 	tb.ownValues()
 	if tb.strdict == nil {
 		tb.strdict = make(map[string]LValue, defaultHashCap)
@@ -245,7 +248,7 @@ func (tb *LTable) RawSetString(key string, value LValue) {
 		delete(tb.strdict, key)
 	} else {
 		tb.strdict[key] = value
-		if tb.k2i != nil {
+		if tb.idx != nil {
 			tb.indexKey(LString(key))
 		}
 	}
@@ -266,7 +269,7 @@ func (tb *LTable) RawSetH(key LValue, value LValue) {
 		delete(tb.dict, key)
 	} else {
 		tb.dict[key] = value
-		if tb.k2i != nil {
+		if tb.idx != nil {
 			tb.indexKey(key)
 		}
 	}
@@ -284,13 +287,7 @@ func (tb *LTable) RawGet(key LValue) LValue {
 			return tb.array[index]
 		}
 	case LString:
-		if tb.strdict == nil {
-			return LNil
-		}
-		if ret, ok := tb.strdict[string(v)]; ok {
-			return ret
-		}
-		return LNil
+		return tb.RawGetString(string(v))
 	}
 	if tb.dict == nil {
 		return LNil
@@ -316,13 +313,7 @@ func (tb *LTable) RawGetInt(key int) LValue {
 // RawGet returns an LValue associated with a given key without __index metamethod.
 func (tb *LTable) RawGetH(key LValue) LValue {
 	if s, sok := key.(LString); sok {
-		if tb.strdict == nil {
-			return LNil
-		}
-		if v, vok := tb.strdict[string(s)]; vok {
-			return v
-		}
-		return LNil
+		return tb.RawGetString(string(s))
 	}
 	if tb.dict == nil {
 		return LNil
@@ -335,6 +326,9 @@ func (tb *LTable) RawGetH(key LValue) LValue {
 
 // RawGetString returns an LValue associated with a given key without __index metamethod.
 func (tb *LTable) RawGetString(key string) LValue {
+	if tb.deferred != nil {
+		tb.resolveFor(key)
+	}
 	if tb.strdict == nil {
 		return LNil
 	}
@@ -346,6 +340,7 @@ func (tb *LTable) RawGetString(key string) LValue {
 
 // ForEach iterates over this table of elements, yielding each in turn to a given function.
 func (tb *LTable) ForEach(cb func(LValue, LValue)) {
+	tb.resolve()
 	if tb.array != nil {
 		for i, v := range tb.array {
 			if v != LNil {
@@ -371,7 +366,8 @@ func (tb *LTable) ForEach(cb func(LValue, LValue)) {
 
 // This function is equivalent to lua_next ( http://www.lua.org/manual/5.1/manual.html#lua_next ).
 func (tb *LTable) Next(key LValue) (LValue, LValue) {
-	if tb.k2i == nil {
+	tb.resolve()
+	if tb.idx == nil {
 		tb.index()
 	}
 	init := false
@@ -394,7 +390,7 @@ func (tb *LTable) Next(key LValue) (LValue, LValue) {
 				if (tb.dict == nil || len(tb.dict) == 0) && (tb.strdict == nil || len(tb.strdict) == 0) {
 					return LNil, LNil
 				}
-				key = tb.keys[0]
+				key = tb.idx.keys[0]
 				if v := tb.RawGetH(key); v != LNil {
 					return key, v
 				}
@@ -402,8 +398,8 @@ func (tb *LTable) Next(key LValue) (LValue, LValue) {
 		}
 	}
 
-	for i := tb.k2i[key] + 1; i < len(tb.keys); i++ {
-		key := tb.keys[i]
+	for i := tb.idx.k2i[key] + 1; i < len(tb.idx.keys); i++ {
+		key := tb.idx.keys[i]
 		if v := tb.RawGetH(key); v != LNil {
 			return key, v
 		}

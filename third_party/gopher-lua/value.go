@@ -147,10 +147,14 @@ type LTable struct {
 	array   []LValue
 	dict    map[LValue]LValue
 	strdict map[string]LValue
-	keys    []LValue
-	k2i     map[LValue]int
+	// idx is the key index Next walks, built at the first walk
+	// (luagate_keyindex.go).
+	idx *keyIndex
+	// deferred, while set, supplies some string-keyed fields at their
+	// first use (luagate_deferred.go).
+	deferred *Deferred
 
-	// sharedValues and sharedKeys mark strdict, and keys with k2i, as
+	// sharedValues and sharedKeys mark strdict, and idx, as
 	// storage a shared table lends (luagate_share.go): they are copied
 	// before this table writes to them.
 	sharedValues, sharedKeys bool
