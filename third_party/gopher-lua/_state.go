@@ -1097,7 +1097,10 @@ func (ls *LState) getFieldString(obj LValue, key string) LValue {
 	for i := 0; i < MaxTableGetLoop; i++ {
 		tb, istable := curobj.(*LTable)
 		if istable {
-			ret := tb.RawGetString(key)
+			if tb.deferred != nil {
+				tb.resolveFor(key)
+			}
+			ret := tb.rawGetString(key)
 			if ret != LNil {
 				return ret
 			}

@@ -287,7 +287,10 @@ func (tb *LTable) RawGet(key LValue) LValue {
 			return tb.array[index]
 		}
 	case LString:
-		return tb.RawGetString(string(v))
+		if tb.deferred != nil {
+			tb.resolveFor(string(v))
+		}
+		return tb.rawGetString(string(v))
 	}
 	if tb.dict == nil {
 		return LNil
@@ -313,7 +316,10 @@ func (tb *LTable) RawGetInt(key int) LValue {
 // RawGet returns an LValue associated with a given key without __index metamethod.
 func (tb *LTable) RawGetH(key LValue) LValue {
 	if s, sok := key.(LString); sok {
-		return tb.RawGetString(string(s))
+		if tb.deferred != nil {
+			tb.resolveFor(string(s))
+		}
+		return tb.rawGetString(string(s))
 	}
 	if tb.dict == nil {
 		return LNil
@@ -329,6 +335,14 @@ func (tb *LTable) RawGetString(key string) LValue {
 	if tb.deferred != nil {
 		tb.resolveFor(key)
 	}
+	return tb.rawGetString(key)
+}
+
+// rawGetString is RawGetString for a table whose deferred fields are
+// resolved. RawGetString's call to resolveFor puts it over the inlining
+// budget, so the VM's field reads test tb.deferred themselves and call
+// this, which inlines.
+func (tb *LTable) rawGetString(key string) LValue {
 	if tb.strdict == nil {
 		return LNil
 	}
