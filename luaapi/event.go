@@ -255,15 +255,6 @@ func deferredKey(k string) bool {
 	return false
 }
 
-// deferredInfo reports whether infoKeys[i] is a deferred field.
-func deferredInfo(i int) bool {
-	switch i {
-	case infoURI, infoRoute, infoSocketID, infoHeaders, infoParameters, infoPolicy:
-		return true
-	}
-	return false
-}
-
 // infoKey reports whether newInfo sets k on websocketInfo.
 func infoKey(k string) bool {
 	for _, ik := range infoKeys {
@@ -409,7 +400,7 @@ func (it *infoTables) release() {
 		return // the script wrote none of them
 	}
 	for i, k := range infoKeys {
-		if !pending || !deferredInfo(i) {
+		if !pending || !deferredKey(k) {
 			restore(it.info, k, it.vals[i])
 		}
 	}
