@@ -78,9 +78,9 @@ func (d *deadline) fire() {
 	runAll(after)
 }
 
-// start returns the context of an execution that may run for timeout.
-func (d *deadline) start(timeout time.Duration) context.Context {
-	now := time.Now()
+// start returns the context of an execution that started at now and may
+// run for timeout.
+func (d *deadline) start(now time.Time, timeout time.Duration) context.Context {
 	d.started = now
 	at := now.Add(timeout)
 	d.mu.Lock()

@@ -10,9 +10,9 @@ import (
 func TestDeadlineReusesTheContextOfExecutionsThatEndedNormally(t *testing.T) {
 	d := newDeadline()
 	defer d.close()
-	first := d.start(time.Second)
+	first := d.start(time.Now(), time.Second)
 	d.stop()
-	second := d.start(time.Second)
+	second := d.start(time.Now(), time.Second)
 	d.stop()
 	if first != second {
 		t.Fatal("a context no execution ended or derived from was not reused")
@@ -20,7 +20,7 @@ func TestDeadlineReusesTheContextOfExecutionsThatEndedNormally(t *testing.T) {
 	if err := second.Err(); err != nil {
 		t.Fatalf("reused context: Err = %v", err)
 	}
-	if n := testing.AllocsPerRun(100, func() { d.start(time.Second); d.stop() }); n != 0 {
+	if n := testing.AllocsPerRun(100, func() { d.start(time.Now(), time.Second); d.stop() }); n != 0 {
 		t.Fatalf("start and stop allocate %v times, want 0", n)
 	}
 }
@@ -28,7 +28,7 @@ func TestDeadlineReusesTheContextOfExecutionsThatEndedNormally(t *testing.T) {
 func TestDeadlineEndsDerivedContextsWithTheExecution(t *testing.T) {
 	d := newDeadline()
 	defer d.close()
-	ctx := d.start(time.Second)
+	ctx := d.start(time.Now(), time.Second)
 	child, cancel := context.WithCancel(ctx)
 	defer cancel()
 	d.stop()
@@ -40,7 +40,7 @@ func TestDeadlineEndsDerivedContextsWithTheExecution(t *testing.T) {
 	if !errors.Is(child.Err(), context.Canceled) {
 		t.Fatalf("derived context: Err = %v, want canceled", child.Err())
 	}
-	next := d.start(time.Second)
+	next := d.start(time.Now(), time.Second)
 	defer d.stop()
 	if next == ctx || next.Err() != nil {
 		t.Fatalf("the execution after one with a derived context got %p (Err %v), want a fresh open context", next, next.Err())
@@ -50,13 +50,13 @@ func TestDeadlineEndsDerivedContextsWithTheExecution(t *testing.T) {
 func TestDeadlineGivesATimedOutExecutionsSuccessorAFreshContext(t *testing.T) {
 	d := newDeadline()
 	defer d.close()
-	ctx := d.start(time.Millisecond)
+	ctx := d.start(time.Now(), time.Millisecond)
 	<-ctx.Done()
 	if !errors.Is(ctx.Err(), context.DeadlineExceeded) || !errors.Is(causeOf(ctx), ErrTimeout) {
 		t.Fatalf("timed out: Err %v, cause %v", ctx.Err(), causeOf(ctx))
 	}
 	d.stop()
-	next := d.start(time.Second)
+	next := d.start(time.Now(), time.Second)
 	defer d.stop()
 	if next.Err() != nil {
 		t.Fatalf("next execution's context: Err = %v", next.Err())
@@ -72,10 +72,10 @@ func TestDeadlineGivesATimedOutExecutionsSuccessorAFreshContext(t *testing.T) {
 func TestDeadlineStopsAnExecutionOnTimeAfterOneWithALongerTimeout(t *testing.T) {
 	d := newDeadline()
 	defer d.close()
-	d.start(time.Hour)
+	d.start(time.Now(), time.Hour)
 	d.stop()
 	start := time.Now()
-	ctx := d.start(20 * time.Millisecond)
+	ctx := d.start(time.Now(), 20*time.Millisecond)
 	defer d.stop()
 	select {
 	case <-ctx.Done():
@@ -101,7 +101,7 @@ func TestDeadlineNeverStopsAnExecutionBeforeItsTime(t *testing.T) {
 	const timeout = 10 * time.Millisecond
 	for end := time.Now().Add(30 * time.Millisecond); time.Now().Before(end); {
 		began := time.Now()
-		ctx := d.start(timeout)
+		ctx := d.start(time.Now(), timeout)
 		if ctx.Err() != nil {
 			t.Fatalf("a fresh execution's context is already done: %v", ctx.Err())
 		}
@@ -134,7 +134,7 @@ func TestDeadlineInterruptsRacingExecutionsOnlyEndTheirOwn(t *testing.T) {
 	var prev context.Context
 	for i := 0; ; i++ {
 		prevEnded := prev != nil && prev.Err() != nil
-		ctx := d.start(time.Second)
+		ctx := d.start(time.Now(), time.Second)
 		if ctx == prev && prevEnded {
 			t.Fatalf("execution %d got the context of one that had ended", i)
 		}

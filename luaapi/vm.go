@@ -264,17 +264,19 @@ func (vm *VM) Interrupt(cause error) { vm.deadline.interrupt(cause) }
 // RunFor is Run with a context that ends after timeout, timed by a timer
 // the VM reuses for every execution.
 func (vm *VM) RunFor(timeout time.Duration, p *Program, ev *Event) error {
-	_, err := vm.RunTimed(timeout, p, ev)
+	_, err := vm.RunTimed(time.Now(), timeout, p, ev)
 	return err
 }
 
-// RunTimed is RunFor, and also reports how long the execution ran. It
-// reuses the clock reading the deadline takes, so timing costs one more.
-func (vm *VM) RunTimed(timeout time.Duration, p *Program, ev *Event) (time.Duration, error) {
-	ctx := vm.deadline.start(timeout)
+// RunTimed is RunFor with the execution's time starting at start, a clock
+// reading the caller has just taken (an event's arrival), and also reports
+// how long the execution ran: timing it costs one clock reading, at its
+// end, which is start plus the duration, for the caller to reuse.
+func (vm *VM) RunTimed(start time.Time, timeout time.Duration, p *Program, ev *Event) (time.Duration, error) {
+	ctx := vm.deadline.start(start, timeout)
 	defer vm.deadline.stop()
 	err := vm.Run(ctx, p, ev)
-	return time.Since(vm.deadline.started), err
+	return time.Since(start), err
 }
 
 // Run executes p for ev under ctx, which bounds its running time. An endpoint

@@ -348,20 +348,22 @@ func (e *Engine) isShuttingDown() bool {
 	return e.shuttingDown
 }
 
-// dispatch runs the script for ev on a pooled state.
-func (e *Engine) dispatch(s *socket, ev *luaapi.Event) {
+// dispatch runs the script for ev on a pooled state, and returns when the
+// execution ended, a clock reading for the reply's write, or zero if
+// nothing ran.
+func (e *Engine) dispatch(s *socket, ev *luaapi.Event) (ended time.Time) {
 	if s.builtin {
-		return
+		return time.Time{}
 	}
 	prog := e.choose(s, ev)
 	if prog == nil {
 		prog = s.prog
 	}
 	if prog == nil {
-		return
+		return time.Time{}
 	}
 	if s.proxy != nil && !s.policy().filter {
-		return // a proxy endpoint without code runs no Lua at all
+		return time.Time{} // a proxy endpoint without code runs no Lua at all
 	}
 	s.prog = prog
 	kind := kindOf(ev.Type)
@@ -373,20 +375,22 @@ func (e *Engine) dispatch(s *socket, ev *luaapi.Event) {
 	// long after its clients had gone.
 	if kind == dataEvent && s.late && s.clientGone() {
 		s.gone = true
-		return
+		return time.Time{}
 	}
 	pv, late := e.pool.get(s.share, &s.wait, kind)
 	if pv == nil {
-		return // the socket closed while the event waited
+		return time.Time{} // the socket closed while the event waited
 	}
 	if late && kind == dataEvent && (s.isClosing() || s.clientGone()) {
 		s.gone = true
 		e.pool.put(pv)
-		return
+		return time.Time{}
 	}
-	long, ran, err := e.execute(pv, prog, ev)
+	start := startOf(pv, ev)
+	long, ran, err := e.execute(pv, start, prog, ev)
 	s.stats.executed(kind, ran, err)
 	s.late = late || long
+	return start.Add(ran)
 }
 
 // run runs prog for ev, an event with no socket (an upgrade's script
@@ -400,15 +404,28 @@ func (e *Engine) run(prog *luaapi.Program, ev *luaapi.Event) error {
 	if pv == nil {
 		return ErrShuttingDown
 	}
-	_, _, err := e.execute(pv, prog, ev)
+	_, _, err := e.execute(pv, startOf(pv, ev), prog, ev)
 	return err
 }
 
-// execute runs prog for ev on pv, logs a failure and gives pv back. It
-// reports whether the execution ran long (see pool.put), and how long it
-// ran.
-func (e *Engine) execute(pv *pooledVM, prog *luaapi.Program, ev *luaapi.Event) (long bool, ran time.Duration, err error) {
-	ran, err = pv.vm.RunTimed(e.cfg.ScriptTimeout, prog, ev)
+// startOf is when the execution of ev on pv starts: when pv was handed
+// over if ev waited for it, and otherwise ev's arrival, so that one clock
+// reading serves both.
+func startOf(pv *pooledVM, ev *luaapi.Event) time.Time {
+	switch {
+	case !pv.granted.IsZero():
+		return pv.granted
+	case !ev.Timestamp.IsZero():
+		return ev.Timestamp
+	}
+	return time.Now() // a check's event, which has no timestamp
+}
+
+// execute runs prog for ev on pv from start, logs a failure and gives pv
+// back. It reports whether the execution ran long (see pool.put), and how
+// long it ran.
+func (e *Engine) execute(pv *pooledVM, start time.Time, prog *luaapi.Program, ev *luaapi.Event) (long bool, ran time.Duration, err error) {
+	ran, err = pv.vm.RunTimed(start, e.cfg.ScriptTimeout, prog, ev)
 	logged := false
 	if err != nil {
 		// Before the state goes back: it counts the failure against the

@@ -13,6 +13,11 @@ import (
 type pooledVM struct {
 	vm   *luaapi.VM
 	exec execution // guarded by pool.mu
+	// granted is when the state was handed to an event that had waited
+	// for it, and zero when the event did not wait: the execution's time
+	// starts then, or at the event's own clock reading. Only the state's
+	// holder reads it.
+	granted time.Time
 }
 
 // execution is what the pool and the watchdog know of the execution
@@ -123,6 +128,7 @@ func (p *pool) get(sh *endpointShare, slot *waitSlot, kind eventKind) (pv *poole
 		if pv == nil {
 			pv = p.create(x)
 		}
+		pv.granted = time.Time{}
 		return pv, false
 	}
 	w := slot.w
@@ -135,14 +141,18 @@ func (p *pool) get(sh *endpointShare, slot *waitSlot, kind eventKind) (pv *poole
 	p.enqueueLocked(w)
 	p.mu.Unlock()
 	<-w.wake
-	late = time.Since(start) >= lateWait
+	waited := time.Since(start)
+	late = waited >= lateWait
 	switch {
 	case !w.granted:
 		return nil, late
 	case w.pv == nil:
-		return p.create(w.exec), late
+		pv = p.create(w.exec)
+	default:
+		pv = w.pv
 	}
-	return w.pv, late
+	pv.granted = start.Add(waited)
+	return pv, late
 }
 
 // lateWait is how long an event waits for a state before its client is

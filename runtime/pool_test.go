@@ -149,3 +149,24 @@ func TestPoolServesWaitingEndpointsInTurn(t *testing.T) {
 		t.Fatalf("%d states in use after every event", n)
 	}
 }
+
+// An event's execution is timed from when it got its state: one that
+// waited must not have spent its script timeout in the queue, and a state
+// handed over without a wait must not carry its last holder's reading.
+func TestPoolTimesAWaitedEventFromItsGrant(t *testing.T) {
+	p := testPool(t, 1, 0, 1)
+	a := p.join("/a")
+	first := now(t, p, a, dataEvent)
+	var slot waitSlot
+	got := waiting(t, p, a, &slot, dataEvent)
+	handed := time.Now()
+	p.put(first)
+	pv := receive(t, got)
+	if pv.granted.Before(handed) {
+		t.Fatalf("a waited event is timed from %v, before its state was handed over at %v", pv.granted, handed)
+	}
+	p.put(pv)
+	if again := now(t, p, a, dataEvent); !again.granted.IsZero() {
+		t.Fatalf("a state got without a wait carries the reading %v", again.granted)
+	}
+}

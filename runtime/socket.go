@@ -302,13 +302,14 @@ type writerTask socket
 func (t *writerTask) Run() {
 	s := (*socket)(t)
 	defer s.writers.Done()
-	for s.writeNext() {
+	for s.writeNext(time.Time{}) {
 	}
 }
 
 // writeNext writes what take hands the writer and reports whether the
-// writer goes on. Only the one writer (see writing) calls it.
-func (s *socket) writeNext() bool {
+// writer goes on. now is a clock reading just taken, for the first write's
+// deadline, or zero. Only the one writer (see writing) calls it.
+func (s *socket) writeNext(now time.Time) bool {
 	cfg := &s.e.cfg
 	batch, closing, ping, stop := s.take()
 	if stop {
@@ -316,14 +317,16 @@ func (s *socket) writeNext() bool {
 	}
 	// The clock reading of the last write's deadline is when the socket
 	// was last active: reading the clock once more per batch cost an
-	// event as much as timing its execution does.
-	var now time.Time
+	// event as much as timing its execution does. A reply written as its
+	// execution ends takes the reading that timed the execution.
 	for i, m := range batch {
 		typ := websocket.TextMessage
 		if m.binary {
 			typ = websocket.BinaryMessage
 		}
-		now = time.Now()
+		if i > 0 || now.IsZero() {
+			now = time.Now()
+		}
 		_ = s.ws.SetWriteDeadline(writeDeadline(now, cfg.WriteTimeout))
 		var err error
 		if m.prepared != nil {
@@ -388,16 +391,17 @@ func (s *socket) run(ev *luaapi.Event) {
 	s.mu.Lock()
 	s.dispatching = true
 	s.mu.Unlock()
-	s.e.dispatch(s, ev)
+	ended := s.e.dispatch(s, ev)
 	s.mu.Lock()
 	s.dispatching = false
-	s.writeAfter()
+	s.writeAfter(ended)
 }
 
 // writeAfter takes the writer's part, if no writer runs and there is
 // something to write, for a batch or two, and hands anything longer to a
-// writer goroutine. s.mu must be held; writeAfter releases it.
-func (s *socket) writeAfter() {
+// writer goroutine. now is a clock reading just taken, or zero. s.mu must
+// be held; writeAfter releases it.
+func (s *socket) writeAfter(now time.Time) {
 	write := s.mayStartWriterLocked() && (len(s.queue) > 0 || s.closing != nil || s.pingDue)
 	if write {
 		s.writing = true
@@ -405,14 +409,15 @@ func (s *socket) writeAfter() {
 	}
 	s.mu.Unlock()
 	if write {
-		s.writeSome()
+		s.writeSome(now)
 	}
 }
 
 // writeSome writes as the socket's writer, which the caller made it, for
-// a batch or two, and hands anything longer to a writer goroutine.
-func (s *socket) writeSome() {
-	if s.writeNext() && s.writeNext() {
+// a batch or two, and hands anything longer to a writer goroutine. now is
+// a clock reading just taken, or zero.
+func (s *socket) writeSome(now time.Time) {
+	if s.writeNext(now) && s.writeNext(time.Time{}) {
 		s.StartWriter()
 		return
 	}
