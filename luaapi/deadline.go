@@ -91,7 +91,9 @@ func (d *deadline) start(now time.Time, timeout time.Duration) context.Context {
 		d.cur = c
 	}
 	c.at, d.running = at, true
-	d.ended.Store(false)
+	if d.ended.Load() { // a store is an atomic exchange, and most executions never raise it
+		d.ended.Store(false)
+	}
 	if !d.armed || at.Before(d.armedAt) {
 		d.armed, d.armedAt = true, at
 		d.timer.Reset(timeout)

@@ -48,8 +48,7 @@ func TestSendQueuesAreBoundedInBytes(t *testing.T) {
 	}
 	// A batch written (recycled) stops counting, for the socket and in
 	// total.
-	batch, _, _, _ := a.take()
-	a.recycle(batch)
+	a.recycle(a.take().batch, false)
 	if got := e.queued.Load(); got != 32<<10 || a.queued != 0 {
 		t.Fatalf("after a's batch was written: engine %d, socket %d", got, a.queued)
 	}

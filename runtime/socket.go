@@ -44,6 +44,9 @@ type socket struct {
 	// pushReady is set once push delivered what waited for a push
 	// socket on connect (push.Outlet.Ready).
 	pushReady atomic.Bool
+	// closed is set with closing, for the reader to ask of each message
+	// without taking mu.
+	closed atomic.Bool
 	// builtin is set for a socket of Config.PushRoute, which runs no
 	// script: its messages go to Config.Push.
 	builtin bool
@@ -211,6 +214,7 @@ func (s *socket) CloseWith(reason hub.CloseReason) error {
 		return luaapi.ErrSocketClosed
 	}
 	s.closing = &reason
+	s.closed.Store(true)
 	s.startWriterLocked()
 	s.mu.Unlock()
 	s.e.pool.cancel(&s.wait)
@@ -247,34 +251,45 @@ func (s *socket) pingNow() {
 	s.mu.Unlock()
 }
 
-func (s *socket) isClosing() bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.closing != nil
+func (s *socket) isClosing() bool { return s.closed.Load() }
+
+// taken is what take hands the writer: the batch to write, then whether
+// to ping and to close; or stop, when the writer stops.
+type taken struct {
+	batch   []outMsg
+	closing *hub.CloseReason
+	ping    bool
+	stop    bool
 }
 
 // take hands the writer everything queued and what to do after it, or
 // tells it to stop: when the reader has ended, or when there is nothing to
 // do, in which case the writer is no longer running for anyone.
-func (s *socket) take() (batch []outMsg, closing *hub.CloseReason, ping, stop bool) {
+func (s *socket) take() taken {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	return s.takeLocked()
+}
+
+// takeLocked is take with s.mu held.
+func (s *socket) takeLocked() taken {
 	if s.ended {
-		return nil, nil, false, true
+		return taken{stop: true}
 	}
 	if len(s.queue) == 0 && s.closing == nil && !s.pingDue {
 		s.writing = false
-		return nil, nil, false, true
+		return taken{stop: true}
 	}
-	batch, closing, ping = s.queue, s.closing, s.pingDue
+	t := taken{batch: s.queue, closing: s.closing, ping: s.pingDue}
 	s.queue, s.spare, s.pingDue = s.spare[:0], nil, false
-	return batch, closing, ping, false
+	return t
 }
 
 // recycle returns a written batch's storage for reuse, dropping the
 // references it holds so the messages can be collected, and stops counting
-// its bytes as queued.
-func (s *socket) recycle(batch []outMsg) {
+// its bytes as queued. With next, it also takes what the writer does next,
+// under the same lock.
+func (s *socket) recycle(batch []outMsg, next bool) (t taken) {
 	var n int64
 	for _, m := range batch {
 		n += int64(len(m.data))
@@ -284,6 +299,9 @@ func (s *socket) recycle(batch []outMsg) {
 	s.mu.Lock()
 	s.queued -= n
 	s.spare = batch[:0]
+	if next {
+		t = s.takeLocked()
+	}
 	s.mu.Unlock()
 	if s.proxy != nil {
 		select {
@@ -291,6 +309,7 @@ func (s *socket) recycle(batch []outMsg) {
 		default:
 		}
 	}
+	return t
 }
 
 // writerTask is a socket's writer, run on one of the engine's workers.
@@ -302,19 +321,52 @@ type writerTask socket
 func (t *writerTask) Run() {
 	s := (*socket)(t)
 	defer s.writers.Done()
-	for s.writeNext(time.Time{}) {
-	}
+	s.write(time.Time{}, s.take(), 0)
 }
 
-// writeNext writes what take hands the writer and reports whether the
-// writer goes on. now is a clock reading just taken, for the first write's
-// deadline, or zero. Only the one writer (see writing) calls it.
-func (s *socket) writeNext(now time.Time) bool {
-	cfg := &s.e.cfg
-	batch, closing, ping, stop := s.take()
-	if stop {
-		return false
+// write writes what take handed the writer, t, and what it takes after,
+// up to limit batches if limit is not 0, and reports whether the writer
+// goes on after them. now is a clock reading just taken, for the first
+// write's deadline, or zero. Only the one writer (see writing) calls it.
+func (s *socket) write(now time.Time, t taken, limit int) (more bool) {
+	for n := 1; !t.stop; n++ {
+		last := t.ping || t.closing != nil || n == limit
+		if !s.writeBatch(now, t.batch) {
+			return false
+		}
+		now = time.Time{}
+		// A batch's storage goes back under the lock that takes the
+		// next one; a ping or a close is written before the next take.
+		next := taken{stop: true}
+		if t.batch != nil {
+			next = s.recycle(t.batch, !last)
+		}
+		if t.ping {
+			if err := s.ws.WriteControl(websocket.PingMessage, nil, time.Now().Add(s.e.cfg.WriteTimeout)); err != nil {
+				s.writeFailed(err)
+				return false
+			}
+		}
+		if t.closing != nil {
+			msg := websocket.FormatCloseMessage(t.closing.Code, t.closing.Text)
+			_ = s.ws.WriteControl(websocket.CloseMessage, msg, time.Now().Add(s.e.cfg.WriteTimeout))
+			_ = s.setReadDeadline(time.Now().Add(closeGrace))
+			return false
+		}
+		if n == limit {
+			return true
+		}
+		if last {
+			next = s.take()
+		}
+		t = next
 	}
+	return false
+}
+
+// writeBatch writes batch's messages and reports whether they all went.
+// now is as for write.
+func (s *socket) writeBatch(now time.Time, batch []outMsg) bool {
 	// The clock reading of the last write's deadline is when the socket
 	// was last active: reading the clock once more per batch cost an
 	// event as much as timing its execution does. A reply written as its
@@ -327,7 +379,7 @@ func (s *socket) writeNext(now time.Time) bool {
 		if i > 0 || now.IsZero() {
 			now = time.Now()
 		}
-		_ = s.ws.SetWriteDeadline(writeDeadline(now, cfg.WriteTimeout))
+		_ = s.ws.SetWriteDeadline(writeDeadline(now, s.e.cfg.WriteTimeout))
 		var err error
 		if m.prepared != nil {
 			err = s.ws.WritePreparedMessage(m.prepared)
@@ -347,21 +399,6 @@ func (s *socket) writeNext(now time.Time) bool {
 	}
 	if len(batch) > 0 {
 		s.touch(now)
-	}
-	if batch != nil {
-		s.recycle(batch)
-	}
-	if ping {
-		if err := s.ws.WriteControl(websocket.PingMessage, nil, time.Now().Add(cfg.WriteTimeout)); err != nil {
-			s.writeFailed(err)
-			return false
-		}
-	}
-	if closing != nil {
-		msg := websocket.FormatCloseMessage(closing.Code, closing.Text)
-		_ = s.ws.WriteControl(websocket.CloseMessage, msg, time.Now().Add(cfg.WriteTimeout))
-		_ = s.setReadDeadline(time.Now().Add(closeGrace))
-		return false
 	}
 	return true
 }
@@ -402,22 +439,15 @@ func (s *socket) run(ev *luaapi.Event) {
 // writer goroutine. now is a clock reading just taken, or zero. s.mu must
 // be held; writeAfter releases it.
 func (s *socket) writeAfter(now time.Time) {
-	write := s.mayStartWriterLocked() && (len(s.queue) > 0 || s.closing != nil || s.pingDue)
-	if write {
-		s.writing = true
-		s.writers.Add(1)
+	if !s.mayStartWriterLocked() || (len(s.queue) == 0 && s.closing == nil && !s.pingDue) {
+		s.mu.Unlock()
+		return
 	}
+	s.writing = true
+	s.writers.Add(1)
+	t := s.takeLocked()
 	s.mu.Unlock()
-	if write {
-		s.writeSome(now)
-	}
-}
-
-// writeSome writes as the socket's writer, which the caller made it, for
-// a batch or two, and hands anything longer to a writer goroutine. now is
-// a clock reading just taken, or zero.
-func (s *socket) writeSome(now time.Time) {
-	if s.writeNext(now) && s.writeNext(time.Time{}) {
+	if s.write(now, t, 2) {
 		s.StartWriter()
 		return
 	}
@@ -454,6 +484,7 @@ func (s *socket) writeFailed(err error) {
 		s.mu.Lock()
 		if s.closing == nil {
 			s.closing = &hub.CloseStalled
+			s.closed.Store(true)
 		}
 		s.mu.Unlock()
 	}
