@@ -295,17 +295,31 @@ func (s *Store) Delete(socketID, name string) error {
 }
 
 // RemoveSession removes the socket's session directory, after its close
-// event. Its links stay until they expire.
+// event. Its links stay until they expire. A socket that never wrote a
+// file costs no system call: most close without one.
 func (s *Store) RemoveSession(socketID string) {
+	s.mu.Lock()
+	_, wrote := s.perSocket[socketID]
+	s.mu.Unlock()
+	if wrote {
+		s.removeSession(socketID)
+	}
+}
+
+// removeSession removes the socket's session directory, whatever the
+// store counts of it: the sweep's way to remove a directory a write left
+// after RemoveSession.
+func (s *Store) removeSession(socketID string) {
 	dir, err := inside(s.sessions, socketID)
 	if err != nil {
 		return
 	}
 	_ = os.RemoveAll(dir)
+	prefix := dir + string(os.PathSeparator)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for path := range s.files {
-		if strings.HasPrefix(path, dir+string(os.PathSeparator)) {
+		if strings.HasPrefix(path, prefix) {
 			s.total -= s.files[path]
 			delete(s.files, path)
 		}
@@ -383,7 +397,7 @@ func (s *Store) sweep() {
 	entries, _ := os.ReadDir(s.sessions)
 	for _, e := range entries {
 		if !s.cfg.Open(e.Name()) {
-			s.RemoveSession(e.Name())
+			s.removeSession(e.Name())
 		}
 	}
 }
