@@ -17,14 +17,19 @@ const ChildEnv = "LUAGATE_BENCH_CHILD"
 // childReport is what a child writes on stdout: once when its connections
 // are open, then once with its result.
 type childReport struct {
-	Ready   bool       `json:"ready,omitempty"`
-	Result  *Result    `json:"result,omitempty"`
-	Latency *Histogram `json:"latency,omitempty"`
+	Ready bool `json:"ready,omitempty"`
+	// WindowEnd says the load window and its drain are over; the child
+	// closes its connections once told to, with a line on its input.
+	WindowEnd bool       `json:"window_end,omitempty"`
+	Result    *Result    `json:"result,omitempty"`
+	Latency   *Histogram `json:"latency,omitempty"`
 }
 
 // ServeChild runs one share of a load for a parent process: it reads its
 // Config as JSON from in, opens its connections, reports that it is ready,
-// waits for a line on in to start the load window, and reports its result.
+// waits for a line on in to start the load window, reports the window's
+// end, waits for another line to close its connections, and then reports
+// its result.
 func ServeChild(ctx context.Context, in io.Reader, out io.Writer) error {
 	_, _ = RaiseFileLimit()
 	lines := bufio.NewReader(in)
@@ -48,7 +53,16 @@ func ServeChild(ctx context.Context, in io.Reader, out io.Writer) error {
 	if _, err := lines.ReadBytes('\n'); err != nil {
 		return fmt.Errorf("wait for start: %w", err)
 	}
+	var ended error
+	r.windowEnd = func() {
+		if ended = enc.Encode(childReport{WindowEnd: true}); ended == nil {
+			_, ended = lines.ReadBytes('\n')
+		}
+	}
 	res := r.Load(ctx)
+	if ended != nil {
+		return fmt.Errorf("end of the window: %w", ended)
+	}
 	return enc.Encode(childReport{Result: res, Latency: res.Latency})
 }
 
@@ -83,9 +97,10 @@ type Procs struct {
 }
 
 type child struct {
-	cmd *exec.Cmd
-	in  io.WriteCloser
-	out *json.Decoder
+	cmd         *exec.Cmd
+	in          io.WriteCloser
+	out         *json.Decoder
+	windowEnded bool // its WindowEnd report has been read
 }
 
 // StartProcs starts n children of exe that share cfg's connections and
@@ -183,9 +198,37 @@ func (p *Procs) Start() error {
 	return nil
 }
 
-// Wait returns the merged result of the load windows Start began, once
+// WaitWindows returns once every child's load window and its drain are
+// over. The children keep their connections open until Wait: a server's
+// work from then on is their teardown, not the load's.
+func (p *Procs) WaitWindows() error {
+	for _, c := range p.children {
+		if c.windowEnded {
+			continue
+		}
+		var rep childReport
+		if err := c.out.Decode(&rep); err != nil || !rep.WindowEnd {
+			p.Kill()
+			return fmt.Errorf("child %d did not end its window: %v", c.cmd.Process.Pid, err)
+		}
+		c.windowEnded = true
+	}
+	return nil
+}
+
+// Wait has the children close their connections once their load windows
+// are over, and returns the merged result of the windows Start began once
 // every child has reported.
 func (p *Procs) Wait() (*Result, error) {
+	if err := p.WaitWindows(); err != nil {
+		return nil, err
+	}
+	for _, c := range p.children {
+		if _, err := io.WriteString(c.in, "close\n"); err != nil {
+			p.Kill()
+			return nil, fmt.Errorf("end child %d's window: %w", c.cmd.Process.Pid, err)
+		}
+	}
 	total := &Result{Latency: &Histogram{}}
 	var firstErr error
 	for _, c := range p.children {

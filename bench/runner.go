@@ -185,6 +185,9 @@ type Runner struct {
 	conns []*conn
 	start time.Time // origin of the timestamps in messages
 	begin time.Time // the load window's start, set before any reader starts
+	// windowEnd, if set, is called once the window and its drain are
+	// over, before the connections close.
+	windowEnd func()
 
 	mu      sync.Mutex // guards errors, limit, failed and classes
 	errors  map[string]int
@@ -342,6 +345,9 @@ func (r *Runner) Load(ctx context.Context) *Result {
 	writers.Wait()
 	elapsed := time.Since(begin)
 	r.drain()
+	if r.windowEnd != nil {
+		r.windowEnd()
+	}
 	ending.Store(true)
 	for _, c := range r.conns {
 		_ = c.ws.NetConn().Close()

@@ -2,10 +2,15 @@ package bench
 
 import (
 	"context"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/gorilla/websocket"
 )
 
 // TestMain lets StartProcs run this test binary as its children.
@@ -81,6 +86,53 @@ func TestChildProcessesShareTheLoad(t *testing.T) {
 	}
 	if res.Established != 21 || res.Received == 0 || res.Latency.N != res.Received {
 		t.Fatalf("established %d, received %d, latency samples %d", res.Established, res.Received, res.Latency.N)
+	}
+}
+
+// A server's CPU over a window must not count the teardown of its
+// connections: the children keep them open until Wait.
+func TestChildProcessesKeepTheirConnectionsUntilTheWindowIsRead(t *testing.T) {
+	var open atomic.Int64
+	up := websocket.Upgrader{}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ws, err := up.Upgrade(w, r, nil)
+		if err != nil {
+			return
+		}
+		open.Add(1)
+		defer open.Add(-1)
+		defer ws.Close()
+		Echo(ws)
+	}))
+	t.Cleanup(srv.Close)
+	url := "ws" + strings.TrimPrefix(srv.URL, "http") + "/echo"
+	p, err := StartProcs(context.Background(), os.Args[0], Config{URL: url, Conns: 9, Duration: 200 * time.Millisecond}, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(p.Kill)
+	if err := p.Start(); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.WaitWindows(); err != nil {
+		t.Fatal(err)
+	}
+	if n := open.Load(); n != 9 {
+		t.Fatalf("%d connections open when the windows ended, want all 9", n)
+	}
+	res, err := p.Wait()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Established != 9 || res.Received == 0 {
+		t.Fatalf("established %d, received %d", res.Established, res.Received)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for open.Load() != 0 {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d connections still open after Wait", open.Load())
+		}
+		time.Sleep(5 * time.Millisecond)
 	}
 }
 

@@ -18,8 +18,9 @@ type row struct {
 	// minus that before them, per connection; idle runs only.
 	MemPerConn float64 `json:"rss_per_conn_bytes,omitempty"`
 	RSS        uint64  `json:"rss_bytes,omitempty"`
-	// CPU is the server process's CPU time over the load window, when
-	// its clients are in child processes (--procs) and its pid is known.
+	// CPU is the server process's CPU time over the load window and its
+	// drain, not the connections' opening or closing, when its clients
+	// are in child processes (--procs) and its pid is known.
 	CPU time.Duration `json:"cpu_ns,omitempty"`
 }
 
@@ -36,7 +37,9 @@ func measure(ctx context.Context, o options, name, url string, pid int) (row, er
 			return row{}, err
 		}
 	}
-	var load func() (*bench.Result, error)
+	// load runs the window, calling windowEnd once it and its drain are
+	// over and before the connections close.
+	var load func(windowEnd func() error) (*bench.Result, error)
 	if o.procs > 0 {
 		exe, err := os.Executable()
 		if err != nil {
@@ -46,14 +49,29 @@ func measure(ctx context.Context, o options, name, url string, pid int) (row, er
 		if err != nil {
 			return row{}, fmt.Errorf("%s: %w", name, err)
 		}
-		load = p.Load
+		load = func(windowEnd func() error) (*bench.Result, error) {
+			if err := p.Start(); err != nil {
+				return nil, err
+			}
+			if err := p.WaitWindows(); err != nil {
+				return nil, err
+			}
+			if err := windowEnd(); err != nil {
+				p.Kill()
+				return nil, err
+			}
+			return p.Wait()
+		}
 	} else {
 		r, err := bench.NewRunner(cfg)
 		if err != nil {
 			return row{}, err
 		}
 		r.Connect(ctx)
-		load = func() (*bench.Result, error) { return r.Load(ctx), nil }
+		load = func(windowEnd func() error) (*bench.Result, error) {
+			res := r.Load(ctx)
+			return res, windowEnd() // not timed: this process has the clients
+		}
 	}
 	var after uint64
 	if memory {
@@ -64,25 +82,30 @@ func measure(ctx context.Context, o options, name, url string, pid int) (row, er
 		}
 	}
 	// The window's CPU is the server's alone only when no client shares
-	// its process.
+	// its process. It ends with the window's drain: closing a round's
+	// connections is work per connection, which at 10 messages each
+	// would weigh as much as the messages.
 	timed := pid > 0 && o.procs > 0 && !o.load.Idle
-	var cpu0 time.Duration
+	var cpu0, cpu1 time.Duration
 	if timed {
 		var err error
 		if cpu0, err = bench.CPUTime(pid); err != nil {
 			return row{}, err
 		}
 	}
-	res, err := load()
+	res, err := load(func() error {
+		if !timed {
+			return nil
+		}
+		var err error
+		cpu1, err = bench.CPUTime(pid)
+		return err
+	})
 	if err != nil {
 		return row{}, fmt.Errorf("%s: %w", name, err)
 	}
 	out := row{Name: name, Result: res}
 	if timed {
-		cpu1, err := bench.CPUTime(pid)
-		if err != nil {
-			return row{}, err
-		}
 		out.CPU = cpu1 - cpu0
 	}
 	if memory && res.Established > 0 {
