@@ -25,7 +25,7 @@ const (
 	parkParked
 
 	// parkStateBits is the state's share of parking.state; the rest, while
-	// the reader waits, counts its waits (parking.waiting).
+	// the reader waits, counts its waits (parking.wait).
 	parkStateBits = 2
 )
 

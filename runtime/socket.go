@@ -271,12 +271,18 @@ func (s *socket) take() taken {
 	return s.takeLocked()
 }
 
+// hasWorkLocked reports whether the writer has something to do: messages,
+// a close or a ping. s.mu must be held.
+func (s *socket) hasWorkLocked() bool {
+	return len(s.queue) > 0 || s.closing != nil || s.pingDue
+}
+
 // takeLocked is take with s.mu held.
 func (s *socket) takeLocked() taken {
 	if s.ended {
 		return taken{stop: true}
 	}
-	if len(s.queue) == 0 && s.closing == nil && !s.pingDue {
+	if !s.hasWorkLocked() {
 		s.writing = false
 		return taken{stop: true}
 	}
@@ -439,7 +445,7 @@ func (s *socket) run(ev *luaapi.Event) {
 // writer goroutine. now is a clock reading just taken, or zero. s.mu must
 // be held; writeAfter releases it.
 func (s *socket) writeAfter(now time.Time) {
-	if !s.mayStartWriterLocked() || (len(s.queue) == 0 && s.closing == nil && !s.pingDue) {
+	if !s.mayStartWriterLocked() || !s.hasWorkLocked() {
 		s.mu.Unlock()
 		return
 	}
