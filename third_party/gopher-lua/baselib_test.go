@@ -55,6 +55,17 @@ func TestOsDateFormatUTCWithTwoParam(t *testing.T) {
 
 	for _, c := range cases {
 		t.Run(c.Name, func(t *testing.T) {
+			// The expectation and the time os.date formats must be one
+			// second: the one given, or, when none is, the clock's, read
+			// away from a second's end.
+			if c.Timestamp != nil {
+				c.Now = time.Unix(*c.Timestamp, 0).In(c.Now.Location())
+			} else {
+				for time.Now().Nanosecond() > 990_000_000 {
+					time.Sleep(time.Millisecond)
+				}
+				c.Now = time.Now().In(c.Now.Location())
+			}
 			args := make([]LValue, 0)
 			args = append(args, LString(c.Format))
 			if c.Timestamp != nil {
