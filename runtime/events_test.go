@@ -105,6 +105,34 @@ func TestEventsRunInOrderWithOneCloseForEachWayToEnd(t *testing.T) {
 	}
 }
 
+// Messages that arrive behind the one whose script closed the socket are
+// not run: the socket is closing when the reader comes to them.
+func TestMessagesAfterAScriptsCloseAreNotRun(t *testing.T) {
+	t.Parallel()
+	g := lgtesting.NewGateway(t)
+	g.Deploy("/bye", `
+if websocketInfo.type == "data" then
+  if websocketInfo.message == "bye" then websocketInfo.close() end
+  print("ran " .. websocketInfo.message)
+elseif websocketInfo.type == "close" then
+  print("closed " .. websocketInfo.close_code)
+end`)
+	c := g.Dial("/bye")
+	// Both frames go before the client reads anything: the second is in
+	// the server's buffer when the first's script closes the socket.
+	c.Send("bye")
+	c.Send("after")
+	c.Send("later")
+	if code, _ := c.ExpectClose(); code != websocket.CloseNormalClosure {
+		t.Fatalf("closed with %d, want %d", code, websocket.CloseNormalClosure)
+	}
+	lgtesting.Eventually(t, "the close event", func() bool { return strings.Contains(g.Logs.String(), "closed 1000") })
+	logs := g.Logs.String()
+	if !strings.Contains(logs, "ran bye") || strings.Contains(logs, "ran after") || strings.Contains(logs, "ran later") {
+		t.Fatalf("want only the closing message run, logs:\n%s", logs)
+	}
+}
+
 func TestShutdownClosesEverySocketWith1001AndRunsCloseEvents(t *testing.T) {
 	g := lgtesting.NewGateway(t)
 	g.Deploy("/s", `if websocketInfo.type == "close" then print("closed " .. websocketInfo.close_code) end`)
