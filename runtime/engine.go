@@ -386,11 +386,10 @@ func (e *Engine) dispatch(s *socket, ev *luaapi.Event) (ended time.Time) {
 		e.pool.put(pv)
 		return time.Time{}
 	}
-	start := startOf(pv, ev)
-	long, ran, err := e.execute(pv, start, prog, ev)
+	long, ran, ended, err := e.execute(pv, prog, ev)
 	s.stats.executed(kind, ran, err)
 	s.late = late || long
-	return start.Add(ran)
+	return ended
 }
 
 // run runs prog for ev, an event with no socket (an upgrade's script
@@ -404,7 +403,7 @@ func (e *Engine) run(prog *luaapi.Program, ev *luaapi.Event) error {
 	if pv == nil {
 		return ErrShuttingDown
 	}
-	_, _, err := e.execute(pv, startOf(pv, ev), prog, ev)
+	_, _, _, err := e.execute(pv, prog, ev)
 	return err
 }
 
@@ -421,10 +420,11 @@ func startOf(pv *pooledVM, ev *luaapi.Event) time.Time {
 	return time.Now() // a check's event, which has no timestamp
 }
 
-// execute runs prog for ev on pv from start, logs a failure and gives pv
-// back. It reports whether the execution ran long (see pool.put), and how
-// long it ran.
-func (e *Engine) execute(pv *pooledVM, start time.Time, prog *luaapi.Program, ev *luaapi.Event) (long bool, ran time.Duration, err error) {
+// execute runs prog for ev on pv, logs a failure and gives pv back. It
+// reports whether the execution ran long (see pool.put), how long it ran,
+// and when it ended, a clock reading for the reply's first write.
+func (e *Engine) execute(pv *pooledVM, prog *luaapi.Program, ev *luaapi.Event) (long bool, ran time.Duration, ended time.Time, err error) {
+	start := startOf(pv, ev)
 	ran, err = pv.vm.RunTimed(start, e.cfg.ScriptTimeout, prog, ev)
 	logged := false
 	if err != nil {
@@ -439,7 +439,7 @@ func (e *Engine) execute(pv *pooledVM, start time.Time, prog *luaapi.Program, ev
 	if stopped {
 		e.watchdog.refresh()
 	}
-	return long, ran, err
+	return long, ran, start.Add(ran), err
 }
 
 // Shutdown refuses new sockets, closes every open one with

@@ -182,7 +182,7 @@ func (p *proxy) filter(ev *luaapi.Event, slot *waitSlot) (msg []byte, binary, ke
 	if pv == nil {
 		return nil, false, false // the socket closed while the frame waited
 	}
-	_, ran, err := e.execute(pv, startOf(pv, ev), prog, ev)
+	_, ran, _, err := e.execute(pv, prog, ev)
 	s.stats.executed(dataEvent, ran, err)
 	if err != nil || ev.Dropped {
 		return nil, false, false
