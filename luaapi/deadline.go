@@ -22,9 +22,6 @@ import (
 // while it stays open and nothing derived from it.
 type deadline struct {
 	timer *time.Timer
-	// started is when the current or last execution started. Only the
-	// goroutine running an execution on the VM writes and reads it.
-	started time.Time
 	// ended is raised once the current execution's context has ended
 	// (lua.Global.Stop), and lowered when the next starts.
 	ended atomic.Bool
@@ -81,7 +78,6 @@ func (d *deadline) fire() {
 // start returns the context of an execution that started at now and may
 // run for timeout.
 func (d *deadline) start(now time.Time, timeout time.Duration) context.Context {
-	d.started = now
 	at := now.Add(timeout)
 	d.mu.Lock()
 	defer d.mu.Unlock()

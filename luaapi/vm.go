@@ -252,10 +252,6 @@ func (e *ScriptError) Unwrap() error { return e.cause }
 // printed none. The slice is the caller's: the next execution starts another.
 func (vm *VM) Output() []string { return vm.output }
 
-// Started is when the last RunFor started its execution: the host times
-// an execution with it without reading the clock again.
-func (vm *VM) Started() time.Time { return vm.deadline.started }
-
 // Interrupt stops the execution in progress, if any, as if its time had
 // run out, with cause as the reason its error gives. It is the one method
 // that may be called from another goroutine while the VM runs.

@@ -426,6 +426,7 @@ func startOf(pv *pooledVM, ev *luaapi.Event) time.Time {
 func (e *Engine) execute(pv *pooledVM, prog *luaapi.Program, ev *luaapi.Event) (long bool, ran time.Duration, ended time.Time, err error) {
 	start := startOf(pv, ev)
 	ran, err = pv.vm.RunTimed(start, e.cfg.ScriptTimeout, prog, ev)
+	ended = start.Add(ran)
 	logged := false
 	if err != nil {
 		// Before the state goes back: it counts the failure against the
@@ -433,13 +434,13 @@ func (e *Engine) execute(pv *pooledVM, prog *luaapi.Program, ev *luaapi.Event) (
 		logged = pv.vm.LogFailure(ev, err)
 	}
 	if e.cfg.Logs != nil {
-		e.record(pv.vm, ev, err, logged)
+		e.record(pv.vm, ev, err, logged, ran, ended)
 	}
 	long, stopped := e.pool.put(pv)
 	if stopped {
 		e.watchdog.refresh()
 	}
-	return long, ran, start.Add(ran), err
+	return long, ran, ended, err
 }
 
 // Shutdown refuses new sockets, closes every open one with
