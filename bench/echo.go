@@ -1,6 +1,8 @@
 package bench
 
 import (
+	"fmt"
+	"io"
 	"net"
 	"net/http"
 
@@ -33,6 +35,26 @@ func StartEcho(addr string) (*EchoServer, error) {
 	})}}
 	go func() { _ = e.srv.Serve(ln) }()
 	return e, nil
+}
+
+// EchoEnv, set to "1", makes the load tool serve a raw echo in a process
+// of its own instead: see ServeEchoChild.
+const EchoEnv = "LUAGATE_BENCH_ECHO"
+
+// ServeEchoChild serves the raw echo on a loopback port, writes its
+// address as one line to out, and serves until in is closed. It is the
+// second server of luagate-bench --compare --self-check, where luagate
+// would run: a process of its own, as luagate's is.
+func ServeEchoChild(in io.Reader, out io.Writer) error {
+	e, err := StartEcho("127.0.0.1:0")
+	if err != nil {
+		return err
+	}
+	if _, err := fmt.Fprintln(out, e.ln.Addr().String()); err != nil {
+		return err
+	}
+	_, _ = io.Copy(io.Discard, in)
+	return e.Close()
 }
 
 // URL is the ws:// address of the server.

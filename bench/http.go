@@ -213,6 +213,11 @@ func StartPlainHTTP(exe string) (*ChildServer, error) {
 	return startChildServer(exe, PlainHTTPEnv, "the plain net/http server")
 }
 
+// StartEchoChild runs exe (the load tool) with EchoEnv set.
+func StartEchoChild(exe string) (*ChildServer, error) {
+	return startChildServer(exe, EchoEnv, "the second raw echo")
+}
+
 // StartChatHub runs exe (the load tool) with ChatHubEnv set.
 func StartChatHub(exe string) (*ChildServer, error) {
 	return startChildServer(exe, ChatHubEnv, "the raw broadcast hub")

@@ -67,10 +67,10 @@ func ServeChild(ctx context.Context, in io.Reader, out io.Writer) error {
 }
 
 // ServeAsChild runs this process as the part of a measurement its
-// environment names (ChildEnv, ChatHubEnv, PlainHTTPEnv), if it names one,
-// and returns the exit code. The load tool calls it first thing, and so
-// can a test binary, whose benchmarks then run their clients or baselines
-// in processes of their own.
+// environment names (ChildEnv, ChatHubEnv, PlainHTTPEnv, EchoEnv), if it
+// names one, and returns the exit code. The load tool calls it first
+// thing, and so can a test binary, whose benchmarks then run their
+// clients or baselines in processes of their own.
 func ServeAsChild(ctx context.Context) (code int, ok bool) {
 	var err error
 	switch {
@@ -80,6 +80,8 @@ func ServeAsChild(ctx context.Context) (code int, ok bool) {
 		err = ServeChatHub(os.Stdin, os.Stdout)
 	case os.Getenv(PlainHTTPEnv) == "1":
 		err = ServePlainHTTP(os.Stdin, os.Stdout)
+	case os.Getenv(EchoEnv) == "1":
+		err = ServeEchoChild(os.Stdin, os.Stdout)
 	default:
 		return 0, false
 	}

@@ -4,9 +4,11 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"io"
 	"net/http"
 	"os"
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/luagate/luagate/bench"
@@ -36,6 +38,31 @@ func startLuagate(t *testing.T) string {
 	return g.WSURL("/echo")
 }
 
+// jsonReport is what --json prints, as far as the tests read it.
+type jsonReport struct {
+	Rows []struct {
+		Name        string  `json:"name"`
+		Established int     `json:"established"`
+		Failed      int     `json:"failed"`
+		Sent        uint64  `json:"sent"`
+		Received    uint64  `json:"received"`
+		P99         float64 `json:"p99_us"`
+		CPUPerMsg   float64 `json:"cpu_us_per_msg"`
+	} `json:"rows"`
+	Ratios struct {
+		CPUPerMsg float64 `json:"cpu_per_msg"`
+	} `json:"ratios"`
+}
+
+func decodeReport(t *testing.T, out []byte) jsonReport {
+	t.Helper()
+	var r jsonReport
+	if err := json.Unmarshal(out, &r); err != nil {
+		t.Fatalf("%v: %s", err, out)
+	}
+	return r
+}
+
 // TestLoadToolMeasuresLuagateEcho runs the tool as the command line does,
 // briefly, against luagate with the echo example: the greeting each
 // connection gets first must not count as a reply, and the server's CPU
@@ -50,22 +77,34 @@ func TestLoadToolMeasuresLuagateEcho(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errs.String())
 	}
-	var report struct {
-		Rows []struct {
-			Established int     `json:"established"`
-			Failed      int     `json:"failed"`
-			Sent        uint64  `json:"sent"`
-			Received    uint64  `json:"received"`
-			P99         float64 `json:"p99_us"`
-			CPUPerMsg   float64 `json:"cpu_us_per_msg"`
-		} `json:"rows"`
-	}
-	if err := json.Unmarshal(out.Bytes(), &report); err != nil {
-		t.Fatalf("%v: %s", err, out.String())
-	}
+	report := decodeReport(t, out.Bytes())
 	r := report.Rows[0]
 	if len(report.Rows) != 1 || r.Established != 20 || r.Failed != 0 || r.Received == 0 || r.Received != r.Sent || r.P99 <= 0 || r.CPUPerMsg <= 0 {
 		t.Fatalf("report %+v", report)
+	}
+}
+
+// TestSelfCheckComparesTheRawEchoWithItself runs --compare --self-check
+// briefly: both rows are raw echoes, the second in a process of its own
+// whose CPU time is read, and both answer every connection.
+func TestSelfCheckComparesTheRawEchoWithItself(t *testing.T) {
+	t.Parallel()
+	var out, errs bytes.Buffer
+	args := []string{"--compare", "--self-check", "--conns", "20", "--duration", "500ms", "--json"}
+	if code := run(context.Background(), args, &out, &errs); code != 0 {
+		t.Fatalf("exit %d: %s", code, errs.String())
+	}
+	report := decodeReport(t, out.Bytes())
+	if len(report.Rows) != 2 || report.Rows[0].Name != "raw gorilla echo" || report.Rows[1].Name != "raw echo, own process" {
+		t.Fatalf("rows %+v", report.Rows)
+	}
+	for _, r := range report.Rows {
+		if r.Established != 20 || r.Received == 0 || r.CPUPerMsg <= 0 {
+			t.Errorf("%s: %+v", r.Name, r)
+		}
+	}
+	if report.Ratios.CPUPerMsg <= 0 {
+		t.Errorf("ratios %+v", report.Ratios)
 	}
 }
 
@@ -84,6 +123,23 @@ func TestCommandLineMistakesAreRefused(t *testing.T) {
 		var out, errs bytes.Buffer
 		if code := run(context.Background(), args, &out, &errs); code == 0 {
 			t.Errorf("%q: exit 0, want a refusal", args)
+		}
+	}
+}
+
+// TestSelfCheckRefusesWhatItWouldIgnore: --self-check runs no luagate, so
+// the flags that choose or change luagate's side are refused with it.
+func TestSelfCheckRefusesWhatItWouldIgnore(t *testing.T) {
+	for _, args := range [][]string{
+		{"--self-check", "--url", "ws://127.0.0.1:1/echo"},
+		{"--compare", "--self-check", "--proxy"},
+		{"--compare", "--self-check", "--luagate-bin", "/bin/true"},
+		{"--compare", "--self-check", "--script", "x.lua"},
+		{"--http", "--compare", "--self-check"},
+	} {
+		_, err := parseOptions(args, io.Discard)
+		if err == nil || !strings.Contains(err.Error(), "--self-check") {
+			t.Errorf("%q: %v, want --self-check refused", args, err)
 		}
 	}
 }

@@ -116,7 +116,8 @@ func measure(ctx context.Context, o options, name, url string, pid int) (row, er
 }
 
 // compare measures the raw echo in this process, then luagate with the echo
-// script in a process of its own.
+// script in a process of its own; with --self-check, a second raw echo in
+// luagate's place.
 func compare(ctx context.Context, o options, stderr io.Writer) ([]row, []ratios, error) {
 	if o.procs == 0 {
 		// The raw echo runs in this process. Its clients must not: they
@@ -131,26 +132,20 @@ func compare(ctx context.Context, o options, stderr io.Writer) ([]row, []ratios,
 	}
 	defer echo.Close()
 	raw, scripted := row{Name: "raw gorilla echo"}, row{Name: "luagate echo.lua"}
-	var script []byte
-	if o.proxy {
-		// The same echo is the backend: what the relay adds is all
-		// that differs.
-		script = []byte("--#ENDPOINT WEBSOCKET /echo\n--#BACKEND " + echo.URL() + "\n")
-		raw.Name, scripted.Name = "direct to the echo backend", "luagate --#BACKEND relay"
-	} else if script, err = os.ReadFile(o.script); err != nil {
-		return nil, nil, fmt.Errorf("read the echo script (run from the repository, or pass --script): %w", err)
+	var (
+		second    server
+		stopOther func()
+	)
+	if o.selfCheck {
+		scripted.Name = "raw echo, own process"
+		second, stopOther, err = startTwin()
+	} else {
+		second, stopOther, err = startScripted(ctx, o, echo, &raw, &scripted)
 	}
-	bin, cleanup, err := luagateBinary(ctx, o)
 	if err != nil {
 		return nil, nil, err
 	}
-	defer cleanup()
-
-	lg, err := bench.StartLuagate(ctx, bin, script)
-	if err != nil {
-		return nil, nil, err
-	}
-	defer lg.Stop()
+	defer stopOther()
 
 	// Rounds alternate between the servers, so that a change in the
 	// machine's load during the run weighs on both alike.
@@ -161,7 +156,7 @@ func compare(ctx context.Context, o options, stderr io.Writer) ([]row, []ratios,
 			total *row
 			url   string
 			pid   int
-		}{{&raw, echo.URL(), os.Getpid()}, {&scripted, lg.URL("/echo"), lg.Pid()}} {
+		}{{&raw, echo.URL(), os.Getpid()}, {&scripted, second.url, second.pid}} {
 			r, err := measure(ctx, o, s.total.Name, s.url, s.pid)
 			if err != nil {
 				return nil, nil, err
@@ -179,6 +174,53 @@ func compare(ctx context.Context, o options, stderr io.Writer) ([]row, []ratios,
 		perRound = append(perRound, compareRows(pair[0], pair[1]))
 	}
 	return []row{raw, scripted}, perRound, nil
+}
+
+// server is the second server of --compare: where its echo is, and its
+// process.
+type server struct {
+	url string
+	pid int
+}
+
+// startTwin starts a second raw echo in a child process, for --self-check.
+func startTwin() (server, func(), error) {
+	exe, err := os.Executable()
+	if err != nil {
+		return server{}, nil, err
+	}
+	twin, err := bench.StartEchoChild(exe)
+	if err != nil {
+		return server{}, nil, err
+	}
+	return server{url: twin.WSURL("/echo"), pid: twin.Pid()}, twin.Stop, nil
+}
+
+// startScripted starts luagate with the echo script, or with a relay to
+// echo under --proxy, and names the rows for what they measure.
+func startScripted(ctx context.Context, o options, echo *bench.EchoServer, raw, scripted *row) (server, func(), error) {
+	var script []byte
+	if o.proxy {
+		// The same echo is the backend: what the relay adds is all
+		// that differs.
+		script = []byte("--#ENDPOINT WEBSOCKET /echo\n--#BACKEND " + echo.URL() + "\n")
+		raw.Name, scripted.Name = "direct to the echo backend", "luagate --#BACKEND relay"
+	} else {
+		var err error
+		if script, err = os.ReadFile(o.script); err != nil {
+			return server{}, nil, fmt.Errorf("read the echo script (run from the repository, or pass --script): %w", err)
+		}
+	}
+	bin, cleanup, err := luagateBinary(ctx, o)
+	if err != nil {
+		return server{}, nil, err
+	}
+	lg, err := bench.StartLuagate(ctx, bin, script)
+	if err != nil {
+		cleanup()
+		return server{}, nil, err
+	}
+	return server{url: lg.URL("/echo"), pid: lg.Pid()}, func() { lg.Stop(); cleanup() }, nil
 }
 
 // luagateBinary is --luagate-bin, or a luagate built for the run; cleanup

@@ -25,6 +25,9 @@ type options struct {
 	scriptSet bool
 	http      bool
 	proxy     bool
+	// selfCheck is --self-check; luagateBinSet says --luagate-bin was given.
+	selfCheck     bool
+	luagateBinSet bool
 	// fanout is --fanout's room size, 0 without it; senders --senders.
 	fanout  int
 	senders int
@@ -45,7 +48,9 @@ With --fanout N, it puts N sockets in one room and compares luagate's
 Websocket.send{group=} with a raw gorilla broadcast hub built as gorilla's chat
 example, --senders of the sockets sending in a closed loop: deliveries/s and
 the server's CPU per delivery. With --proxy, it measures luagate relaying a --#BACKEND endpoint to that echo
-instead of running a script.
+instead of running a script. With --self-check, --compare measures the raw
+echo against a second raw echo in a process of its own, where luagate would
+run: the ratios the tool gives two equal servers on this machine.
 
 Flags:
 `
@@ -75,6 +80,7 @@ func parseOptions(args []string, stderr io.Writer) (options, error) {
 	fs.StringVar(&o.script, "script", "testdata/examples/echo/endpoints/echo.lua", "endpoint script luagate runs in --compare; it must echo on /echo")
 	fs.BoolVar(&o.http, "http", false, "load HTTP instead of WebSocket: --url is http://, --conns counts keep-alive clients (100 unless given)")
 	fs.BoolVar(&o.proxy, "proxy", false, "with --compare: luagate relays a --#BACKEND endpoint without code to the raw echo, measured against connecting to the echo directly")
+	fs.BoolVar(&o.selfCheck, "self-check", false, "with --compare: measure the raw echo against a second raw echo in a process of its own, instead of luagate")
 	fs.IntVar(&o.fanout, "fanout", 0, "compare a fan-out to this many sockets in one room: luagate's group send against a raw gorilla broadcast hub")
 	fs.IntVar(&o.senders, "senders", 1, "with --fanout: how many of the sockets send")
 	if err := fs.Parse(args); err != nil {
@@ -83,6 +89,7 @@ func parseOptions(args []string, stderr io.Writer) (options, error) {
 	conns := false
 	fs.Visit(func(f *flag.Flag) {
 		o.scriptSet = o.scriptSet || f.Name == "script"
+		o.luagateBinSet = o.luagateBinSet || f.Name == "luagate-bin"
 		conns = conns || f.Name == "conns"
 	})
 	if o.http && !conns {
@@ -97,6 +104,8 @@ func parseOptions(args []string, stderr io.Writer) (options, error) {
 		return o, fmt.Errorf("--url is required without --compare")
 	case o.proxy && !o.compare:
 		return o, fmt.Errorf("--proxy goes with --compare")
+	case o.selfCheck && (!o.compare || o.http || o.proxy || o.fanout > 0 || o.scriptSet || o.luagateBinSet):
+		return o, fmt.Errorf("--self-check goes with --compare alone: it runs no luagate, so --http, --proxy, --fanout, --script and --luagate-bin do not apply")
 	case o.rounds < 1:
 		return o, fmt.Errorf("--rounds %d: must be at least 1", o.rounds)
 	case o.rounds > 1 && o.load.Idle:
