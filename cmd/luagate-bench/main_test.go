@@ -85,8 +85,8 @@ func TestLoadToolMeasuresLuagateEcho(t *testing.T) {
 }
 
 // TestSelfCheckComparesTheRawEchoWithItself runs --compare --self-check
-// briefly: both rows are raw echoes, the second in a process of its own
-// whose CPU time is read, and both answer every connection.
+// briefly: both rows are raw echoes, each answers every connection, and
+// each has its CPU per message read.
 func TestSelfCheckComparesTheRawEchoWithItself(t *testing.T) {
 	t.Parallel()
 	var out, errs bytes.Buffer
