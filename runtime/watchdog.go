@@ -20,9 +20,15 @@ var ErrMemoryLimit = errors.New("script exceeded the memory limit")
 // instruction allocates: a concatenation doubles a string at most), and
 // rarely once none has run for watchdogRest. The first execution after
 // such a rest wakes it (pool.wake), so that no execution runs long
-// unseen.
+// unseen. A hog is judged only on a live heap a collection has just
+// measured, so how far it grows past the limit follows the collector's
+// cycles more than the interval: hogs were stopped as early with 16 ms as
+// with 2 ms, while looking every 2 ms, 500 wakeups a second whatever the
+// message rate, cost a message at 10,000 a second 1-6 µs of CPU (see
+// BENCHMARKS.md). At 50 ms a hog growing by 1 MiB strings was stopped at
+// up to three times the limit.
 const (
-	watchdogInterval     = 2 * time.Millisecond
+	watchdogInterval     = 16 * time.Millisecond
 	watchdogIdleInterval = 50 * time.Millisecond
 	watchdogRest         = 50 * time.Millisecond
 )
