@@ -45,7 +45,7 @@ const (
 	allocsMetric = "/gc/heap/allocs:bytes"
 )
 
-// watchdog looks at the running executions every few milliseconds. It
+// watchdog looks at the running executions every watchdogInterval. It
 // stops executions that make the heap grow too much; at shutdown it stops
 // the executions of open and data events (see pool.abandonEvents); and it
 // counts its looks, so that an execution that ran for a while is known
