@@ -1,9 +1,7 @@
 package bench
 
 import (
-	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"time"
 
@@ -94,15 +92,11 @@ func (c *chatClient) writePump() {
 // path, writes its address as a line on out, and serves until in is
 // closed.
 func ServeChatHub(in io.Reader, out io.Writer) error {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return err
-	}
 	h := &chatHub{clients: map[*chatClient]bool{}, broadcast: make(chan []byte),
 		register: make(chan *chatClient), unregister: make(chan *chatClient)}
 	go h.run()
 	up := websocket.Upgrader{CheckOrigin: func(*http.Request) bool { return true }}
-	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return serveAsChild(in, out, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ws, err := up.Upgrade(w, r, nil)
 		if err != nil {
 			return
@@ -111,11 +105,5 @@ func ServeChatHub(in io.Reader, out io.Writer) error {
 		h.register <- c
 		go c.writePump()
 		go c.readPump()
-	})}
-	go func() { _ = srv.Serve(ln) }()
-	if _, err := fmt.Fprintln(out, ln.Addr().String()); err != nil {
-		return err
-	}
-	_, _ = io.Copy(io.Discard, in)
-	return srv.Close()
+	}))
 }

@@ -1,7 +1,6 @@
 package bench
 
 import (
-	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -24,17 +23,22 @@ func StartEcho(addr string) (*EchoServer, error) {
 	if err != nil {
 		return nil, err
 	}
+	e := &EchoServer{ln: ln, srv: &http.Server{Handler: echoHandler()}}
+	go func() { _ = e.srv.Serve(ln) }()
+	return e, nil
+}
+
+// echoHandler upgrades every request and echoes on the connection.
+func echoHandler() http.Handler {
 	up := websocket.Upgrader{CheckOrigin: func(*http.Request) bool { return true }}
-	e := &EchoServer{ln: ln, srv: &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ws, err := up.Upgrade(w, r, nil)
 		if err != nil {
 			return
 		}
 		defer ws.Close()
 		Echo(ws)
-	})}}
-	go func() { _ = e.srv.Serve(ln) }()
-	return e, nil
+	})
 }
 
 // EchoEnv, set to "1", makes the load tool serve a raw echo in a process
@@ -46,15 +50,7 @@ const EchoEnv = "LUAGATE_BENCH_ECHO"
 // second server of luagate-bench --compare --self-check, where luagate
 // would run: a process of its own, as luagate's is.
 func ServeEchoChild(in io.Reader, out io.Writer) error {
-	e, err := StartEcho("127.0.0.1:0")
-	if err != nil {
-		return err
-	}
-	if _, err := fmt.Fprintln(out, e.ln.Addr().String()); err != nil {
-		return err
-	}
-	_, _ = io.Copy(io.Discard, in)
-	return e.Close()
+	return serveAsChild(in, out, echoHandler())
 }
 
 // URL is the ws:// address of the server.

@@ -184,14 +184,20 @@ const PlainHTTPEnv = "LUAGATE_BENCH_PLAIN_HTTP"
 // no scripting. It listens on a loopback port, writes its address as a
 // line on out, and serves until in is closed.
 func ServePlainHTTP(in io.Reader, out io.Writer) error {
+	return serveAsChild(in, out, http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		_, _ = io.WriteString(w, "hello")
+	}))
+}
+
+// serveAsChild serves h on a loopback port, writes its address as one line
+// to out for the parent (startChildServer), and serves until in is closed.
+func serveAsChild(in io.Reader, out io.Writer, h http.Handler) error {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return err
 	}
-	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
-		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-		_, _ = io.WriteString(w, "hello")
-	})}
+	srv := &http.Server{Handler: h}
 	go func() { _ = srv.Serve(ln) }()
 	if _, err := fmt.Fprintln(out, ln.Addr().String()); err != nil {
 		return err
