@@ -109,7 +109,10 @@ func TestMetricsCountPushByStatus(t *testing.T) {
 		t.Helper()
 		lgtesting.Eventually(t, what, func() bool {
 			m = scrape(t, g.URL("/metrics"), lgtesting.Token)
+			// The sweep counts what it expired after its commit, which is
+			// when waitStatus sees the status.
 			return value(m, "luagate_push_messages_total", "status", "DELIVERED") == delivered &&
+				value(m, "luagate_push_messages_total", "status", "EXPIRED") == 2 &&
 				value(m, "luagate_push_pending") == pending
 		})
 		checkSeries(t, m, []want{
