@@ -76,7 +76,8 @@ func (n *Node) Solutions() endpoints.SolutionSaver { return &n.sol }
 
 // Save stores a change made on this node: in the bucket, unless another
 // node's change came first (scripts.ErrRevisionConflict), then in bbolt.
-// Without the cluster it is refused, never applied here only.
+// Without the cluster it is refused, never applied here only. Like
+// storage.Store.Save, it takes sol over.
 func (r *replica) Save(sol scripts.Solution) (scripts.Solution, uint64, error) {
 	n := r.node
 	r.mu.Lock()

@@ -165,9 +165,10 @@ func (s *Server) putSolution(w http.ResponseWriter, r *http.Request, _ httproute
 
 // Deploy replaces the whole solution with sol, exactly as PUT
 // /api/v1/solution does: everything is compiled first, and any problem
-// leaves the running solution as it was.
+// leaves the running solution as it was. What runs is a copy of sol, so
+// the caller may go on changing it.
 func (s *Server) Deploy(sol scripts.Solution) error {
-	_, err := s.change(replaceWith(sol))
+	_, err := s.change(replaceWith(sol.Clone()))
 	return err
 }
 

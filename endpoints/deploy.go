@@ -125,7 +125,7 @@ func (s *Server) change(edit func(*scripts.Solution) error) (res deployResult, e
 	if err := s.checkSecurity(compiled); err != nil {
 		return deployResult{}, err
 	}
-	stored, rev, err := s.cfg.Solutions.Save(compiled.Solution)
+	stored, rev, err := s.cfg.Solutions.Save(compiled.Solution) // current()'s copy still, which Save takes over
 	if err != nil {
 		return deployResult{}, err
 	}

@@ -10,7 +10,8 @@ import (
 // stored, with its revision. storage.Store is one; a cluster's agrees the
 // change with the other nodes first, and answers
 // scripts.ErrRevisionConflict (409) when another node's change came
-// first.
+// first. Save takes sol over, as storage.Store.Save does: the caller
+// must not change sol's slices and maps afterwards.
 type SolutionSaver interface {
 	Save(sol scripts.Solution) (scripts.Solution, uint64, error)
 }

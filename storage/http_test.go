@@ -19,6 +19,7 @@ func TestHTTPEndpointsAndTheWebserviceConfigSurviveAReopen(t *testing.T) {
 		},
 		Webservice: scripts.Webservice{CORS: scripts.CORS{Origin: scripts.Origins{"*"}, ExposeHeaders: []string{"X-Total"}}},
 	}
+	want := sol.Clone() // Save takes sol over and stamps it
 	if _, _, err := s.Save(sol); err != nil {
 		t.Fatal(err)
 	}
@@ -32,7 +33,6 @@ func TestHTTPEndpointsAndTheWebserviceConfigSurviveAReopen(t *testing.T) {
 	}
 	defer s.Close()
 	got, _ := mustLoad(t, s)
-	want := sol.Clone()
 	for i := range got.Endpoints {
 		got.Endpoints[i].UpdatedAt = time.Time{}
 	}

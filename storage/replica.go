@@ -9,7 +9,7 @@ import (
 // Stage returns sol as Save would store it now and the revision it would
 // get, without storing anything: for a change that must be agreed
 // elsewhere (a cluster's shared copy) before it is written here with
-// SaveRevision.
+// SaveRevision. Like Save, it takes sol over.
 func (s *Store) Stage(sol scripts.Solution) (scripts.Solution, uint64, error) {
 	if s.closed.Load() {
 		return scripts.Solution{}, 0, ErrClosed
@@ -22,13 +22,14 @@ func (s *Store) Stage(sol scripts.Solution) (scripts.Solution, uint64, error) {
 	if err != nil {
 		return scripts.Solution{}, 0, err
 	}
-	stamp(old, sol, stampTime())
+	stamp(readSavedOf(old).endpoints, sol.Endpoints, stampTime())
 	return sol, rev + 1, nil
 }
 
 // SaveRevision replaces the whole stored solution with sol, UpdatedAt
 // fields as they are, and sets the revision to rev, in one transaction:
 // for a revision made on another node, or staged here (Stage) and agreed.
+// Like Save, it takes sol over: it sorts sol's endpoints in place.
 func (s *Store) SaveRevision(sol scripts.Solution, rev uint64) error {
 	if s.closed.Load() {
 		return ErrClosed

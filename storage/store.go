@@ -321,11 +321,14 @@ func (s *Store) Load() (scripts.Solution, uint64, error) {
 // the revision, and returns the solution as stored and the new revision.
 // An endpoint whose script is byte-identical to the stored one keeps its
 // UpdatedAt; every other endpoint gets the time of this Save (UTC,
-// milliseconds). The UpdatedAt fields of sol are ignored, and sol itself is
-// not modified. Two endpoints with the same path are refused, since only one
-// of them could be stored. The returned solution's endpoints are also the
-// store's record of what it wrote, which the next Save diffs against: the
-// caller must not change them.
+// milliseconds); the UpdatedAt fields of sol are ignored. Two endpoints with
+// the same path are refused, since only one of them could be stored.
+//
+// Save takes sol over rather than copying it (a change of one endpoint of
+// a thousand copied a thousand): it sorts and stamps sol's endpoints in
+// place, and the solution it returns shares sol's slices and maps. They
+// are also the store's record of what it wrote, which the next Save diffs
+// against, so the caller must not change them afterwards.
 func (s *Store) Save(sol scripts.Solution) (scripts.Solution, uint64, error) {
 	if s.closed.Load() {
 		return scripts.Solution{}, 0, ErrClosed
@@ -354,12 +357,7 @@ func (s *Store) Save(sol scripts.Solution) (scripts.Solution, uint64, error) {
 			return err
 		}
 		rev = oldRev + 1
-		for i, e := range sol.Endpoints {
-			sol.Endpoints[i].UpdatedAt = now
-			if p, ok := prev.find(e); ok && p.Script == e.Script {
-				sol.Endpoints[i].UpdatedAt = p.UpdatedAt
-			}
-		}
+		stamp(prev.endpoints, sol.Endpoints, now)
 		saved = savedOf(sol)
 		if err := writeChanges(tx, prev, saved); err != nil {
 			return err
@@ -373,10 +371,10 @@ func (s *Store) Save(sol scripts.Solution) (scripts.Solution, uint64, error) {
 	return sol, rev, nil
 }
 
-// prepare copies sol sorted, and refuses two endpoints with one path,
-// since only one of them could be stored.
+// prepare sorts sol in place, its maps made non-nil, and refuses two
+// endpoints with one path, since only one of them could be stored.
 func (s *Store) prepare(sol scripts.Solution) (scripts.Solution, error) {
-	sol = sol.Clone() // sorted by path, maps non-nil, caller's slices untouched
+	sol.Normalize()
 	for i := 1; i < len(sol.Endpoints); i++ {
 		if sol.Endpoints[i].Key() == sol.Endpoints[i-1].Key() {
 			return scripts.Solution{}, fmt.Errorf("save solution to %s: endpoint %q declared twice", s.path, sol.Endpoints[i].Key())
@@ -390,19 +388,16 @@ func (s *Store) prepare(sol scripts.Solution) (scripts.Solution, error) {
 // the stored JSON does not depend on the server's zone.
 func stampTime() time.Time { return time.Now().UTC().Truncate(time.Millisecond) }
 
-// stamp sets the UpdatedAt of sol's endpoints: old's for a script that is
-// unchanged, now for the rest.
-func stamp(old, sol scripts.Solution, now time.Time) {
-	// Indexed once: a lookup per endpoint would make a deploy quadratic in
-	// their number.
-	prev := make(map[string]scripts.Endpoint, len(old.Endpoints))
-	for _, e := range old.Endpoints {
-		prev[e.Key()] = e
-	}
-	for i, e := range sol.Endpoints {
-		sol.Endpoints[i].UpdatedAt = now
-		if p, ok := prev[e.Key()]; ok && p.Script == e.Script {
-			sol.Endpoints[i].UpdatedAt = p.UpdatedAt
+// stamp sets the UpdatedAt of next's endpoints: prev's for a script that
+// is unchanged, now for the rest. Both are in endpointOrder.
+func stamp(prev, next []scripts.Endpoint, now time.Time) {
+	for p, e := range pairs(prev, next) {
+		switch {
+		case e == nil:
+		case p != nil && p.Script == e.Script:
+			e.UpdatedAt = p.UpdatedAt
+		default:
+			e.UpdatedAt = now
 		}
 	}
 }

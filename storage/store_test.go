@@ -273,12 +273,18 @@ func TestSaveReplacesWholeSolution(t *testing.T) {
 	sameContent(t, loaded, smaller)
 }
 
-func TestSaveDoesNotModifyCallersSolution(t *testing.T) {
+// Save takes the caller's solution over instead of copying it, which was
+// a third of what a change of one endpoint of a thousand allocated: what
+// it returns is sol's own endpoints, sorted and stamped.
+func TestSaveTakesTheSolutionOver(t *testing.T) {
 	s := newTestStore(t)
 	sol := fullSolution()
-	mustSave(t, s, sol)
-	if sol.Endpoints[0].Path != "/echo" || !sol.Endpoints[0].UpdatedAt.IsZero() {
-		t.Errorf("caller's endpoints were sorted or stamped: %+v", sol.Endpoints[0])
+	got, _ := mustSave(t, s, sol)
+	if &got.Endpoints[0] != &sol.Endpoints[0] {
+		t.Fatal("Save returned a copy of the endpoints")
+	}
+	if !slices.IsSortedFunc(sol.Endpoints, endpointOrder) || sol.Endpoints[0].UpdatedAt.IsZero() {
+		t.Errorf("the endpoints were not sorted and stamped in place: %+v", sol.Endpoints)
 	}
 }
 
