@@ -21,20 +21,24 @@ const Slice = 200 * time.Microsecond
 // Yielder yields the processor when its work has run for a Slice. The
 // zero value is ready; one Yielder serves one goroutine.
 type Yielder struct {
-	due time.Time
+	// start is the first Step's time; due is when, since start, the next
+	// yield is. Measuring from one reading needs only the monotonic clock
+	// at each Step, half the cost of time.Now, which was a tenth of a
+	// change of one endpoint of a thousand.
+	start time.Time
+	due   time.Duration
 }
 
 // Step is called between steps of the work: it yields if the work has
 // run for a Slice since the last yield.
 func (y *Yielder) Step() {
-	now := time.Now()
-	if y.due.IsZero() {
-		y.due = now.Add(Slice)
+	if y.start.IsZero() {
+		y.start, y.due = time.Now(), Slice
 		return
 	}
-	if now.Before(y.due) {
+	if time.Since(y.start) < y.due {
 		return
 	}
 	runtime.Gosched()
-	y.due = time.Now().Add(Slice)
+	y.due = time.Since(y.start) + Slice
 }
