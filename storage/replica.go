@@ -22,7 +22,7 @@ func (s *Store) Stage(sol scripts.Solution) (scripts.Solution, uint64, error) {
 	if err != nil {
 		return scripts.Solution{}, 0, err
 	}
-	stamp(readSavedOf(old).endpoints, sol.Endpoints, stampTime())
+	stamp(old.Endpoints, sol.Endpoints, stampTime()) // Load sorts as prepare does
 	return sol, rev + 1, nil
 }
 
