@@ -208,7 +208,7 @@ func TestProxyClosesTheBackendAsTheClientCloses(t *testing.T) {
 	case <-time.After(lgtesting.WaitLimit):
 		t.Fatal("the backend was not closed")
 	}
-	c = g.Dial("/p/b")
+	g.Dial("/p/b") // the socket the administrator deletes
 	<-b.Upgrades
 	id := g.SocketIDs(1)[0]
 	if status, body := g.API(http.MethodDelete, wire.Prefix+"/sockets/"+id, ""); status != http.StatusNoContent {

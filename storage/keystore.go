@@ -6,6 +6,7 @@ import (
 	"errors"
 
 	bolt "go.etcd.io/bbolt"
+	berrors "go.etcd.io/bbolt/errors"
 
 	"github.com/luagate/luagate/keystore"
 )
@@ -21,9 +22,6 @@ var (
 
 	keystoreBuckets = [][]byte{bucketKeystore, bucketKeystoreExpiry, bucketKeystoreUsage}
 )
-
-// errKeystoreStop ends a bbolt walk early; it never leaves this file.
-var errKeystoreStop = errors.New("stop")
 
 // KeystoreGet implements keystore.Store.
 func (s *Store) KeystoreGet(key string) ([]byte, error) {
@@ -137,7 +135,7 @@ func (s *Store) KeystoreClear() error {
 	}
 	err := s.db.Update(func(tx *bolt.Tx) error {
 		for _, name := range keystoreBuckets {
-			if err := tx.DeleteBucket(name); err != nil && !errors.Is(err, bolt.ErrBucketNotFound) {
+			if err := tx.DeleteBucket(name); err != nil && !errors.Is(err, berrors.ErrBucketNotFound) {
 				return err
 			}
 		}
