@@ -112,7 +112,7 @@ func (token) ImplementsGraphQLType(name string) bool { return name == "Token" }
 func (t *token) UnmarshalGraphQL(input any) error {
 	s, ok := input.(string)
 	if !ok {
-		return fmt.Errorf("Token: a string, not %T", input)
+		return fmt.Errorf("a Token is a string, not %T", input)
 	}
 	*t = token(s)
 	return nil
