@@ -21,7 +21,7 @@ func CheckName(name string) error {
 	case name == "" || len(name) > MaxNameBytes:
 		return fmt.Errorf("%w: a name has 1 to %d bytes, this one %d", ErrBadName, MaxNameBytes, len(name))
 	case name == "." || strings.Contains(name, ".."):
-		return fmt.Errorf("%w: %q is or holds a \".\" or \"..\" path element", ErrBadName, scripts.Elide(name))
+		return fmt.Errorf("%w: %q is \".\" or holds \"..\"", ErrBadName, scripts.Elide(name))
 	case strings.ContainsAny(name, `/\`):
 		return fmt.Errorf("%w: %q holds a slash or a backslash: a name is one path element", ErrBadName, scripts.Elide(name))
 	case !utf8.ValidString(name):
