@@ -5,7 +5,6 @@ import (
 	"encoding/hex"
 	"maps"
 	"slices"
-	"sort"
 	"strings"
 	"time"
 )
@@ -148,13 +147,7 @@ func (s *Solution) Normalize() {
 	for i := range s.Endpoints {
 		s.Endpoints[i].Method = normalMethod(s.Endpoints[i].Method)
 	}
-	sort.Slice(s.Endpoints, func(i, j int) bool {
-		a, b := s.Endpoints[i], s.Endpoints[j]
-		if a.Path != b.Path {
-			return a.Path < b.Path
-		}
-		return a.Method < b.Method
-	})
+	slices.SortFunc(s.Endpoints, func(a, b Endpoint) int { return CompareEndpoints(&a, &b) })
 	if s.Endpoints == nil {
 		s.Endpoints = []Endpoint{}
 	}
@@ -167,6 +160,16 @@ func (s *Solution) Normalize() {
 	if s.Config.Policies == nil {
 		s.Config.Policies = map[string]RatePolicy{}
 	}
+}
+
+// CompareEndpoints is the order Normalize sorts endpoints in: by path,
+// then by method (a WebSocket endpoint's "" first). A storage diff walks
+// two normalized lists side by side in it.
+func CompareEndpoints(a, b *Endpoint) int {
+	if c := strings.Compare(a.Path, b.Path); c != 0 {
+		return c
+	}
+	return strings.Compare(a.Method, b.Method)
 }
 
 // Clone returns a deep copy, so a caller can derive a new revision without

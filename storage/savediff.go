@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"iter"
 	"maps"
-	"slices"
-	"strings"
 
 	bolt "go.etcd.io/bbolt"
 
@@ -15,10 +13,10 @@ import (
 )
 
 // savedSolution is what the content buckets hold: the endpoints, sorted
-// as scripts.Solution.Normalize sorts them, and the modules' and event
-// handlers' sources by name. Its endpoints are the saved solution's own
-// slice, not a copy (a map of them cost a change of one endpoint of a
-// thousand 160 KB).
+// as scripts.Solution.Normalize sorts them (read and prepare both
+// normalize), and the modules' and event handlers' sources by name. Its
+// endpoints are the saved solution's own slice, not a copy (a map of them
+// cost a change of one endpoint of a thousand 160 KB).
 type savedSolution struct {
 	endpoints         []scripts.Endpoint
 	modules, handlers map[string]string
@@ -29,28 +27,11 @@ func savedOf(sol scripts.Solution) *savedSolution {
 	return &savedSolution{endpoints: sol.Endpoints, modules: maps.Clone(sol.Modules), handlers: maps.Clone(sol.EventHandlers)}
 }
 
-// readSavedOf is savedOf for a solution read from the buckets, in their
-// order.
-func readSavedOf(sol scripts.Solution) *savedSolution {
-	slices.SortFunc(sol.Endpoints, endpointOrder)
-	return savedOf(sol)
-}
-
-// endpointOrder is Normalize's order: by path, then method.
-func endpointOrder(a, b scripts.Endpoint) int { return compareEndpoints(&a, &b) }
-
-func compareEndpoints(a, b *scripts.Endpoint) int {
-	if c := strings.Compare(a.Path, b.Path); c != 0 {
-		return c
-	}
-	return strings.Compare(a.Method, b.Method)
-}
-
-// pairs walks prev and next, both in endpointOrder without two of one
-// key, and yields every endpoint of either with its namesake in the
-// other, nil where there is none. It is a merge, since a search of prev
-// per endpoint of next was a third of a change of one endpoint of a
-// thousand.
+// pairs walks prev and next, both in scripts.CompareEndpoints's order
+// without two of one key, and yields every endpoint of either with its
+// namesake in the other, nil where there is none. It is a merge, since a
+// search of prev per endpoint of next was a third of a change of one
+// endpoint of a thousand.
 func pairs(prev, next []scripts.Endpoint) iter.Seq2[*scripts.Endpoint, *scripts.Endpoint] {
 	return func(visit func(p, n *scripts.Endpoint) bool) {
 		i, j := 0, 0
@@ -63,7 +44,7 @@ func pairs(prev, next []scripts.Endpoint) iter.Seq2[*scripts.Endpoint, *scripts.
 				n = &next[j]
 			default:
 				p, n = &prev[i], &next[j]
-				switch c := compareEndpoints(p, n); {
+				switch c := scripts.CompareEndpoints(p, n); {
 				case c < 0:
 					n = nil
 				case c > 0:

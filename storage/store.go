@@ -350,7 +350,7 @@ func (s *Store) Save(sol scripts.Solution) (scripts.Solution, uint64, error) {
 			if err != nil {
 				return err
 			}
-			prev = readSavedOf(old)
+			prev = savedOf(old)
 		}
 		oldRev, err := revision(tx)
 		if err != nil {
@@ -389,7 +389,7 @@ func (s *Store) prepare(sol scripts.Solution) (scripts.Solution, error) {
 func stampTime() time.Time { return time.Now().UTC().Truncate(time.Millisecond) }
 
 // stamp sets the UpdatedAt of next's endpoints: prev's for a script that
-// is unchanged, now for the rest. Both are in endpointOrder.
+// is unchanged, now for the rest. Both are normalized.
 func stamp(prev, next []scripts.Endpoint, now time.Time) {
 	for p, e := range pairs(prev, next) {
 		switch {

@@ -283,7 +283,7 @@ func TestSaveTakesTheSolutionOver(t *testing.T) {
 	if &got.Endpoints[0] != &sol.Endpoints[0] {
 		t.Fatal("Save returned a copy of the endpoints")
 	}
-	if !slices.IsSortedFunc(sol.Endpoints, endpointOrder) || sol.Endpoints[0].UpdatedAt.IsZero() {
+	if !slices.IsSortedFunc(sol.Endpoints, func(a, b scripts.Endpoint) int { return scripts.CompareEndpoints(&a, &b) }) || sol.Endpoints[0].UpdatedAt.IsZero() {
 		t.Errorf("the endpoints were not sorted and stamped in place: %+v", sol.Endpoints)
 	}
 }
