@@ -240,11 +240,11 @@ func (r *reuse) chunk(name, src string) (compiledChunk, error) {
 			return cc, nil
 		}
 	}
-	proto, chunk, err := compileChunk(name, src)
+	proto, returns, err := compileChunk(name, src)
 	if err != nil {
 		return compiledChunk{}, err
 	}
-	cc := compiledChunk{proto: proto, returns: returnsValue(chunk)}
+	cc := compiledChunk{proto: proto, returns: returns}
 	r.next.chunks[k] = cc
 	return cc, nil
 }

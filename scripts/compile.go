@@ -344,12 +344,17 @@ func CompileChunk(name, src string) (*lua.FunctionProto, error) {
 	return proto, err
 }
 
-// compileChunk is CompileChunk, also returning the syntax tree.
-func compileChunk(name, src string) (*lua.FunctionProto, []ast.Stmt, error) {
+// compileChunk is CompileChunk, also reporting whether the chunk ends in
+// a return with values (returnsValue).
+func compileChunk(name, src string) (proto *lua.FunctionProto, returns bool, err error) {
 	if err := scanDepth(name, src); err != nil {
-		return nil, nil, err
+		return nil, false, err
 	}
-	chunk, err := parse.Parse(strings.NewReader(src), name)
+	// The tree is garbage once compiled: it is built in nodes that the
+	// next chunk reuses, so that a deploy's parses make little of it.
+	nodes := parse.GetNodes()
+	defer parse.PutNodes(nodes)
+	chunk, err := parse.ParseWith(nodes, strings.NewReader(src), name)
 	if err != nil {
 		var pe *parse.Error
 		if errors.As(err, &pe) {
@@ -361,22 +366,22 @@ func compileChunk(name, src string) (*lua.FunctionProto, []ast.Stmt, error) {
 			} else if pe.Token != "" {
 				msg += fmt.Sprintf(" near '%s'", Elide(pe.Token))
 			}
-			return nil, nil, Problem{File: name, Line: line, Message: msg}
+			return nil, false, Problem{File: name, Line: line, Message: msg}
 		}
-		return nil, nil, Problem{File: name, Message: err.Error()}
+		return nil, false, Problem{File: name, Message: err.Error()}
 	}
 	if err := checkTree(name, chunk); err != nil {
-		return nil, nil, err
+		return nil, false, err
 	}
-	proto, err := lua.Compile(chunk, name)
+	proto, err = lua.Compile(chunk, name)
 	if err != nil {
 		var ce *lua.CompileError
 		if errors.As(err, &ce) {
-			return nil, nil, Problem{File: name, Line: ce.Line, Message: ce.Message}
+			return nil, false, Problem{File: name, Line: ce.Line, Message: ce.Message}
 		}
-		return nil, nil, Problem{File: name, Message: err.Error()}
+		return nil, false, Problem{File: name, Message: err.Error()}
 	}
-	return proto, chunk, nil
+	return proto, returnsValue(chunk), nil
 }
 
 func asProblem(file string, err error) Problem {

@@ -111,7 +111,7 @@ func savereg(ec *expcontext, reg int) int {
 
 func raiseCompileError(context *funcContext, line int, format string, args ...interface{}) {
 	msg := fmt.Sprintf(format, args...)
-	panic(&CompileError{context: context, Line: line, Message: msg})
+	panic(&CompileError{source: context.Proto.SourceName, Line: line, Message: msg})
 }
 
 func isVarArgReturnExpr(expr ast.Expr) bool {
@@ -162,13 +162,13 @@ func (l *gotoLabelDesc) SetNumActiveLocalVars(n int) {
 } // }}}
 
 type CompileError struct { // {{{
-	context *funcContext
+	source  string
 	Line    int
 	Message string
 }
 
 func (e *CompileError) Error() string {
-	return fmt.Sprintf("compile error near line(%v) %v: %v", e.Line, e.context.Proto.SourceName, e.Message)
+	return fmt.Sprintf("compile error near line(%v) %v: %v", e.Line, e.source, e.Message)
 } // }}}
 
 type codeStore struct { // {{{
@@ -298,31 +298,19 @@ func (cd *codeStore) Pop() {
 
 /* {{{ VarNamePool */
 
-type varNamePoolValue struct {
-	Index int
-	Name  string
-}
-
 type varNamePool struct {
 	names  []string
 	offset int
 }
 
-func newVarNamePool(offset int) *varNamePool {
-	return &varNamePool{nil, offset}
+func newVarNamePool(scratch *compileScratch, offset int) *varNamePool {
+	vp := scratch.pools.Next()
+	vp.names, vp.offset = vp.names[:0], offset
+	return vp
 }
 
 func (vp *varNamePool) Names() []string {
 	return vp.names
-}
-
-func (vp *varNamePool) List() []varNamePoolValue {
-	result := make([]varNamePoolValue, len(vp.names), len(vp.names))
-	for i, name := range vp.names {
-		result[i].Index = i + vp.offset
-		result[i].Name = name
-	}
-	return result
 }
 
 func (vp *varNamePool) LastIndex() int {
@@ -366,12 +354,9 @@ type codeBlock struct {
 	firstGotoIndex int
 }
 
-func newCodeBlock(localvars *varNamePool, blabel int, parent *codeBlock, pos ast.PositionHolder, firstGotoIndex int) *codeBlock {
-	bl := &codeBlock{localvars, blabel, parent, false, 0, 0, nil, firstGotoIndex}
-	if pos != nil {
-		bl.LineStart = pos.Line()
-		bl.LastLine = pos.LastLine()
-	}
+func newCodeBlock(scratch *compileScratch, localvars *varNamePool, blabel int, parent *codeBlock, lineStart, lastLine int, firstGotoIndex int) *codeBlock {
+	bl := scratch.blocks.Next()
+	*bl = codeBlock{localvars, blabel, parent, false, lineStart, lastLine, nil, firstGotoIndex}
 	return bl
 }
 
@@ -410,25 +395,31 @@ type funcContext struct {
 	Blocks          []*codeBlock
 	regTop          int
 	labelId         int
-	labelPc         map[int]int
+	labelPc         []int // by label id
 	gotosCount      int
 	unresolvedGotos map[int]*gotoLabelDesc
+	scratch         *compileScratch
+	// protoBufs is where Proto's slices grow until finishProto copies
+	// them out.
+	protoBufs protoBufs
 }
 
-func newFuncContext(sourcename string, parent *funcContext) *funcContext {
-	fc := &funcContext{
-		Proto:           newFunctionProto(sourcename),
-		Code:            newCodeStore(),
-		Parent:          parent,
-		Upvalues:        newVarNamePool(0),
-		Block:           newCodeBlock(newVarNamePool(0), labelNoJump, nil, nil, 0),
-		regTop:          0,
-		labelId:         1,
-		labelPc:         map[int]int{},
-		gotosCount:      0,
-		unresolvedGotos: nil,
+func newFuncContext(scratch *compileScratch, sourcename string, parent *funcContext) *funcContext {
+	fc := scratch.funcs.Next()
+	*fc = funcContext{
+		Proto:     newFunctionProto(sourcename),
+		Code:      newCodeStore(),
+		Parent:    parent,
+		Upvalues:  newVarNamePool(scratch, 0),
+		Block:     newCodeBlock(scratch, newVarNamePool(scratch, 0), labelNoJump, nil, 0, 0, 0),
+		Blocks:    fc.Blocks[:0],
+		labelId:   1,
+		labelPc:   fc.labelPc[:0],
+		scratch:   scratch,
+		protoBufs: fc.protoBufs,
 	}
-	fc.Blocks = []*codeBlock{fc.Block}
+	fc.Blocks = append(fc.Blocks, fc.Block)
+	fc.protoBufs.lend(fc.Proto)
 	return fc
 }
 
@@ -518,10 +509,16 @@ func (fc *funcContext) NewLabel() int {
 }
 
 func (fc *funcContext) SetLabelPc(label int, pc int) {
+	for len(fc.labelPc) <= label {
+		fc.labelPc = append(fc.labelPc, 0)
+	}
 	fc.labelPc[label] = pc
 }
 
 func (fc *funcContext) GetLabelPc(label int) int {
+	if label < 0 || label >= len(fc.labelPc) {
+		return 0
+	}
 	return fc.labelPc[label]
 }
 
@@ -568,16 +565,12 @@ func (fc *funcContext) FindLocalVar(name string) int {
 	return idx
 }
 
-func (fc *funcContext) LocalVars() []varNamePoolValue {
-	result := make([]varNamePoolValue, 0, 32)
-	for _, block := range fc.Blocks {
-		result = append(result, block.LocalVars.List()...)
-	}
-	return result
+func (fc *funcContext) EnterBlock(blabel int, pos ast.PositionHolder) {
+	fc.enterBlockAt(blabel, pos.Line(), pos.LastLine())
 }
 
-func (fc *funcContext) EnterBlock(blabel int, pos ast.PositionHolder) {
-	fc.Block = newCodeBlock(newVarNamePool(fc.RegTop()), blabel, fc.Block, pos, fc.gotosCount)
+func (fc *funcContext) enterBlockAt(blabel int, lineStart, lastLine int) {
+	fc.Block = newCodeBlock(fc.scratch, newVarNamePool(fc.scratch, fc.RegTop()), blabel, fc.Block, lineStart, lastLine, fc.gotosCount)
 	fc.Blocks = append(fc.Blocks, fc.Block)
 }
 
@@ -603,8 +596,9 @@ func (fc *funcContext) LeaveBlock() int {
 }
 
 func (fc *funcContext) EndScope() {
-	for _, vr := range fc.Block.LocalVars.List() {
-		fc.Proto.DbgLocals[vr.Index].EndPc = fc.Code.LastPC()
+	vars := fc.Block.LocalVars
+	for i := range vars.names {
+		fc.Proto.DbgLocals[i+vars.offset].EndPc = fc.Code.LastPC()
 	}
 }
 
@@ -639,10 +633,7 @@ func compileBlock(context *funcContext, chunk []ast.Stmt) { // {{{
 	if len(chunk) == 0 {
 		return
 	}
-	ph := &ast.Node{}
-	ph.SetLine(sline(chunk[0]))
-	ph.SetLastLine(eline(chunk[len(chunk)-1]))
-	context.EnterBlock(labelNoJump, ph)
+	context.enterBlockAt(labelNoJump, sline(chunk[0]), eline(chunk[len(chunk)-1]))
 	for i, stmt := range chunk {
 		lastStmt := true
 		for j := i + 1; j < len(chunk); j++ {
@@ -1230,20 +1221,20 @@ func compileExpr(context *funcContext, reg int, expr ast.Expr, ec *expcontext) i
 	case *ast.FuncCallExpr:
 		return compileFuncCallExpr(context, reg, ex, ec)
 	case *ast.FunctionExpr:
-		childcontext := newFuncContext(context.Proto.SourceName, context)
+		childcontext := newFuncContext(context.scratch, context.Proto.SourceName, context)
 		compileFunctionExpr(childcontext, ex, ec)
 		protono := len(context.Proto.FunctionPrototypes)
 		context.Proto.FunctionPrototypes = append(context.Proto.FunctionPrototypes, childcontext.Proto)
 		code.AddABx(OP_CLOSURE, sreg, protono, sline(ex))
-		for _, upvalue := range childcontext.Upvalues.List() {
-			localidx, block := context.FindLocalVarAndBlock(upvalue.Name)
+		for _, upvalue := range childcontext.Upvalues.Names() {
+			localidx, block := context.FindLocalVarAndBlock(upvalue)
 			if localidx > -1 {
 				code.AddABC(OP_MOVE, 0, localidx, 0, sline(ex))
 				block.RefUpvalue = true
 			} else {
-				upvalueidx := context.Upvalues.Find(upvalue.Name)
+				upvalueidx := context.Upvalues.Find(upvalue)
 				if upvalueidx < 0 {
-					upvalueidx = context.Upvalues.RegisterUnique(upvalue.Name)
+					upvalueidx = context.Upvalues.RegisterUnique(upvalue)
 				}
 				code.AddABC(OP_GETUPVAL, 0, upvalueidx, 0, sline(ex))
 			}
@@ -1255,22 +1246,28 @@ func compileExpr(context *funcContext, reg int, expr ast.Expr, ec *expcontext) i
 
 } // }}}
 
-func compileExprWithPropagation(context *funcContext, expr ast.Expr, reg *int, save *int, propergator func(int, *int, *int, int)) { // {{{
+// compileExprWithPropagation propagates with PropagateKMV when kmv, else
+// with PropagateMV. It calls them by name rather than through a method
+// value, which allocated a closure per expression and moved reg and save
+// to the heap.
+func compileExprWithPropagation(context *funcContext, expr ast.Expr, reg *int, save *int, kmv bool) { // {{{
 	reginc := compileExpr(context, *reg, expr, ecnone(0))
 	if _, ok := expr.(*ast.LogicalOpExpr); ok {
 		*save = *reg
 		*reg = *reg + reginc
+	} else if kmv {
+		context.Code.PropagateKMV(context.RegTop(), save, reg, reginc)
 	} else {
-		propergator(context.RegTop(), save, reg, reginc)
+		context.Code.PropagateMV(context.RegTop(), save, reg, reginc)
 	}
 } // }}}
 
 func compileExprWithKMVPropagation(context *funcContext, expr ast.Expr, reg *int, save *int) { // {{{
-	compileExprWithPropagation(context, expr, reg, save, context.Code.PropagateKMV)
+	compileExprWithPropagation(context, expr, reg, save, true)
 } // }}}
 
 func compileExprWithMVPropagation(context *funcContext, expr ast.Expr, reg *int, save *int) { // {{{
-	compileExprWithPropagation(context, expr, reg, save, context.Code.PropagateMV)
+	compileExprWithPropagation(context, expr, reg, save, false)
 } // }}}
 
 func constFold(exp ast.Expr) ast.Expr { // {{{
@@ -1861,13 +1858,16 @@ func Compile(chunk []ast.Stmt, name string) (proto *FunctionProto, err error) { 
 		}
 	}()
 	err = nil
-	parlist := &ast.ParList{HasVargs: true, Names: []string{}}
-	funcexpr := &ast.FunctionExpr{ParList: parlist, Stmts: chunk}
+	scratch := getCompileScratch()
+	defer putCompileScratch(scratch)
+	scratch.parlist = ast.ParList{HasVargs: true}
+	scratch.funcexpr = ast.FunctionExpr{ParList: &scratch.parlist, Stmts: chunk}
+	funcexpr := &scratch.funcexpr
 	if len(chunk) > 0 {
 		funcexpr.SetLastLine(sline(chunk[0]))
 		funcexpr.SetLastLine(eline(chunk[len(chunk)-1]) + 1)
 	}
-	context := newFuncContext(name, nil)
+	context := newFuncContext(scratch, name, nil)
 	compileFunctionExpr(context, funcexpr, ecnone(0))
 	proto = context.Proto
 	return

@@ -27,11 +27,9 @@ func finishProto(fc *funcContext) {
 	// function compiled into it would overwrite this one's code.
 	p.Code = copied(fc.Code.List())
 	p.DbgSourcePositions = copied(fc.Code.PosList())
-	p.Constants = exact(p.Constants)
-	p.FunctionPrototypes = exact(p.FunctionPrototypes)
-	p.DbgLocals = exact(p.DbgLocals)
-	p.DbgCalls = exact(p.DbgCalls)
-	p.DbgUpvalues = exact(p.DbgUpvalues)
+	fc.protoBufs.copyOut(p)
+	// The upvalues' names are those of a name pool of the scratch.
+	p.DbgUpvalues = copied(p.DbgUpvalues)
 	codeStores.Put(fc.Code)
 	fc.Code = nil
 }
@@ -42,13 +40,4 @@ func copied[S ~[]E, E any](s S) S {
 		return nil
 	}
 	return append(S(nil), s...)
-}
-
-// exact is s in an array of its length, s itself when it already is one.
-// An empty s becomes nil.
-func exact[S ~[]E, E any](s S) S {
-	if len(s) == cap(s) && len(s) > 0 {
-		return s
-	}
-	return copied(s)
 }

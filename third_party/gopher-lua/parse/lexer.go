@@ -443,6 +443,7 @@ type Lexer struct {
 	PNewLine      bool
 	Token         ast.Token
 	PrevTokenType int
+	nodes         *Nodes // where the tree's nodes are made
 }
 
 func (lx *Lexer) Lex(lval *yySymType) int {
@@ -468,20 +469,7 @@ func (lx *Lexer) TokenError(tok ast.Token, message string) {
 }
 
 func Parse(reader io.Reader, name string) (chunk []ast.Stmt, err error) {
-	sc := getScanner(reader, name)
-	lexer := &Lexer{sc, nil, false, ast.Token{Str: ""}, TNil}
-	parser := getParser()
-	chunk = nil
-	defer func() {
-		if e := recover(); e != nil {
-			err, _ = e.(error)
-		}
-		putParser(parser)
-		putScanner(sc)
-	}()
-	parser.Parse(lexer)
-	chunk = lexer.Stmts
-	return
+	return parseInto(&Lexer{}, reader, name)
 }
 
 // }}}

@@ -747,7 +747,7 @@ yydefault:
 		yyDollar = yyS[yypt-3 : yypt+1]
 //line parser.go.y:109
 		{
-			yyVAL.stmt = &ast.AssignStmt{Lhs: yyDollar[1].exprlist, Rhs: yyDollar[3].exprlist}
+			yyVAL.stmt = node(yylex, ast.AssignStmt{Lhs: yyDollar[1].exprlist, Rhs: yyDollar[3].exprlist})
 			yyVAL.stmt.SetLine(yyDollar[1].exprlist[0].Line())
 		}
 	case 9:
@@ -757,7 +757,7 @@ yydefault:
 			if _, ok := yyDollar[1].expr.(*ast.FuncCallExpr); !ok {
 				yylex.(*Lexer).Error("parse error")
 			} else {
-				yyVAL.stmt = &ast.FuncCallStmt{Expr: yyDollar[1].expr}
+				yyVAL.stmt = node(yylex, ast.FuncCallStmt{Expr: yyDollar[1].expr})
 				yyVAL.stmt.SetLine(yyDollar[1].expr.Line())
 			}
 		}
@@ -765,7 +765,7 @@ yydefault:
 		yyDollar = yyS[yypt-3 : yypt+1]
 //line parser.go.y:122
 		{
-			yyVAL.stmt = &ast.DoBlockStmt{Stmts: yyDollar[2].stmts}
+			yyVAL.stmt = node(yylex, ast.DoBlockStmt{Stmts: yyDollar[2].stmts})
 			yyVAL.stmt.SetLine(yyDollar[1].token.Pos.Line)
 			yyVAL.stmt.SetLastLine(yyDollar[3].token.Pos.Line)
 		}
@@ -773,7 +773,7 @@ yydefault:
 		yyDollar = yyS[yypt-5 : yypt+1]
 //line parser.go.y:127
 		{
-			yyVAL.stmt = &ast.WhileStmt{Condition: yyDollar[2].expr, Stmts: yyDollar[4].stmts}
+			yyVAL.stmt = node(yylex, ast.WhileStmt{Condition: yyDollar[2].expr, Stmts: yyDollar[4].stmts})
 			yyVAL.stmt.SetLine(yyDollar[1].token.Pos.Line)
 			yyVAL.stmt.SetLastLine(yyDollar[5].token.Pos.Line)
 		}
@@ -781,7 +781,7 @@ yydefault:
 		yyDollar = yyS[yypt-4 : yypt+1]
 //line parser.go.y:132
 		{
-			yyVAL.stmt = &ast.RepeatStmt{Condition: yyDollar[4].expr, Stmts: yyDollar[2].stmts}
+			yyVAL.stmt = node(yylex, ast.RepeatStmt{Condition: yyDollar[4].expr, Stmts: yyDollar[2].stmts})
 			yyVAL.stmt.SetLine(yyDollar[1].token.Pos.Line)
 			yyVAL.stmt.SetLastLine(yyDollar[4].expr.Line())
 		}
@@ -789,7 +789,7 @@ yydefault:
 		yyDollar = yyS[yypt-6 : yypt+1]
 //line parser.go.y:137
 		{
-			yyVAL.stmt = &ast.IfStmt{Condition: yyDollar[2].expr, Then: yyDollar[4].stmts}
+			yyVAL.stmt = node(yylex, ast.IfStmt{Condition: yyDollar[2].expr, Then: yyDollar[4].stmts})
 			cur := yyVAL.stmt
 			for _, elseif := range yyDollar[5].stmts {
 				cur.(*ast.IfStmt).Else = []ast.Stmt{elseif}
@@ -802,7 +802,7 @@ yydefault:
 		yyDollar = yyS[yypt-8 : yypt+1]
 //line parser.go.y:147
 		{
-			yyVAL.stmt = &ast.IfStmt{Condition: yyDollar[2].expr, Then: yyDollar[4].stmts}
+			yyVAL.stmt = node(yylex, ast.IfStmt{Condition: yyDollar[2].expr, Then: yyDollar[4].stmts})
 			cur := yyVAL.stmt
 			for _, elseif := range yyDollar[5].stmts {
 				cur.(*ast.IfStmt).Else = []ast.Stmt{elseif}
@@ -816,7 +816,7 @@ yydefault:
 		yyDollar = yyS[yypt-9 : yypt+1]
 //line parser.go.y:158
 		{
-			yyVAL.stmt = &ast.NumberForStmt{Name: yyDollar[2].token.Str, Init: yyDollar[4].expr, Limit: yyDollar[6].expr, Stmts: yyDollar[8].stmts}
+			yyVAL.stmt = node(yylex, ast.NumberForStmt{Name: yyDollar[2].token.Str, Init: yyDollar[4].expr, Limit: yyDollar[6].expr, Stmts: yyDollar[8].stmts})
 			yyVAL.stmt.SetLine(yyDollar[1].token.Pos.Line)
 			yyVAL.stmt.SetLastLine(yyDollar[9].token.Pos.Line)
 		}
@@ -824,7 +824,7 @@ yydefault:
 		yyDollar = yyS[yypt-11 : yypt+1]
 //line parser.go.y:163
 		{
-			yyVAL.stmt = &ast.NumberForStmt{Name: yyDollar[2].token.Str, Init: yyDollar[4].expr, Limit: yyDollar[6].expr, Step: yyDollar[8].expr, Stmts: yyDollar[10].stmts}
+			yyVAL.stmt = node(yylex, ast.NumberForStmt{Name: yyDollar[2].token.Str, Init: yyDollar[4].expr, Limit: yyDollar[6].expr, Step: yyDollar[8].expr, Stmts: yyDollar[10].stmts})
 			yyVAL.stmt.SetLine(yyDollar[1].token.Pos.Line)
 			yyVAL.stmt.SetLastLine(yyDollar[11].token.Pos.Line)
 		}
@@ -832,7 +832,7 @@ yydefault:
 		yyDollar = yyS[yypt-7 : yypt+1]
 //line parser.go.y:168
 		{
-			yyVAL.stmt = &ast.GenericForStmt{Names: yyDollar[2].namelist, Exprs: yyDollar[4].exprlist, Stmts: yyDollar[6].stmts}
+			yyVAL.stmt = node(yylex, ast.GenericForStmt{Names: yyDollar[2].namelist, Exprs: yyDollar[4].exprlist, Stmts: yyDollar[6].stmts})
 			yyVAL.stmt.SetLine(yyDollar[1].token.Pos.Line)
 			yyVAL.stmt.SetLastLine(yyDollar[7].token.Pos.Line)
 		}
@@ -840,7 +840,7 @@ yydefault:
 		yyDollar = yyS[yypt-3 : yypt+1]
 //line parser.go.y:173
 		{
-			yyVAL.stmt = &ast.FuncDefStmt{Name: yyDollar[2].funcname, Func: yyDollar[3].funcexpr}
+			yyVAL.stmt = node(yylex, ast.FuncDefStmt{Name: yyDollar[2].funcname, Func: yyDollar[3].funcexpr})
 			yyVAL.stmt.SetLine(yyDollar[1].token.Pos.Line)
 			yyVAL.stmt.SetLastLine(yyDollar[3].funcexpr.LastLine())
 		}
@@ -848,7 +848,7 @@ yydefault:
 		yyDollar = yyS[yypt-4 : yypt+1]
 //line parser.go.y:178
 		{
-			yyVAL.stmt = &ast.LocalAssignStmt{Names: []string{yyDollar[3].token.Str}, Exprs: []ast.Expr{yyDollar[4].funcexpr}}
+			yyVAL.stmt = node(yylex, ast.LocalAssignStmt{Names: []string{yyDollar[3].token.Str}, Exprs: []ast.Expr{yyDollar[4].funcexpr}})
 			yyVAL.stmt.SetLine(yyDollar[1].token.Pos.Line)
 			yyVAL.stmt.SetLastLine(yyDollar[4].funcexpr.LastLine())
 		}
@@ -856,28 +856,28 @@ yydefault:
 		yyDollar = yyS[yypt-4 : yypt+1]
 //line parser.go.y:183
 		{
-			yyVAL.stmt = &ast.LocalAssignStmt{Names: yyDollar[2].namelist, Exprs: yyDollar[4].exprlist}
+			yyVAL.stmt = node(yylex, ast.LocalAssignStmt{Names: yyDollar[2].namelist, Exprs: yyDollar[4].exprlist})
 			yyVAL.stmt.SetLine(yyDollar[1].token.Pos.Line)
 		}
 	case 21:
 		yyDollar = yyS[yypt-2 : yypt+1]
 //line parser.go.y:187
 		{
-			yyVAL.stmt = &ast.LocalAssignStmt{Names: yyDollar[2].namelist, Exprs: []ast.Expr{}}
+			yyVAL.stmt = node(yylex, ast.LocalAssignStmt{Names: yyDollar[2].namelist, Exprs: []ast.Expr{}})
 			yyVAL.stmt.SetLine(yyDollar[1].token.Pos.Line)
 		}
 	case 22:
 		yyDollar = yyS[yypt-3 : yypt+1]
 //line parser.go.y:191
 		{
-			yyVAL.stmt = &ast.LabelStmt{Name: yyDollar[2].token.Str}
+			yyVAL.stmt = node(yylex, ast.LabelStmt{Name: yyDollar[2].token.Str})
 			yyVAL.stmt.SetLine(yyDollar[1].token.Pos.Line)
 		}
 	case 23:
 		yyDollar = yyS[yypt-2 : yypt+1]
 //line parser.go.y:195
 		{
-			yyVAL.stmt = &ast.GotoStmt{Label: yyDollar[2].token.Str}
+			yyVAL.stmt = node(yylex, ast.GotoStmt{Label: yyDollar[2].token.Str})
 			yyVAL.stmt.SetLine(yyDollar[1].token.Pos.Line)
 		}
 	case 24:
@@ -890,28 +890,28 @@ yydefault:
 		yyDollar = yyS[yypt-5 : yypt+1]
 //line parser.go.y:204
 		{
-			yyVAL.stmts = append(yyDollar[1].stmts, &ast.IfStmt{Condition: yyDollar[3].expr, Then: yyDollar[5].stmts})
+			yyVAL.stmts = append(yyDollar[1].stmts, node(yylex, ast.IfStmt{Condition: yyDollar[3].expr, Then: yyDollar[5].stmts}))
 			yyVAL.stmts[len(yyVAL.stmts)-1].SetLine(yyDollar[2].token.Pos.Line)
 		}
 	case 26:
 		yyDollar = yyS[yypt-1 : yypt+1]
 //line parser.go.y:210
 		{
-			yyVAL.stmt = &ast.ReturnStmt{Exprs: nil}
+			yyVAL.stmt = node(yylex, ast.ReturnStmt{Exprs: nil})
 			yyVAL.stmt.SetLine(yyDollar[1].token.Pos.Line)
 		}
 	case 27:
 		yyDollar = yyS[yypt-2 : yypt+1]
 //line parser.go.y:214
 		{
-			yyVAL.stmt = &ast.ReturnStmt{Exprs: yyDollar[2].exprlist}
+			yyVAL.stmt = node(yylex, ast.ReturnStmt{Exprs: yyDollar[2].exprlist})
 			yyVAL.stmt.SetLine(yyDollar[1].token.Pos.Line)
 		}
 	case 28:
 		yyDollar = yyS[yypt-1 : yypt+1]
 //line parser.go.y:218
 		{
-			yyVAL.stmt = &ast.BreakStmt{}
+			yyVAL.stmt = node(yylex, ast.BreakStmt{})
 			yyVAL.stmt.SetLine(yyDollar[1].token.Pos.Line)
 		}
 	case 29:
@@ -924,24 +924,24 @@ yydefault:
 		yyDollar = yyS[yypt-3 : yypt+1]
 //line parser.go.y:227
 		{
-			yyVAL.funcname = &ast.FuncName{Func: nil, Receiver: yyDollar[1].funcname.Func, Method: yyDollar[3].token.Str}
+			yyVAL.funcname = node(yylex, ast.FuncName{Func: nil, Receiver: yyDollar[1].funcname.Func, Method: yyDollar[3].token.Str})
 		}
 	case 31:
 		yyDollar = yyS[yypt-1 : yypt+1]
 //line parser.go.y:232
 		{
-			yyVAL.funcname = &ast.FuncName{Func: &ast.IdentExpr{Value: yyDollar[1].token.Str}}
+			yyVAL.funcname = node(yylex, ast.FuncName{Func: node(yylex, ast.IdentExpr{Value: yyDollar[1].token.Str})})
 			yyVAL.funcname.Func.SetLine(yyDollar[1].token.Pos.Line)
 		}
 	case 32:
 		yyDollar = yyS[yypt-3 : yypt+1]
 //line parser.go.y:236
 		{
-			key := &ast.StringExpr{Value: yyDollar[3].token.Str}
+			key := node(yylex, ast.StringExpr{Value: yyDollar[3].token.Str})
 			key.SetLine(yyDollar[3].token.Pos.Line)
-			fn := &ast.AttrGetExpr{Object: yyDollar[1].funcname.Func, Key: key}
+			fn := node(yylex, ast.AttrGetExpr{Object: yyDollar[1].funcname.Func, Key: key})
 			fn.SetLine(yyDollar[3].token.Pos.Line)
-			yyVAL.funcname = &ast.FuncName{Func: fn}
+			yyVAL.funcname = node(yylex, ast.FuncName{Func: fn})
 		}
 	case 33:
 		yyDollar = yyS[yypt-1 : yypt+1]
@@ -959,23 +959,23 @@ yydefault:
 		yyDollar = yyS[yypt-1 : yypt+1]
 //line parser.go.y:253
 		{
-			yyVAL.expr = &ast.IdentExpr{Value: yyDollar[1].token.Str}
+			yyVAL.expr = node(yylex, ast.IdentExpr{Value: yyDollar[1].token.Str})
 			yyVAL.expr.SetLine(yyDollar[1].token.Pos.Line)
 		}
 	case 36:
 		yyDollar = yyS[yypt-4 : yypt+1]
 //line parser.go.y:257
 		{
-			yyVAL.expr = &ast.AttrGetExpr{Object: yyDollar[1].expr, Key: yyDollar[3].expr}
+			yyVAL.expr = node(yylex, ast.AttrGetExpr{Object: yyDollar[1].expr, Key: yyDollar[3].expr})
 			yyVAL.expr.SetLine(yyDollar[1].expr.Line())
 		}
 	case 37:
 		yyDollar = yyS[yypt-3 : yypt+1]
 //line parser.go.y:261
 		{
-			key := &ast.StringExpr{Value: yyDollar[3].token.Str}
+			key := node(yylex, ast.StringExpr{Value: yyDollar[3].token.Str})
 			key.SetLine(yyDollar[3].token.Pos.Line)
-			yyVAL.expr = &ast.AttrGetExpr{Object: yyDollar[1].expr, Key: key}
+			yyVAL.expr = node(yylex, ast.AttrGetExpr{Object: yyDollar[1].expr, Key: key})
 			yyVAL.expr.SetLine(yyDollar[1].expr.Line())
 		}
 	case 38:
@@ -1006,35 +1006,35 @@ yydefault:
 		yyDollar = yyS[yypt-1 : yypt+1]
 //line parser.go.y:285
 		{
-			yyVAL.expr = &ast.NilExpr{}
+			yyVAL.expr = node(yylex, ast.NilExpr{})
 			yyVAL.expr.SetLine(yyDollar[1].token.Pos.Line)
 		}
 	case 43:
 		yyDollar = yyS[yypt-1 : yypt+1]
 //line parser.go.y:289
 		{
-			yyVAL.expr = &ast.FalseExpr{}
+			yyVAL.expr = node(yylex, ast.FalseExpr{})
 			yyVAL.expr.SetLine(yyDollar[1].token.Pos.Line)
 		}
 	case 44:
 		yyDollar = yyS[yypt-1 : yypt+1]
 //line parser.go.y:293
 		{
-			yyVAL.expr = &ast.TrueExpr{}
+			yyVAL.expr = node(yylex, ast.TrueExpr{})
 			yyVAL.expr.SetLine(yyDollar[1].token.Pos.Line)
 		}
 	case 45:
 		yyDollar = yyS[yypt-1 : yypt+1]
 //line parser.go.y:297
 		{
-			yyVAL.expr = &ast.NumberExpr{Value: yyDollar[1].token.Str}
+			yyVAL.expr = node(yylex, ast.NumberExpr{Value: yyDollar[1].token.Str})
 			yyVAL.expr.SetLine(yyDollar[1].token.Pos.Line)
 		}
 	case 46:
 		yyDollar = yyS[yypt-1 : yypt+1]
 //line parser.go.y:301
 		{
-			yyVAL.expr = &ast.Comma3Expr{}
+			yyVAL.expr = node(yylex, ast.Comma3Expr{})
 			yyVAL.expr.SetLine(yyDollar[1].token.Pos.Line)
 		}
 	case 47:
@@ -1065,133 +1065,133 @@ yydefault:
 		yyDollar = yyS[yypt-3 : yypt+1]
 //line parser.go.y:317
 		{
-			yyVAL.expr = &ast.LogicalOpExpr{Lhs: yyDollar[1].expr, Operator: "or", Rhs: yyDollar[3].expr}
+			yyVAL.expr = node(yylex, ast.LogicalOpExpr{Lhs: yyDollar[1].expr, Operator: "or", Rhs: yyDollar[3].expr})
 			yyVAL.expr.SetLine(yyDollar[1].expr.Line())
 		}
 	case 52:
 		yyDollar = yyS[yypt-3 : yypt+1]
 //line parser.go.y:321
 		{
-			yyVAL.expr = &ast.LogicalOpExpr{Lhs: yyDollar[1].expr, Operator: "and", Rhs: yyDollar[3].expr}
+			yyVAL.expr = node(yylex, ast.LogicalOpExpr{Lhs: yyDollar[1].expr, Operator: "and", Rhs: yyDollar[3].expr})
 			yyVAL.expr.SetLine(yyDollar[1].expr.Line())
 		}
 	case 53:
 		yyDollar = yyS[yypt-3 : yypt+1]
 //line parser.go.y:325
 		{
-			yyVAL.expr = &ast.RelationalOpExpr{Lhs: yyDollar[1].expr, Operator: ">", Rhs: yyDollar[3].expr}
+			yyVAL.expr = node(yylex, ast.RelationalOpExpr{Lhs: yyDollar[1].expr, Operator: ">", Rhs: yyDollar[3].expr})
 			yyVAL.expr.SetLine(yyDollar[1].expr.Line())
 		}
 	case 54:
 		yyDollar = yyS[yypt-3 : yypt+1]
 //line parser.go.y:329
 		{
-			yyVAL.expr = &ast.RelationalOpExpr{Lhs: yyDollar[1].expr, Operator: "<", Rhs: yyDollar[3].expr}
+			yyVAL.expr = node(yylex, ast.RelationalOpExpr{Lhs: yyDollar[1].expr, Operator: "<", Rhs: yyDollar[3].expr})
 			yyVAL.expr.SetLine(yyDollar[1].expr.Line())
 		}
 	case 55:
 		yyDollar = yyS[yypt-3 : yypt+1]
 //line parser.go.y:333
 		{
-			yyVAL.expr = &ast.RelationalOpExpr{Lhs: yyDollar[1].expr, Operator: ">=", Rhs: yyDollar[3].expr}
+			yyVAL.expr = node(yylex, ast.RelationalOpExpr{Lhs: yyDollar[1].expr, Operator: ">=", Rhs: yyDollar[3].expr})
 			yyVAL.expr.SetLine(yyDollar[1].expr.Line())
 		}
 	case 56:
 		yyDollar = yyS[yypt-3 : yypt+1]
 //line parser.go.y:337
 		{
-			yyVAL.expr = &ast.RelationalOpExpr{Lhs: yyDollar[1].expr, Operator: "<=", Rhs: yyDollar[3].expr}
+			yyVAL.expr = node(yylex, ast.RelationalOpExpr{Lhs: yyDollar[1].expr, Operator: "<=", Rhs: yyDollar[3].expr})
 			yyVAL.expr.SetLine(yyDollar[1].expr.Line())
 		}
 	case 57:
 		yyDollar = yyS[yypt-3 : yypt+1]
 //line parser.go.y:341
 		{
-			yyVAL.expr = &ast.RelationalOpExpr{Lhs: yyDollar[1].expr, Operator: "==", Rhs: yyDollar[3].expr}
+			yyVAL.expr = node(yylex, ast.RelationalOpExpr{Lhs: yyDollar[1].expr, Operator: "==", Rhs: yyDollar[3].expr})
 			yyVAL.expr.SetLine(yyDollar[1].expr.Line())
 		}
 	case 58:
 		yyDollar = yyS[yypt-3 : yypt+1]
 //line parser.go.y:345
 		{
-			yyVAL.expr = &ast.RelationalOpExpr{Lhs: yyDollar[1].expr, Operator: "~=", Rhs: yyDollar[3].expr}
+			yyVAL.expr = node(yylex, ast.RelationalOpExpr{Lhs: yyDollar[1].expr, Operator: "~=", Rhs: yyDollar[3].expr})
 			yyVAL.expr.SetLine(yyDollar[1].expr.Line())
 		}
 	case 59:
 		yyDollar = yyS[yypt-3 : yypt+1]
 //line parser.go.y:349
 		{
-			yyVAL.expr = &ast.StringConcatOpExpr{Lhs: yyDollar[1].expr, Rhs: yyDollar[3].expr}
+			yyVAL.expr = node(yylex, ast.StringConcatOpExpr{Lhs: yyDollar[1].expr, Rhs: yyDollar[3].expr})
 			yyVAL.expr.SetLine(yyDollar[1].expr.Line())
 		}
 	case 60:
 		yyDollar = yyS[yypt-3 : yypt+1]
 //line parser.go.y:353
 		{
-			yyVAL.expr = &ast.ArithmeticOpExpr{Lhs: yyDollar[1].expr, Operator: "+", Rhs: yyDollar[3].expr}
+			yyVAL.expr = node(yylex, ast.ArithmeticOpExpr{Lhs: yyDollar[1].expr, Operator: "+", Rhs: yyDollar[3].expr})
 			yyVAL.expr.SetLine(yyDollar[1].expr.Line())
 		}
 	case 61:
 		yyDollar = yyS[yypt-3 : yypt+1]
 //line parser.go.y:357
 		{
-			yyVAL.expr = &ast.ArithmeticOpExpr{Lhs: yyDollar[1].expr, Operator: "-", Rhs: yyDollar[3].expr}
+			yyVAL.expr = node(yylex, ast.ArithmeticOpExpr{Lhs: yyDollar[1].expr, Operator: "-", Rhs: yyDollar[3].expr})
 			yyVAL.expr.SetLine(yyDollar[1].expr.Line())
 		}
 	case 62:
 		yyDollar = yyS[yypt-3 : yypt+1]
 //line parser.go.y:361
 		{
-			yyVAL.expr = &ast.ArithmeticOpExpr{Lhs: yyDollar[1].expr, Operator: "*", Rhs: yyDollar[3].expr}
+			yyVAL.expr = node(yylex, ast.ArithmeticOpExpr{Lhs: yyDollar[1].expr, Operator: "*", Rhs: yyDollar[3].expr})
 			yyVAL.expr.SetLine(yyDollar[1].expr.Line())
 		}
 	case 63:
 		yyDollar = yyS[yypt-3 : yypt+1]
 //line parser.go.y:365
 		{
-			yyVAL.expr = &ast.ArithmeticOpExpr{Lhs: yyDollar[1].expr, Operator: "/", Rhs: yyDollar[3].expr}
+			yyVAL.expr = node(yylex, ast.ArithmeticOpExpr{Lhs: yyDollar[1].expr, Operator: "/", Rhs: yyDollar[3].expr})
 			yyVAL.expr.SetLine(yyDollar[1].expr.Line())
 		}
 	case 64:
 		yyDollar = yyS[yypt-3 : yypt+1]
 //line parser.go.y:369
 		{
-			yyVAL.expr = &ast.ArithmeticOpExpr{Lhs: yyDollar[1].expr, Operator: "%", Rhs: yyDollar[3].expr}
+			yyVAL.expr = node(yylex, ast.ArithmeticOpExpr{Lhs: yyDollar[1].expr, Operator: "%", Rhs: yyDollar[3].expr})
 			yyVAL.expr.SetLine(yyDollar[1].expr.Line())
 		}
 	case 65:
 		yyDollar = yyS[yypt-3 : yypt+1]
 //line parser.go.y:373
 		{
-			yyVAL.expr = &ast.ArithmeticOpExpr{Lhs: yyDollar[1].expr, Operator: "^", Rhs: yyDollar[3].expr}
+			yyVAL.expr = node(yylex, ast.ArithmeticOpExpr{Lhs: yyDollar[1].expr, Operator: "^", Rhs: yyDollar[3].expr})
 			yyVAL.expr.SetLine(yyDollar[1].expr.Line())
 		}
 	case 66:
 		yyDollar = yyS[yypt-2 : yypt+1]
 //line parser.go.y:377
 		{
-			yyVAL.expr = &ast.UnaryMinusOpExpr{Expr: yyDollar[2].expr}
+			yyVAL.expr = node(yylex, ast.UnaryMinusOpExpr{Expr: yyDollar[2].expr})
 			yyVAL.expr.SetLine(yyDollar[2].expr.Line())
 		}
 	case 67:
 		yyDollar = yyS[yypt-2 : yypt+1]
 //line parser.go.y:381
 		{
-			yyVAL.expr = &ast.UnaryNotOpExpr{Expr: yyDollar[2].expr}
+			yyVAL.expr = node(yylex, ast.UnaryNotOpExpr{Expr: yyDollar[2].expr})
 			yyVAL.expr.SetLine(yyDollar[2].expr.Line())
 		}
 	case 68:
 		yyDollar = yyS[yypt-2 : yypt+1]
 //line parser.go.y:385
 		{
-			yyVAL.expr = &ast.UnaryLenOpExpr{Expr: yyDollar[2].expr}
+			yyVAL.expr = node(yylex, ast.UnaryLenOpExpr{Expr: yyDollar[2].expr})
 			yyVAL.expr.SetLine(yyDollar[2].expr.Line())
 		}
 	case 69:
 		yyDollar = yyS[yypt-1 : yypt+1]
 //line parser.go.y:391
 		{
-			yyVAL.expr = &ast.StringExpr{Value: yyDollar[1].token.Str}
+			yyVAL.expr = node(yylex, ast.StringExpr{Value: yyDollar[1].token.Str})
 			yyVAL.expr.SetLine(yyDollar[1].token.Pos.Line)
 		}
 	case 70:
@@ -1233,14 +1233,14 @@ yydefault:
 		yyDollar = yyS[yypt-2 : yypt+1]
 //line parser.go.y:421
 		{
-			yyVAL.expr = &ast.FuncCallExpr{Func: yyDollar[1].expr, Args: yyDollar[2].exprlist}
+			yyVAL.expr = node(yylex, ast.FuncCallExpr{Func: yyDollar[1].expr, Args: yyDollar[2].exprlist})
 			yyVAL.expr.SetLine(yyDollar[1].expr.Line())
 		}
 	case 76:
 		yyDollar = yyS[yypt-4 : yypt+1]
 //line parser.go.y:425
 		{
-			yyVAL.expr = &ast.FuncCallExpr{Method: yyDollar[3].token.Str, Receiver: yyDollar[1].expr, Args: yyDollar[4].exprlist}
+			yyVAL.expr = node(yylex, ast.FuncCallExpr{Method: yyDollar[3].token.Str, Receiver: yyDollar[1].expr, Args: yyDollar[4].exprlist})
 			yyVAL.expr.SetLine(yyDollar[1].expr.Line())
 		}
 	case 77:
@@ -1277,7 +1277,7 @@ yydefault:
 		yyDollar = yyS[yypt-2 : yypt+1]
 //line parser.go.y:451
 		{
-			yyVAL.expr = &ast.FunctionExpr{ParList: yyDollar[2].funcexpr.ParList, Stmts: yyDollar[2].funcexpr.Stmts}
+			yyVAL.expr = node(yylex, ast.FunctionExpr{ParList: yyDollar[2].funcexpr.ParList, Stmts: yyDollar[2].funcexpr.Stmts})
 			yyVAL.expr.SetLine(yyDollar[1].token.Pos.Line)
 			yyVAL.expr.SetLastLine(yyDollar[2].funcexpr.LastLine())
 		}
@@ -1285,7 +1285,7 @@ yydefault:
 		yyDollar = yyS[yypt-5 : yypt+1]
 //line parser.go.y:458
 		{
-			yyVAL.funcexpr = &ast.FunctionExpr{ParList: yyDollar[2].parlist, Stmts: yyDollar[4].stmts}
+			yyVAL.funcexpr = node(yylex, ast.FunctionExpr{ParList: yyDollar[2].parlist, Stmts: yyDollar[4].stmts})
 			yyVAL.funcexpr.SetLine(yyDollar[1].token.Pos.Line)
 			yyVAL.funcexpr.SetLastLine(yyDollar[5].token.Pos.Line)
 		}
@@ -1293,7 +1293,7 @@ yydefault:
 		yyDollar = yyS[yypt-4 : yypt+1]
 //line parser.go.y:463
 		{
-			yyVAL.funcexpr = &ast.FunctionExpr{ParList: &ast.ParList{HasVargs: false, Names: []string{}}, Stmts: yyDollar[3].stmts}
+			yyVAL.funcexpr = node(yylex, ast.FunctionExpr{ParList: node(yylex, ast.ParList{HasVargs: false, Names: []string{}}), Stmts: yyDollar[3].stmts})
 			yyVAL.funcexpr.SetLine(yyDollar[1].token.Pos.Line)
 			yyVAL.funcexpr.SetLastLine(yyDollar[4].token.Pos.Line)
 		}
@@ -1301,34 +1301,34 @@ yydefault:
 		yyDollar = yyS[yypt-1 : yypt+1]
 //line parser.go.y:470
 		{
-			yyVAL.parlist = &ast.ParList{HasVargs: true, Names: []string{}}
+			yyVAL.parlist = node(yylex, ast.ParList{HasVargs: true, Names: []string{}})
 		}
 	case 85:
 		yyDollar = yyS[yypt-1 : yypt+1]
 //line parser.go.y:473
 		{
-			yyVAL.parlist = &ast.ParList{HasVargs: false, Names: []string{}}
+			yyVAL.parlist = node(yylex, ast.ParList{HasVargs: false, Names: []string{}})
 			yyVAL.parlist.Names = append(yyVAL.parlist.Names, yyDollar[1].namelist...)
 		}
 	case 86:
 		yyDollar = yyS[yypt-3 : yypt+1]
 //line parser.go.y:477
 		{
-			yyVAL.parlist = &ast.ParList{HasVargs: true, Names: []string{}}
+			yyVAL.parlist = node(yylex, ast.ParList{HasVargs: true, Names: []string{}})
 			yyVAL.parlist.Names = append(yyVAL.parlist.Names, yyDollar[1].namelist...)
 		}
 	case 87:
 		yyDollar = yyS[yypt-2 : yypt+1]
 //line parser.go.y:484
 		{
-			yyVAL.expr = &ast.TableExpr{Fields: []*ast.Field{}}
+			yyVAL.expr = node(yylex, ast.TableExpr{Fields: []*ast.Field{}})
 			yyVAL.expr.SetLine(yyDollar[1].token.Pos.Line)
 		}
 	case 88:
 		yyDollar = yyS[yypt-3 : yypt+1]
 //line parser.go.y:488
 		{
-			yyVAL.expr = &ast.TableExpr{Fields: yyDollar[2].fieldlist}
+			yyVAL.expr = node(yylex, ast.TableExpr{Fields: yyDollar[2].fieldlist})
 			yyVAL.expr.SetLine(yyDollar[1].token.Pos.Line)
 		}
 	case 89:
@@ -1353,20 +1353,20 @@ yydefault:
 		yyDollar = yyS[yypt-3 : yypt+1]
 //line parser.go.y:506
 		{
-			yyVAL.field = &ast.Field{Key: &ast.StringExpr{Value: yyDollar[1].token.Str}, Value: yyDollar[3].expr}
+			yyVAL.field = node(yylex, ast.Field{Key: node(yylex, ast.StringExpr{Value: yyDollar[1].token.Str}), Value: yyDollar[3].expr})
 			yyVAL.field.Key.SetLine(yyDollar[1].token.Pos.Line)
 		}
 	case 93:
 		yyDollar = yyS[yypt-5 : yypt+1]
 //line parser.go.y:510
 		{
-			yyVAL.field = &ast.Field{Key: yyDollar[2].expr, Value: yyDollar[5].expr}
+			yyVAL.field = node(yylex, ast.Field{Key: yyDollar[2].expr, Value: yyDollar[5].expr})
 		}
 	case 94:
 		yyDollar = yyS[yypt-1 : yypt+1]
 //line parser.go.y:513
 		{
-			yyVAL.field = &ast.Field{Value: yyDollar[1].expr}
+			yyVAL.field = node(yylex, ast.Field{Value: yyDollar[1].expr})
 		}
 	case 95:
 		yyDollar = yyS[yypt-1 : yypt+1]

@@ -107,7 +107,7 @@ block:
 
 stat:
         varlist '=' exprlist {
-            $$ = &ast.AssignStmt{Lhs: $1, Rhs: $3}
+            $$ = node(yylex, ast.AssignStmt{Lhs: $1, Rhs: $3})
             $$.SetLine($1[0].Line())
         } |
         /* 'stat = functioncal' causes a reduce/reduce conflict */
@@ -115,27 +115,27 @@ stat:
             if _, ok := $1.(*ast.FuncCallExpr); !ok {
                yylex.(*Lexer).Error("parse error")
             } else {
-              $$ = &ast.FuncCallStmt{Expr: $1}
+              $$ = node(yylex, ast.FuncCallStmt{Expr: $1})
               $$.SetLine($1.Line())
             }
         } |
         TDo block TEnd {
-            $$ = &ast.DoBlockStmt{Stmts: $2}
+            $$ = node(yylex, ast.DoBlockStmt{Stmts: $2})
             $$.SetLine($1.Pos.Line)
             $$.SetLastLine($3.Pos.Line)
         } |
         TWhile expr TDo block TEnd {
-            $$ = &ast.WhileStmt{Condition: $2, Stmts: $4}
+            $$ = node(yylex, ast.WhileStmt{Condition: $2, Stmts: $4})
             $$.SetLine($1.Pos.Line)
             $$.SetLastLine($5.Pos.Line)
         } |
         TRepeat block TUntil expr {
-            $$ = &ast.RepeatStmt{Condition: $4, Stmts: $2}
+            $$ = node(yylex, ast.RepeatStmt{Condition: $4, Stmts: $2})
             $$.SetLine($1.Pos.Line)
             $$.SetLastLine($4.Line())
         } |
         TIf expr TThen block elseifs TEnd {
-            $$ = &ast.IfStmt{Condition: $2, Then: $4}
+            $$ = node(yylex, ast.IfStmt{Condition: $2, Then: $4})
             cur := $$
             for _, elseif := range $5 {
                 cur.(*ast.IfStmt).Else = []ast.Stmt{elseif}
@@ -145,7 +145,7 @@ stat:
             $$.SetLastLine($6.Pos.Line)
         } |
         TIf expr TThen block elseifs TElse block TEnd {
-            $$ = &ast.IfStmt{Condition: $2, Then: $4}
+            $$ = node(yylex, ast.IfStmt{Condition: $2, Then: $4})
             cur := $$
             for _, elseif := range $5 {
                 cur.(*ast.IfStmt).Else = []ast.Stmt{elseif}
@@ -156,44 +156,44 @@ stat:
             $$.SetLastLine($8.Pos.Line)
         } |
         TFor TIdent '=' expr ',' expr TDo block TEnd {
-            $$ = &ast.NumberForStmt{Name: $2.Str, Init: $4, Limit: $6, Stmts: $8}
+            $$ = node(yylex, ast.NumberForStmt{Name: $2.Str, Init: $4, Limit: $6, Stmts: $8})
             $$.SetLine($1.Pos.Line)
             $$.SetLastLine($9.Pos.Line)
         } |
         TFor TIdent '=' expr ',' expr ',' expr TDo block TEnd {
-            $$ = &ast.NumberForStmt{Name: $2.Str, Init: $4, Limit: $6, Step:$8, Stmts: $10}
+            $$ = node(yylex, ast.NumberForStmt{Name: $2.Str, Init: $4, Limit: $6, Step:$8, Stmts: $10})
             $$.SetLine($1.Pos.Line)
             $$.SetLastLine($11.Pos.Line)
         } |
         TFor namelist TIn exprlist TDo block TEnd {
-            $$ = &ast.GenericForStmt{Names:$2, Exprs:$4, Stmts: $6}
+            $$ = node(yylex, ast.GenericForStmt{Names:$2, Exprs:$4, Stmts: $6})
             $$.SetLine($1.Pos.Line)
             $$.SetLastLine($7.Pos.Line)
         } |
         TFunction funcname funcbody {
-            $$ = &ast.FuncDefStmt{Name: $2, Func: $3}
+            $$ = node(yylex, ast.FuncDefStmt{Name: $2, Func: $3})
             $$.SetLine($1.Pos.Line)
             $$.SetLastLine($3.LastLine())
         } |
         TLocal TFunction TIdent funcbody {
-            $$ = &ast.LocalAssignStmt{Names:[]string{$3.Str}, Exprs: []ast.Expr{$4}}
+            $$ = node(yylex, ast.LocalAssignStmt{Names:[]string{$3.Str}, Exprs: []ast.Expr{$4}})
             $$.SetLine($1.Pos.Line)
             $$.SetLastLine($4.LastLine())
         } | 
         TLocal namelist '=' exprlist {
-            $$ = &ast.LocalAssignStmt{Names: $2, Exprs:$4}
+            $$ = node(yylex, ast.LocalAssignStmt{Names: $2, Exprs:$4})
             $$.SetLine($1.Pos.Line)
         } |
         TLocal namelist {
-            $$ = &ast.LocalAssignStmt{Names: $2, Exprs:[]ast.Expr{}}
+            $$ = node(yylex, ast.LocalAssignStmt{Names: $2, Exprs:[]ast.Expr{}})
             $$.SetLine($1.Pos.Line)
         } |
         T2Colon TIdent T2Colon {
-            $$ = &ast.LabelStmt{Name: $2.Str}
+            $$ = node(yylex, ast.LabelStmt{Name: $2.Str})
             $$.SetLine($1.Pos.Line)
         } |
         TGoto TIdent {
-            $$ = &ast.GotoStmt{Label: $2.Str}
+            $$ = node(yylex, ast.GotoStmt{Label: $2.Str})
             $$.SetLine($1.Pos.Line)
         }
 
@@ -202,21 +202,21 @@ elseifs:
             $$ = []ast.Stmt{}
         } | 
         elseifs TElseIf expr TThen block {
-            $$ = append($1, &ast.IfStmt{Condition: $3, Then: $5})
+            $$ = append($1, node(yylex, ast.IfStmt{Condition: $3, Then: $5}))
             $$[len($$)-1].SetLine($2.Pos.Line)
         }
 
 laststat:
         TReturn {
-            $$ = &ast.ReturnStmt{Exprs:nil}
+            $$ = node(yylex, ast.ReturnStmt{Exprs:nil})
             $$.SetLine($1.Pos.Line)
         } |
         TReturn exprlist {
-            $$ = &ast.ReturnStmt{Exprs:$2}
+            $$ = node(yylex, ast.ReturnStmt{Exprs:$2})
             $$.SetLine($1.Pos.Line)
         } |
         TBreak  {
-            $$ = &ast.BreakStmt{}
+            $$ = node(yylex, ast.BreakStmt{})
             $$.SetLine($1.Pos.Line)
         }
 
@@ -225,20 +225,20 @@ funcname:
             $$ = $1
         } |
         funcname1 ':' TIdent {
-            $$ = &ast.FuncName{Func:nil, Receiver:$1.Func, Method: $3.Str}
+            $$ = node(yylex, ast.FuncName{Func:nil, Receiver:$1.Func, Method: $3.Str})
         }
 
 funcname1:
         TIdent {
-            $$ = &ast.FuncName{Func: &ast.IdentExpr{Value:$1.Str}}
+            $$ = node(yylex, ast.FuncName{Func: node(yylex, ast.IdentExpr{Value:$1.Str})})
             $$.Func.SetLine($1.Pos.Line)
         } | 
         funcname1 '.' TIdent {
-            key:= &ast.StringExpr{Value:$3.Str}
+            key:= node(yylex, ast.StringExpr{Value:$3.Str})
             key.SetLine($3.Pos.Line)
-            fn := &ast.AttrGetExpr{Object: $1.Func, Key: key}
+            fn := node(yylex, ast.AttrGetExpr{Object: $1.Func, Key: key})
             fn.SetLine($3.Pos.Line)
-            $$ = &ast.FuncName{Func: fn}
+            $$ = node(yylex, ast.FuncName{Func: fn})
         }
 
 varlist:
@@ -251,17 +251,17 @@ varlist:
 
 var:
         TIdent {
-            $$ = &ast.IdentExpr{Value:$1.Str}
+            $$ = node(yylex, ast.IdentExpr{Value:$1.Str})
             $$.SetLine($1.Pos.Line)
         } |
         prefixexp '[' expr ']' {
-            $$ = &ast.AttrGetExpr{Object: $1, Key: $3}
+            $$ = node(yylex, ast.AttrGetExpr{Object: $1, Key: $3})
             $$.SetLine($1.Line())
         } | 
         prefixexp '.' TIdent {
-            key := &ast.StringExpr{Value:$3.Str}
+            key := node(yylex, ast.StringExpr{Value:$3.Str})
             key.SetLine($3.Pos.Line)
-            $$ = &ast.AttrGetExpr{Object: $1, Key: key}
+            $$ = node(yylex, ast.AttrGetExpr{Object: $1, Key: key})
             $$.SetLine($1.Line())
         }
 
@@ -283,23 +283,23 @@ exprlist:
 
 expr:
         TNil {
-            $$ = &ast.NilExpr{}
+            $$ = node(yylex, ast.NilExpr{})
             $$.SetLine($1.Pos.Line)
         } | 
         TFalse {
-            $$ = &ast.FalseExpr{}
+            $$ = node(yylex, ast.FalseExpr{})
             $$.SetLine($1.Pos.Line)
         } | 
         TTrue {
-            $$ = &ast.TrueExpr{}
+            $$ = node(yylex, ast.TrueExpr{})
             $$.SetLine($1.Pos.Line)
         } | 
         TNumber {
-            $$ = &ast.NumberExpr{Value: $1.Str}
+            $$ = node(yylex, ast.NumberExpr{Value: $1.Str})
             $$.SetLine($1.Pos.Line)
         } | 
         T3Comma {
-            $$ = &ast.Comma3Expr{}
+            $$ = node(yylex, ast.Comma3Expr{})
             $$.SetLine($1.Pos.Line)
         } |
         function {
@@ -315,81 +315,81 @@ expr:
             $$ = $1
         } |
         expr TOr expr {
-            $$ = &ast.LogicalOpExpr{Lhs: $1, Operator: "or", Rhs: $3}
+            $$ = node(yylex, ast.LogicalOpExpr{Lhs: $1, Operator: "or", Rhs: $3})
             $$.SetLine($1.Line())
         } |
         expr TAnd expr {
-            $$ = &ast.LogicalOpExpr{Lhs: $1, Operator: "and", Rhs: $3}
+            $$ = node(yylex, ast.LogicalOpExpr{Lhs: $1, Operator: "and", Rhs: $3})
             $$.SetLine($1.Line())
         } |
         expr '>' expr {
-            $$ = &ast.RelationalOpExpr{Lhs: $1, Operator: ">", Rhs: $3}
+            $$ = node(yylex, ast.RelationalOpExpr{Lhs: $1, Operator: ">", Rhs: $3})
             $$.SetLine($1.Line())
         } |
         expr '<' expr {
-            $$ = &ast.RelationalOpExpr{Lhs: $1, Operator: "<", Rhs: $3}
+            $$ = node(yylex, ast.RelationalOpExpr{Lhs: $1, Operator: "<", Rhs: $3})
             $$.SetLine($1.Line())
         } |
         expr TGte expr {
-            $$ = &ast.RelationalOpExpr{Lhs: $1, Operator: ">=", Rhs: $3}
+            $$ = node(yylex, ast.RelationalOpExpr{Lhs: $1, Operator: ">=", Rhs: $3})
             $$.SetLine($1.Line())
         } |
         expr TLte expr {
-            $$ = &ast.RelationalOpExpr{Lhs: $1, Operator: "<=", Rhs: $3}
+            $$ = node(yylex, ast.RelationalOpExpr{Lhs: $1, Operator: "<=", Rhs: $3})
             $$.SetLine($1.Line())
         } |
         expr TEqeq expr {
-            $$ = &ast.RelationalOpExpr{Lhs: $1, Operator: "==", Rhs: $3}
+            $$ = node(yylex, ast.RelationalOpExpr{Lhs: $1, Operator: "==", Rhs: $3})
             $$.SetLine($1.Line())
         } |
         expr TNeq expr {
-            $$ = &ast.RelationalOpExpr{Lhs: $1, Operator: "~=", Rhs: $3}
+            $$ = node(yylex, ast.RelationalOpExpr{Lhs: $1, Operator: "~=", Rhs: $3})
             $$.SetLine($1.Line())
         } |
         expr T2Comma expr {
-            $$ = &ast.StringConcatOpExpr{Lhs: $1, Rhs: $3}
+            $$ = node(yylex, ast.StringConcatOpExpr{Lhs: $1, Rhs: $3})
             $$.SetLine($1.Line())
         } |
         expr '+' expr {
-            $$ = &ast.ArithmeticOpExpr{Lhs: $1, Operator: "+", Rhs: $3}
+            $$ = node(yylex, ast.ArithmeticOpExpr{Lhs: $1, Operator: "+", Rhs: $3})
             $$.SetLine($1.Line())
         } |
         expr '-' expr {
-            $$ = &ast.ArithmeticOpExpr{Lhs: $1, Operator: "-", Rhs: $3}
+            $$ = node(yylex, ast.ArithmeticOpExpr{Lhs: $1, Operator: "-", Rhs: $3})
             $$.SetLine($1.Line())
         } |
         expr '*' expr {
-            $$ = &ast.ArithmeticOpExpr{Lhs: $1, Operator: "*", Rhs: $3}
+            $$ = node(yylex, ast.ArithmeticOpExpr{Lhs: $1, Operator: "*", Rhs: $3})
             $$.SetLine($1.Line())
         } |
         expr '/' expr {
-            $$ = &ast.ArithmeticOpExpr{Lhs: $1, Operator: "/", Rhs: $3}
+            $$ = node(yylex, ast.ArithmeticOpExpr{Lhs: $1, Operator: "/", Rhs: $3})
             $$.SetLine($1.Line())
         } |
         expr '%' expr {
-            $$ = &ast.ArithmeticOpExpr{Lhs: $1, Operator: "%", Rhs: $3}
+            $$ = node(yylex, ast.ArithmeticOpExpr{Lhs: $1, Operator: "%", Rhs: $3})
             $$.SetLine($1.Line())
         } |
         expr '^' expr {
-            $$ = &ast.ArithmeticOpExpr{Lhs: $1, Operator: "^", Rhs: $3}
+            $$ = node(yylex, ast.ArithmeticOpExpr{Lhs: $1, Operator: "^", Rhs: $3})
             $$.SetLine($1.Line())
         } |
         '-' expr %prec UNARY {
-            $$ = &ast.UnaryMinusOpExpr{Expr: $2}
+            $$ = node(yylex, ast.UnaryMinusOpExpr{Expr: $2})
             $$.SetLine($2.Line())
         } |
         TNot expr %prec UNARY {
-            $$ = &ast.UnaryNotOpExpr{Expr: $2}
+            $$ = node(yylex, ast.UnaryNotOpExpr{Expr: $2})
             $$.SetLine($2.Line())
         } |
         '#' expr %prec UNARY {
-            $$ = &ast.UnaryLenOpExpr{Expr: $2}
+            $$ = node(yylex, ast.UnaryLenOpExpr{Expr: $2})
             $$.SetLine($2.Line())
         }
 
 string: 
         TString {
-            $$ = &ast.StringExpr{Value: $1.Str}
+            $$ = node(yylex, ast.StringExpr{Value: $1.Str})
             $$.SetLine($1.Pos.Line)
         } 
 
@@ -419,11 +419,11 @@ afunctioncall:
 
 functioncall:
         prefixexp args {
-            $$ = &ast.FuncCallExpr{Func: $1, Args: $2}
+            $$ = node(yylex, ast.FuncCallExpr{Func: $1, Args: $2})
             $$.SetLine($1.Line())
         } |
         prefixexp ':' TIdent args {
-            $$ = &ast.FuncCallExpr{Method: $3.Str, Receiver: $1, Args: $4}
+            $$ = node(yylex, ast.FuncCallExpr{Method: $3.Str, Receiver: $1, Args: $4})
             $$.SetLine($1.Line())
         }
 
@@ -449,44 +449,44 @@ args:
 
 function:
         TFunction funcbody {
-            $$ = &ast.FunctionExpr{ParList:$2.ParList, Stmts: $2.Stmts}
+            $$ = node(yylex, ast.FunctionExpr{ParList:$2.ParList, Stmts: $2.Stmts})
             $$.SetLine($1.Pos.Line)
             $$.SetLastLine($2.LastLine())
         }
 
 funcbody:
         '(' parlist ')' block TEnd {
-            $$ = &ast.FunctionExpr{ParList: $2, Stmts: $4}
+            $$ = node(yylex, ast.FunctionExpr{ParList: $2, Stmts: $4})
             $$.SetLine($1.Pos.Line)
             $$.SetLastLine($5.Pos.Line)
         } | 
         '(' ')' block TEnd {
-            $$ = &ast.FunctionExpr{ParList: &ast.ParList{HasVargs: false, Names: []string{}}, Stmts: $3}
+            $$ = node(yylex, ast.FunctionExpr{ParList: node(yylex, ast.ParList{HasVargs: false, Names: []string{}}), Stmts: $3})
             $$.SetLine($1.Pos.Line)
             $$.SetLastLine($4.Pos.Line)
         }
 
 parlist:
         T3Comma {
-            $$ = &ast.ParList{HasVargs: true, Names: []string{}}
+            $$ = node(yylex, ast.ParList{HasVargs: true, Names: []string{}})
         } | 
         namelist {
-          $$ = &ast.ParList{HasVargs: false, Names: []string{}}
+          $$ = node(yylex, ast.ParList{HasVargs: false, Names: []string{}})
           $$.Names = append($$.Names, $1...)
         } | 
         namelist ',' T3Comma {
-          $$ = &ast.ParList{HasVargs: true, Names: []string{}}
+          $$ = node(yylex, ast.ParList{HasVargs: true, Names: []string{}})
           $$.Names = append($$.Names, $1...)
         }
 
 
 tableconstructor:
         '{' '}' {
-            $$ = &ast.TableExpr{Fields: []*ast.Field{}}
+            $$ = node(yylex, ast.TableExpr{Fields: []*ast.Field{}})
             $$.SetLine($1.Pos.Line)
         } |
         '{' fieldlist '}' {
-            $$ = &ast.TableExpr{Fields: $2}
+            $$ = node(yylex, ast.TableExpr{Fields: $2})
             $$.SetLine($1.Pos.Line)
         }
 
@@ -504,14 +504,14 @@ fieldlist:
 
 field:
         TIdent '=' expr {
-            $$ = &ast.Field{Key: &ast.StringExpr{Value:$1.Str}, Value: $3}
+            $$ = node(yylex, ast.Field{Key: node(yylex, ast.StringExpr{Value:$1.Str}), Value: $3})
             $$.Key.SetLine($1.Pos.Line)
         } | 
         '[' expr ']' '=' expr {
-            $$ = &ast.Field{Key: $2, Value: $5}
+            $$ = node(yylex, ast.Field{Key: $2, Value: $5})
         } |
         expr {
-            $$ = &ast.Field{Value: $1}
+            $$ = node(yylex, ast.Field{Value: $1})
         }
 
 fieldsep:
