@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/yuin/gopher-lua/ast"
 	"github.com/yuin/gopher-lua/parse"
 )
 
@@ -154,4 +155,30 @@ func sameProto(a, b *FunctionProto) bool {
 	x, y := *a, *b
 	x.Constants, y.Constants, x.FunctionPrototypes, y.FunctionPrototypes = nil, nil, nil, nil
 	return reflect.DeepEqual(x, y)
+}
+
+// TestNodesAreReused: a chunk parsed with Nodes after they were put back
+// is built in the arrays of the chunk before it, with nothing of it left.
+func TestNodesAreReused(t *testing.T) {
+	nodes := new(parse.Nodes)
+	first, err := parse.ParseWith(nodes, strings.NewReader("return x"), "first")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ret := first[0].(*ast.ReturnStmt)
+	ident := ret.Exprs[0].(*ast.IdentExpr)
+	parse.PutNodes(nodes)
+	if ident.Value != "" {
+		t.Fatalf("a node put back still holds %q", ident.Value)
+	}
+	second, err := parse.ParseWith(nodes, strings.NewReader("return y"), "second")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if second[0] != ast.Stmt(ret) || second[0].(*ast.ReturnStmt).Exprs[0] != ast.Expr(ident) {
+		t.Fatal("the second chunk's nodes are new ones, not the first chunk's reused")
+	}
+	if ident.Value != "y" {
+		t.Fatalf("the reused identifier reads %q, want y", ident.Value)
+	}
 }
