@@ -46,7 +46,7 @@ type deployResult struct {
 // compile derived of each.
 func summarize(c *scripts.Compiled) []endpointSummary {
 	out := make([]endpointSummary, 0, len(c.Solution.Endpoints))
-	var y yield.Yielder
+	var y yield.Paced
 	for _, e := range c.Solution.Endpoints {
 		y.Step()
 		if ce, ok := c.EndpointByKey(e.Key()); ok {
@@ -107,6 +107,9 @@ func (s *Server) current() scripts.Solution {
 func (s *Server) change(edit func(*scripts.Solution) error) (res deployResult, err error) {
 	s.deployMu.Lock()
 	defer s.deployMu.Unlock()
+	// While the sockets are served, the compile and the activation take
+	// turns with them.
+	defer yield.PaceBy(s.cfg.Engine.Served)()
 	defer func() { s.cfg.Metrics.Deploys.Deployed(res.Revision, err) }()
 	sol := s.current()
 	prevInit := sol.Init

@@ -3,6 +3,7 @@ package endpoints
 import (
 	"fmt"
 
+	"github.com/luagate/luagate/internal/yield"
 	"github.com/luagate/luagate/scripts"
 )
 
@@ -24,6 +25,9 @@ type SolutionSaver interface {
 func (s *Server) Replace(sol scripts.Solution, rev uint64) error {
 	s.deployMu.Lock()
 	defer s.deployMu.Unlock()
+	// While the sockets are served, the compile and the activation take
+	// turns with them.
+	defer yield.PaceBy(s.cfg.Engine.Served)()
 	_, cur, err := s.cfg.Store.Load()
 	if err != nil {
 		return err

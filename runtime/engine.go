@@ -101,7 +101,7 @@ var noRevision = &revision{compiled: &scripts.Compiled{}}
 // an endpoint shared says is at j in the previous revision.
 func programsOf(eps []*scripts.CompiledEndpoint, shared func(*scripts.CompiledEndpoint) (int, bool), libs *solutionLibs, prevProgs []*luaapi.Program) []*luaapi.Program {
 	out := make([]*luaapi.Program, len(eps))
-	var y yield.Yielder
+	var y yield.Paced
 	for i, ep := range eps {
 		y.Step()
 		if j, ok := shared(ep); ok {
@@ -194,6 +194,15 @@ func (e *Engine) Load(c *scripts.Compiled) {
 		return !ok && !e.isBuiltin(conn.Route)
 	})
 	e.rearmAll()
+}
+
+// Served is how many executions the engine has started: a count that
+// moves while its sockets are being served, which a deploy paces itself
+// by (yield.PaceBy).
+func (e *Engine) Served() uint64 {
+	e.pool.mu.Lock()
+	defer e.pool.mu.Unlock()
+	return e.pool.seq
 }
 
 // Solution returns the running revision's compiled solution.

@@ -64,7 +64,7 @@ func (e *Engine) withPolicies(r, prev *revision) *revision {
 		r.serverRate, r.fallback = prev.serverRate, prev.fallback
 	}
 	r.policies = make([]*endpointPolicy, len(c.Endpoints))
-	var y yield.Yielder
+	var y yield.Paced
 	for i, ep := range c.Endpoints {
 		y.Step()
 		if j, ok := prev.sharedWebSocket(ep); ok {

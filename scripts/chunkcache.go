@@ -80,7 +80,7 @@ func (r *reuse) endpoints(rc *resolvedConfig) (problems, warnings Problems) {
 	c.Endpoints = make([]*CompiledEndpoint, 0, len(sol.Endpoints)-nHTTP)
 	c.HTTP = make([]*CompiledEndpoint, 0, nHTTP)
 	seen := newKeySet(prev)
-	var y yield.Yielder
+	var y yield.Paced
 	for _, e := range sol.Endpoints {
 		y.Step()
 		key := e.Key()
