@@ -196,9 +196,10 @@ func (e *Engine) Load(c *scripts.Compiled) {
 	e.rearmAll()
 }
 
-// Served is how many executions the engine has started: a count that
-// moves while its sockets are being served, which a deploy paces itself
-// by (yield.PaceBy).
+// Served is how many executions the engine has started, for sockets'
+// events, HTTP endpoints' requests and script checks: a count that moves
+// while the server is serving, which a deploy paces itself by
+// (yield.PaceBy).
 func (e *Engine) Served() uint64 {
 	e.pool.mu.Lock()
 	defer e.pool.mu.Unlock()
