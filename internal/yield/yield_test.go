@@ -11,14 +11,14 @@ import (
 // beside a goroutine that counts the turns it gets. Without the yields it
 // would get one each time the runtime preempts the loop, every 10 ms;
 // with them, one per Slice.
-// stepper is what Yielder and Paced have in common.
-type stepper interface{ Step() }
-
 func TestStepLetsOthersRun(t *testing.T) {
 	t.Run("Yielder", func(t *testing.T) { testLetsOthersRun(t, new(Yielder)) })
 	// Without a traffic source, paced work only yields, as a Yielder.
 	t.Run("Paced", func(t *testing.T) { resetPacer(t); testLetsOthersRun(t, new(Paced)) })
 }
+
+// stepper is what Yielder and Paced have in common.
+type stepper interface{ Step() }
 
 func testLetsOthersRun(t *testing.T, y stepper) {
 	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
