@@ -64,38 +64,61 @@ func pairs(prev, next []scripts.Endpoint) iter.Seq2[*scripts.Endpoint, *scripts.
 	}
 }
 
-// writeChanges turns the content buckets from what prev says they hold
-// into next: it puts only the values that differ and deletes the
-// keys next lacks, so that changing one endpoint of a thousand writes one
-// value (and the pages on its way) instead of encoding and rewriting them
-// all, which was a quarter of such a deploy.
-func writeChanges(tx *bolt.Tx, prev, next *savedSolution) error {
-	eb, err := tx.CreateBucketIfNotExists(bucketEndpoints)
-	if err != nil {
-		return fmt.Errorf("create bucket %s: %w", bucketEndpoints, err)
-	}
-	// In path order, near the keys' order: bbolt fills its pages best
-	// when keys come sorted.
-	var y yield.Yielder
+// endpointWrite is one change to the endpoints bucket: the value to put
+// at key, or a delete if value is nil.
+type endpointWrite struct {
+	key   string
+	value []byte
+}
+
+// endpointWrites is what turns the endpoints bucket from what prev says
+// it holds into next: a put of each endpoint whose value differs, encoded
+// here, and a delete of each key next lacks, so that changing one
+// endpoint of a thousand writes one value (and the pages on its way)
+// instead of encoding and rewriting them all, which was a quarter of such
+// a deploy. It runs before the transaction, where a deploy's encoding is
+// paced (yield.Paced) and holds up no other writer of the store. The
+// writes are in path order, near the keys' order: bbolt fills its pages
+// best when keys come sorted.
+func endpointWrites(prev, next *savedSolution) ([]endpointWrite, error) {
+	var writes []endpointWrite
+	var y yield.Paced
 	for p, e := range pairs(prev.endpoints, next.endpoints) {
 		y.Step()
 		switch {
 		case e == nil:
-			k := p.Key()
-			if err := eb.Delete([]byte(k)); err != nil {
-				return fmt.Errorf("delete endpoint %q: %w", k, err)
-			}
+			writes = append(writes, endpointWrite{key: p.Key()})
 			continue
 		case p != nil && p.Script == e.Script && p.ContentType == e.ContentType && p.UpdatedAt.Equal(e.UpdatedAt):
 			continue
 		}
 		k := e.Key()
 		v, err := json.Marshal(storedEndpoint{Script: e.Script, UpdatedAt: e.UpdatedAt, ContentType: e.ContentType})
-		if err == nil {
-			err = eb.Put([]byte(k), v)
-		}
 		if err != nil {
-			return fmt.Errorf("endpoint %q: %w", k, err)
+			return nil, fmt.Errorf("endpoint %q: %w", k, err)
+		}
+		writes = append(writes, endpointWrite{key: k, value: v})
+	}
+	return writes, nil
+}
+
+// writeChanges makes the content buckets hold next, where they held prev:
+// it applies writes, the endpoints' (see endpointWrites), and puts and
+// deletes the modules and event handlers that changed.
+func writeChanges(tx *bolt.Tx, writes []endpointWrite, prev, next *savedSolution) error {
+	eb, err := tx.CreateBucketIfNotExists(bucketEndpoints)
+	if err != nil {
+		return fmt.Errorf("create bucket %s: %w", bucketEndpoints, err)
+	}
+	var y yield.Yielder
+	for _, w := range writes {
+		y.Step()
+		if w.value == nil {
+			if err := eb.Delete([]byte(w.key)); err != nil {
+				return fmt.Errorf("delete endpoint %q: %w", w.key, err)
+			}
+		} else if err := eb.Put([]byte(w.key), w.value); err != nil {
+			return fmt.Errorf("endpoint %q: %w", w.key, err)
 		}
 	}
 	for _, m := range []struct {

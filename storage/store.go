@@ -341,25 +341,33 @@ func (s *Store) Save(sol scripts.Solution) (scripts.Solution, uint64, error) {
 
 	s.saveMu.Lock()
 	defer s.saveMu.Unlock()
-	var rev uint64
-	var saved *savedSolution
-	err = s.db.Update(func(tx *bolt.Tx) error {
-		prev := s.saved
-		if prev == nil {
+	// Only Save and SaveRevision write the content buckets, both under
+	// saveMu, so what they hold is still prev when the transaction runs.
+	prev := s.saved
+	if prev == nil {
+		err := s.db.View(func(tx *bolt.Tx) error {
 			old, _, err := read(tx)
-			if err != nil {
-				return err
-			}
 			prev = savedOf(old)
+			return err
+		})
+		if err != nil {
+			return scripts.Solution{}, 0, s.opError("save solution", err)
 		}
+	}
+	stamp(prev.endpoints, sol.Endpoints, now)
+	saved := savedOf(sol)
+	writes, err := endpointWrites(prev, saved)
+	if err != nil {
+		return scripts.Solution{}, 0, s.opError("save solution", err)
+	}
+	var rev uint64
+	err = s.db.Update(func(tx *bolt.Tx) error {
 		oldRev, err := revision(tx)
 		if err != nil {
 			return err
 		}
 		rev = oldRev + 1
-		stamp(prev.endpoints, sol.Endpoints, now)
-		saved = savedOf(sol)
-		if err := writeChanges(tx, prev, saved); err != nil {
+		if err := writeChanges(tx, writes, prev, saved); err != nil {
 			return err
 		}
 		return writeMeta(tx, sol, rev)
@@ -510,7 +518,12 @@ func write(tx *bolt.Tx, sol scripts.Solution, rev uint64) error {
 			return fmt.Errorf("create bucket %s: %w", name, err)
 		}
 	}
-	if err := writeChanges(tx, &savedSolution{}, savedOf(sol)); err != nil {
+	none, next := &savedSolution{}, savedOf(sol)
+	writes, err := endpointWrites(none, next)
+	if err != nil {
+		return err
+	}
+	if err := writeChanges(tx, writes, none, next); err != nil {
 		return err
 	}
 	return writeMeta(tx, sol, rev)
