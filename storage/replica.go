@@ -38,9 +38,14 @@ func (s *Store) SaveRevision(sol scripts.Solution, rev uint64) error {
 	if err != nil {
 		return err
 	}
+	// Encoded outside the transaction, where a deploy may pause.
+	writes, err := endpointWrites(&savedSolution{}, savedOf(sol))
+	if err != nil {
+		return s.opError("save solution", err)
+	}
 	s.saveMu.Lock()
 	defer s.saveMu.Unlock()
-	err = s.db.Update(func(tx *bolt.Tx) error { return write(tx, sol, rev) })
+	err = s.db.Update(func(tx *bolt.Tx) error { return write(tx, sol, writes, rev) })
 	// Save's record of what it committed no longer holds, whatever the
 	// outcome: the next Save reads the stored endpoints again.
 	s.saved = nil

@@ -505,11 +505,12 @@ func revision(tx *bolt.Tx) (uint64, error) {
 	}
 }
 
-// write replaces the content buckets with sol and sets the revision.
-// Deleting the buckets, rather than diffing them, is what makes "absent
-// from sol" mean "gone" without knowing what the file held, and the
-// caller's transaction makes it all or nothing.
-func write(tx *bolt.Tx, sol scripts.Solution, rev uint64) error {
+// write replaces the content buckets with sol and sets the revision;
+// writes are sol's endpoints, as endpointWrites encodes them for empty
+// buckets. Deleting the buckets, rather than diffing them, is what makes
+// "absent from sol" mean "gone" without knowing what the file held, and
+// the caller's transaction makes it all or nothing.
+func write(tx *bolt.Tx, sol scripts.Solution, writes []endpointWrite, rev uint64) error {
 	for _, name := range contentBuckets {
 		if err := tx.DeleteBucket(name); err != nil && !errors.Is(err, berrors.ErrBucketNotFound) {
 			return fmt.Errorf("delete bucket %s: %w", name, err)
@@ -518,12 +519,7 @@ func write(tx *bolt.Tx, sol scripts.Solution, rev uint64) error {
 			return fmt.Errorf("create bucket %s: %w", name, err)
 		}
 	}
-	none, next := &savedSolution{}, savedOf(sol)
-	writes, err := endpointWrites(none, next)
-	if err != nil {
-		return err
-	}
-	if err := writeChanges(tx, writes, none, next); err != nil {
+	if err := writeChanges(tx, writes, &savedSolution{}, savedOf(sol)); err != nil {
 		return err
 	}
 	return writeMeta(tx, sol, rev)
