@@ -22,8 +22,15 @@ import (
 // and returns it with the function that stops it.
 func openServer(b testing.TB, dir string) (*Server, func()) {
 	b.Helper()
+	return openServerWith(b, dir, runtime.Config{})
+}
+
+// openServerWith is openServer with the engine's configuration cfg.
+func openServerWith(b testing.TB, dir string, cfg runtime.Config) (*Server, func()) {
+	b.Helper()
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
-	engine, err := runtime.New(runtime.Config{Logger: logger})
+	cfg.Logger = logger
+	engine, err := runtime.New(cfg)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -166,7 +173,7 @@ func BenchmarkHTTPEndpoint(b *testing.B) {
 
 // serveLoopback serves srv on a loopback port until the benchmark ends and
 // returns its http:// address.
-func serveLoopback(b *testing.B, srv *http.Server) string {
+func serveLoopback(b testing.TB, srv *http.Server) string {
 	b.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {

@@ -3,6 +3,7 @@ package yield
 import (
 	"runtime"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -43,6 +44,14 @@ var pacer struct {
 	seen    uint64
 	moved   time.Time
 }
+
+// pauses counts the pauses of all Paced work.
+var pauses atomic.Uint64
+
+// Pauses is how many times Paced work in this process has paused for the
+// traffic: what a test of a deploy beside sockets being served, or a
+// profile of one, looks at.
+func Pauses() uint64 { return pauses.Load() }
 
 // PaceBy makes Paced work give way to t's traffic until the returned
 // function is called: while t has moved within busyFor, each Slice of
@@ -95,6 +104,7 @@ func (p *Paced) Step() {
 		return
 	}
 	if look(now) {
+		pauses.Add(1)
 		time.Sleep(Pause)
 	} else {
 		runtime.Gosched()
