@@ -206,7 +206,12 @@ func deploysSendsDisconnectsAndFollowsLogs(t *testing.T, ctx context.Context) {
 		chromedp.WaitVisible(chromedp.CSS(`#send-text`)),
 		chromedp.SendKeys(chromedp.CSS(`#send-text`), "hello from the console\r"))
 	client.Expect("hello from the console")
-	run(t, ctx, "disconnect", chromedp.Click(chromedp.CSS(`button[aria-label="Disconnect socket `+id+`"]`)))
+	// The send form hides once the browser has the answer, which the
+	// client's message may come before; the table then moves up, and a
+	// click aimed at it before would land beside the button.
+	run(t, ctx, "disconnect",
+		chromedp.WaitNotVisible(chromedp.CSS(`#send-form`)),
+		chromedp.Click(chromedp.CSS(`button[aria-label="Disconnect socket `+id+`"]`)))
 	if code, _ := client.ExpectClose(); code != 1000 {
 		t.Errorf("closed with %d, want 1000", code)
 	}
