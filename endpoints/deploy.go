@@ -101,15 +101,23 @@ func (s *Server) current() scripts.Solution {
 	return sol
 }
 
+// deploying begins a change to the solution, which runs one at a time
+// and, while the sockets are served, takes turns with them (yield.PaceBy);
+// the function it returns ends it.
+func (s *Server) deploying() (end func()) {
+	s.deployMu.Lock()
+	stop := yield.PaceBy(s.cfg.Engine.Served)
+	return func() {
+		stop()
+		s.deployMu.Unlock()
+	}
+}
+
 // change applies edit to a copy of the running solution, then compiles,
 // stores and activates the result. Any error before the store leaves
 // everything as it was; edit may return an error to refuse the change.
 func (s *Server) change(edit func(*scripts.Solution) error) (res deployResult, err error) {
-	s.deployMu.Lock()
-	defer s.deployMu.Unlock()
-	// While the sockets are served, the compile and the activation take
-	// turns with them.
-	defer yield.PaceBy(s.cfg.Engine.Served)()
+	defer s.deploying()()
 	defer func() { s.cfg.Metrics.Deploys.Deployed(res.Revision, err) }()
 	sol := s.current()
 	prevInit := sol.Init

@@ -3,7 +3,6 @@ package endpoints
 import (
 	"fmt"
 
-	"github.com/luagate/luagate/internal/yield"
 	"github.com/luagate/luagate/scripts"
 )
 
@@ -23,11 +22,7 @@ type SolutionSaver interface {
 // already is left alone. A solution that does not compile here changes
 // nothing and is the error.
 func (s *Server) Replace(sol scripts.Solution, rev uint64) error {
-	s.deployMu.Lock()
-	defer s.deployMu.Unlock()
-	// While the sockets are served, the compile and the activation take
-	// turns with them.
-	defer yield.PaceBy(s.cfg.Engine.Served)()
+	defer s.deploying()()
 	_, cur, err := s.cfg.Store.Load()
 	if err != nil {
 		return err

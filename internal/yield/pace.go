@@ -32,7 +32,8 @@ const busyFor = 100 * time.Millisecond
 
 // pacer is what every Paced shares: the traffic sources PaceBy
 // installed, when the last look at the traffic ended (with its pause),
-// the count seen at it and when the traffic was last seen moving. It is
+// from which the next Slice counts, the count seen at it and when the
+// traffic was last seen moving. It is
 // shared rather than each Paced's own because what paces is a deploy,
 // whose loops are many and short (a change of one endpoint of a thousand
 // is several loops of well under a Slice each), and deploys run one at a
@@ -80,11 +81,10 @@ func PaceBy(t Traffic) (stop func()) {
 // ready; one Paced serves one goroutine.
 type Paced struct {
 	steps uint32
-	due   time.Time
 }
 
-// Step is called between steps of the work: once the work has run for a
-// Slice since the last yield, it pauses if the traffic of PaceBy moved
+// Step is called between steps of the work: once paced work has run for a
+// Slice since the last look, it pauses if the traffic of PaceBy moved
 // within busyFor and yields the processor otherwise. It looks at the
 // clock every clockEvery steps.
 func (p *Paced) Step() {
@@ -92,46 +92,42 @@ func (p *Paced) Step() {
 	if p.steps%clockEvery != 1 {
 		return
 	}
-	now := time.Now()
-	if p.due.IsZero() {
-		// The first look counts the work since the last paced Slice of
-		// any Paced, which is the whole of a short deploy's.
-		pacer.mu.Lock()
-		p.due = pacer.looked.Add(Slice)
-		pacer.mu.Unlock()
-	}
-	if now.Before(p.due) {
+	due, pause := look(time.Now())
+	switch {
+	case !due:
 		return
-	}
-	if look(now) {
+	case pause:
 		pauses.Add(1)
 		time.Sleep(Pause)
-	} else {
+	default:
 		runtime.Gosched()
 	}
-	now = time.Now()
-	p.due = now.Add(Slice)
 	pacer.mu.Lock()
-	pacer.looked = now
+	pacer.looked = time.Now()
 	pacer.mu.Unlock()
 }
 
-// look reads the traffic at now and reports whether paced work should
-// pause: whether the traffic moved within busyFor. A count that moved
-// since a stale look says nothing of when. The traffic during the pause
-// that follows counts at the next look, as traffic the pause let run.
-func look(now time.Time) bool {
+// look reports whether, at now, a Slice of paced work has passed since the
+// last look ended, and if so reads the traffic and reports whether the
+// work should pause: whether the traffic moved within busyFor. A count
+// that moved since a stale look says nothing of when. The traffic during
+// the pause that follows counts at the next look, as traffic the pause
+// let run.
+func look(now time.Time) (due, pause bool) {
 	pacer.mu.Lock()
 	defer pacer.mu.Unlock()
+	if now.Sub(pacer.looked) < Slice {
+		return false, false
+	}
 	if len(pacer.sources) == 0 {
-		return false
+		return true, false
 	}
 	n := served()
 	if n != pacer.seen && now.Sub(pacer.looked) <= staleAfter {
 		pacer.moved = now
 	}
 	pacer.seen = n
-	return now.Sub(pacer.moved) <= busyFor
+	return true, now.Sub(pacer.moved) <= busyFor
 }
 
 // served is the sum of the installed sources' counts. pacer.mu must be

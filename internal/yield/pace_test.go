@@ -22,52 +22,60 @@ func resetPacer(t *testing.T) {
 func TestLookPausesOnlyWhileTrafficMoves(t *testing.T) {
 	resetPacer(t)
 	t0 := time.Now()
-	setLooked := func(at time.Time) {
+	// lookAt is the look at now when the last one ended at last;
+	// lookAfter the look a Slice after last.
+	lookAt := func(last, now time.Time) bool {
 		pacer.mu.Lock()
-		pacer.looked = at
+		pacer.looked = last
 		pacer.mu.Unlock()
+		due, pause := look(now)
+		if !due {
+			t.Fatalf("no look %v after the last one", now.Sub(last))
+		}
+		return pause
 	}
-	if look(t0) {
+	lookAfter := func(last time.Time) (now time.Time, pause bool) {
+		return last.Add(Slice), lookAt(last, last.Add(Slice))
+	}
+	if _, pause := lookAfter(t0); pause {
 		t.Fatal("paused with no traffic source installed")
 	}
 	var served atomic.Uint64
 	stop := PaceBy(func() uint64 { return served.Load() })
+	t.Cleanup(stop)
 
 	served.Store(5)
-	setLooked(t0.Add(-time.Hour))
-	if look(t0) {
+	if lookAt(t0.Add(-time.Hour), t0) {
 		t.Fatal("paused on a count that moved since a look an hour old: when it moved is unknown")
 	}
-	setLooked(t0)
-	now := t0.Add(Slice)
-	if look(now) {
+	now, pause := lookAfter(t0)
+	if pause {
 		t.Fatal("paused though the count did not move since the last look")
 	}
+	pacer.mu.Lock()
+	pacer.looked = now
+	pacer.mu.Unlock()
+	if due, _ := look(now.Add(Slice / 2)); due {
+		t.Fatal("looked again half a Slice after the last look ended")
+	}
 	served.Add(1)
-	setLooked(now)
-	now = now.Add(Slice)
-	if !look(now) {
+	moved, pause := lookAfter(now)
+	if !pause {
 		t.Fatal("did not pause though the count moved during the last Slice")
 	}
-	moved := now
-	setLooked(now)
-	now = now.Add(Slice)
-	if !look(now) {
+	if now, pause = lookAfter(moved); !pause {
 		t.Fatal("stopped pausing one Slice after the traffic was last seen moving")
 	}
-	setLooked(moved.Add(busyFor))
-	if !look(moved.Add(busyFor)) {
+	if _, pause := lookAfter(moved.Add(busyFor - Slice)); !pause {
 		t.Fatal("stopped pausing within busyFor of the traffic moving")
 	}
-	setLooked(moved.Add(busyFor + Slice))
-	if look(moved.Add(busyFor + 2*Slice)) {
+	if _, pause := lookAfter(moved.Add(busyFor + Slice)); pause {
 		t.Fatal("still pausing busyFor after the traffic stopped")
 	}
 
 	stop()
 	served.Add(1)
-	setLooked(now)
-	if look(now.Add(Slice)) {
+	if _, pause := lookAfter(now); pause {
 		t.Fatal("paused for a source PaceBy's stop removed")
 	}
 }
