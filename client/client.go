@@ -58,9 +58,14 @@ type Socket = wire.Socket
 // Solution returns the deployed solution.
 func (c *Client) Solution(ctx context.Context) (scripts.Solution, error) {
 	var sol scripts.Solution
-	err := c.do(ctx, http.MethodGet, "", nil, &sol)
+	if err := c.do(ctx, http.MethodGet, "", nil, &sol); err != nil {
+		return scripts.Solution{}, err
+	}
+	if err := sol.CheckDecoded(); err != nil {
+		return scripts.Solution{}, fmt.Errorf("solution answered: %w", err)
+	}
 	sol.Normalize()
-	return sol, err
+	return sol, nil
 }
 
 // Deploy replaces the deployed solution with sol in one request, and

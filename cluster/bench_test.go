@@ -59,7 +59,7 @@ func benchCluster(b *testing.B) []*lgtesting.Gateway {
 		c.Runtime.SendQueueBytes = 64 << 20
 		c.Runtime.SendTotalBytes = 256 << 20
 	})
-	sol := scripts.Solution{Endpoints: []scripts.Endpoint{{Path: "/r", Script: relayScript}, {Path: "/u", Script: readRelayScript}}}
+	sol := scripts.Solution{Endpoints: []*scripts.Endpoint{{Path: "/r", Script: relayScript}, {Path: "/u", Script: readRelayScript}}}
 	if status, body := gws[0].PutSolution(sol); status != http.StatusOK {
 		b.Fatalf("deploy: %d %s", status, body)
 	}

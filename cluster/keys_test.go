@@ -15,7 +15,7 @@ import (
 
 func TestAKeyMadeOnOneNodeOpensAndIsRevokedOnEvery(t *testing.T) {
 	gws := newCluster(t)
-	keyed := scripts.Solution{Endpoints: []scripts.Endpoint{{Path: "/k", Script: "--#ENDPOINT WEBSOCKET /k\n--#SECURITY apikey\n" +
+	keyed := scripts.Solution{Endpoints: []*scripts.Endpoint{{Path: "/k", Script: "--#ENDPOINT WEBSOCKET /k\n--#SECURITY apikey\n" +
 		`if websocketInfo.type == "data" then return websocketInfo.user_id end`}}}
 	if status, body := gws[0].PutSolution(keyed); status != http.StatusOK {
 		t.Fatalf("deploy: %d %s", status, body)

@@ -12,7 +12,7 @@ import (
 func TestTheScriptLogListsEveryNodesRecords(t *testing.T) {
 	t.Parallel()
 	gws := lgtesting.NewCluster(t, lgtesting.NATS(t), 3, lgtesting.NoRateLimit)
-	sol := scripts.Solution{Endpoints: []scripts.Endpoint{{Path: "/p", Script: `--#ENDPOINT WEBSOCKET /p
+	sol := scripts.Solution{Endpoints: []*scripts.Endpoint{{Path: "/p", Script: `--#ENDPOINT WEBSOCKET /p
 if websocketInfo.type == "data" then print("said " .. websocketInfo.message) return "ok" end`}}}
 	if status, body := gws[0].PutSolution(sol); status != http.StatusOK {
 		t.Fatalf("deploy: %d %s", status, body)

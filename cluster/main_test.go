@@ -59,7 +59,7 @@ end
 `
 
 var opsSolution = scripts.Solution{
-	Endpoints: []scripts.Endpoint{{Path: "/c", Script: opsScript}},
+	Endpoints: []*scripts.Endpoint{{Path: "/c", Script: opsScript}},
 	Modules:   map[string]string{"auth": lgtesting.UserCheck},
 }
 

@@ -37,7 +37,7 @@ func newPostCluster(t *testing.T, opts ...lgtesting.Option) []*lgtesting.Gateway
 	t.Helper()
 	gws := lgtesting.NewCluster(t, lgtesting.NATS(t), 3, append([]lgtesting.Option{lgtesting.NoRateLimit}, opts...)...)
 	deploy(t, gws, scripts.Solution{
-		Endpoints: slices.Concat(opsSolution.Endpoints, []scripts.Endpoint{{Path: "/p", Script: postScript}}),
+		Endpoints: slices.Concat(opsSolution.Endpoints, []*scripts.Endpoint{{Path: "/p", Script: postScript}}),
 		Modules:   opsSolution.Modules,
 	})
 	return gws

@@ -43,6 +43,9 @@ func decodeRevision(b []byte) (scripts.Solution, uint64, error) {
 	if err := json.Unmarshal(b, &r); err != nil {
 		return scripts.Solution{}, 0, fmt.Errorf("shared solution: %w", err)
 	}
+	if err := r.Solution.CheckDecoded(); err != nil {
+		return scripts.Solution{}, 0, fmt.Errorf("shared solution: %w", err)
+	}
 	if len(r.Updated) != len(r.Solution.Endpoints) {
 		return scripts.Solution{}, 0, fmt.Errorf("shared solution: %d endpoints but %d update times", len(r.Solution.Endpoints), len(r.Updated))
 	}

@@ -12,7 +12,7 @@ import (
 )
 
 func echo(word string) scripts.Solution {
-	return scripts.Solution{Endpoints: []scripts.Endpoint{{Path: "/e", Script: "--#ENDPOINT WEBSOCKET /e\n" +
+	return scripts.Solution{Endpoints: []*scripts.Endpoint{{Path: "/e", Script: "--#ENDPOINT WEBSOCKET /e\n" +
 		`if websocketInfo.type == "data" then return "` + word + `" end`}}}
 }
 

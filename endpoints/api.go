@@ -160,6 +160,10 @@ func (s *Server) putSolution(w http.ResponseWriter, r *http.Request, _ httproute
 		writeErr(w, err)
 		return
 	}
+	if err := sol.CheckDecoded(); err != nil {
+		writeErr(w, badRequest(fmt.Errorf("invalid JSON body: %w", err)))
+		return
+	}
 	s.respondChange(w, replaceWith(sol))
 }
 
@@ -168,7 +172,7 @@ func (s *Server) putSolution(w http.ResponseWriter, r *http.Request, _ httproute
 // leaves the running solution as it was. What runs is a copy of sol, so
 // the caller may go on changing it.
 func (s *Server) Deploy(sol scripts.Solution) error {
-	_, err := s.change(replaceWith(sol.Clone()))
+	_, err := s.change(replaceWith(sol.DeepClone()))
 	return err
 }
 

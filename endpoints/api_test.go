@@ -79,6 +79,14 @@ func TestInvalidDeployChangesNothing(t *testing.T) {
 	if status, body := g.API("PUT", "/api/v1/solution", `{"endpoints":[],"extra":1}`); status != http.StatusBadRequest || !strings.Contains(body, "extra") {
 		t.Errorf("unknown field: %d %s", status, body)
 	}
+	// A null endpoint is refused by its place in the list, before anything
+	// would take it for an endpoint.
+	if status, body := g.API("PUT", "/api/v1/solution", `{"endpoints":[{"path":"/n","script":"return 1"},null]}`); status != http.StatusBadRequest || !strings.Contains(body, "an endpoint is null: endpoints[1]") {
+		t.Errorf("null endpoint: %d %s", status, body)
+	}
+	if _, after := g.API("GET", "/api/v1/solution", ""); after != before {
+		t.Fatalf("solution changed by a refused deploy:\n%s\nwas:\n%s", after, before)
+	}
 }
 
 func TestSolutionRoundTripAndRawEndpointUpload(t *testing.T) {

@@ -65,8 +65,8 @@ func BenchmarkRouteLookup(b *testing.B) {
 	var sol scripts.Solution
 	for i := range 20 {
 		sol.Endpoints = append(sol.Endpoints,
-			scripts.Endpoint{Path: fmt.Sprintf("/app%d/{room}/{user}", i), Script: "return nil"},
-			scripts.Endpoint{Path: fmt.Sprintf("/static%d", i), Script: "return nil"})
+			&scripts.Endpoint{Path: fmt.Sprintf("/app%d/{room}/{user}", i), Script: "return nil"},
+			&scripts.Endpoint{Path: fmt.Sprintf("/static%d", i), Script: "return nil"})
 	}
 	s := benchServer(b, sol)
 	b.ReportAllocs()
@@ -81,7 +81,7 @@ func BenchmarkRouteLookup(b *testing.B) {
 // under shared prefixes, the shapes a router has to tell apart.
 func benchSolution(n int) scripts.Solution {
 	const script = `if websocketInfo.type == "data" then return websocketInfo.message end`
-	sol := scripts.Solution{Endpoints: make([]scripts.Endpoint, n)}
+	sol := scripts.Solution{Endpoints: make([]*scripts.Endpoint, n)}
 	for i := range n {
 		var path string
 		switch i % 3 {
@@ -92,7 +92,7 @@ func benchSolution(n int) scripts.Solution {
 		default:
 			path = fmt.Sprintf("/shared/s%d/feed", i)
 		}
-		sol.Endpoints[i] = scripts.Endpoint{Path: path, Script: script}
+		sol.Endpoints[i] = &scripts.Endpoint{Path: path, Script: script}
 	}
 	return sol
 }
@@ -146,7 +146,7 @@ func BenchmarkDeploy(b *testing.B) {
 // net/http's; issue 18's goal is at least 0.7).
 func BenchmarkHTTPEndpoint(b *testing.B) {
 	const clients, rounds = 100, 4
-	s := benchServer(b, scripts.Solution{Endpoints: []scripts.Endpoint{
+	s := benchServer(b, scripts.Solution{Endpoints: []*scripts.Endpoint{
 		{Method: http.MethodGet, Path: "/hello", Script: `return "hello"`},
 	}})
 	luagate := serveLoopback(b, s.HTTPServer(s))

@@ -30,7 +30,7 @@ func BenchmarkDeployNew(b *testing.B) {
 func BenchmarkDeployChangeOne(b *testing.B) {
 	sol := benchSolution(1000)
 	s := benchServer(b, sol)
-	one := sol.Endpoints[500]
+	one := *sol.Endpoints[500]
 	i := 0
 	for b.Loop() {
 		i++

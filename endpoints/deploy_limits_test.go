@@ -43,7 +43,7 @@ func TestADeployPastTheEndpointLimitIsRefusedNamingIt(t *testing.T) {
 	g.Deploy("/kept", "return 1")
 	var sol scripts.Solution
 	for i := range scripts.MaxEndpoints + 1 {
-		sol.Endpoints = append(sol.Endpoints, scripts.Endpoint{Path: fmt.Sprintf("/e%d", i), Script: "return 1"})
+		sol.Endpoints = append(sol.Endpoints, &scripts.Endpoint{Path: fmt.Sprintf("/e%d", i), Script: "return 1"})
 	}
 	body, _ := json.Marshal(sol)
 	status, resp := g.API("PUT", "/api/v1/solution", string(body))
@@ -59,7 +59,7 @@ func TestEveryWayOfDeployingHoldsScriptsToMaxScriptBytes(t *testing.T) {
 	big := "return 1\n" + strings.Repeat("-- padding\n", 200)
 
 	// A whole solution may be 64 scripts long, but no one script more.
-	body, _ := json.Marshal(scripts.Solution{Endpoints: []scripts.Endpoint{{Path: "/big", Script: big}}})
+	body, _ := json.Marshal(scripts.Solution{Endpoints: []*scripts.Endpoint{{Path: "/big", Script: big}}})
 	status, resp := g.API("PUT", "/api/v1/solution", string(body))
 	if ps := refused(t, status, resp, "over the limit of 1024 bytes per script"); ps[0].File != "/big" {
 		t.Errorf("problem names %q, want /big", ps[0].File)
@@ -87,7 +87,7 @@ func TestOverlongPathsAndNamesAre400sThatDoNotRepeatThem(t *testing.T) {
 	t.Parallel()
 	g := lgtesting.NewGateway(t)
 	long := "/" + strings.Repeat("a", 500_000)
-	body, _ := json.Marshal(scripts.Solution{Endpoints: []scripts.Endpoint{{Path: long, Script: "return 1"}}})
+	body, _ := json.Marshal(scripts.Solution{Endpoints: []*scripts.Endpoint{{Path: long, Script: "return 1"}}})
 	header := "--#ENDPOINT " + strings.Repeat("M", 300_000) + " /x\nreturn 1\n"
 	pathHeader := "--#ENDPOINT WEBSOCKET " + long[:300_000] + "\nreturn 1\n"
 	name := strings.Repeat("n", 20_000)

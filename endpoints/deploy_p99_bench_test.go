@@ -127,13 +127,13 @@ func deployFor(b *testing.B, s *Server, sol scripts.Solution, phase byte, round 
 		n++
 		switch phase {
 		case phaseNew:
-			next := sol.Clone()
+			next := sol.DeepClone()
 			for j := range next.Endpoints {
 				next.Endpoints[j].Script = fmt.Sprintf("-- %d %d\n%s", round, n, sol.Endpoints[j].Script)
 			}
 			err = s.Deploy(next)
 		case phaseOne:
-			one := sol.Endpoints[500]
+			one := *sol.Endpoints[500]
 			one.Script = "return " + strconv.Itoa(round*1_000_000+n)
 			_, err = s.change(func(sol *scripts.Solution) error {
 				sol.PutEndpoints(one)

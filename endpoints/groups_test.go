@@ -56,7 +56,7 @@ func groupsGateway(t *testing.T, opts ...lgtesting.Option) *lgtesting.Gateway {
 	t.Helper()
 	g := lgtesting.NewGateway(t, append(opts, lgtesting.NoRateLimit)...)
 	if status, body := g.PutSolution(scripts.Solution{
-		Endpoints: []scripts.Endpoint{{Path: "/g", Script: groupsScript}},
+		Endpoints: []*scripts.Endpoint{{Path: "/g", Script: groupsScript}},
 		Modules:   map[string]string{"auth": lgtesting.UserCheck},
 	}); status != http.StatusOK {
 		t.Fatalf("deploy: %d %s", status, body)

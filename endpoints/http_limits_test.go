@@ -135,7 +135,7 @@ func TestRefusalsAreAnsweredWithoutWaitingForTheBody(t *testing.T) {
 func TestHTTPConnectionsPastTheLimitAreClosedAndSocketsDoNotCount(t *testing.T) {
 	t.Parallel()
 	g := lgtesting.NewGateway(t, func(c *gateway.Config) { c.Server.MaxHTTPConnections = 2 })
-	if err := g.Server().Deploy(scripts.Solution{Endpoints: []scripts.Endpoint{{Path: "/echo", Script: "return websocketInfo.message"}}}); err != nil {
+	if err := g.Server().Deploy(scripts.Solution{Endpoints: []*scripts.Endpoint{{Path: "/echo", Script: "return websocketInfo.message"}}}); err != nil {
 		t.Fatal(err)
 	}
 	// Upgraded, these are sockets, not HTTP connections.

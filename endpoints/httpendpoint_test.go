@@ -26,14 +26,14 @@ func deployHTTP(t *testing.T, g *lgtesting.Gateway, sol scripts.Solution) {
 var socketEcho = scripts.Endpoint{Path: "/ws", Script: `if websocketInfo.type == "open" then return websocketInfo.socket_id end`}
 
 // httpEndpoint is an HTTP endpoint of method at path running script.
-func httpEndpoint(method, path, script string) scripts.Endpoint {
-	return scripts.Endpoint{Method: method, Path: path, Script: script}
+func httpEndpoint(method, path, script string) *scripts.Endpoint {
+	return &scripts.Endpoint{Method: method, Path: path, Script: script}
 }
 
 func TestHTTPEndpointSeesTheRequestAndAnswersWithItsResponse(t *testing.T) {
 	t.Parallel()
 	g := lgtesting.NewGateway(t)
-	deployHTTP(t, g, scripts.Solution{Endpoints: []scripts.Endpoint{httpEndpoint("POST", "/items/{id}", `
+	deployHTTP(t, g, scripts.Solution{Endpoints: []*scripts.Endpoint{httpEndpoint("POST", "/items/{id}", `
 response.code = 201
 response.headers["X-Seen"] = request.method
 return {method = request.method, uri = request.uri, path = request.path, route = request.route,
@@ -61,7 +61,7 @@ return {method = request.method, uri = request.uri, path = request.path, route =
 func TestHTTPEndpointBodyIsARawStringUnlessItIsJSON(t *testing.T) {
 	t.Parallel()
 	g := lgtesting.NewGateway(t)
-	deployHTTP(t, g, scripts.Solution{Endpoints: []scripts.Endpoint{
+	deployHTTP(t, g, scripts.Solution{Endpoints: []*scripts.Endpoint{
 		httpEndpoint("PUT", "/echo", `response.message = type(request.body) .. ":" .. (type(request.body) == "string" and request.body or "table")`),
 		{Method: "GET", Path: "/csv", ContentType: "text/csv", Script: `return "a,b"`},
 		httpEndpoint("GET", "/plain", `return "hi"`),
@@ -94,7 +94,7 @@ func TestHTTPEndpointBodyIsARawStringUnlessItIsJSON(t *testing.T) {
 func TestAPathDeclaredBothWaysSendsUpgradesToTheSocketAndRequestsToTheScript(t *testing.T) {
 	t.Parallel()
 	g := lgtesting.NewGateway(t)
-	deployHTTP(t, g, scripts.Solution{Endpoints: []scripts.Endpoint{
+	deployHTTP(t, g, scripts.Solution{Endpoints: []*scripts.Endpoint{
 		{Path: "/live/{room}", Script: `if websocketInfo.type == "data" then return "ws " .. websocketInfo.parameters.room end`},
 		httpEndpoint("GET", "/live/{room}", `return "http " .. request.parameters.room`),
 	}})
@@ -109,7 +109,7 @@ func TestAPathDeclaredBothWaysSendsUpgradesToTheSocketAndRequestsToTheScript(t *
 func TestAMethodAKnownPathDoesNotDeclareAnswers405WithAllow(t *testing.T) {
 	t.Parallel()
 	g := lgtesting.NewGateway(t)
-	deployHTTP(t, g, scripts.Solution{Endpoints: []scripts.Endpoint{
+	deployHTTP(t, g, scripts.Solution{Endpoints: []*scripts.Endpoint{
 		httpEndpoint("GET", "/things", `return "list"`),
 		httpEndpoint("POST", "/things", `return "made"`),
 	}})
@@ -128,8 +128,8 @@ func TestAMethodAKnownPathDoesNotDeclareAnswers405WithAllow(t *testing.T) {
 func TestAnHTTPEndpointPushesToASocket(t *testing.T) {
 	t.Parallel()
 	g := lgtesting.NewGateway(t)
-	deployHTTP(t, g, scripts.Solution{Endpoints: []scripts.Endpoint{
-		socketEcho,
+	deployHTTP(t, g, scripts.Solution{Endpoints: []*scripts.Endpoint{
+		&socketEcho,
 		httpEndpoint("POST", "/notify/{id}", `
 local err = Websocket.send{socket_id = request.parameters.id, message = request.body.text}
 if err then response.code = err.status; return err end
@@ -149,7 +149,7 @@ return {sent = true}`),
 func TestAFailingHTTPScriptAnswers500AndTheServerGoesOn(t *testing.T) {
 	t.Parallel()
 	g := lgtesting.NewGateway(t)
-	deployHTTP(t, g, scripts.Solution{Endpoints: []scripts.Endpoint{
+	deployHTTP(t, g, scripts.Solution{Endpoints: []*scripts.Endpoint{
 		httpEndpoint("GET", "/boom", "\nerror('kaput')"),
 		httpEndpoint("GET", "/spin", `while true do end`),
 		httpEndpoint("GET", "/badcode", `response.code = 42`),
@@ -198,7 +198,7 @@ func TestMuranoEndpointJSONReplaysThroughTheManagementAPI(t *testing.T) {
 func TestHTTPEndpointPoliciesAreEnforcedOrRefusedAtDeploy(t *testing.T) {
 	t.Parallel()
 	g := lgtesting.NewGateway(t)
-	status, body := g.PutSolution(scripts.Solution{Endpoints: []scripts.Endpoint{
+	status, body := g.PutSolution(scripts.Solution{Endpoints: []*scripts.Endpoint{
 		httpEndpoint("GET", "/a", "--#IDLE 5s\n--#RATELIMIT 1/s then close\nreturn 1"),
 		httpEndpoint("GET", "/b", "--#SUBPROTOCOLS chat\nreturn 1"),
 	}})
@@ -211,7 +211,7 @@ func TestHTTPEndpointPoliciesAreEnforcedOrRefusedAtDeploy(t *testing.T) {
 			t.Errorf("deploy: %d %s\nlacks %s", status, body, want)
 		}
 	}
-	deployHTTP(t, g, scripts.Solution{Endpoints: []scripts.Endpoint{
+	deployHTTP(t, g, scripts.Solution{Endpoints: []*scripts.Endpoint{
 		httpEndpoint("GET", "/limited", "--#RATELIMIT 2/min message \"slow down\"\nreturn 'ok'"),
 		httpEndpoint("POST", "/small", "--#MAXMESSAGE 8\nreturn request.body"),
 	}})
@@ -234,7 +234,7 @@ func TestCORSFromTheWebserviceConfig(t *testing.T) {
 	t.Parallel()
 	g := lgtesting.NewGateway(t)
 	deployHTTP(t, g, scripts.Solution{
-		Endpoints: []scripts.Endpoint{
+		Endpoints: []*scripts.Endpoint{
 			httpEndpoint("GET", "/data", `return "d"`),
 			httpEndpoint("PUT", "/data", `return "p"`),
 		},
@@ -270,8 +270,8 @@ func TestCORSFromTheWebserviceConfig(t *testing.T) {
 func TestSecurityOnAnHTTPEndpointRefusesWithoutRunningTheScript(t *testing.T) {
 	t.Parallel()
 	g := lgtesting.NewGateway(t)
-	deployHTTP(t, g, scripts.Solution{Endpoints: []scripts.Endpoint{
-		socketEcho,
+	deployHTTP(t, g, scripts.Solution{Endpoints: []*scripts.Endpoint{
+		&socketEcho,
 		httpEndpoint("POST", "/guarded/{id}", "--#SECURITY apikey\n"+
 			`Websocket.send{socket_id = request.parameters.id, message = request.body}
 return {auth = request.headers.authorization == nil}`),
@@ -303,7 +303,7 @@ func TestNothingOneRequestLeavesReachesTheNext(t *testing.T) {
 	t.Parallel()
 	// One Lua state, so that every request runs on the same.
 	g := lgtesting.NewGateway(t, func(c *gateway.Config) { c.Runtime.LuaStates = 1 })
-	deployHTTP(t, g, scripts.Solution{Endpoints: []scripts.Endpoint{
+	deployHTTP(t, g, scripts.Solution{Endpoints: []*scripts.Endpoint{
 		httpEndpoint("POST", "/leave", `
 request.extra, response.extra = "r", "s"
 request.body, request.headers.x = "changed", "y"
@@ -331,7 +331,7 @@ return {extra = tostring(request.extra) .. tostring(response.extra) .. tostring(
 func TestAnHTTPScriptOverItsMemoryIsStoppedAndTheServerGoesOn(t *testing.T) {
 	t.Parallel()
 	g := lgtesting.NewGateway(t, func(c *gateway.Config) { c.Runtime.ScriptMemory = 16 << 20; c.Runtime.ScriptTimeout = 10 * time.Second })
-	deployHTTP(t, g, scripts.Solution{Endpoints: []scripts.Endpoint{
+	deployHTTP(t, g, scripts.Solution{Endpoints: []*scripts.Endpoint{
 		httpEndpoint("GET", "/hog", `local t = {} while true do t[#t + 1] = string.rep("x", 10000) .. #t end`),
 		{Method: "HEAD", Path: "/hog", Script: `response.headers["X-Alive"] = "yes"`},
 	}})
@@ -354,7 +354,7 @@ func TestAScriptCheckGuardsAnHTTPEndpoint(t *testing.T) {
   if r.headers["x-pass"] == "1" then return {user_id = "ann"} end
   return false, 403, "no pass"
 end}`},
-		Endpoints: []scripts.Endpoint{httpEndpoint("GET", "/in", "--#SECURITY script guard.check\nreturn 'in'")},
+		Endpoints: []*scripts.Endpoint{httpEndpoint("GET", "/in", "--#SECURITY script guard.check\nreturn 'in'")},
 	})
 	if resp, body := lgtesting.Do(t, "GET", g.URL("/in"), "", nil); resp.StatusCode != 403 || !strings.Contains(body, "no pass") {
 		t.Errorf("refused: %d %s", resp.StatusCode, body)

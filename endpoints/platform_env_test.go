@@ -14,7 +14,7 @@ import (
 // paths and os.getenv.
 func platformSolution() scripts.Solution {
 	return scripts.Solution{
-		Endpoints: []scripts.Endpoint{
+		Endpoints: []*scripts.Endpoint{
 			{Path: "/api/subscribe", Script: `return nil`},
 			{Path: "/api/v1/foo/{id}", Script: `return nil`},
 		},
@@ -94,7 +94,7 @@ func TestAGlobalModuleThatFailsToLoadIsRefusedAtDeploy(t *testing.T) {
 	t.Parallel()
 	g := lgtesting.NewGateway(t)
 	status, body := g.PutSolution(scripts.Solution{
-		Endpoints: []scripts.Endpoint{{Path: "/a", Script: "return nil"}},
+		Endpoints: []*scripts.Endpoint{{Path: "/a", Script: "return nil"}},
 		Modules:   map[string]string{"ok": "x = 1\n", "bad": "local y = 1\nerror('no config')\n"},
 	})
 	if status != http.StatusBadRequest || !strings.Contains(body, `"file":"bad"`) || !strings.Contains(body, "bad:2: no config") {
@@ -106,7 +106,7 @@ func TestTheInitScriptRunsOnceAfterTheDeployThatChangesIt(t *testing.T) {
 	t.Parallel()
 	g := lgtesting.NewGateway(t)
 	sol := scripts.Solution{
-		Endpoints: []scripts.Endpoint{{Path: "/a", Script: "return nil"}},
+		Endpoints: []*scripts.Endpoint{{Path: "/a", Script: "return nil"}},
 		Modules:   map[string]string{"setup": "function banner() return 'ready ' .. os.getenv('MODE') end\n"},
 		Env:       map[string]string{"MODE": "test"},
 		Init:      "print('init says ' .. banner())\n",
@@ -118,7 +118,7 @@ func TestTheInitScriptRunsOnceAfterTheDeployThatChangesIt(t *testing.T) {
 	lgtesting.Eventually(t, "the init script's output in the log", func() bool {
 		return strings.Count(g.Logs.String(), "init says ready test") == 1
 	})
-	sol.Endpoints = append(sol.Endpoints, scripts.Endpoint{Path: "/b", Script: "return nil"})
+	sol.Endpoints = append(sol.Endpoints, &scripts.Endpoint{Path: "/b", Script: "return nil"})
 	if status, body := g.PutSolution(sol); status != http.StatusOK || strings.Contains(body, `"init"`) {
 		t.Fatalf("a deploy that keeps the init script ran it: %d %s", status, body)
 	}

@@ -25,7 +25,7 @@ var basicAuth = http.Header{"Authorization": {"Basic YW5uOnNlY3JldA=="}}
 func TestSeveralSchemesEnforceThoseLuagateProvides(t *testing.T) {
 	t.Parallel()
 	g := lgtesting.NewGateway(t)
-	status, body := g.PutSolution(scripts.Solution{Endpoints: []scripts.Endpoint{
+	status, body := g.PutSolution(scripts.Solution{Endpoints: []*scripts.Endpoint{
 		{Path: "/ws", Script: "--#SECURITY basic apiKey\n--#RATELIMIT 2\n" + echoOpened},
 		{Method: http.MethodGet, Path: "/h", Script: "--#SECURITY basic bearer\n--#RATELIMIT 1\nreturn 'OK'\n"},
 	}})
@@ -75,7 +75,7 @@ func TestASchemeLuagateDoesNotProvideIsRefusedAlone(t *testing.T) {
 	t.Parallel()
 	g := lgtesting.NewGateway(t)
 	for _, line := range []string{"basic", "basic Basic"} {
-		status, body := g.PutSolution(scripts.Solution{Endpoints: []scripts.Endpoint{
+		status, body := g.PutSolution(scripts.Solution{Endpoints: []*scripts.Endpoint{
 			{Method: http.MethodGet, Path: "/h", Script: "--#SECURITY " + line + "\nreturn 'OK'\n"},
 		}})
 		if status != http.StatusBadRequest || !strings.Contains(body, "luagate does not provide basic authentication") {
@@ -92,7 +92,7 @@ func TestWebservicesRateLimitLimitsEachHTTPEndpointWithoutItsOwn(t *testing.T) {
 	g := lgtesting.NewGateway(t)
 	two := 2
 	status, body := g.PutSolution(scripts.Solution{
-		Endpoints: []scripts.Endpoint{
+		Endpoints: []*scripts.Endpoint{
 			{Method: http.MethodGet, Path: "/a", Script: "return 'a'\n"},
 			{Method: http.MethodGet, Path: "/b", Script: "return 'b'\n"},
 			{Method: http.MethodGet, Path: "/free", Script: "--#RATELIMIT 0\nreturn 'free'\n"},

@@ -36,7 +36,7 @@ func deployRouted(t *testing.T, g *lgtesting.Gateway, pathsAndScripts ...string)
 	t.Helper()
 	sol := scripts.Solution{Modules: map[string]string{"tasks": tasksModule}}
 	for i := 0; i+1 < len(pathsAndScripts); i += 2 {
-		sol.Endpoints = append(sol.Endpoints, scripts.Endpoint{Path: pathsAndScripts[i], Script: pathsAndScripts[i+1]})
+		sol.Endpoints = append(sol.Endpoints, &scripts.Endpoint{Path: pathsAndScripts[i], Script: pathsAndScripts[i+1]})
 	}
 	if status, body := g.PutSolution(sol); status != http.StatusOK {
 		t.Fatalf("deploy: %d %s", status, body)
@@ -117,7 +117,7 @@ func TestARouteToAMissingModuleOrFunctionIsRefusedAtDeploy(t *testing.T) {
 	t.Parallel()
 	g := lgtesting.NewGateway(t)
 	status, body := g.PutSolution(scripts.Solution{
-		Endpoints: []scripts.Endpoint{{Path: "/r", Script: "--#ENDPOINT WEBSOCKET /r\n--#ROUTESELECT $.a\n--#ROUTE x nosuch.f\n--#ROUTE y tasks.nope\n--#ROUTE z tasks.add\n"}},
+		Endpoints: []*scripts.Endpoint{{Path: "/r", Script: "--#ENDPOINT WEBSOCKET /r\n--#ROUTESELECT $.a\n--#ROUTE x nosuch.f\n--#ROUTE y tasks.nope\n--#ROUTE z tasks.add\n"}},
 		Modules:   map[string]string{"tasks": tasksModule},
 	})
 	if status != http.StatusBadRequest {
@@ -131,7 +131,7 @@ func TestARouteToAMissingModuleOrFunctionIsRefusedAtDeploy(t *testing.T) {
 		t.Errorf("missing module: %s", body)
 	}
 	status, body = g.PutSolution(scripts.Solution{
-		Endpoints: []scripts.Endpoint{{Path: "/r", Script: "--#ENDPOINT WEBSOCKET /r\n--#ROUTESELECT $.a\n--#ROUTE y tasks.nope\n--#ROUTE z tasks.add\n"}},
+		Endpoints: []*scripts.Endpoint{{Path: "/r", Script: "--#ENDPOINT WEBSOCKET /r\n--#ROUTESELECT $.a\n--#ROUTE y tasks.nope\n--#ROUTE z tasks.add\n"}},
 		Modules:   map[string]string{"tasks": tasksModule},
 	})
 	e.Details = nil
@@ -140,7 +140,7 @@ func TestARouteToAMissingModuleOrFunctionIsRefusedAtDeploy(t *testing.T) {
 		t.Errorf("missing function: %d %s", status, body)
 	}
 	status, body = g.PutSolution(scripts.Solution{
-		Endpoints: []scripts.Endpoint{{Path: "/r", Script: "--#ENDPOINT WEBSOCKET /r\n--#ROUTE $connect broken.f\n--#ROUTE $default scalar.f\n"}},
+		Endpoints: []*scripts.Endpoint{{Path: "/r", Script: "--#ENDPOINT WEBSOCKET /r\n--#ROUTE $connect broken.f\n--#ROUTE $default scalar.f\n"}},
 		Modules:   map[string]string{"broken": "error('boom') return {}", "scalar": "return 1"},
 	})
 	if status != http.StatusBadRequest || !strings.Contains(body, "module broken failed to load") || !strings.Contains(body, "boom") ||

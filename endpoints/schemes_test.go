@@ -22,7 +22,9 @@ end
 
 func deployWebservice(t *testing.T, g *lgtesting.Gateway, web scripts.Webservice, eps ...scripts.Endpoint) (int, string) {
 	t.Helper()
-	body, _ := json.Marshal(scripts.Solution{Endpoints: eps, Webservice: web})
+	sol := scripts.Solution{Webservice: web}
+	sol.PutEndpoints(eps...)
+	body, _ := json.Marshal(sol)
 	return g.API(http.MethodPut, wire.Prefix, string(body))
 }
 

@@ -29,7 +29,7 @@ func TestScriptCheckAuthenticatesUpgrades(t *testing.T) {
 	t.Parallel()
 	g := lgtesting.NewGateway(t)
 	status, body := g.PutSolution(scripts.Solution{
-		Endpoints: []scripts.Endpoint{{Path: "/scripted", Script: "--#ENDPOINT WEBSOCKET /scripted\n--#SECURITY script auth.check\n" + whoAmI +
+		Endpoints: []*scripts.Endpoint{{Path: "/scripted", Script: "--#ENDPOINT WEBSOCKET /scripted\n--#SECURITY script auth.check\n" + whoAmI +
 			`if websocketInfo.type == "data" then
   local ok = pcall(function() websocketInfo.auth.claims.role = "root" end)
   local ok2 = pcall(function() websocketInfo.auth.scheme = "none" end)
@@ -66,7 +66,7 @@ end`}},
 	expectNothingRan(t, g, 2)
 
 	status, body = g.PutSolution(scripts.Solution{
-		Endpoints: []scripts.Endpoint{{Path: "/scripted", Script: "--#ENDPOINT WEBSOCKET /scripted\n\n--#SECURITY script auth.verify\n"}},
+		Endpoints: []*scripts.Endpoint{{Path: "/scripted", Script: "--#ENDPOINT WEBSOCKET /scripted\n\n--#SECURITY script auth.verify\n"}},
 		Modules:   map[string]string{"auth": checkModule},
 	})
 	if status != http.StatusBadRequest || !strings.Contains(body, `"line":3`) || !strings.Contains(body, "does not export a function verify") {

@@ -34,7 +34,7 @@ func benchEngineWith(tb testing.TB, cfg Config, script string) *Engine {
 		tb.Fatal(err)
 	}
 	tb.Cleanup(func() { _ = e.Shutdown(context.Background()) })
-	c, err := scripts.Compile(scripts.Solution{Endpoints: []scripts.Endpoint{{Path: "/b", Script: script}}})
+	c, err := scripts.Compile(scripts.Solution{Endpoints: []*scripts.Endpoint{{Path: "/b", Script: script}}})
 	if err != nil {
 		tb.Fatal(err)
 	}

@@ -15,7 +15,7 @@ import (
 func BenchmarkDispatchRouted(b *testing.B) {
 	e := benchEngine(b, `return nil`)
 	c, err := scripts.Compile(scripts.Solution{
-		Endpoints: []scripts.Endpoint{{Path: "/b", Script: "--#ENDPOINT WEBSOCKET /b\n--#ROUTESELECT $.action\n--#ROUTE join rooms.join\n"}},
+		Endpoints: []*scripts.Endpoint{{Path: "/b", Script: "--#ENDPOINT WEBSOCKET /b\n--#ROUTESELECT $.action\n--#ROUTE join rooms.join\n"}},
 		Modules:   map[string]string{"rooms": "return {join = function(w) local m = w.message end}"},
 	})
 	if err != nil {

@@ -13,7 +13,7 @@ import (
 func TestARevisionSharesOnlyWhatDidNotChange(t *testing.T) {
 	t.Parallel()
 	e := benchEngine(t, "return nil")
-	sol := scripts.Solution{Endpoints: []scripts.Endpoint{
+	sol := scripts.Solution{Endpoints: []*scripts.Endpoint{
 		{Path: "/a", Script: "return 1"}, {Path: "/b", Script: "--#IDLE 60s\nreturn 2"},
 	}}
 	load := func(sol scripts.Solution) *revision {

@@ -47,7 +47,7 @@ func TestWatchdogStopsAMemoryHogAndReplacesItsState(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = e.Shutdown(context.Background()) })
-	c, err := scripts.Compile(scripts.Solution{Endpoints: []scripts.Endpoint{{Path: "/hog", Script: `
+	c, err := scripts.Compile(scripts.Solution{Endpoints: []*scripts.Endpoint{{Path: "/hog", Script: `
 if websocketInfo.message == "hog" then
   local t = {}
   while true do t[#t + 1] = string.rep("x", 100) .. #t end
@@ -168,7 +168,7 @@ func watchdogEngine(t *testing.T, logs *lockedBuffer, limit int64, endpoints map
 	t.Cleanup(func() { _ = e.Shutdown(context.Background()) })
 	var sol scripts.Solution
 	for path, script := range endpoints {
-		sol.Endpoints = append(sol.Endpoints, scripts.Endpoint{Path: path, Script: script})
+		sol.Endpoints = append(sol.Endpoints, &scripts.Endpoint{Path: path, Script: script})
 	}
 	c, err := scripts.Compile(sol)
 	if err != nil {

@@ -10,7 +10,7 @@ import (
 )
 
 func TestBackendLinesAreParsed(t *testing.T) {
-	c, err := scripts.Compile(scripts.Solution{Endpoints: []scripts.Endpoint{
+	c, err := scripts.Compile(scripts.Solution{Endpoints: []*scripts.Endpoint{
 		{Path: "/p/{room}", Script: "--#ENDPOINT WEBSOCKET /p/{room}\n--#BACKEND wss://chat.example.com/rooms/{room}?v=2\n" +
 			"--#BACKEND_HEADERS x-user: {user_id}\n--#BACKEND_HEADERS Authorization: Bearer s3cret\n"},
 		{Path: "/f", Script: "--#ENDPOINT WEBSOCKET /f\n--#BACKEND ws://127.0.0.1:9/\n-- a comment\nreturn false\n"},

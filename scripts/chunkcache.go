@@ -81,10 +81,11 @@ func (r *reuse) endpoints(rc *resolvedConfig) (problems, warnings Problems) {
 	c.HTTP = make([]*CompiledEndpoint, 0, nHTTP)
 	seen := newKeySet(prev)
 	var y yield.Paced
-	for _, e := range sol.Endpoints {
+	for _, ep := range sol.Endpoints {
 		y.Step()
+		e := *ep
 		key := e.Key()
-		p, at := r.prevEndpoint(e)
+		p, at := r.prevEndpoint(ep)
 		var pat Pattern
 		if p != nil {
 			pat = p.Pattern
@@ -171,7 +172,7 @@ func index(eps, prevEps []*CompiledEndpoint, prevIndex map[string]int, keyOf fun
 // prevEndpoint is the running revision's endpoint with e's key and its
 // place among the running revision's endpoints of its kind; nil when there
 // is none.
-func (r *reuse) prevEndpoint(e Endpoint) (*CompiledEndpoint, int) {
+func (r *reuse) prevEndpoint(e *Endpoint) (*CompiledEndpoint, int) {
 	if r.prev == nil {
 		return nil, 0
 	}

@@ -9,7 +9,7 @@ import (
 func TestRecompileReusesOnlyUnchangedChunks(t *testing.T) {
 	t.Parallel()
 	sol := Solution{
-		Endpoints: []Endpoint{{Path: "/a", Script: "return 1"}, {Path: "/b", Script: "return 2"}},
+		Endpoints: []*Endpoint{{Path: "/a", Script: "return 1"}, {Path: "/b", Script: "return 2"}},
 		Modules:   map[string]string{"m": "return {}"},
 	}
 	prev, next := recompiledWithSecondChanged(t, sol)
@@ -50,7 +50,7 @@ func TestRecompileReusesOnlyUnchangedChunks(t *testing.T) {
 func TestRecompileDerivesPoliciesAgainWhenTheSolutionsPartsChange(t *testing.T) {
 	t.Parallel()
 	sol := Solution{
-		Endpoints: []Endpoint{
+		Endpoints: []*Endpoint{
 			{Path: "/a", Script: "return 1"},
 			{Path: "/r", Script: "--#ROUTESELECT $.op\n--#ROUTE say m.say\nreturn 1"},
 		},
@@ -81,7 +81,7 @@ func TestRecompileDerivesPoliciesAgainWhenTheSolutionsPartsChange(t *testing.T) 
 // what the running revision holds.
 func TestRecompileSharesUnchangedEndpointsAndStampCopiesThem(t *testing.T) {
 	t.Parallel()
-	sol := Solution{Endpoints: []Endpoint{{Path: "/a", Script: "return 1"}, {Path: "/b", Script: "return 2"}}}
+	sol := Solution{Endpoints: []*Endpoint{{Path: "/a", Script: "return 1"}, {Path: "/b", Script: "return 2"}}}
 	prev, next := recompiledWithSecondChanged(t, sol)
 	prevA, _ := prev.Endpoint("/a")
 	if a, _ := next.Endpoint("/a"); a != prevA {

@@ -208,7 +208,7 @@ func compile(sol Solution, prev *Compiled) (*Compiled, Problems, error) {
 	if err := checkCounts(sol); err != nil {
 		return nil, nil, err
 	}
-	return compileOwned(sol.Clone(), prev)
+	return compileOwned(sol.DeepClone(), prev)
 }
 
 // compileOwned is compile of a normalized sol the revision may keep.

@@ -48,7 +48,7 @@ func checkProblems(t *testing.T, got scripts.Problems, want []wantProblem) {
 
 func TestCompileReportsEveryProblemAtOnce(t *testing.T) {
 	sol := scripts.Solution{
-		Endpoints: []scripts.Endpoint{
+		Endpoints: []*scripts.Endpoint{
 			{Path: "/ok", Script: "--#ENDPOINT WEBSOCKET /ok\nwebsocket.send(1)\n"},
 			{Path: "/syntax", Script: "--#ENDPOINT WEBSOCKET /syntax\nlocal x = = 1\n"},
 			{Path: "/missing-end", Script: "--#ENDPOINT WEBSOCKET /missing-end\nfunction f()\n  return 1\n"},
@@ -120,7 +120,7 @@ func TestCompileReportsSyntaxErrorsAtTheirLine(t *testing.T) {
 		sol  func(src string) (scripts.Solution, string)
 	}{
 		{"endpoint", func(src string) (scripts.Solution, string) {
-			return scripts.Solution{Endpoints: []scripts.Endpoint{{Path: "/x", Script: src}}}, "/x"
+			return scripts.Solution{Endpoints: []*scripts.Endpoint{{Path: "/x", Script: src}}}, "/x"
 		}},
 		{"module", func(src string) (scripts.Solution, string) {
 			return scripts.Solution{Modules: map[string]string{"src.x": src}}, "src.x"
@@ -151,7 +151,9 @@ func TestCompileCountsEndpointLinesFromTheirHeader(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, err = scripts.Compile(scripts.Solution{Endpoints: eps})
+	var sol scripts.Solution
+	sol.PutEndpoints(eps...)
+	_, err = scripts.Compile(sol)
 	// Line 6 of the file is line 3 of /b, counting its header as line 1.
 	checkProblems(t, problemsOf(t, err), []wantProblem{{file: "/b", line: 3, message: "near '='"}})
 }
@@ -188,7 +190,7 @@ func TestCompileRejectsUnknownEventHandlerNames(t *testing.T) {
 // validSolution is a solution with every kind of script, all correct.
 func validSolution() scripts.Solution {
 	return scripts.Solution{
-		Endpoints: []scripts.Endpoint{
+		Endpoints: []*scripts.Endpoint{
 			{Path: "/chat/{room}", Script: "--#ENDPOINT WEBSOCKET /chat/{room}\nreturn websocketInfo, response\n"},
 			{Path: "/echo", Script: "--#ENDPOINT WEBSOCKET /echo\nlocal utils = require('src.utils')\n"},
 			{Path: "/", Script: "-- root\n"},
@@ -247,7 +249,7 @@ func TestCompileAcceptsAValidSolutionAndFindsItsEndpoints(t *testing.T) {
 }
 
 func TestCompileWithoutEventHandlerLeavesHandlerNil(t *testing.T) {
-	c, err := scripts.Compile(scripts.Solution{Endpoints: []scripts.Endpoint{{Path: "/echo", Script: "x()\n"}}})
+	c, err := scripts.Compile(scripts.Solution{Endpoints: []*scripts.Endpoint{{Path: "/echo", Script: "x()\n"}}})
 	if err != nil {
 		t.Fatalf("Compile: %v", err)
 	}
@@ -266,7 +268,7 @@ func TestCompileLeavesTheCallersSolutionAlone(t *testing.T) {
 		t.Fatalf("Compile: %v", err)
 	}
 	if sol.Endpoints[0].Path != "/chat/{room}" || sol.Endpoints[2].Path != "/" {
-		t.Errorf("caller's endpoints were reordered: %q", sol.Endpoints)
+		t.Errorf("caller's endpoints were reordered: first %q, third %q", sol.Endpoints[0].Path, sol.Endpoints[2].Path)
 	}
 	sol.Endpoints[0].Script = "changed"
 	sol.Modules["src.utils"] = "changed"

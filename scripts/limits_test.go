@@ -15,7 +15,7 @@ func TestCompileRefusesMoreEndpointsOrModulesThanTheLimitBeforeCompilingAny(t *t
 	sol.Modules = map[string]string{}
 	// Broken scripts: had any been compiled, its problem would show.
 	for i := range scripts.MaxEndpoints + 1 {
-		sol.Endpoints = append(sol.Endpoints, scripts.Endpoint{Path: fmt.Sprintf("/e%d", i), Script: "x = = 1"})
+		sol.Endpoints = append(sol.Endpoints, &scripts.Endpoint{Path: fmt.Sprintf("/e%d", i), Script: "x = = 1"})
 	}
 	for i := range scripts.MaxModules + 1 {
 		sol.Modules[fmt.Sprintf("m%d", i)] = "x = = 1"
@@ -31,7 +31,7 @@ func TestNamesOverTheLimitAreRefusedWithoutRepeatingThem(t *testing.T) {
 	t.Parallel()
 	long := "/" + strings.Repeat("a", 500_000)
 	_, err := scripts.Compile(scripts.Solution{
-		Endpoints:     []scripts.Endpoint{{Path: long, Script: "return 1"}, {Path: "/" + strings.Repeat("b", scripts.MaxNameBytes-1), Script: "return 1"}},
+		Endpoints:     []*scripts.Endpoint{{Path: long, Script: "return 1"}, {Path: "/" + strings.Repeat("b", scripts.MaxNameBytes-1), Script: "return 1"}},
 		Modules:       map[string]string{strings.Repeat("m", scripts.MaxNameBytes+1): "return 1", strings.Repeat("n", scripts.MaxNameBytes): "return 1"},
 		EventHandlers: map[string]string{strings.Repeat("h", 100_000): "return 1"},
 	})
@@ -64,7 +64,7 @@ func TestCheckSizesNamesEveryScriptOverTheLimitAndTheTotal(t *testing.T) {
 	t.Parallel()
 	big := strings.Repeat("-", 101)
 	sol := scripts.Solution{
-		Endpoints:     []scripts.Endpoint{{Path: "/small", Script: "return 1"}, {Path: "/big", Script: big}},
+		Endpoints:     []*scripts.Endpoint{{Path: "/small", Script: "return 1"}, {Path: "/big", Script: big}},
 		Modules:       map[string]string{"m": big, "ok": strings.Repeat("-", 100)},
 		EventHandlers: map[string]string{scripts.EventHandlerWebsocketInfo: big},
 	}
@@ -81,7 +81,7 @@ func TestCheckSizesNamesEveryScriptOverTheLimitAndTheTotal(t *testing.T) {
 
 func TestPutEndpointsAddsReplacesAndKeepsPathOrder(t *testing.T) {
 	t.Parallel()
-	sol := scripts.Solution{Endpoints: []scripts.Endpoint{{Path: "/b", Script: "b"}, {Path: "/d", Script: "d"}}}
+	sol := scripts.Solution{Endpoints: []*scripts.Endpoint{{Path: "/b", Script: "b"}, {Path: "/d", Script: "d"}}}
 	sol.PutEndpoints(
 		scripts.Endpoint{Path: "/c", Script: "c"},
 		scripts.Endpoint{Path: "/b", Script: "b2"},
@@ -101,7 +101,7 @@ func TestCompiledEndpointIsFoundByPathAmongMany(t *testing.T) {
 	t.Parallel()
 	var sol scripts.Solution
 	for i := range 500 {
-		sol.Endpoints = append(sol.Endpoints, scripts.Endpoint{Path: fmt.Sprintf("/e%d/{x}", i), Script: fmt.Sprintf("return %d", i)})
+		sol.Endpoints = append(sol.Endpoints, &scripts.Endpoint{Path: fmt.Sprintf("/e%d/{x}", i), Script: fmt.Sprintf("return %d", i)})
 	}
 	c, err := scripts.Compile(sol)
 	if err != nil {

@@ -128,7 +128,7 @@ func containsAll(t *testing.T, what, got string, wants ...string) {
 
 func TestWriteProjectKeepsTheSchemaAndInitButNoValues(t *testing.T) {
 	sol := Solution{
-		Endpoints: []Endpoint{{Path: "/a", Script: "--#ENDPOINT WEBSOCKET /a\nreturn 1\n"}},
+		Endpoints: []*Endpoint{{Path: "/a", Script: "--#ENDPOINT WEBSOCKET /a\nreturn 1\n"}},
 		EnvSchema: &EnvSchema{Type: "object", Properties: map[string]EnvVar{"PORT": {Type: "integer", Default: 80}}},
 		Env:       map[string]string{"PORT": "8080"},
 		Init:      "print('hi')\n",

@@ -14,7 +14,7 @@ import (
 // the config given.
 func compileOne(script string, modules map[string]string, cfg scripts.Config) (*scripts.CompiledEndpoint, error) {
 	c, err := scripts.Compile(scripts.Solution{
-		Endpoints: []scripts.Endpoint{{Path: "/p", Script: script}},
+		Endpoints: []*scripts.Endpoint{{Path: "/p", Script: script}},
 		Modules:   modules,
 		Config:    cfg,
 	})

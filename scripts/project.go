@@ -186,7 +186,7 @@ func ReadProject(dir string) (sol Solution, warnings Problems, err error) {
 						continue
 					}
 					o.endpoints[e.Key()] = Problem{File: rel, Line: e.Line}
-					sol.Endpoints = append(sol.Endpoints, e.Endpoint)
+					sol.Endpoints = append(sol.Endpoints, &e.Endpoint)
 				}
 			case sub == ModulesDir:
 				name, named := l.moduleNames[rel]

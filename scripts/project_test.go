@@ -130,7 +130,7 @@ func TestWriteProjectThenReadProjectGivesTheSameSolution(t *testing.T) {
 
 func TestWriteProjectGivesAHeaderToAScriptDeployedWithout(t *testing.T) {
 	dir := t.TempDir()
-	sol := Solution{Endpoints: []Endpoint{{Path: "/plain", Script: "return 1\n"}}}
+	sol := Solution{Endpoints: []*Endpoint{{Path: "/plain", Script: "return 1\n"}}}
 	if err := WriteProject(dir, sol); err != nil {
 		t.Fatal(err)
 	}
@@ -145,11 +145,11 @@ func TestWriteProjectGivesAHeaderToAScriptDeployedWithout(t *testing.T) {
 
 func TestDiffSolutionsNamesAddedChangedAndRemovedScripts(t *testing.T) {
 	from := Solution{
-		Endpoints: []Endpoint{{Path: "/a", Script: "1"}, {Path: "/b", Script: "1"}},
+		Endpoints: []*Endpoint{{Path: "/a", Script: "1"}, {Path: "/b", Script: "1"}},
 		Modules:   map[string]string{"m": "1"},
 	}
 	to := Solution{
-		Endpoints:     []Endpoint{{Path: "/a", Script: "2"}, {Path: "/c", Script: "1"}},
+		Endpoints:     []*Endpoint{{Path: "/a", Script: "2"}, {Path: "/c", Script: "1"}},
 		Modules:       map[string]string{"m": "1"},
 		EventHandlers: map[string]string{"websocket_info": "1"},
 	}

@@ -3,6 +3,8 @@ package scripts
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
+	"fmt"
 	"maps"
 	"slices"
 	"strings"
@@ -88,7 +90,14 @@ func (e Endpoint) SHA256() string {
 
 // Solution is everything deployed to a gateway.
 type Solution struct {
-	Endpoints []Endpoint `json:"endpoints"`
+	// Endpoints are shared between a solution and its clones, so that a
+	// change of one endpoint of many copies a list of pointers rather
+	// than every endpoint: an endpoint a solution holds is never changed
+	// through its pointer. PutEndpoints and DeleteEndpoint replace and
+	// drop pointers; code that builds a solution of its own endpoints
+	// may set their fields until it hands the solution on. A JSON
+	// solution may list null as an endpoint: CheckDecoded refuses it.
+	Endpoints []*Endpoint `json:"endpoints"`
 	// Modules maps a module name ("src.utils") to its Lua source.
 	Modules map[string]string `json:"modules"`
 	// EventHandlers maps an event handler name to its Lua source. The only
@@ -141,15 +150,32 @@ func (s Solution) chunk(kind, name string) (chunkName, pad string) {
 	return src.File, strings.Repeat("\n", max(src.Line-1, 0))
 }
 
+// CheckDecoded reports an endpoint that decoding JSON left nil, which a
+// solution listing null as an endpoint does: the rest of luagate may
+// take every endpoint a solution holds to be there.
+func (s Solution) CheckDecoded() error {
+	if i := slices.Index(s.Endpoints, nil); i >= 0 {
+		return fmt.Errorf("%w: endpoints[%d]", ErrNullEndpoint, i)
+	}
+	return nil
+}
+
+// ErrNullEndpoint is a JSON solution that lists null as an endpoint.
+var ErrNullEndpoint = errors.New("an endpoint is null")
+
 // Normalize sorts endpoints by path and replaces nil maps with empty ones, so
 // that two equal solutions encode to the same JSON.
 func (s *Solution) Normalize() {
-	for i := range s.Endpoints {
-		s.Endpoints[i].Method = normalMethod(s.Endpoints[i].Method)
+	for i, e := range s.Endpoints {
+		if m := normalMethod(e.Method); m != e.Method {
+			cp := *e
+			cp.Method = m
+			s.Endpoints[i] = &cp
+		}
 	}
-	slices.SortFunc(s.Endpoints, func(a, b Endpoint) int { return CompareEndpoints(&a, &b) })
+	slices.SortFunc(s.Endpoints, CompareEndpoints)
 	if s.Endpoints == nil {
-		s.Endpoints = []Endpoint{}
+		s.Endpoints = []*Endpoint{}
 	}
 	if s.Modules == nil {
 		s.Modules = map[string]string{}
@@ -172,11 +198,12 @@ func CompareEndpoints(a, b *Endpoint) int {
 	return strings.Compare(a.Method, b.Method)
 }
 
-// Clone returns a deep copy, so a caller can derive a new revision without
-// touching the live one.
+// Clone returns a copy that a caller can change to derive a new revision
+// without touching the live one. The endpoints are shared (see
+// Solution.Endpoints); everything else is copied.
 func (s Solution) Clone() Solution {
 	c := Solution{
-		Endpoints:     append([]Endpoint(nil), s.Endpoints...),
+		Endpoints:     slices.Clone(s.Endpoints),
 		Modules:       make(map[string]string, len(s.Modules)),
 		EventHandlers: make(map[string]string, len(s.EventHandlers)),
 		Config:        s.Config.clone(),
@@ -197,6 +224,17 @@ func (s Solution) Clone() Solution {
 	return c
 }
 
+// DeepClone is Clone with endpoints of the copy's own, for a caller that
+// goes on changing the endpoints it handed on.
+func (s Solution) DeepClone() Solution {
+	c := s.Clone()
+	for i, e := range c.Endpoints {
+		cp := *e
+		c.Endpoints[i] = &cp
+	}
+	return c
+}
+
 // Endpoint returns the WebSocket endpoint declared with exactly this path.
 func (s Solution) Endpoint(path string) (Endpoint, bool) { return s.EndpointByKey(path) }
 
@@ -204,7 +242,7 @@ func (s Solution) Endpoint(path string) (Endpoint, bool) { return s.EndpointByKe
 func (s Solution) EndpointByKey(key string) (Endpoint, bool) {
 	for _, e := range s.Endpoints {
 		if e.Key() == key {
-			return e, true
+			return *e, true
 		}
 	}
 	return Endpoint{}, false
@@ -227,11 +265,11 @@ func (s *Solution) PutEndpoints(eps ...Endpoint) {
 	for _, e := range eps {
 		e.Method = normalMethod(e.Method)
 		if i, ok := at[e.Key()]; ok {
-			s.Endpoints[i] = e
+			s.Endpoints[i] = &e
 			continue
 		}
 		at[e.Key()] = len(s.Endpoints)
-		s.Endpoints = append(s.Endpoints, e)
+		s.Endpoints = append(s.Endpoints, &e)
 	}
 	s.Normalize()
 }
@@ -245,19 +283,19 @@ const putScanned = 8
 func (s *Solution) putScanning(eps []Endpoint) {
 	for _, e := range eps {
 		e.Method = normalMethod(e.Method)
-		i := slices.IndexFunc(s.Endpoints, func(o Endpoint) bool { return sameKey(o, e) })
+		i := slices.IndexFunc(s.Endpoints, func(o *Endpoint) bool { return sameKey(o, &e) })
 		if i < 0 {
-			s.Endpoints = append(s.Endpoints, e)
+			s.Endpoints = append(s.Endpoints, &e)
 			continue
 		}
-		s.Endpoints[i] = e
+		s.Endpoints[i] = &e
 	}
 	s.Normalize()
 }
 
 // sameKey reports whether a and b have one Key, without building the Key
 // of a WebSocket endpoint's.
-func sameKey(a, b Endpoint) bool {
+func sameKey(a, b *Endpoint) bool {
 	if a.Method == "" && b.Method == "" {
 		return a.Path == b.Path
 	}

@@ -20,7 +20,7 @@ func TestDocumentationLinesAreKeptAndNotEnforced(t *testing.T) {
 --#TAGS  more
 return {}
 `
-	c, err := Compile(Solution{Endpoints: []Endpoint{{Method: "GET", Path: "/users/{id}", Script: script}}})
+	c, err := Compile(Solution{Endpoints: []*Endpoint{{Method: "GET", Path: "/users/{id}", Script: script}}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -46,7 +46,7 @@ func TestABareRateLimitIsRequestsPerMinute(t *testing.T) {
 		{"0", &RateLimit{Off: true}},
 	} {
 		for _, method := range []string{"", "GET"} {
-			c, err := Compile(Solution{Endpoints: []Endpoint{{Method: method, Path: "/p", Script: "--#RATELIMIT " + tc.line + "\nreturn 1\n"}}})
+			c, err := Compile(Solution{Endpoints: []*Endpoint{{Method: method, Path: "/p", Script: "--#RATELIMIT " + tc.line + "\nreturn 1\n"}}})
 			if err != nil {
 				t.Fatalf("%q %s: %v", tc.line, method, err)
 			}
@@ -59,7 +59,7 @@ func TestABareRateLimitIsRequestsPerMinute(t *testing.T) {
 			}
 		}
 	}
-	_, err := Compile(Solution{Endpoints: []Endpoint{{Path: "/p", Script: "--#RATELIMIT 99999999999999999999\n"}}})
+	_, err := Compile(Solution{Endpoints: []*Endpoint{{Path: "/p", Script: "--#RATELIMIT 99999999999999999999\n"}}})
 	if err == nil || !strings.Contains(err.Error(), "too many") {
 		t.Errorf("an overflowing rate: %v", err)
 	}
@@ -79,7 +79,7 @@ func TestSeveralSecuritySchemesAreAnyOfThoseLuagateProvides(t *testing.T) {
 		{line: "none bearer", problem: `"none" cannot be one of several schemes`},
 		{line: "bearer script auth.check", problem: `"script" cannot be one of several schemes`},
 	} {
-		c, warnings, err := compileFresh(Solution{Endpoints: []Endpoint{{Path: "/p", Script: "--#SECURITY " + tc.line + "\nreturn 1\n"}}})
+		c, warnings, err := compileFresh(Solution{Endpoints: []*Endpoint{{Path: "/p", Script: "--#SECURITY " + tc.line + "\nreturn 1\n"}}})
 		if tc.problem != "" {
 			if err == nil || !strings.Contains(err.Error(), tc.problem) {
 				t.Errorf("--#SECURITY %s: %v, want the problem %q", tc.line, err, tc.problem)
@@ -242,7 +242,7 @@ func TestWebservicesSecurityIsAnyOfItsSchemes(t *testing.T) {
 		{[]SecurityRequirement{"users"}, SecurityJWT, ""},
 	} {
 		c, warnings, err := compileFresh(Solution{
-			Endpoints:  []Endpoint{{Path: "/p", Script: "return 1\n"}, {Path: "/own", Script: "--#SECURITY none\nreturn 1\n"}},
+			Endpoints:  []*Endpoint{{Path: "/p", Script: "return 1\n"}, {Path: "/own", Script: "--#SECURITY none\nreturn 1\n"}},
 			Webservice: Webservice{SecuritySchemes: map[string]SecurityScheme{"users": {Type: "oauth2"}}, Security: tc.security},
 		})
 		if err != nil {

@@ -12,7 +12,7 @@ func TestHTTPEndpointsAndTheWebserviceConfigSurviveAReopen(t *testing.T) {
 	t.Parallel()
 	s := newTestStore(t)
 	sol := scripts.Solution{
-		Endpoints: []scripts.Endpoint{
+		Endpoints: []*scripts.Endpoint{
 			{Path: "/items/{id}", Script: "return 'ws'"},
 			{Method: "GET", Path: "/items/{id}", Script: "return 'get'"},
 			{Method: "POST", Path: "/items/{id}", ContentType: "application/json", Script: "return 'post'"},

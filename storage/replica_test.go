@@ -14,7 +14,7 @@ func TestStageStampsOnlyWhatChanged(t *testing.T) {
 	t.Parallel()
 	s := newTestStore(t)
 	then := time.Date(2020, 1, 2, 3, 4, 5, 0, time.UTC)
-	stored := scripts.Solution{Endpoints: []scripts.Endpoint{
+	stored := scripts.Solution{Endpoints: []*scripts.Endpoint{
 		{Method: "GET", Path: "/a", Script: "return 'get'", UpdatedAt: then},
 		{Path: "/a", Script: "return 'ws'", UpdatedAt: then},
 		{Path: "/b", Script: "return 1", UpdatedAt: then},
@@ -22,7 +22,7 @@ func TestStageStampsOnlyWhatChanged(t *testing.T) {
 	if err := s.SaveRevision(stored, 7); err != nil {
 		t.Fatal(err)
 	}
-	staged, rev, err := s.Stage(scripts.Solution{Endpoints: []scripts.Endpoint{
+	staged, rev, err := s.Stage(scripts.Solution{Endpoints: []*scripts.Endpoint{
 		{Path: "/c", Script: "return 'new'"},
 		{Path: "/b", Script: "return 2"},
 		{Path: "/a", Script: "return 'ws'"},

@@ -18,7 +18,7 @@ import (
 // endpoints are the saved solution's own slice, not a copy (a map of them
 // cost a change of one endpoint of a thousand 160 KB).
 type savedSolution struct {
-	endpoints         []scripts.Endpoint
+	endpoints         []*scripts.Endpoint
 	modules, handlers map[string]string
 }
 
@@ -28,40 +28,47 @@ func savedOf(sol scripts.Solution) *savedSolution {
 }
 
 // pairs walks prev and next, both in scripts.CompareEndpoints's order
-// without two of one key, and yields every endpoint of either with its
-// namesake in the other, nil where there is none. It is a merge, since a
-// search of prev per endpoint of next was a third of a change of one
-// endpoint of a thousand.
-func pairs(prev, next []scripts.Endpoint) iter.Seq2[*scripts.Endpoint, *scripts.Endpoint] {
-	return func(visit func(p, n *scripts.Endpoint) bool) {
+// without two of one key, and yields the index of every endpoint of
+// either with that of its namesake in the other, -1 where there is none.
+// It is a merge, since a search of prev per endpoint of next was a third
+// of a change of one endpoint of a thousand.
+func pairs(prev, next []*scripts.Endpoint) iter.Seq2[int, int] {
+	return func(visit func(i, j int) bool) {
 		i, j := 0, 0
 		for i < len(prev) || j < len(next) {
-			var p, n *scripts.Endpoint
+			pi, nj := i, j
 			switch {
 			case j == len(next):
-				p = &prev[i]
+				nj = -1
 			case i == len(prev):
-				n = &next[j]
+				pi = -1
 			default:
-				p, n = &prev[i], &next[j]
-				switch c := scripts.CompareEndpoints(p, n); {
+				switch c := scripts.CompareEndpoints(prev[i], next[j]); {
 				case c < 0:
-					n = nil
+					nj = -1
 				case c > 0:
-					p = nil
+					pi = -1
 				}
 			}
-			if p != nil {
+			if pi >= 0 {
 				i++
 			}
-			if n != nil {
+			if nj >= 0 {
 				j++
 			}
-			if !visit(p, n) {
+			if !visit(pi, nj) {
 				return
 			}
 		}
 	}
+}
+
+// at is eps[i], or nil for -1.
+func at(eps []*scripts.Endpoint, i int) *scripts.Endpoint {
+	if i < 0 {
+		return nil
+	}
+	return eps[i]
 }
 
 // endpointWrite is one change to the endpoints bucket: the value to put
@@ -83,13 +90,14 @@ type endpointWrite struct {
 func endpointWrites(prev, next *savedSolution) ([]endpointWrite, error) {
 	var writes []endpointWrite
 	var y yield.Paced
-	for p, e := range pairs(prev.endpoints, next.endpoints) {
+	for i, j := range pairs(prev.endpoints, next.endpoints) {
 		y.Step()
+		p, e := at(prev.endpoints, i), at(next.endpoints, j)
 		switch {
 		case e == nil:
 			writes = append(writes, endpointWrite{key: p.Key()})
 			continue
-		case p != nil && p.Script == e.Script && p.ContentType == e.ContentType && p.UpdatedAt.Equal(e.UpdatedAt):
+		case p == e, p != nil && p.Script == e.Script && p.ContentType == e.ContentType && p.UpdatedAt.Equal(e.UpdatedAt):
 			continue
 		}
 		k := e.Key()

@@ -11,19 +11,19 @@ import (
 // side has that the other lacks, and stops when the loop does.
 func TestPairsMatchesEndpointsByKey(t *testing.T) {
 	t.Parallel()
-	ep := func(method, path string) scripts.Endpoint { return scripts.Endpoint{Method: method, Path: path} }
-	prev := []scripts.Endpoint{ep("", "/a"), ep("", "/b"), ep("GET", "/b"), ep("", "/d")}
-	next := []scripts.Endpoint{ep("GET", "/b"), ep("", "/c"), ep("", "/d"), ep("", "/e")}
-	key := func(e *scripts.Endpoint) string {
-		if e == nil {
+	ep := func(method, path string) *scripts.Endpoint { return &scripts.Endpoint{Method: method, Path: path} }
+	prev := []*scripts.Endpoint{ep("", "/a"), ep("", "/b"), ep("GET", "/b"), ep("", "/d")}
+	next := []*scripts.Endpoint{ep("GET", "/b"), ep("", "/c"), ep("", "/d"), ep("", "/e")}
+	key := func(eps []*scripts.Endpoint, i int) string {
+		if i < 0 {
 			return "-"
 		}
-		return e.Key()
+		return eps[i].Key()
 	}
-	walk := func(prev, next []scripts.Endpoint, stopAfter int) []string {
+	walk := func(prev, next []*scripts.Endpoint, stopAfter int) []string {
 		var got []string
-		for p, n := range pairs(prev, next) {
-			got = append(got, key(p)+" "+key(n))
+		for i, j := range pairs(prev, next) {
+			got = append(got, key(prev, i)+" "+key(next, j))
 			if len(got) == stopAfter {
 				break
 			}
@@ -32,7 +32,7 @@ func TestPairsMatchesEndpointsByKey(t *testing.T) {
 	}
 	cases := []struct {
 		name       string
-		prev, next []scripts.Endpoint
+		prev, next []*scripts.Endpoint
 		stopAfter  int
 		want       []string
 	}{
@@ -46,16 +46,15 @@ func TestPairsMatchesEndpointsByKey(t *testing.T) {
 			t.Errorf("%s:\n got %q\nwant %q", c.name, got, c.want)
 		}
 	}
-	// The pointers are the slices' own elements, so that stamping through
-	// them stamps next.
-	type match struct{ p, n *scripts.Endpoint }
-	var matched []match
-	for p, n := range pairs(prev, next) {
-		if p != nil && n != nil {
-			matched = append(matched, match{p, n})
+	// The indices are the slices' own, so that stamping through them
+	// stamps next.
+	var matched [][2]int
+	for i, j := range pairs(prev, next) {
+		if i >= 0 && j >= 0 {
+			matched = append(matched, [2]int{i, j})
 		}
 	}
-	if want := []match{{&prev[2], &next[0]}, {&prev[3], &next[2]}}; !slices.Equal(matched, want) {
-		t.Errorf("matched %v, want the elements %v", matched, want)
+	if want := [][2]int{{2, 0}, {3, 2}}; !slices.Equal(matched, want) {
+		t.Errorf("matched %v, want %v", matched, want)
 	}
 }

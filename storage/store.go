@@ -397,15 +397,23 @@ func (s *Store) prepare(sol scripts.Solution) (scripts.Solution, error) {
 func stampTime() time.Time { return time.Now().UTC().Truncate(time.Millisecond) }
 
 // stamp sets the UpdatedAt of next's endpoints: prev's for a script that
-// is unchanged, now for the rest. Both are normalized.
-func stamp(prev, next []scripts.Endpoint, now time.Time) {
-	for p, e := range pairs(prev, next) {
-		switch {
-		case e == nil:
-		case p != nil && p.Script == e.Script:
-			e.UpdatedAt = p.UpdatedAt
-		default:
-			e.UpdatedAt = now
+// is unchanged, now for the rest. Both are normalized. An endpoint whose
+// time changes is replaced by a copy, as next's endpoints may be shared
+// with a running revision (scripts.Solution.Endpoints).
+func stamp(prev, next []*scripts.Endpoint, now time.Time) {
+	for i, j := range pairs(prev, next) {
+		if j < 0 {
+			continue
+		}
+		p, e := at(prev, i), next[j]
+		t := now
+		if p != nil && p.Script == e.Script {
+			t = p.UpdatedAt
+		}
+		if e.UpdatedAt != t { // the very value, as the store reads it back
+			cp := *e
+			cp.UpdatedAt = t
+			next[j] = &cp
 		}
 	}
 }
@@ -442,7 +450,7 @@ func read(tx *bolt.Tx) (scripts.Solution, uint64, error) {
 			if !http {
 				method, path = "", method
 			}
-			sol.Endpoints = append(sol.Endpoints, scripts.Endpoint{
+			sol.Endpoints = append(sol.Endpoints, &scripts.Endpoint{
 				Method: method, Path: path, ContentType: se.ContentType, Script: se.Script, UpdatedAt: se.UpdatedAt.UTC(),
 			})
 			return nil

@@ -63,7 +63,7 @@ func checkConsistent(t *testing.T, path string) {
 
 func fullSolution() scripts.Solution {
 	return scripts.Solution{
-		Endpoints: []scripts.Endpoint{
+		Endpoints: []*scripts.Endpoint{
 			{Path: "/echo", Script: "-- @endpoint /echo\nreturn function(ev) websocket.send(ev.data) end\n"},
 			{Path: "/chat/{room}", Script: "local u = require('src.utils')\nreturn u.chat\n"},
 			{Path: "/api/v1/ws", Script: "return function() end\n"},
@@ -83,7 +83,7 @@ func fullSolution() scripts.Solution {
 func bulkSolution() scripts.Solution {
 	sol := fullSolution()
 	for i := range 40 {
-		sol.Endpoints = append(sol.Endpoints, scripts.Endpoint{
+		sol.Endpoints = append(sol.Endpoints, &scripts.Endpoint{
 			Path: fmt.Sprintf("/bulk/%02d", i), Script: strings.Repeat("-- filler\n", 300),
 		})
 	}
@@ -229,6 +229,25 @@ func TestSaveIncrementsRevision(t *testing.T) {
 	}
 }
 
+// Save stamps the endpoints of the solution it takes over by replacing
+// them, as they may be shared with another solution (a running revision's,
+// which a change was cloned from), whose endpoints it leaves as they were.
+func TestSaveStampsCopiesOfSharedEndpoints(t *testing.T) {
+	t.Parallel()
+	s := newTestStore(t)
+	sol := fullSolution()
+	other := sol.Clone()
+	saved, _ := mustSave(t, s, sol)
+	for i, e := range other.Endpoints {
+		if !e.UpdatedAt.IsZero() {
+			t.Errorf("the other solution's %s was stamped %v", e.Path, e.UpdatedAt)
+		}
+		if saved.Endpoints[i].UpdatedAt.IsZero() {
+			t.Errorf("the saved %s has no time", saved.Endpoints[i].Path)
+		}
+	}
+}
+
 func TestSaveKeepsUpdatedAtOfUnchangedScriptsAndAdvancesChangedOnes(t *testing.T) {
 	s := newTestStore(t)
 	first, _ := mustSave(t, s, fullSolution())
@@ -237,7 +256,7 @@ func TestSaveKeepsUpdatedAtOfUnchangedScriptsAndAdvancesChangedOnes(t *testing.T
 
 	next := fullSolution()
 	next.Endpoints[0].Script += "-- edited\n" // /echo
-	next.Endpoints = append(next.Endpoints, scripts.Endpoint{Path: "/new", Script: "return nil\n"})
+	next.Endpoints = append(next.Endpoints, &scripts.Endpoint{Path: "/new", Script: "return nil\n"})
 	// A caller-supplied UpdatedAt must not leak into the store.
 	next.Endpoints[1].UpdatedAt = time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)
 	second, _ := mustSave(t, s, next)
@@ -264,7 +283,7 @@ func TestSaveReplacesWholeSolution(t *testing.T) {
 	mustSave(t, s, fullSolution())
 
 	smaller := scripts.Solution{
-		Endpoints: []scripts.Endpoint{{Path: "/echo", Script: "return 1\n"}},
+		Endpoints: []*scripts.Endpoint{{Path: "/echo", Script: "return 1\n"}},
 		Modules:   map[string]string{"src.json": "return {}\n"},
 	}
 	saved, _ := mustSave(t, s, smaller)
@@ -283,7 +302,7 @@ func TestSaveTakesTheSolutionOver(t *testing.T) {
 	if &got.Endpoints[0] != &sol.Endpoints[0] {
 		t.Fatal("Save returned a copy of the endpoints")
 	}
-	if !slices.IsSortedFunc(sol.Endpoints, func(a, b scripts.Endpoint) int { return scripts.CompareEndpoints(&a, &b) }) || sol.Endpoints[0].UpdatedAt.IsZero() {
+	if !slices.IsSortedFunc(sol.Endpoints, scripts.CompareEndpoints) || sol.Endpoints[0].UpdatedAt.IsZero() {
 		t.Errorf("the endpoints were not sorted and stamped in place: %+v", sol.Endpoints)
 	}
 }
@@ -292,7 +311,7 @@ func TestSaveRefusesDuplicateEndpointPaths(t *testing.T) {
 	s := newTestStore(t)
 	mustSave(t, s, fullSolution())
 	dup := fullSolution()
-	dup.Endpoints = append(dup.Endpoints, scripts.Endpoint{Path: "/echo", Script: "return 2\n"})
+	dup.Endpoints = append(dup.Endpoints, &scripts.Endpoint{Path: "/echo", Script: "return 2\n"})
 	if _, _, err := s.Save(dup); err == nil || !strings.Contains(err.Error(), `"/echo"`) {
 		t.Fatalf("Save with /echo twice: got %v, want an error naming it", err)
 	}
@@ -325,7 +344,7 @@ func TestReopenReturnsSameSolution(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	mustSave(t, s, scripts.Solution{Endpoints: []scripts.Endpoint{{Path: "/old", Script: "x"}}})
+	mustSave(t, s, scripts.Solution{Endpoints: []*scripts.Endpoint{{Path: "/old", Script: "x"}}})
 	saved, rev := mustSave(t, s, fullSolution())
 	if err := s.Close(); err != nil {
 		t.Fatal(err)
