@@ -410,7 +410,7 @@ func stamp(prev, next []*scripts.Endpoint, now time.Time) {
 		if p != nil && p.Script == e.Script {
 			t = p.UpdatedAt
 		}
-		if e.UpdatedAt != t { // the very value, as the store reads it back
+		if e.UpdatedAt != t { // exactly t, not an Equal time of another zone: Save returns what it stores
 			cp := *e
 			cp.UpdatedAt = t
 			next[j] = &cp
