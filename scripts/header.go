@@ -108,13 +108,15 @@ type headerLine struct {
 // code, where the --#ENDPOINT header and the lines after it live.
 func headerLines(script string) []headerLine {
 	var out []headerLine
-	for i, line := range strings.Split(script, "\n") {
-		line = strings.TrimRight(line, " \t\r")
+	n := 0
+	for line := range strings.Lines(script) {
+		n++
+		line = strings.TrimRight(line, " \t\r\n")
 		if !isBlankOrComment(line) {
 			break
 		}
 		if m := headerLineRE.FindStringSubmatch(line); m != nil {
-			out = append(out, headerLine{line: i + 1, word: m[1], args: strings.TrimSpace(m[2])})
+			out = append(out, headerLine{line: n, word: m[1], args: strings.TrimSpace(m[2])})
 		}
 	}
 	return out

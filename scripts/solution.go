@@ -85,7 +85,9 @@ func normalMethod(method string) string {
 // its copy matches the deployed one.
 func (e Endpoint) SHA256() string {
 	sum := sha256.Sum256([]byte(e.Script))
-	return hex.EncodeToString(sum[:])
+	var digits [2 * sha256.Size]byte
+	hex.Encode(digits[:], sum[:])
+	return string(digits[:])
 }
 
 // Solution is everything deployed to a gateway.
