@@ -97,7 +97,7 @@ func endpointWrites(prev, next *savedSolution) ([]endpointWrite, error) {
 		case e == nil:
 			writes = append(writes, endpointWrite{key: p.Key()})
 			continue
-		case p == e, p != nil && p.Script == e.Script && p.ContentType == e.ContentType && p.UpdatedAt.Equal(e.UpdatedAt):
+		case p != nil && p.Script == e.Script && p.ContentType == e.ContentType && p.UpdatedAt.Equal(e.UpdatedAt):
 			continue
 		}
 		k := e.Key()

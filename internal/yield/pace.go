@@ -33,11 +33,10 @@ const busyFor = 100 * time.Millisecond
 // pacer is what every Paced shares: the traffic sources PaceBy
 // installed, when the last look at the traffic ended (with its pause),
 // from which the next Slice counts, the count seen at it and when the
-// traffic was last seen moving. It is
-// shared rather than each Paced's own because what paces is a deploy,
-// whose loops are many and short (a change of one endpoint of a thousand
-// is several loops of well under a Slice each), and deploys run one at a
-// time.
+// traffic was last seen moving. It is shared rather than each Paced's
+// own because what paces is a deploy, whose loops are many and short (a
+// change of one endpoint of a thousand is several loops of well under a
+// Slice each), and deploys run one at a time.
 var pacer struct {
 	mu      sync.Mutex
 	sources map[*Traffic]struct{}
