@@ -82,7 +82,7 @@ func (s *socket) receive(typ int, r io.Reader, buf *[]byte) error {
 		// limit is for scripts' events.
 		s.e.cfg.Push.Received(s.outlet(), data)
 	case typ == websocket.TextMessage && s.answer(data):
-	case s.limiter != nil && !s.limiter.Allow():
+	case s.limiter != nil && !s.limiter.AllowN(now, 1): // the message's clock reading, not one more
 		s.stats.rateLimited.Add(1)
 		s.overLimit(pol, typ, data, now)
 	case s.proxy != nil:
