@@ -365,7 +365,7 @@ func (e *Engine) dispatch(s *socket, ev *luaapi.Event) (ended time.Time) {
 	if s.builtin {
 		return time.Time{}
 	}
-	prog := e.choose(s, ev)
+	prog := s.choose(ev)
 	if prog == nil {
 		prog = s.prog
 	}

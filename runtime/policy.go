@@ -191,6 +191,12 @@ func routeChunk(path string, r scripts.Route) *lua.FunctionProto {
 type socketPolicy struct {
 	rev *revision
 	cur *endpointPolicy
+	// prog is the socket's endpoint's program in rev, nil when it has
+	// none. It is looked up with cur, once a revision: looking it up for
+	// each event hashed and compared the route's string and read the
+	// socket's luaapi.Conn, a cache miss per message on a socket that is
+	// not busy.
+	prog *luaapi.Program
 	// decided is the $ratelimited route's last answer; nil until one is
 	// asked for, so a socket that is never over its limit holds none.
 	decided *rateDecided
@@ -211,7 +217,7 @@ func (s *socket) policy() *endpointPolicy {
 		return s.pol.cur
 	}
 	cur := rev.policyOf(s.conn.Route)
-	s.pol.rev, s.pol.cur = rev, cur
+	s.pol.rev, s.pol.cur, s.pol.prog = rev, cur, rev.program(s.conn.Route)
 	if r := cur.rate; r == nil {
 		s.limiter = nil
 	} else if s.limiter == nil || s.limiter.Limit() != r.limit || s.limiter.Burst() != r.burst {

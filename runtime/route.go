@@ -12,16 +12,15 @@ import (
 // always has; otherwise a route of the endpoint's, and when no route
 // applies the endpoint's own script. It fills in what websocketInfo says
 // about the policy and the route.
-func (e *Engine) choose(s *socket, ev *luaapi.Event) *luaapi.Program {
-	rev := e.rev.Load()
+func (s *socket) choose(ev *luaapi.Event) *luaapi.Program {
 	pol := s.policy()
 	ev.Policy = pol.info
-	if pol.routes != nil && rev.handler == nil {
+	if pol.routes != nil && s.pol.rev.handler == nil {
 		if p := pol.route(ev); p != nil {
 			return p
 		}
 	}
-	return rev.program(s.conn.Route)
+	return s.pol.prog
 }
 
 // route returns the program of the route ev takes, or nil for the
