@@ -36,14 +36,37 @@ type outMsg struct {
 // goroutine per idle connection. Pings come from a timer that starts the
 // writer.
 type socket struct {
+	// The fields are in the order a message touches them: the reader's
+	// first, then those its send and write take under mu, then the rest.
+	// On a socket that is not busy each 64-byte line a message touches
+	// is a cache miss; the message path's fields fill four lines, and
+	// the fifth holds what it does not touch.
+
 	e     *Engine
 	ws    *websocket.Conn
-	entry *hub.Entry   // the socket's place in the hub, set once by Serve
-	stats *routeStats  // its route's counters, set once by Serve
 	conn  *luaapi.Conn // entry's view, what events describe
-	// pushReady is set once push delivered what waited for a push
-	// socket on connect (push.Outlet.Ready).
-	pushReady atomic.Bool
+	stats *routeStats  // its route's counters, set once by Serve
+	// park, when set, lets the socket wait for its messages without a
+	// goroutine while idle (park_linux.go); nil for one whose reader keeps
+	// its goroutine.
+	park *parking
+	// proxy relays the socket to its endpoint's backend; nil for a socket
+	// its scripts answer.
+	proxy *proxy
+	// share is the socket's endpoint's share of the pool, set once by
+	// Serve; wait is where its events wait for a state (guarded by
+	// pool.mu).
+	share *endpointShare
+	// prog is the program that ran the socket's last event; a close event
+	// still runs it after a deploy removed the socket's endpoint. Only the
+	// reader goroutine touches it.
+	prog *luaapi.Program
+	// pol is the endpoint policy in force; only the reader touches it.
+	pol     socketPolicy
+	limiter *rate.Limiter
+	// reqs are the requests waiting for the client's reply; nil until
+	// the socket's first request.
+	reqs atomic.Pointer[requests]
 	// closed is set with closing, for the reader to ask of each message
 	// without taking mu.
 	closed atomic.Bool
@@ -55,9 +78,15 @@ type socket struct {
 	// still unread are then dropped (see dispatch). Only the reader
 	// goroutine touches them.
 	late, gone bool
-	limiter    *rate.Limiter
 
-	mu    sync.Mutex // guards the fields below
+	in, out atomic.Uint64
+	// bytesIn and bytesOut count data messages' payload bytes.
+	bytesIn, bytesOut atomic.Uint64
+	// lastActivity is when a data message last went either way, in Unix
+	// nanoseconds.
+	lastActivity atomic.Int64
+
+	mu    sync.Mutex // guards the fields below, up to writers
 	queue []outMsg
 	// queued is the bytes of the messages handed to Send and not yet
 	// written: the queue's and the batch the writer holds. It counts
@@ -81,42 +110,17 @@ type socket struct {
 	timers                       *policyTimers // nil until one is armed
 
 	writers sync.WaitGroup // the writer, while it runs
+
+	entry *hub.Entry // the socket's place in the hub, set once by Serve
+	wait  waitSlot
 	// pingSlot and pingAt are the socket's place in the engine's ping
 	// wheel: its slot, and its index in it plus one, 0 when it is in none
 	// (pingWheel.mu guards them).
 	pingSlot uint8
 	pingAt   int32
-
-	in, out atomic.Uint64
-	// bytesIn and bytesOut count data messages' payload bytes.
-	bytesIn, bytesOut atomic.Uint64
-	// lastActivity is when a data message last went either way, in Unix
-	// nanoseconds.
-	lastActivity atomic.Int64
-	// pol is the endpoint policy in force; only the reader touches it.
-	pol socketPolicy
-
-	// prog is the program that ran the socket's last event; a close event
-	// still runs it after a deploy removed the socket's endpoint. Only the
-	// reader goroutine touches it.
-	prog *luaapi.Program
-
-	// share is the socket's endpoint's share of the pool, set once by
-	// Serve; wait is where its events wait for a state (guarded by
-	// pool.mu).
-	share *endpointShare
-	wait  waitSlot
-
-	// proxy relays the socket to its endpoint's backend; nil for a socket
-	// its scripts answer.
-	proxy *proxy
-	// reqs are the requests waiting for the client's reply; nil until
-	// the socket's first request.
-	reqs atomic.Pointer[requests]
-	// park, when set, lets the socket wait for its messages without a
-	// goroutine while idle (park_linux.go); nil for one whose reader keeps
-	// its goroutine.
-	park *parking
+	// pushReady is set once push delivered what waited for a push
+	// socket on connect (push.Outlet.Ready).
+	pushReady atomic.Bool
 	// done is called once the close event has run (Engine.Start).
 	done func()
 }
