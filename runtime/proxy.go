@@ -136,7 +136,8 @@ func (p *proxy) up(typ int, data []byte, now time.Time, pol *endpointPolicy) {
 	p.lim.Store(p.s.limiter)
 	msg, binary := data, typ == websocket.BinaryMessage
 	if pol.filter {
-		ev := p.s.dataEvent(typ, data, now)
+		var ev luaapi.Event
+		p.s.setDataEvent(&ev, typ, data, now)
 		ev.Direction = luaapi.DirectionUp
 		var keep bool
 		if msg, binary, keep = p.filter(&ev, &p.s.wait); !keep {

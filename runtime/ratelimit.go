@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/luagate/luagate/hub"
+	"github.com/luagate/luagate/luaapi"
 	"github.com/luagate/luagate/scripts"
 )
 
@@ -45,7 +46,8 @@ func (s *socket) overLimit(pol *endpointPolicy, typ int, data []byte, now time.T
 // instead of the frame; no reply keeps def, the policy's own answer.
 func (s *socket) decide(typ int, data []byte, now time.Time, def rateDecision) rateDecision {
 	d := def
-	ev := s.dataEvent(typ, data, now)
+	var ev luaapi.Event
+	s.setDataEvent(&ev, typ, data, now)
 	ev.RouteKey = scripts.RouteRateLimited
 	ev.Reply = func(msg []byte, binary bool) error {
 		switch {

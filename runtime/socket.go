@@ -162,7 +162,7 @@ func (s *socket) send(m outMsg, f *hub.Fanout) error {
 	cfg := &s.e.cfg
 	n := int64(len(m.data))
 	if n > cfg.MaxSendBytes {
-		return fmt.Errorf("%w: a message of %d bytes is over the limit of %d", luaapi.ErrBadArgument, n, cfg.MaxSendBytes)
+		return tooBig(n, cfg.MaxSendBytes)
 	}
 	s.mu.Lock()
 	switch {
@@ -174,15 +174,16 @@ func (s *socket) send(m outMsg, f *hub.Fanout) error {
 		s.stats.queueFull.Add(1)
 		return luaapi.ErrQueueFull
 	case s.queued+n > cfg.SendQueueBytes:
+		queued := s.queued
 		s.mu.Unlock()
 		s.stats.queueFull.Add(1)
-		return fmt.Errorf("%w: %d bytes are waiting for this client, the limit is %d", luaapi.ErrQueueFull, s.queued, cfg.SendQueueBytes)
+		return queueFull("%d bytes are waiting for this client, the limit is %d", queued, cfg.SendQueueBytes)
 	}
 	if total := s.e.queued.Add(n); total > cfg.SendTotalBytes {
 		s.e.queued.Add(-n)
 		s.mu.Unlock()
 		s.stats.queueFull.Add(1)
-		return fmt.Errorf("%w: the server holds %d bytes for slow clients, the limit is %d", luaapi.ErrQueueFull, total-n, cfg.SendTotalBytes)
+		return queueFull("the server holds %d bytes for slow clients, the limit is %d", total-n, cfg.SendTotalBytes)
 	}
 	s.queued += n
 	s.queue = append(s.queue, m)
@@ -196,6 +197,20 @@ func (s *socket) send(m outMsg, f *hub.Fanout) error {
 	s.startWriterLocked()
 	s.mu.Unlock()
 	return nil
+}
+
+// tooBig and queueFull are send's refusals, made out of line: formatting
+// them in send took its frame 136 bytes more of the reader's stack, on
+// which a script's sends run (see setDataEvent).
+//
+//go:noinline
+func tooBig(n, limit int64) error {
+	return fmt.Errorf("%w: a message of %d bytes is over the limit of %d", luaapi.ErrBadArgument, n, limit)
+}
+
+//go:noinline
+func queueFull(format string, n, limit int64) error {
+	return fmt.Errorf("%w: "+format, luaapi.ErrQueueFull, n, limit)
 }
 
 // StartWriter starts the writer, whose role the caller took for it, on
