@@ -282,9 +282,12 @@ func restore(t *lua.LTable, key string, v lua.LValue) {
 // connection's fields is cold in the cache when connections take turns on
 // a state: most of websocketInfo's strings change from event to event (the
 // message) or are of another connection with the same contents (the URI),
-// so setting them is cheaper than comparing them.
+// so setting them is cheaper than comparing them. The two words are
+// compared one by one: comparing them as one array is a call to the
+// runtime's byte comparison, which under load was 0.6% of the server's CPU.
 func identical(a, b lua.LValue) bool {
-	return *(*[2]unsafe.Pointer)(unsafe.Pointer(&a)) == *(*[2]unsafe.Pointer)(unsafe.Pointer(&b))
+	x, y := (*[2]unsafe.Pointer)(unsafe.Pointer(&a)), (*[2]unsafe.Pointer)(unsafe.Pointer(&b))
+	return x[0] == y[0] && x[1] == y[1]
 }
 
 // luaEventType is websocketInfo.type, boxed without allocating for the
