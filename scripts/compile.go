@@ -381,6 +381,7 @@ func compileChunk(name, src string) (proto *lua.FunctionProto, returns bool, err
 		}
 		return nil, false, Problem{File: name, Message: err.Error()}
 	}
+	proto.InternStrings(spelling)
 	return proto, returnsValue(chunk), nil
 }
 

@@ -416,3 +416,50 @@ func TestATableTakesEightyBytes(t *testing.T) {
 		t.Errorf("LTable is %d bytes", n)
 	}
 }
+
+func TestInternedConstantsShareTheHostsSpelling(t *testing.T) {
+	// The host's spellings, made at run time so that they cannot share
+	// storage with the compiler's strings by chance.
+	key, value := strings.Clone("type"), strings.Clone("data")
+	boxedKey, boxedValue := LValue(LString(key)), LValue(LString(value))
+	canon := func(s string) (LValue, bool) {
+		switch s {
+		case key:
+			return boxedKey, true
+		case value:
+			return boxedValue, true
+		}
+		return nil, false
+	}
+	L := NewState()
+	defer L.Close()
+	fn, err := L.LoadString(`local t = ... ; local function f() return t.type == "data" end ; return f(), t.other`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fn.Proto.InternStrings(canon)
+	shares := func(p *FunctionProto, want string) bool {
+		for i, c := range p.Constants {
+			if s, ok := c.(LString); ok && string(s) == want {
+				return unsafe.StringData(string(s)) == unsafe.StringData(want) &&
+					unsafe.StringData(p.stringConstants[i]) == unsafe.StringData(want)
+			}
+		}
+		return false
+	}
+	inner := fn.Proto.FunctionPrototypes[0]
+	if !shares(inner, key) || !shares(inner, value) {
+		t.Error("the nested function's constants do not share the host's spelling")
+	}
+	tb := L.NewTable()
+	tb.RawSetString(key, LString(value))
+	tb.RawSetString("other", LNumber(7))
+	L.Push(fn)
+	L.Push(tb)
+	if err := L.PCall(1, 2, nil); err != nil {
+		t.Fatal(err)
+	}
+	if got, other := L.Get(-2), L.Get(-1); got != LTrue || other != LNumber(7) {
+		t.Errorf("the interned script returned %v, %v; want true, 7", got, other)
+	}
+}
