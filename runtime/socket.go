@@ -54,8 +54,7 @@ type socket struct {
 	// its scripts answer.
 	proxy *proxy
 	// share is the socket's endpoint's share of the pool, set once by
-	// Serve; wait is where its events wait for a state (guarded by
-	// pool.mu).
+	// Serve.
 	share *endpointShare
 	// prog is the program that ran the socket's last event; a close event
 	// still runs it after a deploy removed the socket's endpoint. Only the
@@ -86,7 +85,7 @@ type socket struct {
 	// nanoseconds.
 	lastActivity atomic.Int64
 
-	mu    sync.Mutex // guards the fields below, up to writers
+	mu    sync.Mutex // guards the fields below, up to timers
 	queue []outMsg
 	// queued is the bytes of the messages handed to Send and not yet
 	// written: the queue's and the batch the writer holds. It counts
@@ -112,7 +111,9 @@ type socket struct {
 	writers sync.WaitGroup // the writer, while it runs
 
 	entry *hub.Entry // the socket's place in the hub, set once by Serve
-	wait  waitSlot
+	// wait is where the socket's events wait for a state (guarded by
+	// pool.mu).
+	wait waitSlot
 	// pingSlot and pingAt are the socket's place in the engine's ping
 	// wheel: its slot, and its index in it plus one, 0 when it is in none
 	// (pingWheel.mu guards them).
