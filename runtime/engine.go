@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/gorilla/websocket"
+	"golang.org/x/sys/cpu"
 
 	"github.com/luagate/luagate/hub"
 	"github.com/luagate/luagate/internal/workpool"
@@ -33,8 +34,12 @@ type Engine struct {
 	history  *history // nil without Config.Sessions
 	routes   routeTable
 	// queued is the bytes sockets hold for their clients, all together
-	// (Config.SendTotalBytes).
+	// (Config.SendTotalBytes). Every send adds to it and every write takes
+	// away, from all processors at once: it has a cache line of its own,
+	// so that the engine's fields beside it are not invalidated with it.
+	_      cpu.CacheLinePad
 	queued atomic.Int64
+	_      cpu.CacheLinePad
 	// idle waits for the sockets that park while idle (park_linux.go).
 	idle poller
 	// pings pings every socket every PingInterval (pinger.go).
