@@ -8,6 +8,8 @@ import (
 	"time"
 
 	lua "github.com/yuin/gopher-lua"
+
+	"github.com/luagate/luagate/scripts"
 )
 
 // nopSockets accepts every operation and does nothing, so that a benchmark
@@ -56,17 +58,16 @@ func benchEvent() *Event {
 	return &Event{Type: EventData, Conn: benchConn, Peer: nopPeer{}, Message: []byte("hello"), Timestamp: time.Now()}
 }
 
-// compileEndpoint compiles src as an endpoint script, the way the scripts
-// package does.
+// compileEndpoint compiles src as an endpoint script, through the scripts
+// package as a deploy does, so that benchmarks run what the server runs
+// (its constants interned, for one).
 func compileEndpoint(tb testing.TB, src string) *Program {
 	tb.Helper()
-	L := lua.NewState()
-	defer L.Close()
-	fn, err := L.LoadString("local websocketInfo, response = ...; " + src)
+	proto, err := scripts.CompileChunk("endpoint.lua", "local websocketInfo, response = ...; "+src)
 	if err != nil {
 		tb.Fatal(err)
 	}
-	return &Program{Proto: fn.Proto}
+	return &Program{Proto: proto}
 }
 
 // runBench runs src for a data event b.N times on one VM.
