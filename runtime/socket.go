@@ -85,6 +85,8 @@ type socket struct {
 	// nanoseconds.
 	lastActivity atomic.Int64
 
+	writers sync.WaitGroup // the writer, while it runs
+
 	mu    sync.Mutex // guards the fields below, up to timers
 	queue []outMsg
 	// queued is the bytes of the messages handed to Send and not yet
@@ -107,8 +109,6 @@ type socket struct {
 	// the socket has ended.
 	timersStarted, timersStopped bool
 	timers                       *policyTimers // nil until one is armed
-
-	writers sync.WaitGroup // the writer, while it runs
 
 	entry *hub.Entry // the socket's place in the hub, set once by Serve
 	// wait is where the socket's events wait for a state (guarded by
