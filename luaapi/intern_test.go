@@ -19,7 +19,8 @@ import (
 // with the strings luaapi sets, so that the script's reads of them compare
 // pointers rather than bytes. The field names are those a real execution
 // left in websocketInfo, every optional one set, so that a field added to
-// luaapi and not to scripts' list fails here.
+// luaapi and not to scripts' list fails here; so does a field of an HTTP
+// endpoint's request or response.
 func TestScriptConstantsShareTheFieldNames(t *testing.T) {
 	conn := NewConn(Conn{ID: "s1", URI: "ws://127.0.0.1/a", Route: "/a", ConnectedAt: time.Now(),
 		Subprotocol: "chat", UserID: "ann", SessionName: "phone", Auth: &Auth{Scheme: "apikey", KeyID: "k1", KeyName: "ci"}})
@@ -46,6 +47,11 @@ func TestScriptConstantsShareTheFieldNames(t *testing.T) {
 		t.Fatalf("websocketInfo had %d fields, want every optional one set as well: %v", len(fields), fields)
 	}
 	names := []string{EventOpen, EventData, EventClose, MessageText, MessageBinary, DirectionUp, DirectionDown}
+	// An HTTP execution's request and response tables are emptied once it
+	// ends, so their names are taken from the lists that emptying uses,
+	// which TestAnHTTPExecutionLeavesNothingInItsTables holds complete.
+	names = append(names, requestKeys[:]...)
+	names = append(names, responseKeys[:]...)
 	for _, f := range fields {
 		names = append(names, f)
 	}
