@@ -12,9 +12,9 @@ import (
 	"github.com/luagate/luagate/runtime"
 )
 
-// TestADeployPausesWhileASocketIsServed deploys a solution of 300 new
-// scripts, several Slices of paced work, while a client echoes on one of
-// the server's sockets as fast as the replies come: the deploy must pause
+// TestADeployPausesWhileASocketIsServed deploys solutions of 300 new
+// scripts, several Slices of paced work each, while a client echoes on one
+// of the server's sockets as fast as the replies come: a deploy must pause
 // for it (yield.PaceBy, Engine.Served). The test is not parallel: pauses
 // are counted for the whole process, and the other tests' deploys would
 // add theirs.
@@ -63,14 +63,23 @@ func TestADeployPausesWhileASocketIsServed(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	before := yield.Pauses()
-	for i := range sol.Endpoints {
-		sol.Endpoints[i].Script += "\n-- changed"
+	// A look at the traffic that comes long after the one before it says
+	// nothing of when the count moved (yield's staleAfter), and on a
+	// machine busy with other processes every look of one short deploy
+	// can: so up to deploysToPause deploys, each of 300 changed scripts,
+	// until one pauses.
+	const deploysToPause = 10
+	var paused uint64
+	for n := 0; n < deploysToPause && paused == 0; n++ {
+		before := yield.Pauses()
+		for i := range sol.Endpoints {
+			sol.Endpoints[i].Script += "\n-- changed"
+		}
+		if err := s.Deploy(sol); err != nil {
+			t.Fatal(err)
+		}
+		paused = yield.Pauses() - before
 	}
-	if err := s.Deploy(sol); err != nil {
-		t.Fatal(err)
-	}
-	paused := yield.Pauses() - before
 	close(done)
 	select {
 	case err := <-echoed:
@@ -78,6 +87,6 @@ func TestADeployPausesWhileASocketIsServed(t *testing.T) {
 	default:
 	}
 	if paused == 0 {
-		t.Fatal("a deploy of 300 new scripts did not pause while a socket was being served")
+		t.Fatalf("none of %d deploys of 300 new scripts paused while a socket was being served", deploysToPause)
 	}
 }
