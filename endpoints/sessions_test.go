@@ -3,6 +3,7 @@ package endpoints_test
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"net/http"
 	"net/url"
 	"path/filepath"
@@ -178,5 +179,48 @@ func TestAClosedSocketBecomesAClosedSession(t *testing.T) {
 	check("after the restart")
 	if page := listSessions(t, g, url.Values{"status": {"closed"}}); len(page.Sessions) != 2 {
 		t.Fatalf("after the restart %d closed sessions, want both: the one the shutdown closed too", len(page.Sessions))
+	}
+}
+
+// TestSocketsThatComeAndGoKeepTheirOwnCounts closes sockets one after
+// another beside one that stays open, then opens one more: every session,
+// open or closed, keeps the counts of its own messages, none of another's,
+// and the route's add up to all of them.
+func TestSocketsThatComeAndGoKeepTheirOwnCounts(t *testing.T) {
+	t.Parallel()
+	g := lgtesting.NewGateway(t, lgtesting.NoRateLimit)
+	g.Deploy("/echo", echoScript)
+	held := g.Dial("/echo?session_name=held")
+	held.Send("a")
+	held.Expect("a")
+	const closing = 3
+	for i := 1; i <= closing; i++ {
+		c := g.Dial(fmt.Sprintf("/echo?session_name=s%d", i))
+		for range i {
+			c.Send("xx")
+			c.Expect("xx")
+		}
+		closeNormally(t, c)
+		lgtesting.Eventually(t, "the socket to leave", func() bool { return g.Hub().Registered() == 1 })
+	}
+	g.Dial("/echo?session_name=fresh")
+	want := map[string]uint64{"held": 1, "s1": 1, "s2": 2, "s3": 3, "fresh": 0}
+	lgtesting.Eventually(t, "every session's counts", func() bool {
+		got := map[string]uint64{}
+		for _, s := range listSessions(t, g, url.Values{}).Sessions {
+			if s.MessagesOut != s.MessagesIn || s.BytesIn != s.BytesOut {
+				return false // a reply is counted once written, which the client may read first
+			}
+			got[s.SessionName] = s.MessagesIn
+			if s.BytesIn != uint64(len("xx"))*s.MessagesIn && s.SessionName != "held" {
+				t.Fatalf("session %s: %d bytes in for %d messages", s.SessionName, s.BytesIn, s.MessagesIn)
+			}
+		}
+		return maps.Equal(got, want)
+	})
+	for _, r := range g.Engine().Counters().Routes {
+		if r.Route == "/echo" && (r.SocketsOpen != 2 || r.MessagesIn != 7 || r.MessagesOut != 7 || r.BytesIn != 13) {
+			t.Fatalf("route counters %+v, want 2 open, 7 messages each way, 13 bytes in", r)
+		}
 	}
 }
